@@ -1,0 +1,33 @@
+//! One module per subcommand; each returns the process exit code.
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+mod check;
+mod expr;
+
+/// How a command ended, mapped onto Hoist's documented exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Everything checked out.
+    Success,
+    /// The checked thing failed: errors found, expression invalid, run failed.
+    Failure,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::Failure => ExitCode::from(1),
+        }
+    }
+}
+
+pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Expr(args) => expr::run(&args),
+    }
+}
