@@ -25,15 +25,18 @@ pub(crate) enum Command {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 usage error or unreadable file."
+)]
 pub(crate) struct CheckArgs {
     /// Workflow files or directories to check [default: .github/workflows of the repository].
     pub(crate) paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
-    /// Report warnings as well as errors (warnings never change the exit code).
-    #[arg(long, short = 'W', default_value_t = true, action = clap::ArgAction::Set)]
-    pub(crate) warnings: bool,
+    /// Report errors only, not warnings (warnings never change the exit code).
+    #[arg(long)]
+    pub(crate) no_warnings: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,10 +1,145 @@
 //! `hoist check`: validate workflow files.
 
-use anyhow::bail;
+use std::path::{Path, PathBuf};
 
-use crate::cli::CheckArgs;
+use anyhow::{Context, bail};
+use hoist_diagnostics::{FileReport, render_human, render_json, render_sarif};
+use hoist_workflow::{WorkflowSource, check_workflow};
+
+use crate::cli::{CheckArgs, Format};
 use crate::commands::Outcome;
+use crate::output;
 
-pub(crate) fn run(_args: &CheckArgs) -> anyhow::Result<Outcome> {
-    bail!("`hoist check` is not available in this build yet")
+pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
+    let files = collect_files(&args.paths)?;
+    let mut reports = Vec::with_capacity(files.len());
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read `{}`", file.display()))?;
+        let source = RepositoryFiles::for_workflow(file);
+        let mut parsed = check_workflow(&text, &source);
+        if args.no_warnings {
+            parsed.diagnostics.retain(|d| d.is_error());
+        }
+        let mut report = FileReport {
+            path: file.display().to_string(),
+            text,
+            diagnostics: parsed.diagnostics,
+        };
+        report.sort();
+        reports.push(report);
+    }
+    let errors: usize = reports.iter().map(FileReport::error_count).sum();
+    let total: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
+    match args.format {
+        Format::Text => {
+            let mut out = String::new();
+            for r in &reports {
+                out.push_str(&render_human(r));
+            }
+            output::stdout(&out);
+            let warnings = total - errors;
+            output::stderr(&format!(
+                "checked {} workflow file(s): {} error(s), {} warning(s)\n",
+                reports.len(),
+                errors,
+                warnings
+            ));
+        }
+        Format::Json => output::stdout(&render_json(&reports)),
+        Format::Sarif => output::stdout(&render_sarif(
+            "hoist",
+            env!("CARGO_PKG_VERSION"),
+            hoist_workflow::RULES,
+            &reports,
+        )),
+    }
+    Ok(if errors > 0 {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+/// The workflow files named by `paths`: files as given, directories' `.yml`/`.yaml` files (a
+/// repository directory means its `.github/workflows`). No paths: the current repository's.
+fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut roots = paths.to_vec();
+    if roots.is_empty() {
+        let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+        let repo = cwd
+            .ancestors()
+            .find(|d| d.join(".github/workflows").is_dir() || d.join(".git").exists())
+            .unwrap_or(&cwd);
+        let dir = repo.join(".github/workflows");
+        if !dir.is_dir() {
+            bail!(
+                "no `.github/workflows` directory in `{}`; pass the workflow files or directories to check",
+                repo.display()
+            );
+        }
+        roots.push(relative_to(&dir, &cwd));
+    }
+    let mut files = Vec::new();
+    for root in roots {
+        if root.is_file() {
+            files.push(root);
+            continue;
+        }
+        if !root.is_dir() {
+            bail!("`{}` does not exist", root.display());
+        }
+        let dir = if root.join(".github/workflows").is_dir() {
+            root.join(".github/workflows")
+        } else {
+            root
+        };
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot list `{}`", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+            .collect();
+        if found.is_empty() {
+            bail!("no `.yml` or `.yaml` files in `{}`", dir.display());
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    path.strip_prefix(base)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Reads other workflows of the repository a workflow file belongs to.
+struct RepositoryFiles {
+    /// The repository root, when the file sits in `<root>/.github/workflows/`.
+    root: Option<PathBuf>,
+    /// The directory of the file being checked, as a fallback for loose files.
+    dir: PathBuf,
+}
+
+impl RepositoryFiles {
+    fn for_workflow(file: &Path) -> Self {
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = dir
+            .ends_with(".github/workflows")
+            .then(|| dir.parent().and_then(Path::parent).map(Path::to_path_buf))
+            .flatten();
+        Self { root, dir }
+    }
+}
+
+impl WorkflowSource for RepositoryFiles {
+    fn read(&self, path: &str) -> Option<String> {
+        if let Some(root) = &self.root {
+            return std::fs::read_to_string(root.join(path)).ok();
+        }
+        let name = Path::new(path).file_name()?;
+        std::fs::read_to_string(self.dir.join(name)).ok()
+    }
 }

@@ -1,0 +1,175 @@
+//! Semantic checks over a lowered workflow, one rule per module.
+//!
+//! Structural problems (unknown keys, wrong types) are found while lowering; the rules here
+//! look across the workflow: job dependencies, what expressions refer to, schedules, filters,
+//! matrices and calls to reusable workflows.
+
+mod cron;
+mod expressions;
+mod filters;
+mod matrix;
+mod needs;
+mod reusable;
+mod step_ids;
+
+use hoist_diagnostics::{Diagnostic, SarifRule};
+
+use crate::model::Workflow;
+
+/// Supplies the text of other workflow files of the same repository, for checking calls to
+/// local reusable workflows. Paths are relative to the repository root
+/// (`.github/workflows/build.yml`).
+pub trait WorkflowSource {
+    fn read(&self, path: &str) -> Option<String>;
+}
+
+/// A source with no other files: calls to local reusable workflows are not checked.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoOtherWorkflows;
+
+impl WorkflowSource for NoOtherWorkflows {
+    fn read(&self, _path: &str) -> Option<String> {
+        None
+    }
+}
+
+/// What every rule sees.
+pub(crate) struct RuleContext<'a> {
+    pub(crate) source: &'a str,
+    pub(crate) workflow: &'a Workflow,
+    pub(crate) others: &'a dyn WorkflowSource,
+}
+
+pub(crate) fn run_rules(ctx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    needs::check(ctx, out);
+    step_ids::check(ctx, out);
+    expressions::check(ctx, out);
+    cron::check(ctx, out);
+    filters::check(ctx, out);
+    matrix::check(ctx, out);
+    reusable::check(ctx, out);
+}
+
+/// Every rule code `hoist check` can report, for SARIF's rule table.
+pub const RULES: &[SarifRule] = &[
+    SarifRule {
+        id: "yaml-syntax",
+        description: "The file is not valid YAML.",
+    },
+    SarifRule {
+        id: "duplicate-key",
+        description: "A mapping defines the same key twice.",
+    },
+    SarifRule {
+        id: "unknown-key",
+        description: "A key that the workflow syntax does not define.",
+    },
+    SarifRule {
+        id: "unknown-event",
+        description: "An event name that GitHub does not define.",
+    },
+    SarifRule {
+        id: "type-mismatch",
+        description: "A value of the wrong type.",
+    },
+    SarifRule {
+        id: "invalid-value",
+        description: "A value outside the allowed set.",
+    },
+    SarifRule {
+        id: "missing-key",
+        description: "A required key is missing.",
+    },
+    SarifRule {
+        id: "invalid-id",
+        description: "A job or step id with characters GitHub refuses.",
+    },
+    SarifRule {
+        id: "invalid-step",
+        description: "A step that mixes or lacks `run` and `uses`.",
+    },
+    SarifRule {
+        id: "invalid-uses",
+        description: "A `uses:` reference that cannot be resolved.",
+    },
+    SarifRule {
+        id: "conflicting-filters",
+        description: "Include and ignore filters used together.",
+    },
+    SarifRule {
+        id: "invalid-filter",
+        description: "A branch, tag or path filter pattern that is invalid.",
+    },
+    SarifRule {
+        id: "invalid-matrix",
+        description: "A matrix that produces no jobs or too many.",
+    },
+    SarifRule {
+        id: "needs-unknown-job",
+        description: "`needs` names a job that does not exist.",
+    },
+    SarifRule {
+        id: "needs-cycle",
+        description: "Jobs that depend on each other in a cycle.",
+    },
+    SarifRule {
+        id: "duplicate-step-id",
+        description: "Two steps of a job share an id.",
+    },
+    SarifRule {
+        id: "expression-syntax",
+        description: "A `${{ }}` expression that does not parse.",
+    },
+    SarifRule {
+        id: "unknown-function",
+        description: "A call to a function that does not exist.",
+    },
+    SarifRule {
+        id: "function-unavailable",
+        description: "A function used where it is not available.",
+    },
+    SarifRule {
+        id: "function-arguments",
+        description: "A function called with the wrong number of arguments.",
+    },
+    SarifRule {
+        id: "unknown-context",
+        description: "A named value that is not a context.",
+    },
+    SarifRule {
+        id: "context-unavailable",
+        description: "A context used where GitHub does not provide it.",
+    },
+    SarifRule {
+        id: "needs-not-dependency",
+        description: "`needs.<job>` for a job that is not a direct dependency.",
+    },
+    SarifRule {
+        id: "undefined-output",
+        description: "A reference to a job output that is not defined.",
+    },
+    SarifRule {
+        id: "undefined-matrix-key",
+        description: "`matrix.<key>` that no matrix entry defines.",
+    },
+    SarifRule {
+        id: "undefined-step",
+        description: "`steps.<id>` for a step that does not run before.",
+    },
+    SarifRule {
+        id: "undefined-input",
+        description: "`inputs.<name>` that no trigger defines.",
+    },
+    SarifRule {
+        id: "condition-always-true",
+        description: "An `if:` mixing text and `${{ }}`, which is always true.",
+    },
+    SarifRule {
+        id: "invalid-cron",
+        description: "A `schedule` cron expression that is invalid.",
+    },
+    SarifRule {
+        id: "reusable-workflow",
+        description: "A call to a reusable workflow that does not match its inputs or secrets.",
+    },
+];

@@ -1,0 +1,161 @@
+//! `hoist check`.
+
+use std::process::Command;
+
+use crate::{hoist, pipeline, stderr, stdout, workspace_root};
+
+#[test]
+fn clean_pipeline_exits_zero() {
+    let out = hoist(
+        &["check", pipeline("valid").to_str().unwrap()],
+        &workspace_root(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("checked 6 workflow file(s): 0 error(s), 0 warning(s)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn broken_pipeline_exits_one_with_located_errors() {
+    let dir = pipeline("broken");
+    let out = hoist(&["check", "."], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            ".github/workflows/ci.yml:67:5: error: unknown key `run-on` in job `lint` [unknown-key]"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("   = hint: did you mean `runs-on`?"),
+        "{text}"
+    );
+    assert!(
+        text.contains("67 |     run-on: ubuntu-latest\n   |     ^^^^^^\n"),
+        "{text}"
+    );
+    assert!(stderr(&out).contains("18 error(s)"), "{}", stderr(&out));
+}
+
+#[test]
+fn json_output_lists_every_diagnostic() {
+    let dir = pipeline("broken");
+    let out = hoist(&["check", "--format", "json", "."], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.len(), 18);
+    let cycle = items.iter().find(|i| i["code"] == "needs-cycle").unwrap();
+    assert_eq!(cycle["path"], "./.github/workflows/db-guardrails.yml");
+    assert_eq!(
+        (cycle["line"].as_u64(), cycle["column"].as_u64()),
+        (Some(32), Some(12))
+    );
+    assert_eq!(cycle["severity"], "error");
+}
+
+#[test]
+fn sarif_output_is_well_formed() {
+    let dir = pipeline("broken");
+    let out = hoist(&["check", "--format", "sarif", "."], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "hoist");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 18);
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            rules[index]["id"], r["ruleId"],
+            "ruleIndex points at the rule"
+        );
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1);
+        assert!(region["startColumn"].as_u64().unwrap() >= 1);
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(uri.ends_with(".yml") && !uri.contains('\\'));
+        assert!(!r["message"]["text"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn checks_the_repository_workflows_by_default() {
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    git(&["init", "-q"]);
+    let workflows = repo.path().join(".github/workflows");
+    std::fs::create_dir_all(&workflows).unwrap();
+    std::fs::write(
+        workflows.join("ci.yml"),
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.os }}\n",
+    )
+    .unwrap();
+    let sub = repo.path().join("src/deep");
+    std::fs::create_dir_all(&sub).unwrap();
+    let out = hoist(&["check"], &sub);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "ci.yml:6:30: error: `matrix.os` is used but job `build` has no `strategy.matrix`"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn warnings_alone_exit_zero_and_can_be_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.yml");
+    std::fs::write(&file, "on:\n  schedule:\n    - cron: '* * * * *'\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: echo\n").unwrap();
+    let out = hoist(&["check", "w.yml"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("warning: cron `* * * * *` runs every 1 minute(s)"));
+    let quiet = hoist(&["check", "--no-warnings", "w.yml"], dir.path());
+    assert_eq!(stdout(&quiet), "");
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = hoist(&["check", "nope.yml"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("`nope.yml` does not exist"),
+        "{}",
+        stderr(&missing)
+    );
+    let no_repo = hoist(&["check"], dir.path());
+    assert_eq!(no_repo.status.code(), Some(2));
+    assert!(
+        stderr(&no_repo).contains("no `.github/workflows` directory"),
+        "{}",
+        stderr(&no_repo)
+    );
+    let bad_flag = hoist(&["check", "--format", "xml"], dir.path());
+    assert_eq!(bad_flag.status.code(), Some(2));
+}
