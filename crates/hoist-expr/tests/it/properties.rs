@@ -26,12 +26,25 @@ fn exercise(src: &str) {
     let _ = parse_condition(src, &ParseOptions::ANY_CONTEXT);
 }
 
+/// The number of cases: `PROPTEST_CASES` for a long fuzzing run, else a CI-sized default.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(4000), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_text_never_panics(src in "\\PC{0,60}") {
         exercise(&src);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        exercise(&String::from_utf8_lossy(&bytes));
     }
 
     #[test]

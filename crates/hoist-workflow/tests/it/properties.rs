@@ -35,12 +35,25 @@ const SNIPPETS: &[&str] = &[
     "{",
 ];
 
+/// The number of cases: `PROPTEST_CASES` for a long fuzzing run, else a CI-sized default.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(3000), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_text_never_panics(src in "\\PC{0,300}") {
         let _ = check_workflow(&src, &NoOtherWorkflows);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = check_workflow(&String::from_utf8_lossy(&bytes), &NoOtherWorkflows);
     }
 
     #[test]

@@ -159,8 +159,16 @@ fn reads_core_schema_types() {
     assert_eq!(root.get("f").unwrap().as_number(), None);
 }
 
+/// The number of cases: `PROPTEST_CASES` for a long fuzzing run, else a CI-sized default.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(3000), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_text_never_panics(src in "\\PC{0,200}") {
