@@ -62,6 +62,8 @@ const STEP_KEYS: &[&str] = &[
     "continue-on-error",
     "timeout-minutes",
 ];
+/// Shells GitHub runs by name; anything else must be a template containing `{0}`.
+const SHELLS: &[&str] = &["bash", "sh", "pwsh", "powershell", "python", "cmd"];
 const CONTAINER_KEYS: &[&str] = &["image", "credentials", "env", "ports", "volumes", "options"];
 const STRATEGY_KEYS: &[&str] = &["matrix", "fail-fast", "max-parallel"];
 const PERMISSION_SCOPES: &[&str] = &[
@@ -375,6 +377,7 @@ impl Lowerer<'_> {
         );
         if let Some(v) = run.get("shell") {
             out.shell = self.string(v, "`shell`");
+            self.check_shell(out.shell.as_ref());
             if job.is_some() {
                 self.site(v, Location::JobDefaultsRun, job, None);
             }
@@ -386,6 +389,24 @@ impl Lowerer<'_> {
             }
         }
         out
+    }
+
+    /// A shell is one GitHub knows, or a command template with `{0}` for the script path.
+    fn check_shell(&mut self, shell: Option<&Spanned<String>>) {
+        let Some(shell) = shell else { return };
+        if SHELLS.contains(&shell.value.as_str()) || shell.value.contains("{0}") {
+            return;
+        }
+        let hint = match did_you_mean(&shell.value, SHELLS.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? A custom shell needs `{{0}}` where the script path goes, e.g. `perl {{0}}`"),
+            None => "use one of `bash`, `sh`, `pwsh`, `python`, or a command with `{0}` for the script path, e.g. `perl {0}`".to_owned(),
+        };
+        self.error(
+            "invalid-value",
+            shell.span,
+            format!("unknown shell `{}`", shell.value),
+            Some(&hint),
+        );
     }
 
     fn concurrency(
@@ -1341,7 +1362,10 @@ impl Lowerer<'_> {
                     step.run = self.string(v, "`run`");
                     self.site(v, Location::StepRun, j, st);
                 }
-                "shell" => step.shell = self.string(v, "`shell`"),
+                "shell" => {
+                    step.shell = self.string(v, "`shell`");
+                    self.check_shell(step.shell.as_ref());
+                }
                 "working-directory" => {
                     step.working_directory = self.string(v, "`working-directory`");
                     self.site(v, Location::StepWorkingDirectory, j, st);
