@@ -118,10 +118,10 @@ impl Expr {
     pub fn calls_any(&self, names: &[&str]) -> bool {
         let mut found = false;
         self.walk(&mut |e| {
-            if let ExprKind::Call { name, .. } = &e.kind {
-                if names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-                    found = true;
-                }
+            if let ExprKind::Call { name, .. } = &e.kind
+                && names.iter().any(|n| n.eq_ignore_ascii_case(name))
+            {
+                found = true;
             }
         });
         found
@@ -133,10 +133,10 @@ fn collect_paths(e: &Expr, out: &mut Vec<PropertyPath>) {
         // Still look inside dynamic indexes of the chain.
         let mut cur = e;
         while let ExprKind::Index { target, index } = &cur.kind {
-            if let Index::Expr(ix) = index {
-                if !matches!(ix.kind, ExprKind::Literal(_)) {
-                    collect_paths(ix, out);
-                }
+            if let Index::Expr(ix) = index
+                && !matches!(ix.kind, ExprKind::Literal(_))
+            {
+                collect_paths(ix, out);
             }
             cur = target;
         }

@@ -308,7 +308,7 @@ impl Parser<'_, '_> {
         if argc > sig.max_args {
             return Err(self.error(Reason::TooManyParameters, ident_index));
         }
-        if sig.name.eq_ignore_ascii_case("case") && argc % 2 == 0 {
+        if sig.name.eq_ignore_ascii_case("case") && argc.is_multiple_of(2) {
             return Err(self.error(Reason::EvenParameters, ident_index));
         }
         Ok(())

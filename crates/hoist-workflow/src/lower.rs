@@ -1342,15 +1342,15 @@ impl Lowerer<'_> {
             match k.as_str().unwrap_or_default() {
                 "id" => {
                     step.id = self.string(v, "`id`");
-                    if let Some(id) = &step.id {
-                        if !is_valid_id(&id.value) {
-                            self.error(
+                    if let Some(id) = &step.id
+                        && !is_valid_id(&id.value)
+                    {
+                        self.error(
                                 "invalid-id",
                                 id.span,
                                 format!("invalid step id `{}`", id.value),
                                 Some("a step id must start with a letter or `_` and contain only letters, digits, `-` and `_`"),
                             );
-                        }
                     }
                 }
                 "name" => {
@@ -1436,15 +1436,13 @@ impl Lowerer<'_> {
                 );
             }
         }
-        if has_run {
-            if let Some((k, _)) = node.entry("with") {
-                self.error(
-                    "invalid-step",
-                    k.span,
-                    "`with` only applies to `uses` steps",
-                    Some("pass values to a `run` step through `env`"),
-                );
-            }
+        if has_run && let Some((k, _)) = node.entry("with") {
+            self.error(
+                "invalid-step",
+                k.span,
+                "`with` only applies to `uses` steps",
+                Some("pass values to a `run` step through `env`"),
+            );
         }
         Some(step)
     }

@@ -94,17 +94,17 @@ fn check_ref_filters(
     include: Option<Filter>,
     ignore: Option<Filter>,
 ) -> Result<(), String> {
-    if let Some(f) = include {
-        if !f.selects(name) {
-            return Err(format!("{kind} `{name}` does not match its `{key}` filter"));
-        }
+    if let Some(f) = include
+        && !f.selects(name)
+    {
+        return Err(format!("{kind} `{name}` does not match its `{key}` filter"));
     }
-    if let Some(f) = ignore {
-        if f.selects(name) {
-            return Err(format!(
-                "{kind} `{name}` is ignored by its `{key}-ignore` filter"
-            ));
-        }
+    if let Some(f) = ignore
+        && f.selects(name)
+    {
+        return Err(format!(
+            "{kind} `{name}` is ignored by its `{key}-ignore` filter"
+        ));
     }
     Ok(())
 }
@@ -113,21 +113,22 @@ fn check_paths(trigger: &EventTrigger, event: &Event) -> Result<(), String> {
     let Some(changed) = &event.changed_paths else {
         return Ok(());
     };
-    if let Some(f) = filter(&trigger.paths) {
-        if !changed.iter().any(|p| f.selects(p)) {
-            return Err(format!(
-                "none of the {} changed file(s) matches its `paths` filter",
-                changed.len()
-            ));
-        }
+    if let Some(f) = filter(&trigger.paths)
+        && !changed.iter().any(|p| f.selects(p))
+    {
+        return Err(format!(
+            "none of the {} changed file(s) matches its `paths` filter",
+            changed.len()
+        ));
     }
-    if let Some(f) = filter(&trigger.paths_ignore) {
-        if !changed.is_empty() && changed.iter().all(|p| f.selects(p)) {
-            return Err(format!(
-                "all {} changed file(s) match its `paths-ignore` filter",
-                changed.len()
-            ));
-        }
+    if let Some(f) = filter(&trigger.paths_ignore)
+        && !changed.is_empty()
+        && changed.iter().all(|p| f.selects(p))
+    {
+        return Err(format!(
+            "all {} changed file(s) match its `paths-ignore` filter",
+            changed.len()
+        ));
     }
     Ok(())
 }
@@ -187,10 +188,11 @@ fn check_pull_request(trigger: &EventTrigger, event: &Event) -> Result<(), Strin
 }
 
 fn check_workflow_run(trigger: &EventTrigger, event: &Event) -> Result<(), String> {
-    if let Some(name) = &event.workflow_name {
-        if !trigger.workflows.is_empty() && !trigger.workflows.iter().any(|w| &w.value == name) {
-            return Err(format!("workflow `{name}` is not in its `workflows` list"));
-        }
+    if let Some(name) = &event.workflow_name
+        && !trigger.workflows.is_empty()
+        && !trigger.workflows.iter().any(|w| &w.value == name)
+    {
+        return Err(format!("workflow `{name}` is not in its `workflows` list"));
     }
     if let Some(git_ref) = event.git_ref.as_deref() {
         let branch = git_ref.strip_prefix("refs/heads/").unwrap_or(git_ref);

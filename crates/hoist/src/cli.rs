@@ -22,6 +22,127 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Evaluate one `${{ }}` expression against contexts given as JSON.
     Expr(ExprArgs),
+    /// Run the workflows an event triggers, on this machine.
+    Run(RunArgs),
+    /// Show and rerun past runs.
+    Runs(RunsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    hoist run                                   # what a push of this branch runs, with uncommitted changes\n  \
+    hoist run --event pull_request --base main\n  \
+    hoist run --event workflow_dispatch --workflow ci-remote.yml --input service=api --input notes='testing fix'\n  \
+    hoist run --job lint --matrix service:api\n\n\
+    Exit codes: 0 every run succeeded, 1 a run failed or was cancelled, 2 usage or configuration error.")]
+pub(crate) struct RunArgs {
+    /// The event to simulate: push, pull_request, workflow_dispatch, schedule, ...
+    #[arg(long, short = 'e', default_value = "push")]
+    pub(crate) event: String,
+    /// Run only these workflows (file names like `ci.yml`, or paths); repeatable.
+    #[arg(long, short = 'w', value_name = "FILE")]
+    pub(crate) workflow: Vec<String>,
+    /// Run only this job (its dependencies count as succeeded).
+    #[arg(long, short = 'j', value_name = "ID")]
+    pub(crate) job: Option<String>,
+    /// Keep only matrix combinations with this value, as `key:value`; repeatable.
+    #[arg(long, value_name = "KEY:VALUE")]
+    pub(crate) matrix: Vec<String>,
+    /// Base branch for pull requests (and for path filters of pull requests).
+    #[arg(long, value_name = "BRANCH")]
+    pub(crate) base: Option<String>,
+    /// Run a clean checkout of this commit instead of the working tree.
+    #[arg(long, value_name = "REV")]
+    pub(crate) commit: Option<String>,
+    /// A `workflow_dispatch` input, as `name=value`; repeatable.
+    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
+    pub(crate) inputs: Vec<String>,
+    /// A JSON file with the event payload (`github.event`), merged over the generated one.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) event_file: Option<PathBuf>,
+    /// A secret, as `NAME=VALUE` (or `NAME` to take it from the environment); repeatable.
+    #[arg(long = "secret", short = 's', value_name = "NAME=VALUE")]
+    pub(crate) secrets: Vec<String>,
+    /// A dotenv file of secrets (`NAME=value` lines).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) secret_file: Option<PathBuf>,
+    /// A configuration variable (`vars` context), as `NAME=VALUE`; repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub(crate) vars: Vec<String>,
+    /// How many jobs may run at once [default: the number of CPUs].
+    #[arg(long = "jobs", value_name = "N")]
+    pub(crate) parallelism: Option<usize>,
+    /// The configuration file [default: hoist.toml at the project root].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Print only the summary.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+    /// Print debug messages (`::debug::`) and set RUNNER_DEBUG.
+    #[arg(long, short = 'v')]
+    pub(crate) verbose: bool,
+    /// Keep each job's workspace after the run, under the data directory.
+    #[arg(long)]
+    pub(crate) keep_workspaces: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunsArgs {
+    #[command(subcommand)]
+    pub(crate) command: RunsCommand,
+    /// The configuration file [default: hoist.toml at the project root].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RunsCommand {
+    /// List recent runs, newest first.
+    List {
+        /// Only runs of this workflow (file name, path or name).
+        #[arg(long, short = 'w')]
+        workflow: Option<String>,
+        /// Only runs with this conclusion (success, failure, cancelled, interrupted) or status (in_progress).
+        #[arg(long, short = 's')]
+        status: Option<String>,
+        /// Only runs on this branch.
+        #[arg(long, short = 'b')]
+        branch: Option<String>,
+        /// How many runs to show.
+        #[arg(long, short = 'L', default_value_t = 20)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one run: its jobs, steps, annotations and artifacts, or its logs.
+    View {
+        /// The run id (from `hoist runs list`).
+        id: i64,
+        /// Print the full log.
+        #[arg(long, conflicts_with = "log_failed")]
+        log: bool,
+        /// Print the log of failed steps only.
+        #[arg(long)]
+        log_failed: bool,
+        /// Only this job (id or name).
+        #[arg(long, short = 'j')]
+        job: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a past run again, as a new attempt.
+    Rerun {
+        /// The run id.
+        id: i64,
+        /// Rerun only failed jobs (and what depends on them); reuse the rest.
+        #[arg(long)]
+        failed: bool,
+        /// Print only the summary.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,7 +9,9 @@ use clap::Parser;
 
 mod cli;
 mod commands;
+mod config;
 mod output;
+mod view;
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {

@@ -6,6 +6,8 @@ use crate::cli::{Cli, Command};
 
 mod check;
 mod expr;
+pub(crate) mod run;
+mod runs;
 
 /// How a command ended, mapped onto Hoist's documented exit codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,5 +31,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Expr(args) => expr::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Runs(args) => runs::run(&args),
     }
 }

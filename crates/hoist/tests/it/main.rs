@@ -4,6 +4,7 @@
 
 mod check;
 mod expr;
+mod run;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

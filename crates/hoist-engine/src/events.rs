@@ -1,0 +1,150 @@
+//! What the engine reports while a run progresses. Observers (the terminal view, the history
+//! store) receive every event in order for a given job.
+
+use std::time::{Duration, SystemTime};
+
+/// How a step, job or run ended, with GitHub's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Conclusion {
+    Success,
+    Failure,
+    Cancelled,
+    Skipped,
+}
+
+impl Conclusion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conclusion::Success => "success",
+            Conclusion::Failure => "failure",
+            Conclusion::Cancelled => "cancelled",
+            Conclusion::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "success" => Some(Conclusion::Success),
+            "failure" => Some(Conclusion::Failure),
+            "cancelled" => Some(Conclusion::Cancelled),
+            "skipped" => Some(Conclusion::Skipped),
+            _ => None,
+        }
+    }
+}
+
+/// Severity of an annotation from `::error::`, `::warning::` or `::notice::`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnnotationLevel {
+    Error,
+    Warning,
+    Notice,
+}
+
+impl AnnotationLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnnotationLevel::Error => "error",
+            AnnotationLevel::Warning => "warning",
+            AnnotationLevel::Notice => "notice",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Annotation {
+    pub level: AnnotationLevel,
+    pub message: String,
+    pub title: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+}
+
+/// A job instance: one job, one matrix combination, within one (possibly nested) workflow.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct JobKey {
+    /// Unique within the run: `build`, `build (api, linux)`, `call / make (api)`.
+    pub id: String,
+    /// The job id as written in the workflow (`build`).
+    pub job_id: String,
+    /// The name shown to people.
+    pub name: String,
+    /// The matrix combination, as JSON, or null.
+    pub matrix: serde_json::Value,
+}
+
+#[derive(Clone, Debug)]
+pub enum RunEvent {
+    RunStarted {
+        workflow: String,
+        workflow_path: String,
+        run_id: u64,
+    },
+    /// A job instance is planned (known by name) but may wait for its dependencies.
+    JobQueued {
+        job: JobKey,
+    },
+    JobStarted {
+        job: JobKey,
+        at: SystemTime,
+    },
+    StepStarted {
+        job: JobKey,
+        index: usize,
+        name: String,
+        at: SystemTime,
+    },
+    /// One line of output, already masked. `step` is `None` for job set-up messages.
+    Log {
+        job: JobKey,
+        step: Option<usize>,
+        line: String,
+    },
+    Annotation {
+        job: JobKey,
+        step: Option<usize>,
+        annotation: Annotation,
+    },
+    StepFinished {
+        job: JobKey,
+        index: usize,
+        name: String,
+        outcome: Conclusion,
+        conclusion: Conclusion,
+        exit_code: Option<i32>,
+        duration: Duration,
+        outputs: Vec<(String, String)>,
+        summary: Option<String>,
+    },
+    JobFinished {
+        job: JobKey,
+        result: Conclusion,
+        duration: Duration,
+        outputs: Vec<(String, String)>,
+    },
+    /// A file uploaded by `actions/upload-artifact`.
+    Artifact {
+        job: JobKey,
+        name: String,
+        path: std::path::PathBuf,
+        size: u64,
+    },
+    RunFinished {
+        conclusion: Conclusion,
+        duration: Duration,
+    },
+}
+
+/// Receives events. Must be quick: it is called from the engine's tasks.
+pub trait Observer: Send + Sync {
+    fn on_event(&self, event: &RunEvent);
+}
+
+/// Discards events.
+#[derive(Debug, Default)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    fn on_event(&self, _event: &RunEvent) {}
+}

@@ -1,0 +1,161 @@
+//! Starting a step's process. [`Executor`] is the seam where containers and remote runners
+//! will plug in; [`HostExecutor`] runs processes directly on this machine.
+
+use std::future::Future;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::sync::{mpsc, watch};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct ProcessSpec {
+    pub program: String,
+    pub args: Vec<String>,
+    /// Variables set on top of the inherited environment.
+    pub env: Vec<(String, String)>,
+    pub cwd: PathBuf,
+    pub timeout: Option<Duration>,
+    /// How long to wait after SIGTERM before SIGKILL when stopping the process group.
+    pub kill_grace: Duration,
+}
+
+/// How the process ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProcessEnd {
+    Exited(i32),
+    /// Killed by a signal it did not handle (not by us).
+    Signaled(i32),
+    TimedOut,
+    Cancelled,
+    FailedToStart(String),
+}
+
+/// Runs processes, sending each line of combined stdout/stderr to `lines`.
+pub trait Executor: Send + Sync + 'static {
+    fn run(
+        &self,
+        spec: ProcessSpec,
+        lines: mpsc::UnboundedSender<String>,
+        cancel: watch::Receiver<bool>,
+    ) -> impl Future<Output = ProcessEnd> + Send;
+}
+
+/// Runs each step as a child process in its own process group, so that a timeout or a
+/// cancellation stops everything the step started.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HostExecutor;
+
+impl Executor for HostExecutor {
+    async fn run(
+        &self,
+        spec: ProcessSpec,
+        lines: mpsc::UnboundedSender<String>,
+        mut cancel: watch::Receiver<bool>,
+    ) -> ProcessEnd {
+        // One pipe for stdout and stderr keeps their lines in the order they were written.
+        let (reader, writer) = match std::io::pipe() {
+            Ok(p) => p,
+            Err(e) => return ProcessEnd::FailedToStart(format!("cannot create a pipe: {e}")),
+        };
+        let writer2 = match writer.try_clone() {
+            Ok(w) => w,
+            Err(e) => return ProcessEnd::FailedToStart(format!("cannot create a pipe: {e}")),
+        };
+        let mut cmd = tokio::process::Command::new(&spec.program);
+        cmd.args(&spec.args)
+            .envs(spec.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&spec.cwd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(writer))
+            .stderr(Stdio::from(writer2))
+            .process_group(0)
+            .kill_on_drop(true);
+        let child = cmd.spawn();
+        // The parent's copies of the write end must go, or the reader never sees EOF.
+        drop(cmd);
+        let mut child = match child {
+            Ok(c) => c,
+            Err(e) => {
+                return ProcessEnd::FailedToStart(format!("cannot start `{}`: {e}", spec.program));
+            }
+        };
+        let pgid = child.id().map(|id| Pid::from_raw(id as i32));
+        let reader_done = tokio::task::spawn_blocking(move || read_lines(reader, &lines));
+
+        let timeout = async {
+            match spec.timeout {
+                Some(t) => tokio::time::sleep(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        let cancelled = async {
+            loop {
+                if *cancel.borrow() {
+                    return;
+                }
+                if cancel.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        let end = tokio::select! {
+            status = child.wait() => match status {
+                Ok(s) => match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
+                    (Some(code), _) => ProcessEnd::Exited(code),
+                    (None, Some(sig)) => ProcessEnd::Signaled(sig),
+                    _ => ProcessEnd::Exited(-1),
+                },
+                Err(e) => ProcessEnd::FailedToStart(format!("waiting for the process failed: {e}")),
+            },
+            () = timeout => ProcessEnd::TimedOut,
+            () = cancelled => ProcessEnd::Cancelled,
+        };
+        if matches!(end, ProcessEnd::TimedOut | ProcessEnd::Cancelled)
+            && let Some(pgid) = pgid
+        {
+            stop_group(pgid, &mut child, spec.kill_grace).await;
+        }
+        // Background processes may hold the pipe open; give the reader a moment, then move on.
+        let _ = tokio::time::timeout(Duration::from_secs(1), reader_done).await;
+        end
+    }
+}
+
+/// SIGTERM to the whole group, then SIGKILL if it is still there after `grace`.
+async fn stop_group(pgid: Pid, child: &mut tokio::process::Child, grace: Duration) {
+    let _ = killpg(pgid, Signal::SIGTERM);
+    if tokio::time::timeout(grace, child.wait()).await.is_err() {
+        let _ = killpg(pgid, Signal::SIGKILL);
+        let _ = child.wait().await;
+    } else {
+        // The leader is gone; make sure nothing it started outlives it.
+        let _ = killpg(pgid, Signal::SIGKILL);
+    }
+}
+
+fn read_lines(reader: std::io::PipeReader, lines: &mpsc::UnboundedSender<String>) {
+    let mut reader = BufReader::new(reader);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    buf.pop();
+                }
+                if lines
+                    .send(String::from_utf8_lossy(&buf).into_owned())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        }
+    }
+}

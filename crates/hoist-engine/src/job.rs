@@ -1,0 +1,962 @@
+//! Running one job instance: its steps, in order, with GitHub's status rules.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use hoist_expr::{Object, Value, parse_condition};
+use hoist_workflow::model::{ActionRef, Job, Step, Workflow};
+use indexmap::IndexMap;
+use tokio::sync::{mpsc, watch};
+
+use crate::builtin;
+use crate::command_files::{parse_key_values, parse_paths};
+use crate::contexts::{
+    ExprScope, RUNTIME, Status, eval_node, eval_string, eval_value, json_to_text, object,
+};
+use crate::events::{Annotation, AnnotationLevel, Conclusion, JobKey, RunEvent};
+use crate::executor::{Executor, ProcessEnd, ProcessSpec};
+use crate::run::Shared;
+use crate::shell;
+use crate::workflow_commands::CommandGate;
+
+/// GitHub's default job timeout.
+const DEFAULT_JOB_TIMEOUT: Duration = Duration::from_secs(360 * 60);
+
+/// The contexts a job starts with (everything but `env`, `steps`, `job`, `runner`).
+pub(crate) struct JobBase {
+    pub(crate) contexts: Object,
+    /// Environment from the workflow's `env:`, already evaluated.
+    pub(crate) workflow_env: IndexMap<String, String>,
+}
+
+/// A running job's mutable state.
+struct JobState {
+    env: IndexMap<String, String>,
+    paths: Vec<String>,
+    steps: Object,
+    failed: bool,
+    contexts: Object,
+    workspace: PathBuf,
+    temp: PathBuf,
+    deadline: Instant,
+}
+
+pub(crate) struct InstanceOutcome {
+    pub(crate) result: Conclusion,
+    pub(crate) outputs: IndexMap<String, String>,
+}
+
+pub(crate) async fn run_job<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    workflow: &Workflow,
+    job: &Job,
+    key: &JobKey,
+    base: JobBase,
+    cancel: watch::Receiver<bool>,
+) -> InstanceOutcome {
+    let started = Instant::now();
+    shared.emit(RunEvent::JobStarted {
+        job: key.clone(),
+        at: SystemTime::now(),
+    });
+    let outcome = match prepare(shared, workflow, job, key, base) {
+        Ok(mut state) => {
+            for step in &job.steps {
+                run_step(shared, workflow, job, key, step, &mut state, &cancel).await;
+            }
+            let cancelled = *cancel.borrow();
+            let result = if cancelled {
+                Conclusion::Cancelled
+            } else if state.failed {
+                Conclusion::Failure
+            } else {
+                Conclusion::Success
+            };
+            let outputs = job_outputs(shared, job, key, &state, result);
+            InstanceOutcome { result, outputs }
+        }
+        Err(message) => {
+            shared.log(key, None, &format!("Error: {message}"));
+            shared.annotate(key, None, AnnotationLevel::Error, &message);
+            InstanceOutcome {
+                result: Conclusion::Failure,
+                outputs: IndexMap::new(),
+            }
+        }
+    };
+    shared.emit(RunEvent::JobFinished {
+        job: key.clone(),
+        result: outcome.result,
+        duration: started.elapsed(),
+        outputs: outcome
+            .outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    });
+    outcome
+}
+
+fn prepare<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    workflow: &Workflow,
+    job: &Job,
+    key: &JobKey,
+    base: JobBase,
+) -> Result<JobState, String> {
+    let dir = shared.req.work_dir.join(slug(&key.id));
+    let workspace = dir.join("workspace");
+    let temp = dir.join("temp");
+    for d in [&workspace, &temp] {
+        std::fs::create_dir_all(d).map_err(|e| format!("cannot create `{}`: {e}", d.display()))?;
+    }
+    let mut contexts = base.contexts;
+    // `github` gains the job's own fields.
+    if let Some(Value::Object(g)) = contexts.get("github").cloned() {
+        let mut g = (*g).clone();
+        g.set("job", Value::from(key.job_id.as_str()));
+        g.set(
+            "workspace",
+            Value::from(workspace.to_string_lossy().as_ref()),
+        );
+        contexts.set("github", Value::object(g));
+    }
+    contexts.set(
+        "runner",
+        Value::object(object([
+            ("os", Value::from(runner_os())),
+            ("arch", Value::from(runner_arch())),
+            ("name", Value::from("hoist")),
+            ("environment", Value::from("self-hosted")),
+            ("temp", Value::from(temp.to_string_lossy().as_ref())),
+            (
+                "tool_cache",
+                Value::from(
+                    shared
+                        .req
+                        .cache_dir
+                        .join("tools")
+                        .to_string_lossy()
+                        .as_ref(),
+                ),
+            ),
+            (
+                "debug",
+                Value::from(if shared.req.debug { "1" } else { "" }),
+            ),
+        ])),
+    );
+    contexts.set(
+        "job",
+        Value::object(object([
+            ("status", Value::from("success")),
+            ("container", Value::object(Object::new())),
+            ("services", Value::object(Object::new())),
+        ])),
+    );
+    contexts.set("steps", Value::object(Object::new()));
+    check_labels(&shared.req.runner_labels, job, &contexts)?;
+    let mut env = base.workflow_env;
+    contexts.set("env", env_value(&env));
+    {
+        let scope = ExprScope {
+            contexts: &contexts,
+            status: Status::default(),
+            workspace: None,
+        };
+        for (k, v) in &job.env {
+            env.insert(k.clone(), eval_string(&v.value, &scope)?);
+        }
+    }
+    contexts.set("env", env_value(&env));
+    let timeout = match &job.timeout_minutes {
+        Some(node) => minutes(node, &contexts)?,
+        None => DEFAULT_JOB_TIMEOUT,
+    };
+    let _ = workflow;
+    Ok(JobState {
+        env,
+        paths: Vec::new(),
+        steps: Object::new(),
+        failed: false,
+        contexts,
+        workspace,
+        temp,
+        deadline: Instant::now() + timeout,
+    })
+}
+
+/// Refuses a job whose `runs-on` names labels this runner does not have.
+fn check_labels(labels: &[String], job: &Job, contexts: &Object) -> Result<(), String> {
+    let (false, Some(node)) = (labels.is_empty(), &job.runs_on) else {
+        return Ok(());
+    };
+    let scope = ExprScope {
+        contexts,
+        status: Status::default(),
+        workspace: None,
+    };
+    let wanted: Vec<String> = match eval_node(node, &scope)? {
+        serde_json::Value::String(s) => vec![s],
+        serde_json::Value::Array(items) => items.iter().map(json_to_text).collect(),
+        serde_json::Value::Object(o) => match o.get("labels") {
+            Some(serde_json::Value::Array(items)) => items.iter().map(json_to_text).collect(),
+            Some(v) => vec![json_to_text(v)],
+            None => Vec::new(),
+        },
+        other => vec![json_to_text(&other)],
+    };
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|w| !labels.iter().any(|l| l.eq_ignore_ascii_case(w)))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = |v: &[&String]| {
+        v.iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(format!(
+        "no runner matches `runs-on`: this runner lacks {}; its labels are {} (set `[runner] labels` in hoist.toml)",
+        list(&missing),
+        list(&labels.iter().collect::<Vec<_>>())
+    ))
+}
+
+fn minutes(node: &hoist_yaml::Node, contexts: &Object) -> Result<Duration, String> {
+    let scope = ExprScope {
+        contexts,
+        status: Status::default(),
+        workspace: None,
+    };
+    let v = match node.as_number() {
+        Some(n) => n,
+        None => eval_value(node.as_str().unwrap_or_default(), &scope)?.to_number(),
+    };
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!(
+            "`timeout-minutes` must be a positive number, got `{}`",
+            node.as_str().unwrap_or_default()
+        ));
+    }
+    Ok(Duration::from_secs_f64(v * 60.0))
+}
+
+fn env_value(env: &IndexMap<String, String>) -> Value {
+    let mut o = Object::new();
+    for (k, v) in env {
+        o.set(k.clone(), Value::from(v.as_str()));
+    }
+    Value::object(o)
+}
+
+pub(crate) fn runner_os() -> &'static str {
+    match std::env::consts::OS {
+        "macos" => "macOS",
+        "windows" => "Windows",
+        _ => "Linux",
+    }
+}
+
+pub(crate) fn runner_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "aarch64" => "ARM64",
+        "arm" => "ARM",
+        "x86" => "X86",
+        _ => "X64",
+    }
+}
+
+/// A file-system-safe version of a job id.
+pub(crate) fn slug(id: &str) -> String {
+    let s: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    s.chars().take(120).collect()
+}
+
+fn step_name(step: &Step, scope: &ExprScope<'_>) -> String {
+    if let Some(n) = &step.name {
+        return eval_string(&n.value, scope).unwrap_or_else(|_| n.value.clone());
+    }
+    if let Some(run) = &step.run {
+        let first = run
+            .value
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .trim();
+        return format!("Run {first}");
+    }
+    if let Some(uses) = &step.uses {
+        return format!("Run {}", action_label(&uses.value));
+    }
+    format!("Step {}", step.index + 1)
+}
+
+pub(crate) fn action_label(r: &ActionRef) -> String {
+    match r {
+        ActionRef::Local(p) => p.clone(),
+        ActionRef::Docker(i) => format!("docker://{i}"),
+        ActionRef::Repository {
+            owner,
+            repo,
+            path,
+            git_ref,
+        } => match path {
+            Some(p) => format!("{owner}/{repo}/{p}@{git_ref}"),
+            None => format!("{owner}/{repo}@{git_ref}"),
+        },
+    }
+}
+
+/// Everything a step produced.
+struct StepResult {
+    outcome: Conclusion,
+    exit_code: Option<i32>,
+    outputs: Vec<(String, String)>,
+    summary: Option<String>,
+}
+
+async fn run_step<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    workflow: &Workflow,
+    job: &Job,
+    key: &JobKey,
+    step: &Step,
+    state: &mut JobState,
+    cancel: &watch::Receiver<bool>,
+) {
+    let started = Instant::now();
+    let cancelled = *cancel.borrow();
+    let status = Status {
+        success: !state.failed,
+        failure: state.failed,
+        cancelled,
+    };
+    state
+        .contexts
+        .set("steps", Value::object(state.steps.clone()));
+    state.contexts.set("env", env_value(&state.env));
+    set_job_status(&mut state.contexts, state.failed, cancelled);
+    let scope = ExprScope {
+        contexts: &state.contexts,
+        status,
+        workspace: Some(&state.workspace),
+    };
+    let name = step_name(step, &scope);
+
+    // `if:` (with the implied `success()`); a cancelled run skips what remains.
+    let run_it = if cancelled {
+        Ok(false)
+    } else {
+        match &step.condition {
+            None => Ok(!state.failed),
+            Some(c) => parse_condition(&c.value, &RUNTIME)
+                .and_then(|cond| cond.evaluate(&scope))
+                .map_err(|e| format!("error in `if: {}`: {}", c.value, e.message)),
+        }
+    };
+    let run_it = match run_it {
+        Ok(b) => b,
+        Err(message) => {
+            shared.emit(RunEvent::StepStarted {
+                job: key.clone(),
+                index: step.index,
+                name: name.clone(),
+                at: SystemTime::now(),
+            });
+            shared.log(key, Some(step.index), &format!("Error: {message}"));
+            shared.annotate(key, Some(step.index), AnnotationLevel::Error, &message);
+            finish_step(
+                shared,
+                key,
+                step,
+                &name,
+                state,
+                started,
+                StepResult {
+                    outcome: Conclusion::Failure,
+                    exit_code: None,
+                    outputs: Vec::new(),
+                    summary: None,
+                },
+            );
+            return;
+        }
+    };
+    if !run_it {
+        let outcome = if cancelled {
+            Conclusion::Cancelled
+        } else {
+            Conclusion::Skipped
+        };
+        record_step(state, step, outcome, outcome, &[]);
+        shared.emit(RunEvent::StepFinished {
+            job: key.clone(),
+            index: step.index,
+            name,
+            outcome,
+            conclusion: outcome,
+            exit_code: None,
+            duration: Duration::ZERO,
+            outputs: Vec::new(),
+            summary: None,
+        });
+        return;
+    }
+    shared.emit(RunEvent::StepStarted {
+        job: key.clone(),
+        index: step.index,
+        name: name.clone(),
+        at: SystemTime::now(),
+    });
+    let result = match execute_step(shared, workflow, job, key, step, state, cancel).await {
+        Ok(r) => r,
+        Err(message) => {
+            shared.log(key, Some(step.index), &format!("Error: {message}"));
+            shared.annotate(key, Some(step.index), AnnotationLevel::Error, &message);
+            StepResult {
+                outcome: Conclusion::Failure,
+                exit_code: None,
+                outputs: Vec::new(),
+                summary: None,
+            }
+        }
+    };
+    finish_step(shared, key, step, &name, state, started, result);
+}
+
+fn set_job_status(contexts: &mut Object, failed: bool, cancelled: bool) {
+    if let Some(Value::Object(j)) = contexts.get("job").cloned() {
+        let mut j = (*j).clone();
+        let s = if cancelled {
+            "cancelled"
+        } else if failed {
+            "failure"
+        } else {
+            "success"
+        };
+        j.set("status", Value::from(s));
+        contexts.set("job", Value::object(j));
+    }
+}
+
+fn finish_step<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    key: &JobKey,
+    step: &Step,
+    name: &str,
+    state: &mut JobState,
+    started: Instant,
+    result: StepResult,
+) {
+    let continue_on_error = step.continue_on_error.as_ref().is_some_and(|node| {
+        let scope = ExprScope {
+            contexts: &state.contexts,
+            status: Status::default(),
+            workspace: Some(&state.workspace),
+        };
+        match node.as_bool() {
+            Some(b) => b,
+            None => {
+                eval_value(node.as_str().unwrap_or_default(), &scope).is_ok_and(|v| v.is_truthy())
+            }
+        }
+    });
+    let conclusion = if result.outcome == Conclusion::Failure && continue_on_error {
+        Conclusion::Success
+    } else {
+        result.outcome
+    };
+    if conclusion == Conclusion::Failure {
+        state.failed = true;
+    }
+    record_step(state, step, result.outcome, conclusion, &result.outputs);
+    // Later steps see real values; everything reported or stored is masked.
+    let shown: Vec<(String, String)> = result
+        .outputs
+        .iter()
+        .map(|(k, v)| (k.clone(), shared.masker.mask(v)))
+        .collect();
+    shared.emit(RunEvent::StepFinished {
+        job: key.clone(),
+        index: step.index,
+        name: name.to_owned(),
+        outcome: result.outcome,
+        conclusion,
+        exit_code: result.exit_code,
+        duration: started.elapsed(),
+        outputs: shown,
+        summary: result.summary,
+    });
+}
+
+fn record_step(
+    state: &mut JobState,
+    step: &Step,
+    outcome: Conclusion,
+    conclusion: Conclusion,
+    outputs: &[(String, String)],
+) {
+    let Some(id) = &step.id else { return };
+    let mut out = Object::new();
+    for (k, v) in outputs {
+        out.set(k.clone(), Value::from(v.as_str()));
+    }
+    let entry = object([
+        ("outputs", Value::object(out)),
+        ("outcome", Value::from(outcome.as_str())),
+        ("conclusion", Value::from(conclusion.as_str())),
+    ]);
+    state.steps.set(id.value.clone(), Value::object(entry));
+}
+
+/// The files a step may write to, created empty before it starts.
+struct CommandFiles {
+    output: PathBuf,
+    env: PathBuf,
+    path: PathBuf,
+    summary: PathBuf,
+    state: PathBuf,
+}
+
+impl CommandFiles {
+    fn create(temp: &Path, n: u64) -> Result<Self, String> {
+        let dir = temp.join("_runner_file_commands");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        let files = Self {
+            output: dir.join(format!("set_output_{n}")),
+            env: dir.join(format!("set_env_{n}")),
+            path: dir.join(format!("add_path_{n}")),
+            summary: dir.join(format!("step_summary_{n}")),
+            state: dir.join(format!("save_state_{n}")),
+        };
+        for f in [
+            &files.output,
+            &files.env,
+            &files.path,
+            &files.summary,
+            &files.state,
+        ] {
+            std::fs::write(f, b"").map_err(|e| format!("cannot create `{}`: {e}", f.display()))?;
+        }
+        Ok(files)
+    }
+}
+
+async fn execute_step<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    workflow: &Workflow,
+    job: &Job,
+    key: &JobKey,
+    step: &Step,
+    state: &mut JobState,
+    cancel: &watch::Receiver<bool>,
+) -> Result<StepResult, String> {
+    let scope = ExprScope {
+        contexts: &state.contexts,
+        status: Status {
+            success: !state.failed,
+            failure: state.failed,
+            cancelled: false,
+        },
+        workspace: Some(&state.workspace),
+    };
+    let mut step_env = IndexMap::new();
+    for (k, v) in &step.env {
+        step_env.insert(k.clone(), eval_string(&v.value, &scope)?);
+    }
+    let timeout = match &step.timeout_minutes {
+        Some(node) => Some(minutes(node, &state.contexts)?),
+        None => None,
+    };
+    let remaining = state.deadline.saturating_duration_since(Instant::now());
+    let timeout = Some(timeout.map_or(remaining, |t| t.min(remaining)));
+
+    if let Some(uses) = &step.uses {
+        let mut with = IndexMap::new();
+        for (k, (_, node)) in &step.with {
+            with.insert(k.clone(), json_to_text(&eval_node(node, &scope)?));
+        }
+        let ctx = builtin::StepContext {
+            shared,
+            key,
+            index: step.index,
+            workspace: &state.workspace,
+            temp: &state.temp,
+            with: &with,
+            contexts: &state.contexts,
+        };
+        let r = builtin::run(ctx, &uses.value).await?;
+        for (k, v) in r.env {
+            state.env.insert(k, v);
+        }
+        state.paths.extend(r.paths);
+        return Ok(StepResult {
+            outcome: r.outcome,
+            exit_code: None,
+            outputs: r.outputs,
+            summary: None,
+        });
+    }
+
+    let Some(run) = &step.run else {
+        return Err("the step has neither `run` nor `uses`".to_owned());
+    };
+    let script = eval_string(&run.value, &scope)?;
+    let n = shared.next_id();
+    let files = CommandFiles::create(&state.temp, n)?;
+    let shell_name = step
+        .shell
+        .as_ref()
+        .or(job.defaults.shell.as_ref())
+        .or(workflow.defaults.shell.as_ref())
+        .map(|s| eval_string(&s.value, &scope))
+        .transpose()?;
+    let working_dir = step
+        .working_directory
+        .as_ref()
+        .or(job.defaults.working_directory.as_ref())
+        .or(workflow.defaults.working_directory.as_ref())
+        .map(|w| eval_string(&w.value, &scope))
+        .transpose()?;
+    let cwd = match &working_dir {
+        Some(w) => state.workspace.join(w),
+        None => state.workspace.clone(),
+    };
+    if !cwd.is_dir() {
+        return Err(format!(
+            "working directory `{}` does not exist",
+            working_dir.unwrap_or_default()
+        ));
+    }
+    let script_stub = state.temp.join(format!("step_{n}"));
+    let probe = shell::resolve(shell_name.as_deref(), "{script}", on_path)?;
+    let script_path = script_stub.with_extension(probe.extension.trim_start_matches('.'));
+    let script_path = if probe.extension.is_empty() {
+        script_stub
+    } else {
+        script_path
+    };
+    std::fs::write(&script_path, &script).map_err(|e| format!("cannot write the script: {e}"))?;
+    let command = shell::resolve(
+        shell_name.as_deref(),
+        &script_path.to_string_lossy(),
+        on_path,
+    )?;
+
+    let mut env: Vec<(String, String)> = default_env(shared, key, state, &files);
+    env.extend(state.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.extend(step_env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if !state.paths.is_empty() {
+        let mut path: Vec<String> = state.paths.iter().rev().cloned().collect();
+        path.push(std::env::var("PATH").unwrap_or_default());
+        env.push(("PATH".to_owned(), path.join(":")));
+    }
+    let spec = ProcessSpec {
+        program: command.program,
+        args: command.args,
+        env,
+        cwd,
+        timeout,
+        kill_grace: shared.req.kill_grace,
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let process = shared.executor.run(spec, tx, cancel.clone());
+    let mut legacy_outputs = Vec::new();
+    let drain = async {
+        let mut gate = CommandGate::default();
+        while let Some(line) = rx.recv().await {
+            handle_line(
+                shared,
+                key,
+                step.index,
+                &line,
+                &mut gate,
+                &mut legacy_outputs,
+            );
+        }
+    };
+    let (end, ()) = tokio::join!(process, drain);
+
+    let mut outputs = read_key_values(&files.output, "GITHUB_OUTPUT")?;
+    outputs.extend(legacy_outputs);
+    for (k, v) in read_key_values(&files.env, "GITHUB_ENV")? {
+        state.env.insert(k, v);
+    }
+    state.paths.extend(parse_paths(
+        &std::fs::read_to_string(&files.path).unwrap_or_default(),
+    ));
+    let summary = std::fs::read_to_string(&files.summary)
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| shared.masker.mask(&s));
+    let (outcome, exit_code) = match end {
+        ProcessEnd::Exited(0) => (Conclusion::Success, Some(0)),
+        ProcessEnd::Exited(code) => {
+            shared.log(
+                key,
+                Some(step.index),
+                &format!("Error: Process completed with exit code {code}."),
+            );
+            (Conclusion::Failure, Some(code))
+        }
+        ProcessEnd::Signaled(sig) => {
+            shared.log(
+                key,
+                Some(step.index),
+                &format!("Error: Process was killed by signal {sig}."),
+            );
+            (Conclusion::Failure, None)
+        }
+        ProcessEnd::TimedOut => {
+            let minutes = timeout.map_or(0.0, |t| t.as_secs_f64() / 60.0);
+            let message = format!(
+                "The step has timed out after {} minute(s).",
+                hoist_expr::number::to_js_string((minutes * 100.0).round() / 100.0)
+            );
+            shared.log(key, Some(step.index), &format!("Error: {message}"));
+            shared.annotate(key, Some(step.index), AnnotationLevel::Error, &message);
+            (Conclusion::Failure, None)
+        }
+        ProcessEnd::Cancelled => {
+            shared.log(key, Some(step.index), "Error: The operation was cancelled.");
+            (Conclusion::Cancelled, None)
+        }
+        ProcessEnd::FailedToStart(message) => return Err(message),
+    };
+    Ok(StepResult {
+        outcome,
+        exit_code,
+        outputs,
+        summary,
+    })
+}
+
+fn read_key_values(path: &Path, what: &str) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    parse_key_values(&text).map_err(|e| format!("unable to process file command `{what}`: {e}"))
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+/// Handles one output line: workflow commands, masking, and the log event.
+fn handle_line<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    key: &JobKey,
+    index: usize,
+    line: &str,
+    gate: &mut CommandGate,
+    legacy_outputs: &mut Vec<(String, String)>,
+) {
+    let Some(cmd) = gate.filter(line) else {
+        shared.log(key, Some(index), line);
+        return;
+    };
+    match cmd.name.as_str() {
+        "add-mask" => {
+            shared.masker.add(&cmd.message);
+            shared.log(
+                key,
+                Some(index),
+                &format!("::add-mask::{}", shared.masker.mask(&cmd.message)),
+            );
+        }
+        "error" | "warning" | "notice" => {
+            let level = match cmd.name.as_str() {
+                "error" => AnnotationLevel::Error,
+                "warning" => AnnotationLevel::Warning,
+                _ => AnnotationLevel::Notice,
+            };
+            let annotation = Annotation {
+                level,
+                message: shared.masker.mask(&cmd.message),
+                title: cmd.property("title").map(|t| shared.masker.mask(t)),
+                file: cmd.property("file").map(str::to_owned),
+                line: cmd.property("line").and_then(|l| l.parse().ok()),
+                column: cmd.property("col").and_then(|c| c.parse().ok()),
+            };
+            shared.log(
+                key,
+                Some(index),
+                &format!(
+                    "{}: {}",
+                    level.as_str().to_ascii_uppercase(),
+                    annotation.message
+                ),
+            );
+            shared.emit(RunEvent::Annotation {
+                job: key.clone(),
+                step: Some(index),
+                annotation,
+            });
+        }
+        "group" => shared.log(key, Some(index), &format!("▼ {}", cmd.message)),
+        "endgroup" => {}
+        "debug" => {
+            if shared.req.debug {
+                shared.log(key, Some(index), &format!("[debug] {}", cmd.message));
+            }
+        }
+        "set-output" => {
+            if let Some(name) = cmd.property("name") {
+                legacy_outputs.push((name.to_owned(), cmd.message.clone()));
+            }
+        }
+        "set-env" | "add-path" => {
+            let message = format!(
+                "the `{}` command is disabled; write to the `{}` file instead",
+                cmd.name,
+                if cmd.name == "set-env" {
+                    "GITHUB_ENV"
+                } else {
+                    "GITHUB_PATH"
+                }
+            );
+            shared.annotate(key, Some(index), AnnotationLevel::Error, &message);
+        }
+        "echo" | "save-state" => {}
+        _ => shared.log(key, Some(index), line),
+    }
+}
+
+/// The variables GitHub sets for every step.
+fn default_env<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    key: &JobKey,
+    state: &JobState,
+    files: &CommandFiles,
+) -> Vec<(String, String)> {
+    let req = &shared.req;
+    let e = &req.event;
+    let (ref_name, ref_type) = ref_parts(&e.git_ref);
+    let owner = e
+        .repository
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let workflow_name = state
+        .contexts
+        .get("github")
+        .and_then(|g| g.get("workflow"))
+        .map(Value::coerce_string)
+        .unwrap_or_default();
+    let p = |path: &Path| path.to_string_lossy().into_owned();
+    let mut env = vec![
+        ("CI", "true".to_owned()),
+        ("HOIST", "true".to_owned()),
+        ("GITHUB_ACTIONS", "true".to_owned()),
+        ("GITHUB_WORKSPACE", p(&state.workspace)),
+        ("GITHUB_SHA", e.sha.clone()),
+        ("GITHUB_REF", e.git_ref.clone()),
+        ("GITHUB_REF_NAME", ref_name),
+        ("GITHUB_REF_TYPE", ref_type.to_owned()),
+        ("GITHUB_BASE_REF", e.base_ref.clone()),
+        ("GITHUB_HEAD_REF", e.head_ref.clone()),
+        ("GITHUB_EVENT_NAME", e.name.clone()),
+        ("GITHUB_EVENT_PATH", p(&shared.event_path)),
+        ("GITHUB_RUN_ID", req.run_id.to_string()),
+        ("GITHUB_RUN_NUMBER", req.run_number.to_string()),
+        ("GITHUB_RUN_ATTEMPT", req.run_attempt.to_string()),
+        ("GITHUB_JOB", key.job_id.clone()),
+        ("GITHUB_REPOSITORY", e.repository.clone()),
+        ("GITHUB_REPOSITORY_OWNER", owner),
+        ("GITHUB_ACTOR", e.actor.clone()),
+        ("GITHUB_TRIGGERING_ACTOR", e.actor.clone()),
+        ("GITHUB_WORKFLOW", workflow_name),
+        (
+            "GITHUB_WORKFLOW_REF",
+            format!("{}/{}@{}", e.repository, req.workflow.path, e.git_ref),
+        ),
+        ("GITHUB_SERVER_URL", "https://github.com".to_owned()),
+        ("GITHUB_API_URL", "https://api.github.com".to_owned()),
+        (
+            "GITHUB_GRAPHQL_URL",
+            "https://api.github.com/graphql".to_owned(),
+        ),
+        ("GITHUB_OUTPUT", p(&files.output)),
+        ("GITHUB_ENV", p(&files.env)),
+        ("GITHUB_PATH", p(&files.path)),
+        ("GITHUB_STEP_SUMMARY", p(&files.summary)),
+        ("GITHUB_STATE", p(&files.state)),
+        ("RUNNER_OS", runner_os().to_owned()),
+        ("RUNNER_ARCH", runner_arch().to_owned()),
+        ("RUNNER_NAME", "hoist".to_owned()),
+        ("RUNNER_ENVIRONMENT", "self-hosted".to_owned()),
+        ("RUNNER_TEMP", p(&state.temp)),
+        ("RUNNER_TOOL_CACHE", p(&req.cache_dir.join("tools"))),
+    ];
+    if req.debug {
+        env.push(("RUNNER_DEBUG", "1".to_owned()));
+    }
+    env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// `refs/heads/main` → (`main`, `branch`); `refs/tags/v1` → (`v1`, `tag`).
+pub(crate) fn ref_parts(git_ref: &str) -> (String, &'static str) {
+    if let Some(b) = git_ref.strip_prefix("refs/heads/") {
+        (b.to_owned(), "branch")
+    } else if let Some(t) = git_ref.strip_prefix("refs/tags/") {
+        (t.to_owned(), "tag")
+    } else if let Some(p) = git_ref.strip_prefix("refs/pull/") {
+        (p.to_owned(), "branch")
+    } else {
+        (git_ref.to_owned(), "branch")
+    }
+}
+
+fn job_outputs<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    job: &Job,
+    key: &JobKey,
+    state: &JobState,
+    result: Conclusion,
+) -> IndexMap<String, String> {
+    let mut contexts = state.contexts.clone();
+    contexts.set("steps", Value::object(state.steps.clone()));
+    contexts.set("env", env_value(&state.env));
+    let scope = ExprScope {
+        contexts: &contexts,
+        status: Status {
+            success: result == Conclusion::Success,
+            failure: result == Conclusion::Failure,
+            cancelled: result == Conclusion::Cancelled,
+        },
+        workspace: Some(&state.workspace),
+    };
+    let mut out = IndexMap::new();
+    for (name, value) in &job.outputs {
+        match eval_string(&value.value, &scope) {
+            // As on GitHub, a job output holding a secret is not passed on.
+            Ok(v) if shared.masker.mask(&v) != v => {
+                shared.log(
+                    key,
+                    None,
+                    &format!("Warning: Skip output `{name}` since it may contain secret."),
+                );
+            }
+            Ok(v) => {
+                out.insert(name.clone(), v);
+            }
+            Err(e) => shared.log(key, None, &format!("Warning: output `{name}`: {e}")),
+        }
+    }
+    out
+}

@@ -1,0 +1,111 @@
+//! Runs GitHub Actions workflows on this machine.
+//!
+//! Given a [`RunRequest`] (one workflow, the event, the source to check out), [`run`] schedules
+//! the jobs by `needs`, expands matrices, evaluates conditions with GitHub's status rules and
+//! runs each step as a process through an [`Executor`]. Progress is reported as [`RunEvent`]s
+//! to an [`Observer`]; the engine itself prints nothing and stores nothing.
+
+mod builtin;
+mod command_files;
+mod contexts;
+mod errors;
+mod events;
+mod executor;
+mod job;
+mod mask;
+mod request;
+mod run;
+mod shell;
+mod workflow_commands;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use indexmap::IndexMap;
+use tokio::sync::watch;
+
+pub use command_files::parse_key_values;
+pub use errors::EngineError;
+pub use events::{Annotation, AnnotationLevel, Conclusion, JobKey, NoObserver, Observer, RunEvent};
+pub use executor::{Executor, HostExecutor, ProcessEnd, ProcessSpec};
+pub use mask::Masker;
+pub use request::{EventInfo, RunRequest, Source, WorkflowFile};
+pub use workflow_commands::{WorkflowCommand, parse as parse_workflow_command};
+
+/// The end of a run.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    pub conclusion: Conclusion,
+    /// Each top-level job's result and outputs.
+    pub jobs: IndexMap<String, (Conclusion, IndexMap<String, String>)>,
+}
+
+/// Runs one workflow to the end (or until `cancel` turns true).
+pub async fn run<E: Executor>(
+    request: RunRequest,
+    executor: E,
+    observer: Arc<dyn Observer>,
+    cancel: watch::Receiver<bool>,
+) -> Result<RunOutcome, EngineError> {
+    let started = Instant::now();
+    let parsed = hoist_workflow::parse_workflow(&request.workflow.text);
+    if parsed.has_errors() {
+        return Err(EngineError::InvalidWorkflow {
+            path: request.workflow.path.clone(),
+        });
+    }
+    std::fs::create_dir_all(&request.work_dir).map_err(|source| EngineError::WorkDir {
+        path: request.work_dir.clone(),
+        source,
+    })?;
+    let event_path = request.work_dir.join("event.json");
+    let payload = serde_json::to_vec_pretty(&request.event.payload).unwrap_or_default();
+    std::fs::write(&event_path, payload).map_err(|source| EngineError::WorkDir {
+        path: event_path.clone(),
+        source,
+    })?;
+    let workflow = parsed.workflow;
+    let name = workflow
+        .name
+        .as_ref()
+        .map_or_else(|| request.workflow.path.clone(), |n| n.value.clone());
+    let frame = Arc::new(run::Frame {
+        prefix: String::new(),
+        workflow: Arc::new(workflow),
+        workflow_path: request.workflow.path.clone(),
+        inputs: request.inputs.clone(),
+        secrets: request.secrets.clone(),
+        top: true,
+    });
+    observer.on_event(&RunEvent::RunStarted {
+        workflow: name,
+        workflow_path: request.workflow.path.clone(),
+        run_id: request.run_id,
+    });
+    let shared = Arc::new(run::Shared::new(
+        request,
+        executor,
+        observer.clone(),
+        event_path,
+    ));
+    let results = run::run_workflow(shared.clone(), frame, cancel.clone()).await;
+    let cancelled = *cancel.borrow();
+    let conclusion = if cancelled {
+        Conclusion::Cancelled
+    } else if results.values().any(|s| s.result == Conclusion::Failure) {
+        Conclusion::Failure
+    } else if results.values().any(|s| s.result == Conclusion::Cancelled) {
+        Conclusion::Cancelled
+    } else {
+        Conclusion::Success
+    };
+    observer.on_event(&RunEvent::RunFinished {
+        conclusion,
+        duration: started.elapsed(),
+    });
+    let jobs = results
+        .into_iter()
+        .map(|(k, s)| (k, (s.result, s.outputs)))
+        .collect();
+    Ok(RunOutcome { conclusion, jobs })
+}

@@ -1,0 +1,81 @@
+//! What a run needs to know before it starts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+/// A workflow file, as read by the caller.
+#[derive(Clone, Debug)]
+pub struct WorkflowFile {
+    /// Path relative to the project root: `.github/workflows/ci.yml`.
+    pub path: String,
+    pub text: String,
+}
+
+/// The event that started the run, and the repository state it refers to.
+#[derive(Clone, Debug, Default)]
+pub struct EventInfo {
+    pub name: String,
+    /// The webhook-like payload: `github.event` and the file at `GITHUB_EVENT_PATH`.
+    pub payload: serde_json::Value,
+    pub sha: String,
+    /// `refs/heads/main`, `refs/tags/v1`, `refs/pull/1/merge`.
+    pub git_ref: String,
+    pub base_ref: String,
+    pub head_ref: String,
+    pub actor: String,
+    /// `owner/name`.
+    pub repository: String,
+}
+
+/// The files `actions/checkout` puts in a job's workspace.
+#[derive(Clone, Debug, Default)]
+pub struct Source {
+    /// Directory the files are copied from.
+    pub root: PathBuf,
+    /// Paths relative to `root`.
+    pub files: Vec<PathBuf>,
+    /// The repository's git directory, for `fetch-depth: 0` and `ref:`; `None` outside git.
+    pub git_dir: Option<PathBuf>,
+}
+
+/// Everything one run of one workflow needs.
+#[derive(Clone, Debug)]
+pub struct RunRequest {
+    pub workflow: WorkflowFile,
+    /// The directory holding `.github/workflows`; local `uses:` paths resolve against it.
+    pub project_root: PathBuf,
+    pub source: Source,
+    pub event: EventInfo,
+    /// `workflow_dispatch` inputs, already checked and typed.
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+    pub secrets: IndexMap<String, String>,
+    pub vars: IndexMap<String, String>,
+    pub run_id: u64,
+    pub run_number: u64,
+    pub run_attempt: u32,
+    /// Where the run's workspaces and temporary files go.
+    pub work_dir: PathBuf,
+    /// Run only this job (and nothing else).
+    pub job_filter: Option<String>,
+    /// Keep only matrix combinations with these `key:value` pairs.
+    pub matrix_filter: Vec<(String, String)>,
+    /// Top-level jobs not to run again: their result and outputs from an earlier attempt
+    /// (`hoist runs rerun --failed`).
+    pub reuse: IndexMap<String, (crate::events::Conclusion, IndexMap<String, String>)>,
+    /// How many jobs may run at once.
+    pub parallelism: usize,
+    /// Grace period between SIGTERM and SIGKILL when a step times out or is cancelled.
+    pub kill_grace: Duration,
+    /// Directory of cached remote actions, laid out as `owner/repo@ref/`.
+    pub action_cache: Option<PathBuf>,
+    /// Where `actions/cache` keeps its entries.
+    pub cache_dir: PathBuf,
+    /// Where artifacts of this run are stored.
+    pub artifact_dir: PathBuf,
+    pub debug: bool,
+    /// This runner's labels. A job whose `runs-on` asks for a label not in the list fails
+    /// instead of running on the wrong machine; an empty list accepts every job.
+    pub runner_labels: Vec<String>,
+}

@@ -1,0 +1,892 @@
+//! Scheduling a workflow's jobs: the `needs` graph, job conditions, matrices with fail-fast
+//! and max-parallel, and calls to reusable workflows.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use hoist_expr::{Object, Value, parse_condition};
+use hoist_workflow::model::{InputType, Job, JobSecrets, Matrix, Workflow};
+use indexmap::IndexMap;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::contexts::{ExprScope, RUNTIME, Status, eval_node, eval_string, eval_value, object};
+use crate::events::{Annotation, AnnotationLevel, Conclusion, JobKey, Observer, RunEvent};
+use crate::executor::Executor;
+use crate::job::{JobBase, ref_parts, run_job};
+use crate::mask::Masker;
+use crate::request::RunRequest;
+
+/// State shared by every task of a run.
+pub(crate) struct Shared<E> {
+    pub(crate) req: RunRequest,
+    pub(crate) executor: E,
+    pub(crate) observer: Arc<dyn Observer>,
+    pub(crate) masker: Masker,
+    pub(crate) slots: Arc<Semaphore>,
+    pub(crate) event_path: PathBuf,
+    ids: AtomicU64,
+}
+
+impl<E: Executor> Shared<E> {
+    pub(crate) fn new(
+        req: RunRequest,
+        executor: E,
+        observer: Arc<dyn Observer>,
+        event_path: PathBuf,
+    ) -> Self {
+        let masker = Masker::default();
+        for v in req.secrets.values() {
+            masker.add(v);
+        }
+        let slots = Arc::new(Semaphore::new(req.parallelism.max(1)));
+        Self {
+            req,
+            executor,
+            observer,
+            masker,
+            slots,
+            event_path,
+            ids: AtomicU64::new(1),
+        }
+    }
+
+    pub(crate) fn emit(&self, event: RunEvent) {
+        self.observer.on_event(&event);
+    }
+
+    pub(crate) fn log(&self, job: &JobKey, step: Option<usize>, line: &str) {
+        self.emit(RunEvent::Log {
+            job: job.clone(),
+            step,
+            line: self.masker.mask(line),
+        });
+    }
+
+    pub(crate) fn annotate(
+        &self,
+        job: &JobKey,
+        step: Option<usize>,
+        level: AnnotationLevel,
+        message: &str,
+    ) {
+        let annotation = Annotation {
+            level,
+            message: self.masker.mask(message),
+            title: None,
+            file: None,
+            line: None,
+            column: None,
+        };
+        self.emit(RunEvent::Annotation {
+            job: job.clone(),
+            step,
+            annotation,
+        });
+    }
+
+    pub(crate) fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// One workflow being run: the top-level one, or a reusable workflow called by a job.
+pub(crate) struct Frame {
+    /// Prepended to job names and ids: `""` or `"build (api) / "`.
+    pub(crate) prefix: String,
+    pub(crate) workflow: Arc<Workflow>,
+    pub(crate) workflow_path: String,
+    pub(crate) inputs: serde_json::Map<String, serde_json::Value>,
+    pub(crate) secrets: IndexMap<String, String>,
+    pub(crate) top: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct JobSummary {
+    pub(crate) result: Conclusion,
+    pub(crate) outputs: IndexMap<String, String>,
+}
+
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Runs every job of `frame`'s workflow in dependency order; returns each job's summary.
+pub(crate) fn run_workflow<E: Executor>(
+    shared: Arc<Shared<E>>,
+    frame: Arc<Frame>,
+    cancel: watch::Receiver<bool>,
+) -> Boxed<IndexMap<String, JobSummary>> {
+    Box::pin(async move {
+        let wf = frame.workflow.clone();
+        let base = base_contexts(&shared, &frame);
+        let workflow_env = {
+            let scope = ExprScope {
+                contexts: &base,
+                status: Status::default(),
+                workspace: None,
+            };
+            let mut env = IndexMap::new();
+            for (k, v) in &wf.env {
+                env.insert(
+                    k.clone(),
+                    eval_string(&v.value, &scope).unwrap_or_else(|e| format!("<{e}>")),
+                );
+            }
+            env
+        };
+        let base = Arc::new((base, workflow_env));
+        let mut pending: Vec<String> = wf.jobs.keys().cloned().collect();
+        let mut done: IndexMap<String, JobSummary> = IndexMap::new();
+
+        if frame.top
+            && let Some(only) = &shared.req.job_filter
+        {
+            // `--job ID` runs that job alone; its dependencies count as succeeded.
+            for id in wf.jobs.keys().filter(|id| *id != only) {
+                done.insert(
+                    id.clone(),
+                    JobSummary {
+                        result: Conclusion::Success,
+                        outputs: IndexMap::new(),
+                    },
+                );
+            }
+            pending.retain(|id| id == only);
+        }
+        let mut running: JoinSet<(String, JobSummary)> = JoinSet::new();
+        loop {
+            let ready: Vec<String> = pending
+                .iter()
+                .filter(|id| {
+                    wf.jobs[*id]
+                        .needs
+                        .iter()
+                        .all(|n| done.contains_key(&n.value) || !wf.jobs.contains_key(&n.value))
+                })
+                .cloned()
+                .collect();
+            for id in ready {
+                pending.retain(|p| *p != id);
+                let job = &wf.jobs[&id];
+                let needs: Vec<(String, JobSummary)> = job
+                    .needs
+                    .iter()
+                    .map(|n| {
+                        (
+                            n.value.clone(),
+                            done.get(&n.value).cloned().unwrap_or(JobSummary {
+                                result: Conclusion::Skipped,
+                                outputs: IndexMap::new(),
+                            }),
+                        )
+                    })
+                    .collect();
+                let (shared, frame, base, cancel) =
+                    (shared.clone(), frame.clone(), base.clone(), cancel.clone());
+                running.spawn(async move {
+                    let summary = run_job_group(shared, frame, &id, needs, base, cancel).await;
+                    (id, summary)
+                });
+            }
+            match running.join_next().await {
+                Some(Ok((id, summary))) => {
+                    done.insert(id, summary);
+                }
+                Some(Err(e)) => {
+                    // A panicking task is a bug; record it as a failed job rather than hang.
+                    let key = JobKey {
+                        id: "hoist".into(),
+                        job_id: "hoist".into(),
+                        name: "hoist".into(),
+                        matrix: serde_json::Value::Null,
+                    };
+                    shared.log(
+                        &key,
+                        None,
+                        &format!("internal error: a job task failed: {e}"),
+                    );
+                }
+                None => break,
+            }
+        }
+        // Jobs still pending depend on a cycle or on each other; `hoist check` reports that.
+        for id in pending {
+            done.insert(
+                id,
+                JobSummary {
+                    result: Conclusion::Skipped,
+                    outputs: IndexMap::new(),
+                },
+            );
+        }
+        done
+    })
+}
+
+fn base_contexts<E: Executor>(shared: &Arc<Shared<E>>, frame: &Frame) -> Object {
+    let req = &shared.req;
+    let e = &req.event;
+    let (ref_name, ref_type) = ref_parts(&e.git_ref);
+    let workflow_name = frame
+        .workflow
+        .name
+        .as_ref()
+        .map_or_else(|| frame.workflow_path.clone(), |n| n.value.clone());
+    let github = object([
+        ("event_name", Value::from(e.name.as_str())),
+        ("event", Value::from_json(&e.payload)),
+        (
+            "event_path",
+            Value::from(shared.event_path.to_string_lossy().as_ref()),
+        ),
+        ("sha", Value::from(e.sha.as_str())),
+        ("ref", Value::from(e.git_ref.as_str())),
+        ("ref_name", Value::from(ref_name.as_str())),
+        ("ref_type", Value::from(ref_type)),
+        ("base_ref", Value::from(e.base_ref.as_str())),
+        ("head_ref", Value::from(e.head_ref.as_str())),
+        ("repository", Value::from(e.repository.as_str())),
+        (
+            "repository_owner",
+            Value::from(e.repository.split('/').next().unwrap_or_default()),
+        ),
+        ("actor", Value::from(e.actor.as_str())),
+        ("triggering_actor", Value::from(e.actor.as_str())),
+        ("workflow", Value::from(workflow_name.as_str())),
+        (
+            "workflow_ref",
+            Value::from(format!(
+                "{}/{}@{}",
+                e.repository, frame.workflow_path, e.git_ref
+            )),
+        ),
+        ("run_id", Value::from(req.run_id.to_string())),
+        ("run_number", Value::from(req.run_number.to_string())),
+        ("run_attempt", Value::from(req.run_attempt.to_string())),
+        ("server_url", Value::from("https://github.com")),
+        ("api_url", Value::from("https://api.github.com")),
+        ("graphql_url", Value::from("https://api.github.com/graphql")),
+        ("action", Value::from("")),
+        ("token", Value::from("")),
+        ("retention_days", Value::from("90")),
+    ]);
+    let mut vars = Object::new();
+    for (k, v) in &req.vars {
+        vars.set(k.clone(), Value::from(v.as_str()));
+    }
+    let mut secrets = Object::new();
+    for (k, v) in &frame.secrets {
+        secrets.set(k.clone(), Value::from(v.as_str()));
+    }
+    let inputs = match Value::from_json(&serde_json::Value::Object(frame.inputs.clone())) {
+        Value::Object(o) => Value::Object(o),
+        _ => Value::object(Object::new()),
+    };
+    let mut o = Object::new();
+    o.set("github", Value::object(github));
+    o.set("vars", Value::object(vars));
+    o.set("secrets", Value::object(secrets));
+    o.set("inputs", inputs);
+    o
+}
+
+fn display_base(job: &Job, id: &str) -> String {
+    job.name
+        .as_ref()
+        .map_or_else(|| id.to_owned(), |n| n.value.clone())
+}
+
+/// Runs one job of the workflow: decides whether it runs, expands its matrix and runs each
+/// combination (as steps or as a reusable-workflow call).
+async fn run_job_group<E: Executor>(
+    shared: Arc<Shared<E>>,
+    frame: Arc<Frame>,
+    id: &str,
+    needs: Vec<(String, JobSummary)>,
+    base: Arc<(Object, IndexMap<String, String>)>,
+    cancel: watch::Receiver<bool>,
+) -> JobSummary {
+    let job = &frame.workflow.jobs[id];
+    let mut contexts = base.0.clone();
+    let mut needs_obj = Object::new();
+    for (n, s) in &needs {
+        let mut outputs = Object::new();
+        for (k, v) in &s.outputs {
+            outputs.set(k.clone(), Value::from(v.as_str()));
+        }
+        needs_obj.set(
+            n.clone(),
+            Value::object(object([
+                ("result", Value::from(s.result.as_str())),
+                ("outputs", Value::object(outputs)),
+            ])),
+        );
+    }
+    contexts.set("needs", Value::object(needs_obj));
+    let cancelled = *cancel.borrow();
+    let status = Status {
+        success: needs.iter().all(|(_, s)| s.result == Conclusion::Success),
+        failure: needs.iter().any(|(_, s)| s.result == Conclusion::Failure),
+        cancelled,
+    };
+    let plain_key = |name: String| JobKey {
+        id: format!("{}{}", frame.prefix, id),
+        job_id: id.to_owned(),
+        name: format!("{}{}", frame.prefix, name),
+        matrix: serde_json::Value::Null,
+    };
+
+    // A job reused from an earlier attempt (`hoist runs rerun --failed`).
+    if frame.top
+        && let Some((result, outputs)) = shared.req_reuse(id)
+    {
+        let key = plain_key(display_base(job, id));
+        shared.emit(RunEvent::JobQueued { job: key.clone() });
+        shared.log(
+            &key,
+            None,
+            &format!(
+                "Reused the `{}` result of the previous attempt.",
+                result.as_str()
+            ),
+        );
+        shared.emit(RunEvent::JobFinished {
+            job: key,
+            result,
+            duration: Duration::ZERO,
+            outputs: outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        });
+        return JobSummary { result, outputs };
+    }
+
+    let run_it = {
+        let scope = ExprScope {
+            contexts: &contexts,
+            status,
+            workspace: None,
+        };
+        match &job.condition {
+            _ if cancelled => Ok(false),
+            None => Ok(status.success),
+            Some(c) => parse_condition(&c.value, &RUNTIME)
+                .and_then(|cond| cond.evaluate(&scope))
+                .map_err(|e| format!("error in `if: {}`: {}", c.value, e.message)),
+        }
+    };
+    let run_it = match run_it {
+        Ok(b) => b,
+        Err(message) => return fail_job(&shared, plain_key(display_base(job, id)), &message),
+    };
+    if !run_it {
+        let key = plain_key(display_base(job, id));
+        let result = if cancelled {
+            Conclusion::Cancelled
+        } else {
+            Conclusion::Skipped
+        };
+        shared.emit(RunEvent::JobQueued { job: key.clone() });
+        shared.emit(RunEvent::JobFinished {
+            job: key,
+            result,
+            duration: Duration::ZERO,
+            outputs: Vec::new(),
+        });
+        return JobSummary {
+            result,
+            outputs: IndexMap::new(),
+        };
+    }
+
+    // Strategy: matrix, fail-fast, max-parallel.
+    let combos = match expand_matrix(job, &contexts, status) {
+        Ok(c) => c,
+        Err(message) => return fail_job(&shared, plain_key(display_base(job, id)), &message),
+    };
+    let combos: Vec<Option<serde_json::Map<String, serde_json::Value>>> = combos
+        .into_iter()
+        .filter(|c| match c {
+            Some(c) if frame.top => shared.req.matrix_filter.iter().all(|(k, v)| {
+                c.get(k)
+                    .map(crate::contexts::json_to_text)
+                    .is_none_or(|x| &x == v)
+            }),
+            _ => true,
+        })
+        .collect();
+    let scope = ExprScope {
+        contexts: &contexts,
+        status,
+        workspace: None,
+    };
+    let fail_fast = match job.strategy.as_ref().and_then(|s| s.fail_fast.as_ref()) {
+        Some(n) => n.as_bool().unwrap_or_else(|| {
+            eval_value(n.as_str().unwrap_or_default(), &scope).is_ok_and(|v| v.is_truthy())
+        }),
+        None => true,
+    };
+    let max_parallel = match job.strategy.as_ref().and_then(|s| s.max_parallel.as_ref()) {
+        Some(n) => n
+            .as_number()
+            .or_else(|| {
+                eval_value(n.as_str().unwrap_or_default(), &scope)
+                    .ok()
+                    .map(|v| v.to_number())
+            })
+            .filter(|v| *v >= 1.0)
+            .map_or(usize::MAX, |v| v as usize),
+        None => usize::MAX,
+    };
+    let total = combos.len();
+    let local = Arc::new(Semaphore::new(max_parallel.min(Semaphore::MAX_PERMITS)));
+    let (group_tx, group_rx) = watch::channel(false);
+    let group_tx = Arc::new(group_tx);
+    {
+        // The run's cancellation reaches every instance through the group's channel.
+        let mut run_cancel = cancel.clone();
+        let tx = group_tx.clone();
+        tokio::spawn(async move {
+            loop {
+                if *run_cancel.borrow() {
+                    let _ = tx.send(true);
+                    return;
+                }
+                if run_cancel.changed().await.is_err() || tx.is_closed() {
+                    return;
+                }
+            }
+        });
+    }
+
+    let mut instances = JoinSet::new();
+    for (index, combo) in combos.into_iter().enumerate() {
+        let mut ctx = contexts.clone();
+        let matrix_value = combo
+            .clone()
+            .map_or(serde_json::Value::Null, serde_json::Value::Object);
+        ctx.set(
+            "matrix",
+            match &combo {
+                Some(c) => Value::from_json(&serde_json::Value::Object(c.clone())),
+                None => Value::object(Object::new()),
+            },
+        );
+        ctx.set(
+            "strategy",
+            Value::object(object([
+                ("fail-fast", Value::Bool(fail_fast)),
+                ("job-index", Value::Number(index as f64)),
+                ("job-total", Value::Number(total as f64)),
+                (
+                    "max-parallel",
+                    Value::Number(max_parallel.min(total) as f64),
+                ),
+            ])),
+        );
+        let name = instance_name(job, id, combo.as_ref(), &ctx, status);
+        let key = JobKey {
+            id: format!(
+                "{}{}",
+                frame.prefix,
+                match &combo {
+                    Some(c) => hoist_workflow::matrix::job_display_name(id, c),
+                    None => id.to_owned(),
+                }
+            ),
+            job_id: id.to_owned(),
+            name: format!("{}{}", frame.prefix, name),
+            matrix: matrix_value,
+        };
+        shared.emit(RunEvent::JobQueued { job: key.clone() });
+        let (shared, frame, local, group_tx, mut group_rx) = (
+            shared.clone(),
+            frame.clone(),
+            local.clone(),
+            group_tx.clone(),
+            group_rx.clone(),
+        );
+        let workflow_env = base.1.clone();
+        let id = id.to_owned();
+        instances.spawn(async move {
+            let _local = local.acquire_owned().await;
+            if *group_rx.borrow_and_update() {
+                shared.emit(RunEvent::JobFinished {
+                    job: key.clone(),
+                    result: Conclusion::Cancelled,
+                    duration: Duration::ZERO,
+                    outputs: Vec::new(),
+                });
+                return (Conclusion::Cancelled, IndexMap::new(), false);
+            }
+            let job = &frame.workflow.jobs[&id];
+            let outcome = if job.uses.is_some() {
+                call_reusable(&shared, &frame, job, &key, &ctx, group_rx).await
+            } else {
+                let _slot = shared.slots.clone().acquire_owned().await;
+                if *group_rx.borrow() {
+                    shared.emit(RunEvent::JobFinished {
+                        job: key.clone(),
+                        result: Conclusion::Cancelled,
+                        duration: Duration::ZERO,
+                        outputs: Vec::new(),
+                    });
+                    return (Conclusion::Cancelled, IndexMap::new(), false);
+                }
+                let base = JobBase {
+                    contexts: ctx.clone(),
+                    workflow_env,
+                };
+                let o = run_job(&shared, &frame.workflow, job, &key, base, group_rx).await;
+                (o.result, o.outputs)
+            };
+            let continue_on_error = job.continue_on_error.as_ref().is_some_and(|n| {
+                let scope = ExprScope {
+                    contexts: &ctx,
+                    status: Status::default(),
+                    workspace: None,
+                };
+                n.as_bool().unwrap_or_else(|| {
+                    eval_value(n.as_str().unwrap_or_default(), &scope).is_ok_and(|v| v.is_truthy())
+                })
+            });
+            if outcome.0 == Conclusion::Failure && fail_fast && !continue_on_error {
+                let _ = group_tx.send(true);
+            }
+            (outcome.0, outcome.1, continue_on_error)
+        });
+    }
+    let mut results = Vec::new();
+    let mut outputs = IndexMap::new();
+    while let Some(r) = instances.join_next().await {
+        if let Ok((result, out, continue_on_error)) = r {
+            let effective = if result == Conclusion::Failure && continue_on_error {
+                Conclusion::Success
+            } else {
+                result
+            };
+            results.push(effective);
+            outputs.extend(out);
+        }
+    }
+    drop(group_tx);
+    let result = if results.contains(&Conclusion::Failure) {
+        Conclusion::Failure
+    } else if results.contains(&Conclusion::Cancelled) {
+        Conclusion::Cancelled
+    } else if results.is_empty() {
+        Conclusion::Skipped
+    } else {
+        Conclusion::Success
+    };
+    JobSummary { result, outputs }
+}
+
+fn fail_job<E: Executor>(shared: &Arc<Shared<E>>, key: JobKey, message: &str) -> JobSummary {
+    shared.emit(RunEvent::JobQueued { job: key.clone() });
+    shared.emit(RunEvent::JobStarted {
+        job: key.clone(),
+        at: SystemTime::now(),
+    });
+    shared.log(&key, None, &format!("Error: {message}"));
+    shared.annotate(&key, None, AnnotationLevel::Error, message);
+    shared.emit(RunEvent::JobFinished {
+        job: key,
+        result: Conclusion::Failure,
+        duration: Duration::ZERO,
+        outputs: Vec::new(),
+    });
+    JobSummary {
+        result: Conclusion::Failure,
+        outputs: IndexMap::new(),
+    }
+}
+
+/// The display name of one instance: an explicit `name:` (evaluated), else the job id; matrix
+/// values are appended unless the name already uses the matrix.
+fn instance_name(
+    job: &Job,
+    id: &str,
+    combo: Option<&serde_json::Map<String, serde_json::Value>>,
+    contexts: &Object,
+    status: Status,
+) -> String {
+    let scope = ExprScope {
+        contexts,
+        status,
+        workspace: None,
+    };
+    if let Some(n) = &job.name
+        && n.value.contains("${{")
+    {
+        return eval_string(&n.value, &scope).unwrap_or_else(|_| n.value.clone());
+    }
+    let base = display_base(job, id);
+    match combo {
+        Some(c) => hoist_workflow::matrix::job_display_name(&base, c),
+        None => base,
+    }
+}
+
+/// The matrix combinations of a job, `[None]` when it has no matrix.
+fn expand_matrix(
+    job: &Job,
+    contexts: &Object,
+    status: Status,
+) -> Result<Vec<Option<serde_json::Map<String, serde_json::Value>>>, String> {
+    let Some(matrix) = job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) else {
+        return Ok(vec![None]);
+    };
+    let scope = ExprScope {
+        contexts,
+        status,
+        workspace: None,
+    };
+    let value = match matrix {
+        Matrix::Expression(e) => eval_value(&e.value, &scope)?.to_json(),
+        Matrix::Dimensions {
+            dims,
+            include,
+            exclude,
+            ..
+        } => {
+            let mut o = serde_json::Map::new();
+            for (k, v) in dims {
+                o.insert(k.clone(), eval_node(v, &scope)?);
+            }
+            if let Some(i) = include {
+                o.insert("include".into(), eval_node(i, &scope)?);
+            }
+            if let Some(e) = exclude {
+                o.insert("exclude".into(), eval_node(e, &scope)?);
+            }
+            serde_json::Value::Object(o)
+        }
+    };
+    let combos =
+        hoist_workflow::matrix::expand(&value).map_err(|e| format!("strategy.matrix: {e}"))?;
+    Ok(combos.into_iter().map(Some).collect())
+}
+
+/// Runs a job that calls a reusable workflow from this repository.
+async fn call_reusable<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    frame: &Arc<Frame>,
+    job: &Job,
+    key: &JobKey,
+    contexts: &Object,
+    cancel: watch::Receiver<bool>,
+) -> (Conclusion, IndexMap<String, String>) {
+    let started = Instant::now();
+    let uses = job
+        .uses
+        .as_ref()
+        .map(|u| u.value.clone())
+        .unwrap_or_default();
+    let prepared = prepare_call(shared, frame, job, &uses, contexts);
+    let (callee, inputs, secrets) = match prepared {
+        Ok(p) => p,
+        Err(message) => {
+            let s = fail_job(shared, key.clone(), &message);
+            return (s.result, s.outputs);
+        }
+    };
+    shared.emit(RunEvent::JobStarted {
+        job: key.clone(),
+        at: SystemTime::now(),
+    });
+    let callee = Arc::new(callee);
+    let nested = Arc::new(Frame {
+        prefix: format!("{} / ", key.name),
+        workflow: callee.clone(),
+        workflow_path: hoist_workflow::local_workflow_path(&uses)
+            .unwrap_or(&uses)
+            .to_owned(),
+        inputs,
+        secrets,
+        top: false,
+    });
+    let results = run_workflow(shared.clone(), nested.clone(), cancel).await;
+    let result = if results.values().any(|s| s.result == Conclusion::Failure) {
+        Conclusion::Failure
+    } else if results.values().any(|s| s.result == Conclusion::Cancelled) {
+        Conclusion::Cancelled
+    } else {
+        Conclusion::Success
+    };
+    // Outputs of the call come from the callee's `on.workflow_call.outputs`.
+    let mut outputs = IndexMap::new();
+    if let Some(call) = callee.on.events.get("workflow_call") {
+        let mut jobs = Object::new();
+        for (id, s) in &results {
+            let mut out = Object::new();
+            for (k, v) in &s.outputs {
+                out.set(k.clone(), Value::from(v.as_str()));
+            }
+            jobs.set(
+                id.clone(),
+                Value::object(object([
+                    ("result", Value::from(s.result.as_str())),
+                    ("outputs", Value::object(out)),
+                ])),
+            );
+        }
+        let mut ctx = base_contexts(shared, &nested);
+        ctx.set("jobs", Value::object(jobs));
+        let scope = ExprScope {
+            contexts: &ctx,
+            status: Status::default(),
+            workspace: None,
+        };
+        for (name, def) in &call.outputs {
+            if let Some(v) = &def.value {
+                match eval_string(&v.value, &scope) {
+                    Ok(text) if shared.masker.mask(&text) != text => {
+                        shared.log(
+                            key,
+                            None,
+                            &format!("Warning: Skip output `{name}` since it may contain secret."),
+                        );
+                    }
+                    Ok(text) => {
+                        outputs.insert(name.clone(), text);
+                    }
+                    Err(e) => shared.log(key, None, &format!("Warning: output `{name}`: {e}")),
+                }
+            }
+        }
+    }
+    shared.emit(RunEvent::JobFinished {
+        job: key.clone(),
+        result,
+        duration: started.elapsed(),
+        outputs: outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    });
+    (result, outputs)
+}
+
+type CallParts = (
+    Workflow,
+    serde_json::Map<String, serde_json::Value>,
+    IndexMap<String, String>,
+);
+
+fn prepare_call<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    frame: &Frame,
+    job: &Job,
+    uses: &str,
+    contexts: &Object,
+) -> Result<CallParts, String> {
+    let Some(path) = hoist_workflow::local_workflow_path(uses) else {
+        return Err(format!(
+            "reusable workflow `{uses}` is in another repository; Hoist runs reusable workflows from this repository (`./.github/workflows/...`) only"
+        ));
+    };
+    let file = shared.req.project_root.join(path);
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read reusable workflow `{}`: {e}", file.display()))?;
+    let parsed = hoist_workflow::parse_workflow(&text);
+    if let Some(d) = parsed.diagnostics.iter().find(|d| d.is_error()) {
+        return Err(format!(
+            "{path}:{}:{}: {}",
+            d.span.start.line, d.span.start.column, d.message
+        ));
+    }
+    let callee = parsed.workflow;
+    let Some(call) = callee.on.events.get("workflow_call") else {
+        return Err(format!(
+            "`{path}` cannot be called: it has no `on: workflow_call` trigger"
+        ));
+    };
+    let scope = ExprScope {
+        contexts,
+        status: Status::default(),
+        workspace: None,
+    };
+    let mut given = serde_json::Map::new();
+    for (k, (_, node)) in &job.with {
+        given.insert(k.clone(), eval_node(node, &scope)?);
+    }
+    let mut inputs = serde_json::Map::new();
+    for (name, def) in &call.inputs {
+        let value = match given.remove(name) {
+            Some(v) => v,
+            None => match &def.default {
+                Some(d) => {
+                    let mut c = contexts.clone();
+                    c.set("inputs", Value::object(Object::new()));
+                    let s = ExprScope {
+                        contexts: &c,
+                        status: Status::default(),
+                        workspace: None,
+                    };
+                    eval_node(d, &s)?
+                }
+                None if def.required => return Err(format!("`{path}` requires input `{name}`")),
+                None => match def.kind {
+                    InputType::Boolean => serde_json::Value::Bool(false),
+                    InputType::Number => serde_json::Value::from(0),
+                    _ => serde_json::Value::String(String::new()),
+                },
+            },
+        };
+        let value = match (def.kind, &value) {
+            (InputType::Boolean, serde_json::Value::String(s)) if s == "true" || s == "false" => {
+                serde_json::Value::Bool(s == "true")
+            }
+            (InputType::Number, serde_json::Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(value.clone(), serde_json::Value::Number),
+            _ => value,
+        };
+        inputs.insert(name.clone(), value);
+    }
+    if let Some(extra) = given.keys().next() {
+        return Err(format!("`{path}` has no input `{extra}`"));
+    }
+    let secrets = match &job.secrets {
+        Some(JobSecrets::Inherit(_)) => frame.secrets.clone(),
+        Some(JobSecrets::Map(map)) => {
+            let mut c = contexts.clone();
+            let mut s = Object::new();
+            for (k, v) in &frame.secrets {
+                s.set(k.clone(), Value::from(v.as_str()));
+            }
+            c.set("secrets", Value::object(s));
+            let sc = ExprScope {
+                contexts: &c,
+                status: Status::default(),
+                workspace: None,
+            };
+            let mut out = IndexMap::new();
+            for (k, v) in map {
+                out.insert(k.clone(), eval_string(&v.value, &sc)?);
+            }
+            out
+        }
+        None => IndexMap::new(),
+    };
+    for (name, def) in &call.secrets {
+        if def.required && !secrets.contains_key(name) {
+            return Err(format!("`{path}` requires secret `{name}`"));
+        }
+    }
+    Ok((callee, inputs, secrets))
+}
+
+impl<E: Executor> Shared<E> {
+    fn req_reuse(&self, id: &str) -> Option<(Conclusion, IndexMap<String, String>)> {
+        self.req.reuse.get(id).cloned()
+    }
+}

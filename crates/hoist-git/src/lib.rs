@@ -1,0 +1,249 @@
+//! What Hoist needs from git: where the repository is, which commit and branch are checked
+//! out, which files changed, which files make up the working tree, and a commit's tree.
+//!
+//! Uses the `git` command line, which every developer machine has and which reads every
+//! repository format and configuration exactly as the user's own git does.
+
+mod errors;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub use errors::GitError;
+
+/// A git working tree.
+#[derive(Clone, Debug)]
+pub struct Repository {
+    /// The top of the working tree.
+    pub root: PathBuf,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Result<String, GitError> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|source| GitError::Spawn { source })?;
+    if !out.status.success() {
+        return Err(GitError::Failed {
+            command: format!("git {}", args.join(" ")),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+impl Repository {
+    /// The repository containing `dir`, if any.
+    pub fn discover(dir: &Path) -> Option<Self> {
+        let top = run(dir, &["rev-parse", "--show-toplevel"]).ok()?;
+        Some(Self {
+            root: PathBuf::from(top.trim()),
+        })
+    }
+
+    /// The commit SHA of `rev` (`HEAD`, a branch, a tag, a SHA).
+    pub fn resolve(&self, rev: &str) -> Result<String, GitError> {
+        let spec = format!("{rev}^{{commit}}");
+        run(&self.root, &["rev-parse", "--verify", "--quiet", &spec])
+            .map(|s| s.trim().to_owned())
+            .map_err(|_| GitError::UnknownRevision(rev.to_owned()))
+    }
+
+    /// The checked-out commit, or `None` in a repository without commits.
+    pub fn head(&self) -> Option<String> {
+        self.resolve("HEAD").ok()
+    }
+
+    /// The checked-out branch, or `None` when HEAD is detached.
+    pub fn current_branch(&self) -> Option<String> {
+        let b = run(&self.root, &["symbolic-ref", "--quiet", "--short", "HEAD"]).ok()?;
+        Some(b.trim().to_owned())
+    }
+
+    /// The commit before `rev`, if any.
+    pub fn parent(&self, rev: &str) -> Option<String> {
+        self.resolve(&format!("{rev}^")).ok()
+    }
+
+    /// Files that differ between `base` and the working tree (or `head` when given), relative
+    /// to the repository root, including untracked files when comparing with the working tree.
+    pub fn changed_files(&self, base: &str, head: Option<&str>) -> Result<Vec<String>, GitError> {
+        let mut args = vec!["diff", "--name-only", "-z", base];
+        if let Some(h) = head {
+            args.push(h);
+        }
+        let mut files: Vec<String> = split_nul(&run(&self.root, &args)?);
+        if head.is_none() {
+            files.extend(split_nul(&run(
+                &self.root,
+                &["ls-files", "-z", "--others", "--exclude-standard"],
+            )?));
+        }
+        files.sort();
+        files.dedup();
+        Ok(files)
+    }
+
+    /// The merge base of two revisions.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<String, GitError> {
+        run(&self.root, &["merge-base", a, b]).map(|s| s.trim().to_owned())
+    }
+
+    /// Files of the working tree under `dir`: tracked and untracked, minus ignored ones,
+    /// relative to `dir`. Tracked files deleted from the working tree are left out.
+    pub fn working_tree_files(&self, dir: &Path) -> Result<Vec<PathBuf>, GitError> {
+        let out = run(
+            dir,
+            &[
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--full-name",
+                ".",
+            ],
+        )?;
+        let prefix = dir
+            .strip_prefix(&self.root)
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        let mut files: Vec<PathBuf> = split_nul(&out)
+            .into_iter()
+            .filter_map(|f| {
+                Path::new(&f)
+                    .strip_prefix(&prefix)
+                    .ok()
+                    .map(Path::to_path_buf)
+            })
+            .filter(|f| dir.join(f).is_file())
+            .collect();
+        files.sort();
+        files.dedup();
+        Ok(files)
+    }
+
+    /// Writes the tree of `rev` below `subdir` into `dest` (which must exist).
+    pub fn export(&self, rev: &str, subdir: &Path, dest: &Path) -> Result<(), GitError> {
+        let commit = self.resolve(rev)?;
+        let tree = if subdir.as_os_str().is_empty() {
+            commit
+        } else {
+            format!("{commit}:{}", subdir.to_string_lossy())
+        };
+        let archive = Command::new("git")
+            .args(["archive", "--format=tar", &tree])
+            .current_dir(&self.root)
+            .output()
+            .map_err(|source| GitError::Spawn { source })?;
+        if !archive.status.success() {
+            return Err(GitError::Failed {
+                command: format!("git archive {tree}"),
+                stderr: String::from_utf8_lossy(&archive.stderr).trim().to_owned(),
+            });
+        }
+        let mut tar = Command::new("tar")
+            .arg("-x")
+            .arg("-C")
+            .arg(dest)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|source| GitError::Spawn { source })?;
+        if let Some(mut stdin) = tar.stdin.take() {
+            use std::io::Write;
+            stdin
+                .write_all(&archive.stdout)
+                .map_err(|source| GitError::Spawn { source })?;
+        }
+        let status = tar.wait().map_err(|source| GitError::Spawn { source })?;
+        if !status.success() {
+            return Err(GitError::Failed {
+                command: "tar -x".into(),
+                stderr: String::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `owner/name` from the `origin` remote's URL, if it has one.
+    pub fn origin_slug(&self) -> Option<String> {
+        let url = run(&self.root, &["remote", "get-url", "origin"]).ok()?;
+        slug_from_url(url.trim())
+    }
+
+    /// The message, author name, author e-mail and ISO-8601 date of commit `rev`.
+    pub fn commit_info(&self, rev: &str) -> Result<CommitInfo, GitError> {
+        let out = run(
+            &self.root,
+            &["show", "-s", "--format=%an%x00%ae%x00%aI%x00%B", rev],
+        )?;
+        let mut parts = out.splitn(4, '\0');
+        let author = parts.next().unwrap_or_default().to_owned();
+        let email = parts.next().unwrap_or_default().to_owned();
+        let date = parts.next().unwrap_or_default().to_owned();
+        let message = parts.next().unwrap_or_default().trim_end().to_owned();
+        Ok(CommitInfo {
+            author,
+            email,
+            date,
+            message,
+        })
+    }
+
+    /// The configured `user.name`, if any.
+    pub fn user_name(&self) -> Option<String> {
+        run(&self.root, &["config", "user.name"])
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// What `git show` says about a commit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub author: String,
+    pub email: String,
+    pub date: String,
+    pub message: String,
+}
+
+fn split_nul(s: &str) -> Vec<String> {
+    s.split('\0')
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `https://host/owner/name.git`, `git@host:owner/name.git` → `owner/name`.
+pub fn slug_from_url(url: &str) -> Option<String> {
+    let path = url.trim_end_matches('/').trim_end_matches(".git");
+    let path = path.rsplit_once(':').map_or(path, |(_, p)| p);
+    let mut parts = path.rsplit('/');
+    let name = parts.next()?;
+    let owner = parts.next()?;
+    (!owner.is_empty() && !name.is_empty()).then(|| format!("{owner}/{name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug_from_url;
+
+    #[test]
+    fn slugs_from_remote_urls() {
+        assert_eq!(
+            slug_from_url("https://github.com/acme/platform.git").as_deref(),
+            Some("acme/platform")
+        );
+        assert_eq!(
+            slug_from_url("git@github.com:acme/platform.git").as_deref(),
+            Some("acme/platform")
+        );
+        assert_eq!(
+            slug_from_url("ssh://git@host:2222/acme/platform").as_deref(),
+            Some("acme/platform")
+        );
+        assert_eq!(slug_from_url("platform"), None);
+    }
+}

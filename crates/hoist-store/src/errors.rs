@@ -1,0 +1,25 @@
+//! Errors of the history store.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the history database `{path}`")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the history database `{path}` has schema version {found}, newer than this Hoist understands ({supported}); upgrade Hoist"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("history database error")]
+    Sql(#[from] rusqlite::Error),
+    #[error("run {0} does not exist")]
+    NoSuchRun(i64),
+}

@@ -1,0 +1,200 @@
+//! Run history in an embedded SQLite database.
+//!
+//! [`Store`] opens (and migrates) the database; [`Recorder`] is an engine [`Observer`] that
+//! writes a run's events from a background thread, so steps never wait on the disk; the query
+//! functions answer `hoist runs list` and `hoist runs view`. WAL mode and one transaction per
+//! finished step keep the database intact if Hoist is killed mid-run; the run is then found
+//! on the next start and marked `interrupted`.
+
+mod errors;
+mod queries;
+mod recorder;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, params};
+
+pub use errors::StoreError;
+pub use queries::{AnnotationRow, ArtifactRow, JobRow, RunFilter, RunRow, StepRow};
+pub use recorder::Recorder;
+
+/// The history database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What is known about a run before it starts.
+#[derive(Clone, Debug)]
+pub struct NewRun {
+    pub workflow_name: String,
+    pub workflow_path: String,
+    pub event: String,
+    pub git_ref: String,
+    pub branch: String,
+    pub sha: String,
+    pub actor: String,
+    pub project_root: String,
+    /// Attempt number: 1, or more for a rerun of `rerun_of`'s number.
+    pub attempt: u32,
+    /// For reruns: the run number to reuse.
+    pub number: Option<i64>,
+    /// JSON describing how to run it again.
+    pub request: serde_json::Value,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Switching a new database to WAL needs an exclusive lock and SQLite does not wait for
+    // it through the busy handler; when several processes start at once, retry briefly.
+    let mut attempt = 0;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => break,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 100 =>
+            {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(StoreError::Open { path: path.to_path_buf(), source: e }),
+        }
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens the database at `path`, creating and migrating it as needed.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let mut conn = open_connection(path)?;
+        // Several Hoist processes may open a new database at once: take the write lock first,
+        // then read the version, so exactly one of them applies each migration.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let supported = schema::MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                supported,
+            });
+        }
+        for (i, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(migration)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        tx.commit()?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Marks runs left `in_progress` by a process that no longer exists as interrupted.
+    /// `alive` says whether a process id is still running. Returns the ids marked.
+    pub fn mark_interrupted(
+        &mut self,
+        alive: impl Fn(u32) -> bool,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, pid FROM runs WHERE status = 'in_progress'")?;
+        let stale: Vec<i64> = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+            })?
+            .filter_map(Result::ok)
+            .filter(|(_, pid)| pid.is_none_or(|p| !alive(p as u32)))
+            .map(|(id, _)| id)
+            .collect();
+        drop(stmt);
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        for id in &stale {
+            tx.execute(
+                "UPDATE runs SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 WHERE id = ?1",
+                params![id, now],
+            )?;
+            tx.execute(
+                "UPDATE jobs SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 WHERE run_id = ?1 AND status != 'completed'",
+                params![id, now],
+            )?;
+            tx.execute(
+                "UPDATE steps SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 \
+                 WHERE status != 'completed' AND job IN (SELECT id FROM jobs WHERE run_id = ?1)",
+                params![id, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(stale)
+    }
+
+    /// Records a new run as in progress (by this process) and returns its id and number.
+    pub fn create_run(&mut self, run: &NewRun) -> Result<(i64, i64), StoreError> {
+        let tx = self.conn.transaction()?;
+        let number = match run.number {
+            Some(n) => n,
+            None => tx.query_row(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM runs WHERE workflow_path = ?1",
+                [&run.workflow_path],
+                |r| r.get(0),
+            )?,
+        };
+        let now = now_ms();
+        tx.execute(
+            "INSERT INTO runs (number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
+             status, created_at, started_at, pid, project_root, request) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_progress', ?10, ?10, ?11, ?12, ?13)",
+            params![
+                number,
+                run.attempt,
+                run.workflow_name,
+                run.workflow_path,
+                run.event,
+                run.git_ref,
+                run.branch,
+                run.sha,
+                run.actor,
+                now,
+                std::process::id(),
+                run.project_root,
+                run.request.to_string(),
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok((id, number))
+    }
+
+    /// Starts recording events of run `run_id` on a background thread.
+    pub fn recorder(&self, run_id: i64) -> Result<Recorder, StoreError> {
+        let conn = open_connection(&self.path)?;
+        Ok(Recorder::start(conn, run_id))
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}

@@ -1,0 +1,282 @@
+//! Reading history back: run lists, one run's jobs and steps, and logs.
+
+use std::io::Read;
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::{Store, StoreError};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunRow {
+    pub id: i64,
+    pub number: i64,
+    pub attempt: i64,
+    pub workflow_name: String,
+    pub workflow_path: String,
+    pub event: String,
+    pub git_ref: String,
+    pub branch: String,
+    pub sha: String,
+    pub actor: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub project_root: String,
+    #[serde(skip)]
+    pub request: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobRow {
+    #[serde(skip)]
+    pub row: i64,
+    pub key: String,
+    pub job_id: String,
+    pub name: String,
+    pub matrix: serde_json::Value,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub outputs: serde_json::Value,
+    pub steps: Vec<StepRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepRow {
+    pub index: i64,
+    pub name: String,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub conclusion: Option<String>,
+    pub exit_code: Option<i64>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub outputs: serde_json::Value,
+    pub summary: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnnotationRow {
+    pub job: Option<String>,
+    pub step: Option<i64>,
+    pub level: String,
+    pub message: String,
+    pub title: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<i64>,
+    pub column: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ArtifactRow {
+    pub job: Option<String>,
+    pub name: String,
+    pub path: String,
+    pub size: i64,
+}
+
+/// Which runs `hoist runs list` shows.
+#[derive(Clone, Debug, Default)]
+pub struct RunFilter {
+    /// Matches the workflow file name (`ci.yml`), its path, or its `name:`.
+    pub workflow: Option<String>,
+    /// `success`, `failure`, `cancelled`, `interrupted`, or `in_progress`.
+    pub status: Option<String>,
+    pub branch: Option<String>,
+    pub limit: usize,
+}
+
+const RUN_COLUMNS: &str = "id, number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
+    status, conclusion, created_at, started_at, finished_at, project_root, request";
+
+fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRow> {
+    let request: String = r.get(16)?;
+    Ok(RunRow {
+        id: r.get(0)?,
+        number: r.get(1)?,
+        attempt: r.get(2)?,
+        workflow_name: r.get(3)?,
+        workflow_path: r.get(4)?,
+        event: r.get(5)?,
+        git_ref: r.get(6)?,
+        branch: r.get(7)?,
+        sha: r.get(8)?,
+        actor: r.get(9)?,
+        status: r.get(10)?,
+        conclusion: r.get(11)?,
+        created_at: r.get(12)?,
+        started_at: r.get(13)?,
+        finished_at: r.get(14)?,
+        project_root: r.get(15)?,
+        request: serde_json::from_str(&request).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+fn json_column(text: String) -> serde_json::Value {
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+fn decompress(bytes: Option<Vec<u8>>) -> String {
+    let Some(bytes) = bytes else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let _ = flate2::read::DeflateDecoder::new(bytes.as_slice()).read_to_string(&mut out);
+    out
+}
+
+impl Store {
+    /// Runs, newest first.
+    pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRow>, StoreError> {
+        let mut sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE 1 = 1");
+        let mut args: Vec<String> = Vec::new();
+        if let Some(w) = &filter.workflow {
+            args.push(w.clone());
+            let n = args.len();
+            sql.push_str(&format!(
+                " AND (workflow_path = ?{n} OR workflow_name = ?{n} OR workflow_path LIKE '%/' || ?{n})"
+            ));
+        }
+        if let Some(s) = &filter.status {
+            args.push(s.clone());
+            let n = args.len();
+            if s == "in_progress" || s == "queued" || s == "completed" {
+                sql.push_str(&format!(" AND status = ?{n}"));
+            } else {
+                sql.push_str(&format!(" AND conclusion = ?{n}"));
+            }
+        }
+        if let Some(b) = &filter.branch {
+            args.push(b.clone());
+            sql.push_str(&format!(" AND branch = ?{}", args.len()));
+        }
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", filter.limit.max(1)));
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), run_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn run(&self, id: i64) -> Result<RunRow, StoreError> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+                [id],
+                run_row,
+            )
+            .optional()?
+            .ok_or(StoreError::NoSuchRun(id))
+    }
+
+    /// A run's jobs with their steps, in the order they were queued.
+    pub fn jobs(&self, run_id: i64) -> Result<Vec<JobRow>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, key, job_id, name, matrix, status, conclusion, started_at, finished_at, outputs \
+             FROM jobs WHERE run_id = ?1 ORDER BY id",
+        )?;
+        let mut jobs: Vec<JobRow> = stmt
+            .query_map([run_id], |r| {
+                Ok(JobRow {
+                    row: r.get(0)?,
+                    key: r.get(1)?,
+                    job_id: r.get(2)?,
+                    name: r.get(3)?,
+                    matrix: json_column(r.get(4)?),
+                    status: r.get(5)?,
+                    conclusion: r.get(6)?,
+                    started_at: r.get(7)?,
+                    finished_at: r.get(8)?,
+                    outputs: json_column(r.get(9)?),
+                    steps: Vec::new(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut steps = self.conn().prepare(
+            "SELECT idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, outputs, summary \
+             FROM steps WHERE job = ?1 ORDER BY idx",
+        )?;
+        for job in &mut jobs {
+            job.steps = steps
+                .query_map([job.row], |r| {
+                    Ok(StepRow {
+                        index: r.get(0)?,
+                        name: r.get(1)?,
+                        status: r.get(2)?,
+                        outcome: r.get(3)?,
+                        conclusion: r.get(4)?,
+                        exit_code: r.get(5)?,
+                        started_at: r.get(6)?,
+                        finished_at: r.get(7)?,
+                        outputs: json_column(r.get(8)?),
+                        summary: r.get(9)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(jobs)
+    }
+
+    /// The log of a job: its own lines, then each step's, as `(step index or none, text)`.
+    pub fn job_log(&self, job: &JobRow) -> Result<Vec<(Option<i64>, String)>, StoreError> {
+        let mut out = Vec::new();
+        let job_log: Option<Vec<u8>> =
+            self.conn()
+                .query_row("SELECT log FROM jobs WHERE id = ?1", [job.row], |r| {
+                    r.get(0)
+                })?;
+        let text = decompress(job_log);
+        if !text.is_empty() {
+            out.push((None, text));
+        }
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT idx, log FROM steps WHERE job = ?1 ORDER BY idx")?;
+        let rows = stmt.query_map(params![job.row], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
+        })?;
+        for row in rows {
+            let (idx, log) = row?;
+            out.push((Some(idx), decompress(log)));
+        }
+        Ok(out)
+    }
+
+    pub fn annotations(&self, run_id: i64) -> Result<Vec<AnnotationRow>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT j.name, a.step_idx, a.level, a.message, a.title, a.file, a.line, a.col \
+             FROM annotations a LEFT JOIN jobs j ON j.id = a.job WHERE a.run_id = ?1 ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(AnnotationRow {
+                job: r.get(0)?,
+                step: r.get(1)?,
+                level: r.get(2)?,
+                message: r.get(3)?,
+                title: r.get(4)?,
+                file: r.get(5)?,
+                line: r.get(6)?,
+                column: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn artifacts(&self, run_id: i64) -> Result<Vec<ArtifactRow>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT j.name, a.name, a.path, a.size FROM artifacts a LEFT JOIN jobs j ON j.id = a.job \
+             WHERE a.run_id = ?1 ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok(ArtifactRow {
+                job: r.get(0)?,
+                name: r.get(1)?,
+                path: r.get(2)?,
+                size: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,80 @@
+//! The database schema, as numbered migrations applied in order, each in a transaction.
+
+/// Migrations; the database's `user_version` says how many have been applied.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: runs, jobs, steps, annotations, artifacts.
+    "
+    CREATE TABLE runs (
+        id            INTEGER PRIMARY KEY,
+        number        INTEGER NOT NULL,
+        attempt       INTEGER NOT NULL DEFAULT 1,
+        workflow_name TEXT NOT NULL,
+        workflow_path TEXT NOT NULL,
+        event         TEXT NOT NULL,
+        git_ref       TEXT NOT NULL,
+        branch        TEXT NOT NULL,
+        sha           TEXT NOT NULL,
+        actor         TEXT NOT NULL,
+        status        TEXT NOT NULL,          -- queued, in_progress, completed
+        conclusion    TEXT,                   -- success, failure, cancelled, interrupted
+        created_at    INTEGER NOT NULL,       -- milliseconds since the Unix epoch
+        started_at    INTEGER,
+        finished_at   INTEGER,
+        pid           INTEGER,
+        project_root  TEXT NOT NULL,
+        request       TEXT NOT NULL           -- JSON: what `hoist runs rerun` needs
+    );
+    CREATE INDEX runs_by_workflow ON runs (workflow_path, id);
+    CREATE TABLE jobs (
+        id          INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        job_id      TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        matrix      TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        conclusion  TEXT,
+        started_at  INTEGER,
+        finished_at INTEGER,
+        outputs     TEXT NOT NULL DEFAULT '{}',
+        log         BLOB,                     -- deflate; job-level lines (set-up, errors)
+        UNIQUE (run_id, key)
+    );
+    CREATE TABLE steps (
+        id          INTEGER PRIMARY KEY,
+        job         INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        idx         INTEGER NOT NULL,
+        name        TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        outcome     TEXT,
+        conclusion  TEXT,
+        exit_code   INTEGER,
+        started_at  INTEGER,
+        finished_at INTEGER,
+        outputs     TEXT NOT NULL DEFAULT '{}',
+        summary     TEXT,
+        log         BLOB,                     -- deflate
+        UNIQUE (job, idx)
+    );
+    CREATE TABLE annotations (
+        id       INTEGER PRIMARY KEY,
+        run_id   INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        job      INTEGER REFERENCES jobs (id) ON DELETE CASCADE,
+        step_idx INTEGER,
+        level    TEXT NOT NULL,
+        message  TEXT NOT NULL,
+        title    TEXT,
+        file     TEXT,
+        line     INTEGER,
+        col      INTEGER
+    );
+    CREATE TABLE artifacts (
+        id     INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        job    INTEGER REFERENCES jobs (id) ON DELETE CASCADE,
+        name   TEXT NOT NULL,
+        path   TEXT NOT NULL,
+        size   INTEGER NOT NULL
+    );
+    ",
+];

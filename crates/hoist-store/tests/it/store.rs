@@ -1,0 +1,189 @@
+//! Recording a run and reading it back; concurrent opening; interrupted runs.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use hoist_engine::{Annotation, AnnotationLevel, Conclusion, JobKey, Observer, RunEvent};
+use hoist_store::{NewRun, RunFilter, Store};
+
+fn new_run(path: &str) -> NewRun {
+    NewRun {
+        workflow_name: "CI".into(),
+        workflow_path: path.into(),
+        event: "push".into(),
+        git_ref: "refs/heads/main".into(),
+        branch: "main".into(),
+        sha: "abc".into(),
+        actor: "dev".into(),
+        project_root: "/p".into(),
+        attempt: 1,
+        number: None,
+        request: serde_json::json!({"event": "push"}),
+    }
+}
+
+fn key(id: &str) -> JobKey {
+    JobKey {
+        id: id.into(),
+        job_id: id.into(),
+        name: id.into(),
+        matrix: serde_json::Value::Null,
+    }
+}
+
+#[test]
+fn records_and_reads_back_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let (id, number) = store
+        .create_run(&new_run(".github/workflows/ci.yml"))
+        .unwrap();
+    assert_eq!(number, 1);
+    let rec = Arc::new(store.recorder(id).unwrap());
+    let j = key("build");
+    let events = vec![
+        RunEvent::JobQueued { job: j.clone() },
+        RunEvent::JobStarted {
+            job: j.clone(),
+            at: SystemTime::now(),
+        },
+        RunEvent::StepStarted {
+            job: j.clone(),
+            index: 0,
+            name: "compile".into(),
+            at: SystemTime::now(),
+        },
+        RunEvent::Log {
+            job: j.clone(),
+            step: Some(0),
+            line: "line 1".into(),
+        },
+        RunEvent::Log {
+            job: j.clone(),
+            step: Some(0),
+            line: "line 2".into(),
+        },
+        RunEvent::Annotation {
+            job: j.clone(),
+            step: Some(0),
+            annotation: Annotation {
+                level: AnnotationLevel::Error,
+                message: "bad".into(),
+                title: None,
+                file: Some("a.rs".into()),
+                line: Some(3),
+                column: None,
+            },
+        },
+        RunEvent::StepFinished {
+            job: j.clone(),
+            index: 0,
+            name: "compile".into(),
+            outcome: Conclusion::Failure,
+            conclusion: Conclusion::Failure,
+            exit_code: Some(2),
+            duration: Duration::from_millis(1500),
+            outputs: vec![("k".into(), "v".into())],
+            summary: Some("# summary".into()),
+        },
+        RunEvent::JobFinished {
+            job: j.clone(),
+            result: Conclusion::Failure,
+            duration: Duration::from_secs(2),
+            outputs: vec![("out".into(), "1".into())],
+        },
+        RunEvent::RunFinished {
+            conclusion: Conclusion::Failure,
+            duration: Duration::from_secs(2),
+        },
+    ];
+    for e in &events {
+        rec.on_event(e);
+    }
+    rec.finish().unwrap();
+    let run = store.run(id).unwrap();
+    assert_eq!(
+        (run.status.as_str(), run.conclusion.as_deref()),
+        ("completed", Some("failure"))
+    );
+    let jobs = store.jobs(id).unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].conclusion.as_deref(), Some("failure"));
+    assert_eq!(jobs[0].outputs["out"], "1");
+    let step = &jobs[0].steps[0];
+    assert_eq!(
+        (step.name.as_str(), step.exit_code, step.summary.as_deref()),
+        ("compile", Some(2), Some("# summary"))
+    );
+    assert_eq!(step.outputs["k"], "v");
+    let log = store.job_log(&jobs[0]).unwrap();
+    assert_eq!(log, vec![(Some(0), "line 1\nline 2\n".to_owned())]);
+    let annotations = store.annotations(id).unwrap();
+    assert_eq!(
+        (annotations[0].file.as_deref(), annotations[0].line),
+        (Some("a.rs"), Some(3))
+    );
+    // Numbers count per workflow.
+    assert_eq!(
+        store
+            .create_run(&new_run(".github/workflows/ci.yml"))
+            .unwrap()
+            .1,
+        2
+    );
+    assert_eq!(
+        store
+            .create_run(&new_run(".github/workflows/other.yml"))
+            .unwrap()
+            .1,
+        1
+    );
+    let listed = store
+        .list_runs(&RunFilter {
+            status: Some("failure".into()),
+            limit: 10,
+            ..RunFilter::default()
+        })
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+}
+
+#[test]
+fn runs_of_dead_processes_become_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let (id, _) = store.create_run(&new_run("w.yml")).unwrap();
+    assert!(store.mark_interrupted(|_| true).unwrap().is_empty());
+    assert_eq!(store.mark_interrupted(|_| false).unwrap(), vec![id]);
+    assert_eq!(
+        store.run(id).unwrap().conclusion.as_deref(),
+        Some("interrupted")
+    );
+}
+
+#[test]
+fn many_processes_can_open_a_new_database_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || Store::open(&path).map(|_| ()))
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap().unwrap();
+    }
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = Store::open(&path).unwrap_err().to_string();
+    assert!(err.contains("schema version 99"), "{err}");
+}

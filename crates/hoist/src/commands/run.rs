@@ -1,0 +1,662 @@
+//! `hoist run`: run the workflows an event triggers, on this machine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use hoist_engine::{Conclusion, EventInfo, HostExecutor, RunRequest, Source, WorkflowFile};
+use hoist_git::Repository;
+use hoist_store::{NewRun, Store};
+use hoist_workflow::trigger::{Decision, Event, decide, resolve_inputs};
+use indexmap::IndexMap;
+use serde_json::{Value as Json, json};
+
+use crate::cli::RunArgs;
+use crate::commands::Outcome;
+use crate::config::{Config, parse_dotenv};
+use crate::output;
+use crate::view::{Fanout, TerminalView, Verbosity, summary};
+
+/// Everything `hoist run` and `hoist runs rerun` agree on, stored with each run.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Invocation {
+    pub(crate) event: String,
+    pub(crate) workflows: Vec<String>,
+    pub(crate) job: Option<String>,
+    pub(crate) matrix: Vec<String>,
+    pub(crate) base: Option<String>,
+    pub(crate) commit: Option<String>,
+    pub(crate) inputs: Vec<String>,
+    pub(crate) event_file: Option<PathBuf>,
+    pub(crate) vars: Vec<String>,
+    pub(crate) secret_names: Vec<String>,
+}
+
+pub(crate) fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
+    let inv = Invocation {
+        event: args.event.clone(),
+        workflows: args.workflow.clone(),
+        job: args.job.clone(),
+        matrix: args.matrix.clone(),
+        base: args.base.clone(),
+        commit: args.commit.clone(),
+        inputs: args.inputs.clone(),
+        event_file: args.event_file.clone(),
+        vars: args.vars.clone(),
+        secret_names: Vec::new(),
+    };
+    let verbosity = if args.quiet {
+        Verbosity::Quiet
+    } else if args.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let project = find_project(&cwd)?;
+    let options = RunOptions {
+        config: args.config.clone(),
+        secrets: args.secrets.clone(),
+        secret_file: args.secret_file.clone(),
+        parallelism: args.parallelism,
+        verbosity,
+        keep_workspaces: args.keep_workspaces,
+        attempt: None,
+    };
+    execute(&project, &inv, &options)
+}
+
+/// How to run, beyond what the invocation says.
+pub(crate) struct RunOptions {
+    pub(crate) config: Option<PathBuf>,
+    pub(crate) secrets: Vec<String>,
+    pub(crate) secret_file: Option<PathBuf>,
+    pub(crate) parallelism: Option<usize>,
+    pub(crate) verbosity: Verbosity,
+    pub(crate) keep_workspaces: bool,
+    /// For reruns: (run number, attempt, reused jobs).
+    pub(crate) attempt: Option<Rerun>,
+}
+
+pub(crate) struct Rerun {
+    pub(crate) number: i64,
+    pub(crate) attempt: u32,
+    pub(crate) reuse: IndexMap<String, (Conclusion, IndexMap<String, String>)>,
+}
+
+/// The directory holding `.github/workflows`: `dir` or the nearest parent (within the git
+/// repository, if any) that has one.
+pub(crate) fn find_project(dir: &Path) -> anyhow::Result<PathBuf> {
+    let repo_root = Repository::discover(dir).map(|r| r.root);
+    for d in dir.ancestors() {
+        if d.join(".github/workflows").is_dir() {
+            return Ok(d.to_path_buf());
+        }
+        if repo_root.as_deref() == Some(d) {
+            break;
+        }
+    }
+    bail!(
+        "no `.github/workflows` directory in `{}` or above; run `hoist run` in a repository with workflows",
+        dir.display()
+    )
+}
+
+pub(crate) fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let path = config.data_dir().join("hoist.db");
+    let mut store = Store::open(&path)
+        .with_context(|| format!("cannot open the run history at `{}`", path.display()))?;
+    let marked = store.mark_interrupted(pid_alive)?;
+    for id in marked {
+        output::stderr(&format!(
+            "note: run {id} was interrupted (its process is gone); marked as interrupted\n"
+        ));
+    }
+    Ok(store)
+}
+
+fn pid_alive(pid: u32) -> bool {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
+}
+
+fn key_value(s: &str, what: &str) -> anyhow::Result<(String, String)> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => bail!("{what} `{s}` must be written as `NAME=VALUE`"),
+    }
+}
+
+pub(crate) fn execute(
+    project: &Path,
+    inv: &Invocation,
+    options: &RunOptions,
+) -> anyhow::Result<Outcome> {
+    let (config, _) = Config::load(options.config.as_deref(), Some(project))?;
+    let repo = Repository::discover(project);
+
+    // Secrets and variables: config file, then secrets file, then flags.
+    let mut secrets: IndexMap<String, String> = IndexMap::new();
+    let secret_file = options
+        .secret_file
+        .clone()
+        .or_else(|| config.secrets_file.clone());
+    if let Some(f) = &secret_file {
+        for (k, v) in parse_dotenv(f)? {
+            secrets.insert(k, v);
+        }
+    }
+    for s in &options.secrets {
+        let (k, v) = match s.split_once('=') {
+            Some((k, v)) => (k.to_owned(), v.to_owned()),
+            None => {
+                let v = std::env::var(s).with_context(|| {
+                    format!(
+                        "secret `{s}` has no value and no environment variable of that name is set"
+                    )
+                })?;
+                (s.clone(), v)
+            }
+        };
+        secrets.insert(k, v);
+    }
+    let mut vars: IndexMap<String, String> = config
+        .vars
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for v in &inv.vars {
+        let (k, v) = key_value(v, "variable")?;
+        vars.insert(k, v);
+    }
+    let mut given_inputs = IndexMap::new();
+    for i in &inv.inputs {
+        let (k, v) = key_value(i, "input")?;
+        given_inputs.insert(k, v);
+    }
+    let matrix_filter: Vec<(String, String)> = inv
+        .matrix
+        .iter()
+        .map(|m| match m.split_once(':') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+            _ => bail!("matrix filter `{m}` must be written as `key:value`"),
+        })
+        .collect::<anyhow::Result<_>>()?;
+
+    let event = build_event(project, repo.as_ref(), inv)?;
+    let workflows = load_workflows(project, &inv.workflows)?;
+    let data_dir = config.data_dir();
+    let mut store = open_store(&config)?;
+
+    let mut to_run = Vec::new();
+    for (file, parsed) in workflows {
+        let decision = if parsed
+            .workflow
+            .on
+            .events
+            .keys()
+            .all(|e| e == "workflow_call")
+        {
+            Decision::Skip("it is a reusable workflow (`on: workflow_call` only)".to_owned())
+        } else {
+            decide(&parsed.workflow, &event.trigger)
+        };
+        match decision {
+            Decision::Run => {
+                if parsed.has_errors() {
+                    let first = parsed.diagnostics.iter().find(|d| d.is_error());
+                    let at = first.map_or(String::new(), |d| {
+                        format!(
+                            ":{}:{}: {}",
+                            d.span.start.line, d.span.start.column, d.message
+                        )
+                    });
+                    bail!(
+                        "{}{at}\n  the workflow has errors; `hoist check {}` shows all of them",
+                        file.path,
+                        file.path
+                    );
+                }
+                let inputs = if inv.event == "workflow_dispatch" {
+                    let trigger = &parsed.workflow.on.events["workflow_dispatch"];
+                    resolve_inputs(trigger, &given_inputs)
+                        .map_err(|errors| anyhow::anyhow!("{}: {}", file.path, errors.join("; ")))?
+                } else {
+                    serde_json::Map::new()
+                };
+                to_run.push((file, parsed, inputs));
+            }
+            Decision::Skip(reason) => {
+                if options.verbosity != Verbosity::Quiet {
+                    output::stderr(&format!("skipping {}: {reason}\n", file.path));
+                }
+            }
+        }
+    }
+    if to_run.is_empty() {
+        output::stderr(&format!(
+            "no workflow runs for `{}` on `{}`\n",
+            inv.event, event.info.git_ref
+        ));
+        return Ok(Outcome::Success);
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            output::stderr("\ncancelling the run (press Ctrl-C again to stop at once)...\n");
+            let _ = cancel_tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+
+    let view = Arc::new(TerminalView::new(options.verbosity));
+    let mut all_ok = true;
+    for (file, parsed, inputs) in to_run {
+        let name = parsed
+            .workflow
+            .name
+            .as_ref()
+            .map_or_else(|| file.path.clone(), |n| n.value.clone());
+        let mut stored_inv = inv.clone();
+        stored_inv.secret_names = secrets.keys().cloned().collect();
+        let new_run = NewRun {
+            workflow_name: name.clone(),
+            workflow_path: file.path.clone(),
+            event: inv.event.clone(),
+            git_ref: event.info.git_ref.clone(),
+            branch: event.branch.clone(),
+            sha: event.info.sha.clone(),
+            actor: event.info.actor.clone(),
+            project_root: project.to_string_lossy().into_owned(),
+            attempt: options.attempt.as_ref().map_or(1, |a| a.attempt),
+            number: options.attempt.as_ref().map(|a| a.number),
+            request: serde_json::to_value(&stored_inv).unwrap_or(Json::Null),
+        };
+        let (run_id, run_number) = store.create_run(&new_run)?;
+        let work_dir = data_dir.join("work").join(run_id.to_string());
+        let source = match &inv.commit {
+            Some(rev) => snapshot_commit(repo.as_ref(), project, rev, &work_dir)?,
+            None => working_tree(repo.as_ref(), project)?,
+        };
+        let request = RunRequest {
+            workflow: file.clone(),
+            project_root: project.to_path_buf(),
+            source,
+            event: event.info.clone(),
+            inputs,
+            secrets: secrets.clone(),
+            vars: vars.clone(),
+            run_id: run_id as u64,
+            run_number: run_number as u64,
+            run_attempt: options.attempt.as_ref().map_or(1, |a| a.attempt),
+            work_dir: work_dir.clone(),
+            job_filter: inv.job.clone(),
+            matrix_filter: matrix_filter.clone(),
+            reuse: options
+                .attempt
+                .as_ref()
+                .map(|a| a.reuse.clone())
+                .unwrap_or_default(),
+            parallelism: options.parallelism.or(config.jobs).unwrap_or_else(num_cpus),
+            kill_grace: Duration::from_secs(5),
+            action_cache: config.action_cache.clone(),
+            cache_dir: data_dir.join("cache"),
+            artifact_dir: data_dir.join("artifacts").join(run_id.to_string()),
+            debug: options.verbosity == Verbosity::Verbose,
+            runner_labels: config.runner.labels.clone(),
+        };
+        let recorder = Arc::new(store.recorder(run_id)?);
+        let observer = Arc::new(Fanout(vec![view.clone(), recorder.clone()]));
+        let started = Instant::now();
+        let outcome = runtime.block_on(hoist_engine::run(
+            request,
+            HostExecutor,
+            observer,
+            cancel_rx.clone(),
+        ));
+        recorder.finish().context("cannot write the run history")?;
+        if !options.keep_workspaces {
+            let _ = std::fs::remove_dir_all(&work_dir);
+        }
+        let outcome = outcome?;
+        let jobs = view.take_jobs();
+        output::stdout(&summary(
+            &name,
+            run_id,
+            outcome.conclusion,
+            started.elapsed(),
+            &jobs,
+        ));
+        if outcome.conclusion != Conclusion::Success {
+            all_ok = false;
+            if outcome.conclusion == Conclusion::Failure {
+                output::stdout(&format!(
+                    "  see the failed steps' logs with `hoist runs view {run_id} --log-failed`\n"
+                ));
+            }
+        }
+        if *cancel_rx.borrow() {
+            break;
+        }
+    }
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok(if all_ok {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+}
+
+/// `.github/workflows/*.yml` of the project, restricted to `names` when given.
+fn load_workflows(
+    project: &Path,
+    names: &[String],
+) -> anyhow::Result<Vec<(WorkflowFile, hoist_workflow::ParsedWorkflow)>> {
+    let dir = project.join(".github/workflows");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot list `{}`", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    paths.sort();
+    if !names.is_empty() {
+        for n in names {
+            let found = paths
+                .iter()
+                .any(|p| p.file_name().is_some_and(|f| f == n.as_str()) || p.ends_with(n));
+            if !found {
+                let available: Vec<String> = paths
+                    .iter()
+                    .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
+                    .collect();
+                bail!(
+                    "no workflow `{n}` in `{}` (there are: {})",
+                    dir.display(),
+                    available.join(", ")
+                );
+            }
+        }
+        paths.retain(|p| {
+            names
+                .iter()
+                .any(|n| p.file_name().is_some_and(|f| f == n.as_str()) || p.ends_with(n))
+        });
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(&p)
+            .with_context(|| format!("cannot read `{}`", p.display()))?;
+        let rel = p
+            .strip_prefix(project)
+            .unwrap_or(&p)
+            .to_string_lossy()
+            .into_owned();
+        let parsed = hoist_workflow::parse_workflow(&text);
+        out.push((WorkflowFile { path: rel, text }, parsed));
+    }
+    Ok(out)
+}
+
+struct BuiltEvent {
+    info: EventInfo,
+    trigger: Event,
+    branch: String,
+}
+
+fn zero_sha() -> String {
+    "0".repeat(40)
+}
+
+/// Works out ref, SHA, changed files and the payload for the simulated event.
+fn build_event(
+    project: &Path,
+    repo: Option<&Repository>,
+    inv: &Invocation,
+) -> anyhow::Result<BuiltEvent> {
+    let project_prefix = repo
+        .and_then(|r| project.strip_prefix(&r.root).ok())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let rel = |files: Vec<String>| -> Vec<String> {
+        files
+            .into_iter()
+            .filter_map(|f| {
+                Path::new(&f)
+                    .strip_prefix(&project_prefix)
+                    .ok()
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .collect()
+    };
+    let head = match (&inv.commit, repo) {
+        (Some(rev), Some(r)) => Some(
+            r.resolve(rev)
+                .with_context(|| format!("`--commit {rev}`"))?,
+        ),
+        (Some(_), None) => bail!("`--commit` needs a git repository"),
+        (None, Some(r)) => r.head(),
+        (None, None) => None,
+    };
+    let sha = head.clone().unwrap_or_else(zero_sha);
+    let branch = repo
+        .and_then(Repository::current_branch)
+        .unwrap_or_else(|| "main".to_owned());
+    let repository = repo.and_then(Repository::origin_slug).unwrap_or_else(|| {
+        format!(
+            "local/{}",
+            project
+                .file_name()
+                .map_or("project".into(), |n| n.to_string_lossy().into_owned())
+        )
+    });
+    let actor = repo
+        .and_then(Repository::user_name)
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "hoist".to_owned());
+    let repo_json = json!({
+        "full_name": repository,
+        "name": repository.split('/').nth(1).unwrap_or_default(),
+        "owner": {"login": repository.split('/').next().unwrap_or_default()},
+        "default_branch": inv.base.clone().unwrap_or_else(|| "main".to_owned()),
+    });
+    let sender = json!({"login": actor});
+    let commit = match (repo, &head) {
+        (Some(r), Some(h)) => r.commit_info(h).ok(),
+        _ => None,
+    };
+    let head_commit = commit.as_ref().map_or(Json::Null, |c| {
+        json!({
+            "id": sha, "message": c.message, "timestamp": c.date,
+            "author": {"name": c.author, "email": c.email}, "committer": {"name": c.author, "email": c.email},
+        })
+    });
+    let mut info = EventInfo {
+        name: inv.event.clone(),
+        sha: sha.clone(),
+        actor: actor.clone(),
+        repository: repository.clone(),
+        ..EventInfo::default()
+    };
+    let mut trigger = Event {
+        name: inv.event.clone(),
+        ..Event::default()
+    };
+    let mut payload = match inv.event.as_str() {
+        "pull_request" | "pull_request_target" => {
+            let base = inv.base.clone().unwrap_or_else(|| "main".to_owned());
+            let base_sha =
+                repo.and_then(|r| r.merge_base(&base, head.as_deref().unwrap_or("HEAD")).ok());
+            if let (Some(r), Some(b)) = (repo, &base_sha) {
+                trigger.changed_paths = Some(rel(
+                    r.changed_files(b, inv.commit.as_deref().and(head.as_deref()))?
+                ));
+            }
+            info.git_ref = if inv.event == "pull_request" {
+                "refs/pull/1/merge".to_owned()
+            } else {
+                format!("refs/heads/{base}")
+            };
+            info.base_ref = base.clone();
+            info.head_ref = branch.clone();
+            trigger.base_ref = Some(base.clone());
+            trigger.action = Some("synchronize".to_owned());
+            json!({
+                "action": "synchronize",
+                "number": 1,
+                "pull_request": {
+                    "number": 1,
+                    "title": commit.as_ref().map_or(String::new(), |c| c.message.lines().next().unwrap_or_default().to_owned()),
+                    "head": {"ref": branch, "sha": sha},
+                    "base": {"ref": base, "sha": base_sha.unwrap_or_else(zero_sha)},
+                    "user": sender,
+                },
+                "repository": repo_json, "sender": sender,
+            })
+        }
+        "push" => {
+            info.git_ref = format!("refs/heads/{branch}");
+            let before = match (repo, &head) {
+                (Some(r), Some(h)) => r.parent(h),
+                _ => None,
+            };
+            if let Some(r) = repo {
+                let changed = match (&before, &inv.commit) {
+                    (Some(b), Some(_)) => r.changed_files(b, head.as_deref())?,
+                    (Some(b), None) => r.changed_files(b, None)?,
+                    // The first commit: everything in it (or in the working tree) is new.
+                    (None, _) => r
+                        .working_tree_files(&r.root)?
+                        .into_iter()
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .collect(),
+                };
+                trigger.changed_paths = Some(rel(changed));
+            }
+            json!({
+                "ref": info.git_ref, "before": before.unwrap_or_else(zero_sha), "after": sha,
+                "repository": repo_json, "pusher": {"name": actor}, "sender": sender,
+                "head_commit": head_commit.clone(),
+                "commits": if head_commit.is_null() { json!([]) } else { json!([head_commit]) },
+            })
+        }
+        "workflow_dispatch" => {
+            info.git_ref = format!("refs/heads/{branch}");
+            let inputs: serde_json::Map<String, Json> = inv
+                .inputs
+                .iter()
+                .filter_map(|i| {
+                    i.split_once('=')
+                        .map(|(k, v)| (k.to_owned(), Json::String(v.to_owned())))
+                })
+                .collect();
+            json!({"inputs": inputs, "ref": info.git_ref, "repository": repo_json, "sender": sender, "workflow": ""})
+        }
+        "schedule" => {
+            info.git_ref = format!("refs/heads/{}", inv.base.clone().unwrap_or(branch.clone()));
+            json!({"schedule": "", "repository": repo_json})
+        }
+        _ => {
+            info.git_ref = format!("refs/heads/{branch}");
+            json!({"repository": repo_json, "sender": sender})
+        }
+    };
+    if let Some(path) = &inv.event_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read event file `{}`", path.display()))?;
+        let extra: Json = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "event file `{}` is not valid JSON at line {}, column {}: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        let Json::Object(extra) = extra else {
+            bail!("event file `{}` must hold a JSON object", path.display())
+        };
+        if let Some(action) = extra.get("action").and_then(Json::as_str) {
+            trigger.action = Some(action.to_owned());
+        }
+        if let Json::Object(p) = &mut payload {
+            for (k, v) in extra {
+                p.insert(k, v);
+            }
+        }
+    }
+    trigger.git_ref = Some(info.git_ref.clone());
+    info.payload = payload;
+    Ok(BuiltEvent {
+        info,
+        trigger,
+        branch,
+    })
+}
+
+/// The project's working tree as it is: tracked and untracked files, minus ignored ones.
+fn working_tree(repo: Option<&Repository>, project: &Path) -> anyhow::Result<Source> {
+    let files = match repo {
+        Some(r) => r.working_tree_files(project)?,
+        None => walk(project),
+    };
+    Ok(Source {
+        root: project.to_path_buf(),
+        files,
+        git_dir: repo.map(|r| r.root.clone()),
+    })
+}
+
+/// A clean checkout of `rev` (the project's part of it) under the run's work directory.
+fn snapshot_commit(
+    repo: Option<&Repository>,
+    project: &Path,
+    rev: &str,
+    work_dir: &Path,
+) -> anyhow::Result<Source> {
+    let repo = repo.context("`--commit` needs a git repository")?;
+    let dest = work_dir.join("source");
+    std::fs::create_dir_all(&dest)
+        .with_context(|| format!("cannot create `{}`", dest.display()))?;
+    let sub = project.strip_prefix(&repo.root).unwrap_or(Path::new(""));
+    repo.export(rev, sub, &dest)?;
+    Ok(Source {
+        root: dest.clone(),
+        files: walk(&dest),
+        git_dir: Some(repo.root.clone()),
+    })
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    fn go(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            match e.file_type() {
+                Ok(t) if t.is_dir() && e.file_name() != ".git" => go(root, &p, out),
+                Ok(t) if t.is_file() => {
+                    if let Ok(rel) = p.strip_prefix(root) {
+                        out.push(rel.to_path_buf());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(root, root, &mut out);
+    out.sort();
+    out
+}

@@ -1,0 +1,388 @@
+//! `hoist runs list | view | rerun`: the run history, like `gh run`.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use hoist_engine::Conclusion;
+use hoist_store::{JobRow, RunFilter, RunRow, Store};
+use indexmap::IndexMap;
+
+use crate::cli::{RunsArgs, RunsCommand};
+use crate::commands::Outcome;
+use crate::commands::run::{Invocation, Rerun, RunOptions, execute, find_project, open_store};
+use crate::config::Config;
+use crate::output;
+use crate::view::{Verbosity, format_duration};
+
+pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let project = find_project(&cwd).ok();
+    let (config, _) = Config::load(args.config.as_deref(), project.as_deref())?;
+    let store = open_store(&config)?;
+    match &args.command {
+        RunsCommand::List {
+            workflow,
+            status,
+            branch,
+            limit,
+            json,
+        } => {
+            let filter = RunFilter {
+                workflow: workflow.clone(),
+                status: status.clone(),
+                branch: branch.clone(),
+                limit: *limit,
+            };
+            let runs = store.list_runs(&filter)?;
+            if *json {
+                output::stdout(&format!("{}\n", serde_json::to_string_pretty(&runs)?));
+            } else {
+                output::stdout(&list_table(&runs));
+            }
+            Ok(Outcome::Success)
+        }
+        RunsCommand::View {
+            id,
+            log,
+            log_failed,
+            job,
+            json,
+        } => view(&store, *id, *log, *log_failed, job.as_deref(), *json),
+        RunsCommand::Rerun { id, failed, quiet } => {
+            rerun(&store, *id, *failed, *quiet, args.config.clone())
+        }
+    }
+}
+
+fn mark(run: &RunRow) -> &'static str {
+    match (run.status.as_str(), run.conclusion.as_deref()) {
+        ("in_progress", _) => "*",
+        (_, Some("success")) => "✓",
+        (_, Some("failure")) => "✗",
+        (_, Some("cancelled")) => "⊘",
+        (_, Some("interrupted")) => "!",
+        _ => "?",
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn ago(ms: i64) -> String {
+    let s = (now_ms() - ms).max(0) / 1000;
+    match s {
+        0..60 => format!("{s}s ago"),
+        60..3600 => format!("{}m ago", s / 60),
+        3600..86_400 => format!("{}h ago", s / 3600),
+        _ => format!("{}d ago", s / 86_400),
+    }
+}
+
+fn span(start: Option<i64>, end: Option<i64>) -> String {
+    match (start, end) {
+        (Some(s), Some(e)) => {
+            format_duration(std::time::Duration::from_millis((e - s).max(0) as u64))
+        }
+        (Some(s), None) => format!(
+            "{} so far",
+            format_duration(std::time::Duration::from_millis(
+                (now_ms() - s).max(0) as u64
+            ))
+        ),
+        _ => "-".to_owned(),
+    }
+}
+
+fn list_table(runs: &[RunRow]) -> String {
+    if runs.is_empty() {
+        return "no runs yet; start one with `hoist run`\n".to_owned();
+    }
+    let rows: Vec<[String; 8]> = runs
+        .iter()
+        .map(|r| {
+            [
+                r.id.to_string(),
+                format!(
+                    "{} {}",
+                    mark(r),
+                    r.conclusion.clone().unwrap_or_else(|| r.status.clone())
+                ),
+                format!(
+                    "{} #{}{}",
+                    r.workflow_name,
+                    r.number,
+                    if r.attempt > 1 {
+                        format!(" (attempt {})", r.attempt)
+                    } else {
+                        String::new()
+                    }
+                ),
+                r.branch.clone(),
+                r.event.clone(),
+                r.sha.chars().take(7).collect(),
+                ago(r.created_at),
+                span(r.started_at, r.finished_at),
+            ]
+        })
+        .collect();
+    let header = [
+        "ID", "STATUS", "WORKFLOW", "BRANCH", "EVENT", "SHA", "STARTED", "DURATION",
+    ];
+    let mut widths = header.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = widths[i] - c.chars().count();
+            s.push_str(c);
+            if i + 1 < cells.len() {
+                s.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = line(header.to_vec());
+    for r in &rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+fn job_matches(job: &JobRow, filter: Option<&str>) -> bool {
+    filter.is_none_or(|f| job.job_id == f || job.key == f || job.name == f)
+}
+
+fn view(
+    store: &Store,
+    id: i64,
+    log: bool,
+    log_failed: bool,
+    job: Option<&str>,
+    json: bool,
+) -> anyhow::Result<Outcome> {
+    let run = store.run(id)?;
+    let jobs: Vec<JobRow> = store
+        .jobs(id)?
+        .into_iter()
+        .filter(|j| job_matches(j, job))
+        .collect();
+    if let Some(f) = job
+        && jobs.is_empty()
+    {
+        let names: Vec<String> = store.jobs(id)?.into_iter().map(|j| j.key).collect();
+        bail!("run {id} has no job `{f}` (it has: {})", names.join(", "));
+    }
+    if json {
+        let value = serde_json::json!({
+            "run": run,
+            "jobs": jobs,
+            "annotations": store.annotations(id)?,
+            "artifacts": store.artifacts(id)?,
+        });
+        output::stdout(&format!("{}\n", serde_json::to_string_pretty(&value)?));
+        return Ok(Outcome::Success);
+    }
+    if log || log_failed {
+        let mut out = String::new();
+        for j in &jobs {
+            for (step, text) in store.job_log(j)? {
+                let step_row = step.and_then(|i| j.steps.iter().find(|s| s.index == i));
+                let failed = match step_row {
+                    Some(s) => s.outcome.as_deref() == Some("failure"),
+                    None => j.conclusion.as_deref() == Some("failure") && !text.is_empty(),
+                };
+                if log_failed && !failed {
+                    continue;
+                }
+                let label = step_row.map_or("Set up job", |s| s.name.as_str());
+                for l in text.lines() {
+                    out.push_str(&format!("{}\t{}\t{l}\n", j.name, label));
+                }
+            }
+        }
+        if out.is_empty() && log_failed {
+            out.push_str(&format!("run {id} has no failed steps\n"));
+        }
+        output::stdout(&out);
+        return Ok(Outcome::Success);
+    }
+    let mut out = format!(
+        "{} {} #{} · run {}{}\n{} on {} ({}) by {} · {} · {}\n",
+        mark(&run),
+        run.workflow_name,
+        run.number,
+        run.id,
+        if run.attempt > 1 {
+            format!(" (attempt {})", run.attempt)
+        } else {
+            String::new()
+        },
+        run.event,
+        run.branch,
+        run.sha.chars().take(7).collect::<String>(),
+        run.actor,
+        run.conclusion.clone().unwrap_or_else(|| run.status.clone()),
+        span(run.started_at, run.finished_at),
+    );
+    out.push_str("\nJOBS\n");
+    for j in &jobs {
+        let c = j.conclusion.clone().unwrap_or_else(|| j.status.clone());
+        out.push_str(&format!(
+            "  {} {} ({})\n",
+            job_mark(&c),
+            j.name,
+            if c == "skipped" {
+                c.clone()
+            } else {
+                format!("{c}, {}", span(j.started_at, j.finished_at))
+            }
+        ));
+        for s in &j.steps {
+            let c = s.conclusion.clone().unwrap_or_else(|| s.status.clone());
+            let exit = match (s.outcome.as_deref(), s.exit_code) {
+                (Some("failure"), Some(code)) => format!(", exit code {code}"),
+                _ => String::new(),
+            };
+            out.push_str(&format!("      {} {} ({c}{exit})\n", job_mark(&c), s.name));
+        }
+    }
+    let annotations = store.annotations(id)?;
+    if !annotations.is_empty() {
+        out.push_str("\nANNOTATIONS\n");
+        for a in annotations {
+            let at = match (&a.file, a.line) {
+                (Some(f), Some(l)) => format!(" {f}:{l}"),
+                (Some(f), None) => format!(" {f}"),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "  {}{at}: {} ({})\n",
+                a.level,
+                a.message,
+                a.job.unwrap_or_default()
+            ));
+        }
+    }
+    let artifacts = store.artifacts(id)?;
+    if !artifacts.is_empty() {
+        out.push_str("\nARTIFACTS\n");
+        for a in artifacts {
+            out.push_str(&format!(
+                "  {} ({} bytes, from {})\n",
+                a.name,
+                a.size,
+                a.job.unwrap_or_default()
+            ));
+        }
+    }
+    if run.conclusion.as_deref() == Some("failure") {
+        out.push_str(&format!(
+            "\nFor the logs of failed steps: hoist runs view {id} --log-failed\n"
+        ));
+    }
+    output::stdout(&out);
+    Ok(Outcome::Success)
+}
+
+fn job_mark(conclusion: &str) -> &'static str {
+    match conclusion {
+        "success" => "✓",
+        "failure" => "✗",
+        "cancelled" => "⊘",
+        "skipped" => "-",
+        "interrupted" => "!",
+        _ => "*",
+    }
+}
+
+fn rerun(
+    store: &Store,
+    id: i64,
+    failed: bool,
+    quiet: bool,
+    config: Option<PathBuf>,
+) -> anyhow::Result<Outcome> {
+    let run = store.run(id)?;
+    if run.status == "in_progress" {
+        bail!("run {id} is still in progress");
+    }
+    let inv: Invocation = serde_json::from_value(run.request.clone())
+        .with_context(|| format!("run {id} was recorded by an older Hoist and cannot be rerun"))?;
+    let mut inv = inv;
+    inv.workflows = vec![run.workflow_path.clone()];
+    let project = PathBuf::from(&run.project_root);
+    if !project.join(".github/workflows").is_dir() {
+        bail!(
+            "the project of run {id}, `{}`, no longer has a `.github/workflows` directory",
+            project.display()
+        );
+    }
+    let attempts = store
+        .list_runs(&RunFilter {
+            workflow: Some(run.workflow_path.clone()),
+            limit: 10_000,
+            ..RunFilter::default()
+        })?
+        .into_iter()
+        .filter(|r| r.number == run.number)
+        .map(|r| r.attempt)
+        .max()
+        .unwrap_or(run.attempt);
+    let mut reuse = IndexMap::new();
+    if failed {
+        let mut by_job: IndexMap<String, (bool, IndexMap<String, String>)> = IndexMap::new();
+        for j in store.jobs(id)? {
+            if j.key.contains(" / ") {
+                continue; // jobs of called workflows follow their caller
+            }
+            let entry = by_job
+                .entry(j.job_id.clone())
+                .or_insert((true, IndexMap::new()));
+            entry.0 &= j.conclusion.as_deref() == Some("success");
+            if let Some(o) = j.outputs.as_object() {
+                for (k, v) in o {
+                    entry
+                        .1
+                        .insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
+                }
+            }
+        }
+        for (job, (ok, outputs)) in by_job {
+            if ok {
+                reuse.insert(job, (Conclusion::Success, outputs));
+            }
+        }
+    }
+    let options = RunOptions {
+        config,
+        secrets: Vec::new(),
+        secret_file: None,
+        parallelism: None,
+        verbosity: if quiet {
+            Verbosity::Quiet
+        } else {
+            Verbosity::Normal
+        },
+        keep_workspaces: false,
+        attempt: Some(Rerun {
+            number: run.number,
+            attempt: attempts as u32 + 1,
+            reuse,
+        }),
+    };
+    if !inv.secret_names.is_empty() {
+        output::stderr(
+            "note: secrets given with --secret are not stored; a rerun uses the secrets file of the configuration only\n",
+        );
+    }
+    execute(&project, &inv, &options)
+}

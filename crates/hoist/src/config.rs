@@ -1,0 +1,167 @@
+//! `hoist.toml`: settings for running workflows on this machine. Every key is optional.
+//!
+//! ```toml
+//! data-dir = "~/.local/share/hoist"   # history, logs, caches, artifacts
+//! jobs = 4                             # jobs at once
+//! secrets-file = ".secrets"            # dotenv file of secrets
+//! action-cache = "~/.cache/hoist/actions"
+//!
+//! [vars]                               # the `vars` context
+//! REGION = "us-east"
+//!
+//! [runner]
+//! labels = ["self-hosted", "linux"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct Config {
+    pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) jobs: Option<usize>,
+    pub(crate) secrets_file: Option<PathBuf>,
+    pub(crate) action_cache: Option<PathBuf>,
+    #[serde(default)]
+    pub(crate) vars: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) runner: RunnerConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RunnerConfig {
+    #[serde(default)]
+    pub(crate) labels: Vec<String>,
+}
+
+impl Config {
+    /// Loads `explicit`, or `hoist.toml` in `project_root` when it exists, or the defaults.
+    /// Relative paths in the file are taken relative to the file.
+    pub(crate) fn load(
+        explicit: Option<&Path>,
+        project_root: Option<&Path>,
+    ) -> anyhow::Result<(Self, Option<PathBuf>)> {
+        let path = match explicit {
+            Some(p) => {
+                if !p.is_file() {
+                    bail!("configuration file `{}` does not exist", p.display());
+                }
+                Some(p.to_path_buf())
+            }
+            None => project_root
+                .map(|r| r.join("hoist.toml"))
+                .filter(|p| p.is_file()),
+        };
+        let Some(path) = path else {
+            return Ok((Self::default(), None));
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| {
+            let (line, col) = e.span().map_or((1, 1), |s| line_col(&text, s.start));
+            anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message())
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [
+            &mut config.data_dir,
+            &mut config.secrets_file,
+            &mut config.action_cache,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *p = resolve(base, p);
+        }
+        if config.jobs == Some(0) {
+            bail!("{}: `jobs` must be at least 1", path.display());
+        }
+        Ok((config, Some(path)))
+    }
+
+    /// The data directory: the config's, else `HOIST_DATA_DIR`, else the XDG data directory.
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        if let Some(d) = &self.data_dir {
+            return d.clone();
+        }
+        if let Some(d) = std::env::var_os("HOIST_DATA_DIR") {
+            return PathBuf::from(d);
+        }
+        if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+            return PathBuf::from(d).join("hoist");
+        }
+        home().join(".local/share/hoist")
+    }
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from)
+}
+
+fn resolve(base: &Path, p: &Path) -> PathBuf {
+    if let Ok(rest) = p.strip_prefix("~") {
+        return home().join(rest);
+    }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Parses a dotenv file: `NAME=value`, optional `export `, optional quotes, `#` comments.
+pub(crate) fn parse_dotenv(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read secrets file `{}`", path.display()))?;
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((name, value)) = line.split_once('=') else {
+            bail!(
+                "{}:{}: expected `NAME=value`, found `{}`",
+                path.display(),
+                i + 1,
+                raw.trim()
+            );
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            bail!(
+                "{}:{}: `{name}` is not a valid secret name (letters, digits and `_`)",
+                path.display(),
+                i + 1
+            );
+        }
+        let value = value.trim();
+        let value = if value.len() >= 2
+            && ((value.starts_with('"') && value.ends_with('"'))
+                || (value.starts_with('\'') && value.ends_with('\'')))
+        {
+            let inner = &value[1..value.len() - 1];
+            if value.starts_with('"') {
+                inner.replace("\\n", "\n").replace("\\\"", "\"")
+            } else {
+                inner.to_owned()
+            }
+        } else {
+            value.to_owned()
+        };
+        out.push((name.to_owned(), value));
+    }
+    Ok(out)
+}

@@ -1,0 +1,864 @@
+//! `hoist run` and `hoist runs`: real git repositories, real processes, a real SQLite file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{stderr, stdout, workspace_root};
+
+/// A git repository in a temp dir with its own Hoist data directory.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(workflows: &[(&str, &str)]) -> Self {
+        let p = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        p.git(&["init", "-q", "-b", "main"]);
+        p.git(&["config", "user.email", "dev@example.com"]);
+        p.git(&["config", "user.name", "Dev"]);
+        for (name, text) in workflows {
+            p.write(&format!(".github/workflows/{name}"), text);
+        }
+        p.write("README.md", "hello\n");
+        p.commit("initial");
+        p
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        std::fs::create_dir_all(self.root()).unwrap();
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hoist"));
+        c.args(args)
+            .current_dir(self.root())
+            .env("HOIST_DATA_DIR", self.data())
+            .env("CI", "true");
+        c
+    }
+
+    fn hoist(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// The newest run, as `hoist runs view --json` prints it.
+    fn last_run(&self) -> Value {
+        let list = self.hoist(&["runs", "list", "--json", "--limit", "1"]);
+        let runs: Value = serde_json::from_slice(&list.stdout).unwrap();
+        let id = runs[0]["id"].as_i64().unwrap();
+        self.view(id)
+    }
+
+    fn view(&self, id: i64) -> Value {
+        let out = self.hoist(&["runs", "view", &id.to_string(), "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn log(&self, id: i64) -> String {
+        stdout(&self.hoist(&["runs", "view", &id.to_string(), "--log"]))
+    }
+}
+
+fn job<'a>(run: &'a Value, name: &str) -> &'a Value {
+    run["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["name"] == name || j["key"] == name)
+        .unwrap_or_else(|| panic!("no job {name} in {run:#}"))
+}
+
+fn conclusion(run: &Value, job_name: &str) -> String {
+    job(run, job_name)["conclusion"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn step_conclusions(run: &Value, job_name: &str) -> Vec<String> {
+    job(run, job_name)["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["conclusion"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn run_id(run: &Value) -> i64 {
+    run["run"]["id"].as_i64().unwrap()
+}
+
+#[test]
+fn bundled_example_runs_end_to_end() {
+    let p = Project::new(&[]);
+    let example = workspace_root().join("examples/platform");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(format!("{}/.", example.display()))
+        .arg(p.root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    p.commit("example");
+    let out = p.hoist(&["run", "--workflow", "ci.yml"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let run = p.last_run();
+    assert_eq!(run["run"]["conclusion"], "success");
+    assert_eq!(run["run"]["workflow_name"], "CI");
+    let discover = job(&run, "discover");
+    assert_eq!(
+        discover["outputs"]["services"],
+        r#"["api-router-service","billing-service","model-gateway"]"#
+    );
+    for service in ["api-router-service", "billing-service", "model-gateway"] {
+        assert_eq!(conclusion(&run, &format!("Build ({service})")), "success");
+        assert_eq!(
+            conclusion(&run, &format!("Test ({service}) / make test {service}")),
+            "success"
+        );
+    }
+    assert_eq!(conclusion(&run, "Metrics Upload"), "success");
+    assert!(
+        p.log(run_id(&run))
+            .contains("api-router-service: 3 tests passed")
+    );
+
+    // A failing service: the run fails, metrics still run, the failed step's log is there.
+    let out = p.hoist(&[
+        "run",
+        "--workflow",
+        "ci.yml",
+        "--var",
+        "BREAK_SERVICE=billing-service",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let run = p.last_run();
+    assert_eq!(run["run"]["conclusion"], "failure");
+    assert_eq!(conclusion(&run, "Test (billing-service)"), "failure");
+    assert_eq!(conclusion(&run, "Test (model-gateway)"), "success");
+    assert_eq!(conclusion(&run, "Lint"), "skipped");
+    assert_eq!(conclusion(&run, "Metrics Upload"), "success");
+    let failed = stdout(&p.hoist(&["runs", "view", &run_id(&run).to_string(), "--log-failed"]));
+    assert!(
+        failed.contains("simulated regression in billing-service"),
+        "{failed}"
+    );
+    assert!(
+        !failed.contains("model-gateway: 3 tests passed"),
+        "{failed}"
+    );
+}
+
+const OUTPUTS: &str = r###"
+name: outputs
+on: push
+jobs:
+  produce:
+    runs-on: ubuntu-latest
+    outputs:
+      list: ${{ steps.gen.outputs.list }}
+      multi: ${{ steps.gen.outputs.multi }}
+    steps:
+      - id: gen
+        run: |
+          echo 'list=["a","b"]' >> "$GITHUB_OUTPUT"
+          { echo 'multi<<EOF'; echo 'line one'; echo 'line two'; echo 'EOF'; } >> "$GITHUB_OUTPUT"
+          echo "FROM_ENV_FILE=set by step" >> "$GITHUB_ENV"
+          mkdir -p "$RUNNER_TEMP/bin" && printf '#!/bin/sh\necho tool-ran\n' > "$RUNNER_TEMP/bin/mytool" && chmod +x "$RUNNER_TEMP/bin/mytool"
+          echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
+          echo "## Summary of produce" >> "$GITHUB_STEP_SUMMARY"
+      - run: |
+          echo "env: $FROM_ENV_FILE"
+          mytool
+          echo "multi: ${{ steps.gen.outputs.multi }}" | head -1
+  consume:
+    needs: produce
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        item: ${{ fromJSON(needs.produce.outputs.list) }}
+    steps:
+      - run: echo "item=${{ matrix.item }} of ${{ strategy.job-total }} result=${{ needs.produce.result }}"
+"###;
+
+#[test]
+fn outputs_env_path_summary_and_dynamic_matrix() {
+    let p = Project::new(&[("outputs.yml", OUTPUTS)]);
+    let out = p.hoist(&["run"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let run = p.last_run();
+    let produce = job(&run, "produce");
+    assert_eq!(produce["outputs"]["multi"], "line one\nline two");
+    assert_eq!(produce["steps"][0]["summary"], "## Summary of produce\n");
+    let log = p.log(run_id(&run));
+    assert!(log.contains("env: set by step"), "{log}");
+    assert!(log.contains("tool-ran"), "{log}");
+    assert!(log.contains("item=a of 2 result=success"), "{log}");
+    assert!(log.contains("item=b of 2 result=success"), "{log}");
+    assert_eq!(conclusion(&run, "consume (a)"), "success");
+}
+
+const STATUS: &str = r###"
+on: push
+jobs:
+  steps:
+    runs-on: ubuntu-latest
+    steps:
+      - id: soft
+        continue-on-error: true
+        run: exit 3
+      - if: steps.soft.outcome == 'failure' && steps.soft.conclusion == 'success'
+        run: echo "soft failure seen"
+      - run: exit 1
+      - run: echo "never printed"
+      - if: failure()
+        run: echo "failure handler ran"
+      - if: always()
+        run: echo "always ran"
+      - if: success()
+        run: echo "not after a failure"
+  after:
+    needs: steps
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "should be skipped"
+  cleanup:
+    needs: steps
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "cleanup saw ${{ needs.steps.result }}"
+  on-failure:
+    needs: steps
+    if: failure()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "reporting failure"
+"###;
+
+#[test]
+fn status_functions_and_continue_on_error() {
+    let p = Project::new(&[("status.yml", STATUS)]);
+    let out = p.hoist(&["run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let run = p.last_run();
+    assert_eq!(
+        step_conclusions(&run, "steps"),
+        [
+            "success", "success", "failure", "skipped", "success", "success", "skipped"
+        ]
+    );
+    assert_eq!(job(&run, "steps")["steps"][0]["outcome"], "failure");
+    assert_eq!(job(&run, "steps")["steps"][0]["exit_code"], 3);
+    assert_eq!(conclusion(&run, "after"), "skipped");
+    assert_eq!(conclusion(&run, "cleanup"), "success");
+    assert_eq!(conclusion(&run, "on-failure"), "success");
+    let log = p.log(run_id(&run));
+    assert!(log.contains("cleanup saw failure"));
+    assert!(!log.contains("never printed"));
+}
+
+#[test]
+fn secrets_and_add_mask_are_hidden_everywhere() {
+    let wf = r###"
+on: push
+jobs:
+  leak:
+    runs-on: ubuntu-latest
+    outputs:
+      token: ${{ steps.s.outputs.token }}
+    steps:
+      - id: s
+        env:
+          TOKEN: ${{ secrets.API_TOKEN }}
+        run: |
+          echo "token is $TOKEN"
+          echo "::add-mask::dynamic-value-42"
+          echo "later: dynamic-value-42"
+          echo "token=$TOKEN" >> "$GITHUB_OUTPUT"
+          echo "::error title=Leak $TOKEN::found $TOKEN"
+"###;
+    let p = Project::new(&[("leak.yml", wf)]);
+    let out = p.hoist(&["run", "--secret", "API_TOKEN=s3cr3t-value-xyz"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(
+        !printed.contains("s3cr3t-value-xyz") && printed.contains("token is ***"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("dynamic-value-42") && printed.contains("later: ***"),
+        "{printed}"
+    );
+    let run = p.last_run();
+    let log = p.log(run_id(&run));
+    assert!(
+        !log.contains("s3cr3t-value-xyz") && !log.contains("dynamic-value-42"),
+        "{log}"
+    );
+    let annotations = run["annotations"].to_string();
+    assert!(
+        annotations.contains("found ***") && !annotations.contains("s3cr3t"),
+        "{annotations}"
+    );
+    let db = std::fs::read(p.data().join("hoist.db")).unwrap();
+    assert!(
+        !db.windows(16).any(|w| w == b"s3cr3t-value-xyz"),
+        "the secret reached the database file"
+    );
+}
+
+#[test]
+fn workflow_commands_become_annotations_and_groups() {
+    let wf = r###"
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "::group::Setup"
+          echo "inside"
+          echo "::endgroup::"
+          echo "::warning file=src/lib.rs,line=12,col=4::deprecated call"
+          echo "::notice::just so you know"
+          echo "::stop-commands::pause"
+          echo "::error::not a command while stopped"
+          echo "::pause::"
+          echo "::debug::hidden unless verbose"
+"###;
+    let p = Project::new(&[("cmd.yml", wf)]);
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+    let run = p.last_run();
+    let annotations = run["annotations"].as_array().unwrap();
+    assert_eq!(annotations.len(), 2, "{annotations:#?}");
+    assert_eq!(annotations[0]["level"], "warning");
+    assert_eq!(annotations[0]["file"], "src/lib.rs");
+    assert_eq!(annotations[0]["line"], 12);
+    assert_eq!(annotations[0]["column"], 4);
+    assert_eq!(annotations[1]["level"], "notice");
+    let log = p.log(run_id(&run));
+    assert!(
+        log.contains("▼ Setup") && log.contains("::error::not a command while stopped"),
+        "{log}"
+    );
+    assert!(!log.contains("hidden unless verbose"));
+}
+
+#[test]
+fn shells_working_directory_and_default_variables() {
+    let wf = r###"
+on: push
+defaults:
+  run:
+    shell: bash
+jobs:
+  shells:
+    runs-on: ubuntu-latest
+    defaults:
+      run:
+        working-directory: sub
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "pwd=$(basename "$PWD") pipefail=$(set -o | grep pipefail | tr -s ' \t' ' ')"
+      - shell: sh
+        run: echo "sh says hi"
+      - shell: python
+        run: |
+          import os
+          print("python", os.environ["GITHUB_JOB"], os.environ["GITHUB_EVENT_NAME"])
+      - shell: perl -e 'print "custom shell\n"' {0}
+        run: ignored
+      - working-directory: .
+        run: |
+          echo "sha=$GITHUB_SHA ref=$GITHUB_REF name=$GITHUB_REF_NAME ci=$CI actions=$GITHUB_ACTIONS os=$RUNNER_OS"
+          test -f "$GITHUB_EVENT_PATH" && grep -q '"after"' "$GITHUB_EVENT_PATH" && echo "event payload ok"
+          test -f sub/file.txt && echo "checkout ok"
+"###;
+    let p = Project::new(&[("shells.yml", wf)]);
+    p.write("sub/file.txt", "x");
+    p.commit("sub");
+    let sha = p.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    let out = p.hoist(&["run"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let log = p.log(run_id(&p.last_run()));
+    assert!(log.contains("pwd=sub pipefail=pipefail on"), "{log}");
+    assert!(log.contains("sh says hi"));
+    assert!(log.contains("python shells push"));
+    assert!(log.contains("custom shell"));
+    assert!(
+        log.contains(&format!(
+            "sha={sha} ref=refs/heads/main name=main ci=true actions=true os=Linux"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains("event payload ok") && log.contains("checkout ok"),
+        "{log}"
+    );
+}
+
+#[test]
+fn step_timeout_kills_the_whole_process_group() {
+    let wf = r###"
+on: push
+jobs:
+  slow:
+    runs-on: ubuntu-latest
+    steps:
+      - timeout-minutes: 0.02
+        run: |
+          sleep 300 &
+          echo "child=$!" >> "$GITHUB_OUTPUT"
+          echo "started"
+          sleep 300
+"###;
+    let p = Project::new(&[("slow.yml", wf)]);
+    let started = Instant::now();
+    let out = p.hoist(&["run"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    let run = p.last_run();
+    let log = p.log(run_id(&run));
+    assert!(log.contains("The step has timed out"), "{log}");
+    // No `sleep 300` of this run survives.
+    let ps = Command::new("pgrep")
+        .args(["-f", "sleep 300"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&ps.stdout).trim().is_empty(),
+        "a sleep survived the timeout"
+    );
+}
+
+#[test]
+fn fail_fast_cancels_the_other_matrix_jobs() {
+    let wf = r###"
+on: push
+jobs:
+  m:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        n: [fail, slow1, slow2]
+    steps:
+      - run: |
+          if [ "${{ matrix.n }}" = fail ]; then sleep 0.5; exit 1; fi
+          sleep 60
+"###;
+    let p = Project::new(&[("ff.yml", wf)]);
+    let started = Instant::now();
+    let out = p.hoist(&["run", "--jobs", "4"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    let run = p.last_run();
+    assert_eq!(conclusion(&run, "m (fail)"), "failure");
+    assert_eq!(conclusion(&run, "m (slow1)"), "cancelled");
+    assert_eq!(conclusion(&run, "m (slow2)"), "cancelled");
+}
+
+#[test]
+fn ctrl_c_cancels_and_records_the_run() {
+    let wf = "on: push\njobs:\n  wait:\n    runs-on: x\n    steps:\n      - run: echo waiting; sleep 121\n";
+    let p = Project::new(&[("wait.yml", wf)]);
+    let mut child = p
+        .command(&["run"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_log(&p, "waiting");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let run = p.last_run();
+    assert_eq!(run["run"]["conclusion"], "cancelled");
+    assert_eq!(conclusion(&run, "wait"), "cancelled");
+}
+
+#[test]
+fn a_killed_run_is_marked_interrupted_and_the_database_survives() {
+    let wf = "on: push\njobs:\n  wait:\n    runs-on: x\n    steps:\n      - run: echo waiting; sleep 122\n";
+    let p = Project::new(&[("wait.yml", wf)]);
+    let mut child = p
+        .command(&["run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_log(&p, "waiting");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The step's process group outlives a SIGKILLed Hoist; end it so it does not linger.
+    let _ = Command::new("pkill").args(["-f", "sleep 122"]).status();
+    let out = p.hoist(&["runs", "list"]);
+    assert!(stderr(&out).contains("was interrupted"), "{}", stderr(&out));
+    let run = p.last_run();
+    assert_eq!(run["run"]["conclusion"], "interrupted");
+    let check = Command::new("sqlite3")
+        .arg(p.data().join("hoist.db"))
+        .arg("PRAGMA integrity_check")
+        .output();
+    if let Ok(check) = check
+        && check.status.success()
+    {
+        assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ok");
+    }
+    // And the next run works.
+    std::fs::write(
+        p.root().join(".github/workflows/wait.yml"),
+        "on: push\njobs:\n  quick:\n    runs-on: x\n    steps:\n      - run: echo quick\n",
+    )
+    .unwrap();
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+}
+
+/// Polls the store until a running step has printed `needle` (the log lives in memory until
+/// the step ends, so poll the job's start instead and give the step a moment).
+fn wait_for_log(p: &Project, _needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Value::Null;
+    while Instant::now() < deadline {
+        let out = p.hoist(&["runs", "list", "--json", "--limit", "1"]);
+        if !out.status.success() {
+            seen = Value::String(format!("`runs list` failed: {}", stderr(&out)));
+        }
+        if let Ok(v) = serde_json::from_slice::<Value>(&out.stdout)
+            && let Some(id) = v[0]["id"].as_i64()
+        {
+            let run = p.view(id);
+            seen = run.clone();
+            let started = run["jobs"]
+                .as_array()
+                .is_some_and(|j| j.iter().any(|j| j["status"] == "in_progress"));
+            if started {
+                std::thread::sleep(Duration::from_millis(500));
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the run did not start; last seen: {seen:#}");
+}
+
+#[test]
+fn dispatch_inputs_filters_and_skip_reasons() {
+    let wf = r###"
+on:
+  workflow_dispatch:
+    inputs:
+      service:
+        default: all
+      dry:
+        type: boolean
+        default: false
+      level:
+        type: choice
+        options: [low, high]
+        default: low
+jobs:
+  show:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "service=${{ inputs.service }} dry=${{ inputs.dry }} level=${{ inputs.level }} event=${{ github.event.inputs.service }}"
+"###;
+    let paths = "on:\n  push:\n    paths: ['src/**']\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: echo src changed\n";
+    let p = Project::new(&[("dispatch.yml", wf), ("paths.yml", paths)]);
+    let out = p.hoist(&["run"]);
+    assert!(
+        stderr(&out)
+            .contains("skipping .github/workflows/dispatch.yml: it does not listen to `push`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("skipping .github/workflows/paths.yml: none of the"),
+        "{}",
+        stderr(&out)
+    );
+    let out = p.hoist(&[
+        "run",
+        "-e",
+        "workflow_dispatch",
+        "-i",
+        "service=api",
+        "-i",
+        "dry=true",
+        "-i",
+        "level=high",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        p.log(run_id(&p.last_run()))
+            .contains("service=api dry=true level=high event=api")
+    );
+    let bad = p.hoist(&["run", "-e", "workflow_dispatch", "-i", "level=medium"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("input `level` must be one of `low`, `high`, got `medium`"),
+        "{}",
+        stderr(&bad)
+    );
+    // An uncommitted file under src/ makes the path filter match (the working tree is used).
+    p.write("src/new.rs", "fn main() {}");
+    let out = p.hoist(&["run", "--workflow", "paths.yml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(p.log(run_id(&p.last_run())).contains("src changed"));
+}
+
+#[test]
+fn job_and_matrix_filters_and_commit_checkout() {
+    let wf = r###"
+on: push
+jobs:
+  first:
+    runs-on: x
+    steps:
+      - run: echo first
+  second:
+    needs: first
+    runs-on: x
+    strategy:
+      matrix:
+        os: [linux, mac]
+        v: [1, 2]
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "second ${{ matrix.os }}-${{ matrix.v }} $(cat version.txt)"
+"###;
+    let p = Project::new(&[("f.yml", wf)]);
+    p.write("version.txt", "committed");
+    p.commit("version");
+    p.write("version.txt", "uncommitted");
+    assert_eq!(
+        p.hoist(&["run", "--job", "second", "--matrix", "os:mac"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let run = p.last_run();
+    let names: Vec<&str> = run["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"second (mac, 1)") && names.contains(&"second (mac, 2)"));
+    assert!(p.log(run_id(&run)).contains("second mac-1 uncommitted"));
+    assert_eq!(
+        p.hoist(&[
+            "run", "--commit", "HEAD", "--job", "second", "--matrix", "os:linux", "--matrix", "v:2"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    let log = p.log(run_id(&p.last_run()));
+    assert!(log.contains("second linux-2 committed"), "{log}");
+}
+
+#[test]
+fn rerun_failed_reuses_successful_jobs() {
+    let wf = r###"
+on: push
+jobs:
+  build:
+    runs-on: x
+    outputs:
+      n: ${{ steps.c.outputs.n }}
+    steps:
+      - id: c
+        run: echo "n=$(date +%s%N)" >> "$GITHUB_OUTPUT"
+  flaky:
+    needs: build
+    runs-on: x
+    steps:
+      - run: |
+          echo "build said ${{ needs.build.outputs.n }}"
+          test -f "$HOME/.hoist-test-flaky-${{ github.run_number }}" || { touch "$HOME/.hoist-test-flaky-${{ github.run_number }}"; exit 1; }
+"###;
+    let p = Project::new(&[("flaky.yml", wf)]);
+    let home = p.dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let first = p.command(&["run"]).env("HOME", &home).output().unwrap();
+    assert_eq!(first.status.code(), Some(1));
+    let run1 = p.last_run();
+    let n = job(&run1, "build")["outputs"]["n"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = p
+        .command(&["runs", "rerun", &run_id(&run1).to_string(), "--failed"])
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let run2 = p.last_run();
+    assert_eq!(run2["run"]["attempt"], 2);
+    assert_eq!(run2["run"]["number"], run1["run"]["number"]);
+    assert_eq!(
+        job(&run2, "build")["outputs"]["n"],
+        n.as_str(),
+        "build was reused, not rerun"
+    );
+    assert!(p.log(run_id(&run2)).contains(&format!("build said {n}")));
+    let list = stdout(&p.hoist(&["runs", "list", "--status", "failure"]));
+    assert!(
+        list.contains("✗ failure") && !list.contains("attempt 2"),
+        "{list}"
+    );
+}
+
+#[test]
+fn runs_list_filters_and_json() {
+    let ok = "name: Good\non: push\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: 'true'\n";
+    let bad =
+        "name: Bad\non: push\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: 'false'\n";
+    let p = Project::new(&[("good.yml", ok), ("bad.yml", bad)]);
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(1));
+    let all: Value = serde_json::from_slice(&p.hoist(&["runs", "list", "--json"]).stdout).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let good: Value = serde_json::from_slice(
+        &p.hoist(&["runs", "list", "--json", "--workflow", "good.yml"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(good[0]["workflow_name"], "Good");
+    assert_eq!(good.as_array().unwrap().len(), 1);
+    let failed: Value = serde_json::from_slice(
+        &p.hoist(&["runs", "list", "--json", "--status", "failure"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(failed[0]["workflow_name"], "Bad");
+    let other_branch: Value = serde_json::from_slice(
+        &p.hoist(&["runs", "list", "--json", "--branch", "dev"])
+            .stdout,
+    )
+    .unwrap();
+    assert!(other_branch.as_array().unwrap().is_empty());
+    let view = p.hoist(&["runs", "view", "999"]);
+    assert_eq!(view.status.code(), Some(2));
+    assert!(stderr(&view).contains("run 999 does not exist"));
+}
+
+#[test]
+fn configuration_errors_are_reported_with_position() {
+    let p = Project::new(&[(
+        "a.yml",
+        "on: push\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: echo\n",
+    )]);
+    p.write("hoist.toml", "jobs = 2\nbogus = true\n");
+    let out = p.hoist(&["run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("hoist.toml:2:1: unknown field `bogus`"),
+        "{}",
+        stderr(&out)
+    );
+    p.write(
+        "hoist.toml",
+        "[runner]\nlabels = [\"self-hosted\", \"linux\"]\n[vars]\nREGION = \"eu\"\n",
+    );
+    p.write(".github/workflows/a.yml", "on: push\njobs:\n  j:\n    runs-on: [self-hosted, gpu]\n    steps:\n      - run: echo ${{ vars.REGION }}\n  k:\n    runs-on: linux\n    steps:\n      - run: echo region=${{ vars.REGION }}\n");
+    let out = p.hoist(&["run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let run = p.last_run();
+    assert_eq!(conclusion(&run, "j"), "failure");
+    assert!(
+        run["annotations"]
+            .to_string()
+            .contains("this runner lacks `gpu`"),
+        "{}",
+        run["annotations"]
+    );
+    assert!(p.log(run_id(&run)).contains("region=eu"));
+}
+
+#[test]
+fn no_workflows_directory_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env("HOIST_DATA_DIR", dir.path().join("d"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no `.github/workflows` directory"));
+    let _ = Path::new("");
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# model-gateway: a tiny stand-in service for the example pipeline. Prints a response for a request path.
+set -euo pipefail
+route() {
+  case "${1:-/}" in
+    /health) echo '{"service":"model-gateway","status":"ok"}' ;;
+    /version) echo '{"service":"model-gateway","version":"1.0.0"}' ;;
+    *) echo '{"error":"not found"}'; return 1 ;;
+  esac
+}
+route "$@"
