@@ -70,7 +70,12 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
                 attempt += 1;
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            Err(e) => return Err(StoreError::Open { path: path.to_path_buf(), source: e }),
+            Err(e) => {
+                return Err(StoreError::Open {
+                    path: path.to_path_buf(),
+                    source: e,
+                });
+            }
         }
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
