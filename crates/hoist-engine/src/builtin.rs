@@ -43,6 +43,11 @@ impl ActionResult {
     }
 }
 
+/// Whether `action` is one Hoist provides itself.
+pub(crate) fn handles(action: &ActionRef) -> bool {
+    matches!(action, ActionRef::Repository { owner, repo, path: None, .. } if owner == "actions" && repo == "checkout")
+}
+
 pub(crate) async fn run<E: Executor>(
     ctx: StepContext<'_, E>,
     action: &ActionRef,

@@ -30,16 +30,45 @@ pub(crate) struct JobBase {
     pub(crate) workflow_env: IndexMap<String, String>,
 }
 
+/// What every step of one job instance shares.
+pub(crate) struct JobCx<'a, E> {
+    pub(crate) shared: &'a Arc<Shared<E>>,
+    pub(crate) workflow: &'a Workflow,
+    pub(crate) job: &'a Job,
+    pub(crate) key: &'a JobKey,
+    pub(crate) cancel: &'a watch::Receiver<bool>,
+}
+
+impl<E> Clone for JobCx<'_, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for JobCx<'_, E> {}
+
+/// A process to start for a step.
+pub(crate) struct ProcessCommand {
+    pub(crate) program: String,
+    pub(crate) args: Vec<String>,
+    /// Variables on top of the job's environment.
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) cwd: PathBuf,
+    pub(crate) timeout: Option<Duration>,
+}
+
 /// A running job's mutable state.
-struct JobState {
-    env: IndexMap<String, String>,
-    paths: Vec<String>,
-    steps: Object,
-    failed: bool,
-    contexts: Object,
-    workspace: PathBuf,
-    temp: PathBuf,
-    deadline: Instant,
+pub(crate) struct JobState {
+    pub(crate) env: IndexMap<String, String>,
+    pub(crate) paths: Vec<String>,
+    pub(crate) steps: Object,
+    pub(crate) failed: bool,
+    pub(crate) contexts: Object,
+    pub(crate) workspace: PathBuf,
+    pub(crate) temp: PathBuf,
+    pub(crate) deadline: Instant,
+    /// `post:` scripts of JavaScript actions, run after the last step in reverse order.
+    pub(crate) post: Vec<crate::actions::PostScript>,
 }
 
 pub(crate) struct InstanceOutcome {
@@ -62,9 +91,25 @@ pub(crate) async fn run_job<E: Executor>(
     });
     let outcome = match prepare(shared, workflow, job, key, base) {
         Ok(mut state) => {
-            for step in &job.steps {
-                run_step(shared, workflow, job, key, step, &mut state, &cancel).await;
+            // Like GitHub's "Set up job": every action is found before the first step runs,
+            // and `pre:` scripts run then.
+            let cx = JobCx {
+                shared,
+                workflow,
+                job,
+                key,
+                cancel: &cancel,
+            };
+            if let Err(message) = crate::actions::set_up(cx, &mut state).await {
+                shared.log(key, None, &format!("Error: {message}"));
+                shared.annotate(key, None, AnnotationLevel::Error, &message);
+                state.failed = true;
+            } else {
+                for step in &job.steps {
+                    run_step(cx, step, &mut state, Report::Top).await;
+                }
             }
+            crate::actions::run_post(cx, &mut state).await;
             let cancelled = *cancel.borrow();
             let result = if cancelled {
                 Conclusion::Cancelled
@@ -184,6 +229,7 @@ fn prepare<E: Executor>(
         workspace,
         temp,
         deadline: Instant::now() + timeout,
+        post: Vec::new(),
     })
 }
 
@@ -322,120 +368,136 @@ pub(crate) fn action_label(r: &ActionRef) -> String {
 }
 
 /// Everything a step produced.
-struct StepResult {
-    outcome: Conclusion,
-    exit_code: Option<i32>,
-    outputs: Vec<(String, String)>,
-    summary: Option<String>,
+pub(crate) struct StepResult {
+    pub(crate) outcome: Conclusion,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) outputs: Vec<(String, String)>,
+    pub(crate) summary: Option<String>,
 }
 
-async fn run_step<E: Executor>(
-    shared: &Arc<Shared<E>>,
-    workflow: &Workflow,
-    job: &Job,
-    key: &JobKey,
-    step: &Step,
-    state: &mut JobState,
-    cancel: &watch::Receiver<bool>,
-) {
-    let started = Instant::now();
-    let cancelled = *cancel.borrow();
-    let status = Status {
-        success: !state.failed,
-        failure: state.failed,
-        cancelled,
-    };
-    state
-        .contexts
-        .set("steps", Value::object(state.steps.clone()));
-    state.contexts.set("env", env_value(&state.env));
-    set_job_status(&mut state.contexts, state.failed, cancelled);
-    let scope = ExprScope {
-        contexts: &state.contexts,
-        status,
-        workspace: Some(&state.workspace),
-    };
-    let name = step_name(step, &scope);
+/// Runs one step: decides with `if:`, executes, records. Boxed because composite actions run
+/// their steps through it again.
+pub(crate) fn run_step<'a, E: Executor>(
+    cx: JobCx<'a, E>,
+    step: &'a Step,
+    state: &'a mut JobState,
+    report: Report,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+    Box::pin(async move {
+        let JobCx {
+            shared,
+            key,
+            cancel,
+            ..
+        } = cx;
+        let started = Instant::now();
+        let cancelled = *cancel.borrow();
+        let status = Status {
+            success: !state.failed,
+            failure: state.failed,
+            cancelled,
+        };
+        state
+            .contexts
+            .set("steps", Value::object(state.steps.clone()));
+        state.contexts.set("env", env_value(&state.env));
+        set_job_status(&mut state.contexts, state.failed, cancelled);
+        let scope = ExprScope {
+            contexts: &state.contexts,
+            status,
+            workspace: Some(&state.workspace),
+        };
+        let name = step_name(step, &scope);
 
-    // `if:` (with the implied `success()`); a cancelled run skips what remains.
-    let run_it = if cancelled {
-        Ok(false)
-    } else {
-        match &step.condition {
-            None => Ok(!state.failed),
-            Some(c) => parse_condition(&c.value, &RUNTIME)
-                .and_then(|cond| cond.evaluate(&scope))
-                .map_err(|e| format!("error in `if: {}`: {}", c.value, e.message)),
+        // `if:` (with the implied `success()`); a cancelled run skips what remains.
+        let run_it = if cancelled {
+            Ok(false)
+        } else {
+            match &step.condition {
+                None => Ok(!state.failed),
+                Some(c) => parse_condition(&c.value, &RUNTIME)
+                    .and_then(|cond| cond.evaluate(&scope))
+                    .map_err(|e| format!("error in `if: {}`: {}", c.value, e.message)),
+            }
+        };
+        let log_index = report.log_index(step.index);
+        let run_it = match run_it {
+            Ok(b) => b,
+            Err(message) => {
+                step_started(shared, key, step, &name, report);
+                shared.log(key, Some(log_index), &format!("Error: {message}"));
+                shared.annotate(key, Some(log_index), AnnotationLevel::Error, &message);
+                let failed = StepResult {
+                    outcome: Conclusion::Failure,
+                    exit_code: None,
+                    outputs: Vec::new(),
+                    summary: None,
+                };
+                finish_step(cx, step, &name, state, started, failed, report);
+                return;
+            }
+        };
+        if !run_it {
+            let outcome = if cancelled {
+                Conclusion::Cancelled
+            } else {
+                Conclusion::Skipped
+            };
+            record_step(state, step, outcome, outcome, &[]);
+            match report {
+                Report::Top => shared.emit(RunEvent::StepFinished {
+                    job: key.clone(),
+                    index: step.index,
+                    name,
+                    outcome,
+                    conclusion: outcome,
+                    exit_code: None,
+                    duration: Duration::ZERO,
+                    outputs: Vec::new(),
+                    summary: None,
+                }),
+                Report::Nested { parent } => shared.log(
+                    key,
+                    Some(parent),
+                    &format!("- {name} ({})", outcome.as_str()),
+                ),
+            }
+            return;
         }
-    };
-    let run_it = match run_it {
-        Ok(b) => b,
-        Err(message) => {
-            shared.emit(RunEvent::StepStarted {
-                job: key.clone(),
-                index: step.index,
-                name: name.clone(),
-                at: SystemTime::now(),
-            });
-            shared.log(key, Some(step.index), &format!("Error: {message}"));
-            shared.annotate(key, Some(step.index), AnnotationLevel::Error, &message);
-            finish_step(
-                shared,
-                key,
-                step,
-                &name,
-                state,
-                started,
+        step_started(shared, key, step, &name, report);
+        let result = match execute_step(cx, step, state, report).await {
+            Ok(r) => r,
+            Err(message) => {
+                shared.log(key, Some(log_index), &format!("Error: {message}"));
+                shared.annotate(key, Some(log_index), AnnotationLevel::Error, &message);
                 StepResult {
                     outcome: Conclusion::Failure,
                     exit_code: None,
                     outputs: Vec::new(),
                     summary: None,
-                },
-            );
-            return;
-        }
-    };
-    if !run_it {
-        let outcome = if cancelled {
-            Conclusion::Cancelled
-        } else {
-            Conclusion::Skipped
+                }
+            }
         };
-        record_step(state, step, outcome, outcome, &[]);
-        shared.emit(RunEvent::StepFinished {
+        finish_step(cx, step, &name, state, started, result, report);
+    })
+}
+
+fn step_started<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    key: &JobKey,
+    step: &Step,
+    name: &str,
+    report: Report,
+) {
+    match report {
+        Report::Top => shared.emit(RunEvent::StepStarted {
             job: key.clone(),
             index: step.index,
-            name,
-            outcome,
-            conclusion: outcome,
-            exit_code: None,
-            duration: Duration::ZERO,
-            outputs: Vec::new(),
-            summary: None,
-        });
-        return;
+            name: name.to_owned(),
+            at: SystemTime::now(),
+        }),
+        Report::Nested { parent } => shared.log(key, Some(parent), &format!("▶ {name}")),
     }
-    shared.emit(RunEvent::StepStarted {
-        job: key.clone(),
-        index: step.index,
-        name: name.clone(),
-        at: SystemTime::now(),
-    });
-    let result = match execute_step(shared, workflow, job, key, step, state, cancel).await {
-        Ok(r) => r,
-        Err(message) => {
-            shared.log(key, Some(step.index), &format!("Error: {message}"));
-            shared.annotate(key, Some(step.index), AnnotationLevel::Error, &message);
-            StepResult {
-                outcome: Conclusion::Failure,
-                exit_code: None,
-                outputs: Vec::new(),
-                summary: None,
-            }
-        }
-    };
-    finish_step(shared, key, step, &name, state, started, result);
 }
 
 fn set_job_status(contexts: &mut Object, failed: bool, cancelled: bool) {
@@ -454,14 +516,15 @@ fn set_job_status(contexts: &mut Object, failed: bool, cancelled: bool) {
 }
 
 fn finish_step<E: Executor>(
-    shared: &Arc<Shared<E>>,
-    key: &JobKey,
+    cx: JobCx<'_, E>,
     step: &Step,
     name: &str,
     state: &mut JobState,
     started: Instant,
     result: StepResult,
+    report: Report,
 ) {
+    let JobCx { shared, key, .. } = cx;
     let continue_on_error = step.continue_on_error.as_ref().is_some_and(|node| {
         let scope = ExprScope {
             contexts: &state.contexts,
@@ -490,6 +553,19 @@ fn finish_step<E: Executor>(
         .iter()
         .map(|(k, v)| (k.clone(), shared.masker.mask(v)))
         .collect();
+    if let Report::Nested { parent } = report {
+        let mark = if conclusion == Conclusion::Success {
+            "✓"
+        } else {
+            "✗"
+        };
+        shared.log(
+            key,
+            Some(parent),
+            &format!("{mark} {name} ({})", conclusion.as_str()),
+        );
+        return;
+    }
     shared.emit(RunEvent::StepFinished {
         job: key.clone(),
         index: step.index,
@@ -557,82 +633,140 @@ impl CommandFiles {
     }
 }
 
+/// Where a step reports: as a step of the job, or inside the step of a composite action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Report {
+    Top,
+    /// A step of a composite action; its lines go to the job step `parent`.
+    Nested {
+        parent: usize,
+    },
+}
+
+impl Report {
+    pub(crate) fn log_index(self, own: usize) -> usize {
+        match self {
+            Report::Top => own,
+            Report::Nested { parent } => parent,
+        }
+    }
+}
+
 async fn execute_step<E: Executor>(
-    shared: &Arc<Shared<E>>,
-    workflow: &Workflow,
-    job: &Job,
-    key: &JobKey,
+    cx: JobCx<'_, E>,
     step: &Step,
     state: &mut JobState,
-    cancel: &watch::Receiver<bool>,
+    report: Report,
 ) -> Result<StepResult, String> {
-    let scope = ExprScope {
-        contexts: &state.contexts,
-        status: Status {
-            success: !state.failed,
-            failure: state.failed,
-            cancelled: false,
-        },
-        workspace: Some(&state.workspace),
-    };
-    let mut step_env = IndexMap::new();
-    for (k, v) in &step.env {
-        step_env.insert(k.clone(), eval_string(&v.value, &scope)?);
-    }
-    let timeout = match &step.timeout_minutes {
-        Some(node) => Some(minutes(node, &state.contexts)?),
-        None => None,
+    let JobCx {
+        shared,
+        workflow,
+        job,
+        key,
+        cancel,
+    } = cx;
+    let log_index = report.log_index(step.index);
+    let (step_env, timeout) = {
+        let scope = ExprScope {
+            contexts: &state.contexts,
+            status: Status {
+                success: !state.failed,
+                failure: state.failed,
+                cancelled: false,
+            },
+            workspace: Some(&state.workspace),
+        };
+        let mut step_env = IndexMap::new();
+        for (k, v) in &step.env {
+            step_env.insert(k.clone(), eval_string(&v.value, &scope)?);
+        }
+        let timeout = match &step.timeout_minutes {
+            Some(node) => Some(minutes(node, &state.contexts)?),
+            None => None,
+        };
+        (step_env, timeout)
     };
     let remaining = state.deadline.saturating_duration_since(Instant::now());
     let timeout = Some(timeout.map_or(remaining, |t| t.min(remaining)));
 
     if let Some(uses) = &step.uses {
-        let mut with = IndexMap::new();
-        for (k, (_, node)) in &step.with {
-            with.insert(k.clone(), json_to_text(&eval_node(node, &scope)?));
-        }
-        let ctx = builtin::StepContext {
-            shared,
-            key,
-            index: step.index,
-            workspace: &state.workspace,
-            temp: &state.temp,
-            with: &with,
-            contexts: &state.contexts,
+        let with = {
+            let scope = ExprScope {
+                contexts: &state.contexts,
+                status: Status {
+                    success: !state.failed,
+                    failure: state.failed,
+                    cancelled: false,
+                },
+                workspace: Some(&state.workspace),
+            };
+            let mut with = IndexMap::new();
+            for (k, (_, node)) in &step.with {
+                with.insert(k.clone(), json_to_text(&eval_node(node, &scope)?));
+            }
+            with
         };
-        let r = builtin::run(ctx, &uses.value).await?;
-        for (k, v) in r.env {
-            state.env.insert(k, v);
+        if builtin::handles(&uses.value) {
+            let ctx = builtin::StepContext {
+                shared,
+                key,
+                index: log_index,
+                workspace: &state.workspace,
+                temp: &state.temp,
+                with: &with,
+                contexts: &state.contexts,
+            };
+            let r = builtin::run(ctx, &uses.value).await?;
+            for (k, v) in r.env {
+                state.env.insert(k, v);
+            }
+            state.paths.extend(r.paths);
+            return Ok(StepResult {
+                outcome: r.outcome,
+                exit_code: None,
+                outputs: r.outputs,
+                summary: None,
+            });
         }
-        state.paths.extend(r.paths);
-        return Ok(StepResult {
-            outcome: r.outcome,
-            exit_code: None,
-            outputs: r.outputs,
-            summary: None,
-        });
+        let action = crate::actions::resolve(shared, &state.workspace, &uses.value).await?;
+        let call = crate::actions::ActionCall {
+            with: &with,
+            step_env: &step_env,
+            timeout,
+        };
+        return crate::actions::run_action(cx, step, state, report, &action, call).await;
     }
 
     let Some(run) = &step.run else {
         return Err("the step has neither `run` nor `uses`".to_owned());
     };
-    let script = eval_string(&run.value, &scope)?;
-    let n = shared.next_id();
-    let files = CommandFiles::create(&state.temp, n)?;
-    let shell_name = step
-        .shell
-        .as_ref()
-        .or(job.defaults.shell.as_ref())
-        .or(workflow.defaults.shell.as_ref())
-        .map(|s| eval_string(&s.value, &scope))
-        .transpose()?;
-    let working_dir = step
-        .working_directory
-        .as_ref()
-        .or(job.defaults.working_directory.as_ref())
-        .or(workflow.defaults.working_directory.as_ref())
-        .map(|w| eval_string(&w.value, &scope))
-        .transpose()?;
+    let (script, shell_name, working_dir) = {
+        let scope = ExprScope {
+            contexts: &state.contexts,
+            status: Status {
+                success: !state.failed,
+                failure: state.failed,
+                cancelled: false,
+            },
+            workspace: Some(&state.workspace),
+        };
+        let script = eval_string(&run.value, &scope)?;
+        let shell_name = step
+            .shell
+            .as_ref()
+            .or(job.defaults.shell.as_ref())
+            .or(workflow.defaults.shell.as_ref())
+            .map(|s| eval_string(&s.value, &scope))
+            .transpose()?;
+        let working_dir = step
+            .working_directory
+            .as_ref()
+            .or(job.defaults.working_directory.as_ref())
+            .or(workflow.defaults.working_directory.as_ref())
+            .map(|w| eval_string(&w.value, &scope))
+            .transpose()?;
+        (script, shell_name, working_dir)
+    };
     let cwd = match &working_dir {
         Some(w) => state.workspace.join(w),
         None => state.workspace.clone(),
@@ -643,13 +777,13 @@ async fn execute_step<E: Executor>(
             working_dir.unwrap_or_default()
         ));
     }
+    let n = shared.next_id();
     let script_stub = state.temp.join(format!("step_{n}"));
     let probe = shell::resolve(shell_name.as_deref(), "{script}", on_path)?;
-    let script_path = script_stub.with_extension(probe.extension.trim_start_matches('.'));
     let script_path = if probe.extension.is_empty() {
         script_stub
     } else {
-        script_path
+        script_stub.with_extension(probe.extension.trim_start_matches('.'))
     };
     std::fs::write(&script_path, &script).map_err(|e| format!("cannot write the script: {e}"))?;
     let command = shell::resolve(
@@ -657,18 +791,46 @@ async fn execute_step<E: Executor>(
         &script_path.to_string_lossy(),
         on_path,
     )?;
+    let process = ProcessCommand {
+        program: command.program,
+        args: command.args,
+        env: step_env.into_iter().collect(),
+        cwd,
+        timeout,
+    };
+    run_process(shared, key, Some(log_index), state, process, cancel).await
+}
 
+/// Runs a process for a step (a `run:` script or a JavaScript action) with the job's
+/// environment plus `extra_env`, then applies what it wrote to the command files.
+pub(crate) async fn run_process<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    key: &JobKey,
+    log_index: Option<usize>,
+    state: &mut JobState,
+    command: ProcessCommand,
+    cancel: &watch::Receiver<bool>,
+) -> Result<StepResult, String> {
+    let ProcessCommand {
+        program,
+        args,
+        env: extra_env,
+        cwd,
+        timeout,
+    } = command;
+    let n = shared.next_id();
+    let files = CommandFiles::create(&state.temp, n)?;
     let mut env: Vec<(String, String)> = default_env(shared, key, state, &files);
     env.extend(state.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    env.extend(step_env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.extend(extra_env);
     if !state.paths.is_empty() {
         let mut path: Vec<String> = state.paths.iter().rev().cloned().collect();
         path.push(std::env::var("PATH").unwrap_or_default());
         env.push(("PATH".to_owned(), path.join(":")));
     }
     let spec = ProcessSpec {
-        program: command.program,
-        args: command.args,
+        program,
+        args,
         env,
         cwd,
         timeout,
@@ -683,7 +845,7 @@ async fn execute_step<E: Executor>(
             handle_line(
                 shared,
                 key,
-                step.index,
+                log_index,
                 &line,
                 &mut gate,
                 &mut legacy_outputs,
@@ -709,7 +871,7 @@ async fn execute_step<E: Executor>(
         ProcessEnd::Exited(code) => {
             shared.log(
                 key,
-                Some(step.index),
+                log_index,
                 &format!("Error: Process completed with exit code {code}."),
             );
             (Conclusion::Failure, Some(code))
@@ -717,7 +879,7 @@ async fn execute_step<E: Executor>(
         ProcessEnd::Signaled(sig) => {
             shared.log(
                 key,
-                Some(step.index),
+                log_index,
                 &format!("Error: Process was killed by signal {sig}."),
             );
             (Conclusion::Failure, None)
@@ -728,12 +890,12 @@ async fn execute_step<E: Executor>(
                 "The step has timed out after {} minute(s).",
                 hoist_expr::number::to_js_string((minutes * 100.0).round() / 100.0)
             );
-            shared.log(key, Some(step.index), &format!("Error: {message}"));
-            shared.annotate(key, Some(step.index), AnnotationLevel::Error, &message);
+            shared.log(key, log_index, &format!("Error: {message}"));
+            shared.annotate(key, log_index, AnnotationLevel::Error, &message);
             (Conclusion::Failure, None)
         }
         ProcessEnd::Cancelled => {
-            shared.log(key, Some(step.index), "Error: The operation was cancelled.");
+            shared.log(key, log_index, "Error: The operation was cancelled.");
             (Conclusion::Cancelled, None)
         }
         ProcessEnd::FailedToStart(message) => return Err(message),
@@ -760,13 +922,13 @@ fn on_path(program: &str) -> bool {
 fn handle_line<E: Executor>(
     shared: &Arc<Shared<E>>,
     key: &JobKey,
-    index: usize,
+    index: Option<usize>,
     line: &str,
     gate: &mut CommandGate,
     legacy_outputs: &mut Vec<(String, String)>,
 ) {
     let Some(cmd) = gate.filter(line) else {
-        shared.log(key, Some(index), line);
+        shared.log(key, index, line);
         return;
     };
     match cmd.name.as_str() {
@@ -774,7 +936,7 @@ fn handle_line<E: Executor>(
             shared.masker.add(&cmd.message);
             shared.log(
                 key,
-                Some(index),
+                index,
                 &format!("::add-mask::{}", shared.masker.mask(&cmd.message)),
             );
         }
@@ -794,7 +956,7 @@ fn handle_line<E: Executor>(
             };
             shared.log(
                 key,
-                Some(index),
+                index,
                 &format!(
                     "{}: {}",
                     level.as_str().to_ascii_uppercase(),
@@ -803,15 +965,15 @@ fn handle_line<E: Executor>(
             );
             shared.emit(RunEvent::Annotation {
                 job: key.clone(),
-                step: Some(index),
+                step: index,
                 annotation,
             });
         }
-        "group" => shared.log(key, Some(index), &format!("▼ {}", cmd.message)),
+        "group" => shared.log(key, index, &format!("▼ {}", cmd.message)),
         "endgroup" => {}
         "debug" => {
             if shared.req.debug {
-                shared.log(key, Some(index), &format!("[debug] {}", cmd.message));
+                shared.log(key, index, &format!("[debug] {}", cmd.message));
             }
         }
         "set-output" => {
@@ -829,10 +991,10 @@ fn handle_line<E: Executor>(
                     "GITHUB_PATH"
                 }
             );
-            shared.annotate(key, Some(index), AnnotationLevel::Error, &message);
+            shared.annotate(key, index, AnnotationLevel::Error, &message);
         }
         "echo" | "save-state" => {}
-        _ => shared.log(key, Some(index), line),
+        _ => shared.log(key, index, line),
     }
 }
 

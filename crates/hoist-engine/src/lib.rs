@@ -5,6 +5,7 @@
 //! runs each step as a process through an [`Executor`]. Progress is reported as [`RunEvent`]s
 //! to an [`Observer`]; the engine itself prints nothing and stores nothing.
 
+mod actions;
 mod builtin;
 mod command_files;
 mod contexts;

@@ -70,6 +70,8 @@ pub struct RunRequest {
     pub kill_grace: Duration,
     /// Directory of cached remote actions, laid out as `owner/repo@ref/`.
     pub action_cache: Option<PathBuf>,
+    /// Where missing remote actions are cloned from: `<url>/<owner>/<repo>.git`.
+    pub actions_url: String,
     /// Where `actions/cache` keeps its entries.
     pub cache_dir: PathBuf,
     /// Where artifacts of this run are stored.

@@ -6,6 +6,7 @@
 //! than the one being checked (callees of reusable-workflow jobs) reach the checker through
 //! [`WorkflowSource`], so this crate never touches the disk.
 
+pub mod action;
 mod action_ref;
 pub mod check;
 pub mod contexts;
@@ -21,6 +22,7 @@ pub mod trigger;
 
 use hoist_diagnostics::Diagnostic;
 
+pub use action::{Action, ActionInput, ActionOutput, ActionRuns, parse_action};
 pub use action_ref::{local_workflow_path, parse_action_ref};
 pub use check::{NoOtherWorkflows, RULES, WorkflowSource};
 pub use errors::MatrixError;

@@ -158,13 +158,22 @@ pub(crate) fn lower(root: Option<&Node>, diagnostics: &mut Vec<Diagnostic>) -> W
     wf
 }
 
-struct Lowerer<'d> {
+pub(crate) struct Lowerer<'d> {
     diagnostics: &'d mut Vec<Diagnostic>,
     sites: Vec<ExprSite>,
 }
 
+impl<'d> Lowerer<'d> {
+    pub(crate) fn new(diagnostics: &'d mut Vec<Diagnostic>) -> Self {
+        Self {
+            diagnostics,
+            sites: Vec::new(),
+        }
+    }
+}
+
 impl Lowerer<'_> {
-    fn error(
+    pub(crate) fn error(
         &mut self,
         code: &'static str,
         span: Span,
@@ -187,7 +196,7 @@ impl Lowerer<'_> {
         );
     }
 
-    fn mapping<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Node, Node)]> {
+    pub(crate) fn mapping<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Node, Node)]> {
         match node.as_mapping() {
             Some(m) => Some(m),
             None => {
@@ -197,7 +206,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn check_keys(&mut self, pairs: &[(Node, Node)], allowed: &[&str], what: &str) {
+    pub(crate) fn check_keys(&mut self, pairs: &[(Node, Node)], allowed: &[&str], what: &str) {
         for (key, _) in pairs {
             let name = key.as_str().unwrap_or_default();
             if !allowed.contains(&name) {
@@ -1298,7 +1307,7 @@ impl Lowerer<'_> {
         Some(JobSecrets::Map(out))
     }
 
-    fn steps(&mut self, node: &Node, job: &str) -> Vec<Step> {
+    pub(crate) fn steps(&mut self, node: &Node, job: &str) -> Vec<Step> {
         let Some(items) = node.as_sequence() else {
             self.type_error(node, "`steps`", "a sequence of steps");
             return Vec::new();

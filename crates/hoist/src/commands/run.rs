@@ -306,7 +306,14 @@ pub(crate) fn execute(
                 .unwrap_or_default(),
             parallelism: options.parallelism.or(config.jobs).unwrap_or_else(num_cpus),
             kill_grace: Duration::from_secs(5),
-            action_cache: config.action_cache.clone(),
+            action_cache: Some(
+                config
+                    .action_cache
+                    .clone()
+                    .unwrap_or_else(|| data_dir.join("actions")),
+            ),
+            actions_url: std::env::var("HOIST_ACTIONS_URL")
+                .unwrap_or_else(|_| "https://github.com".to_owned()),
             cache_dir: data_dir.join("cache"),
             artifact_dir: data_dir.join("artifacts").join(run_id.to_string()),
             debug: options.verbosity == Verbosity::Verbose,

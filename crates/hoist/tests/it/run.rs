@@ -862,3 +862,255 @@ fn no_workflows_directory_is_a_usage_error() {
     assert!(stderr(&out).contains("no `.github/workflows` directory"));
     let _ = Path::new("");
 }
+
+const COMPOSITE_ACTION: &str = r###"
+name: Greet
+inputs:
+  who:
+    description: whom to greet
+    required: true
+  punctuation:
+    default: "!"
+  greeting:
+    default: ${{ github.event_name == 'push' && 'Hello' || 'Hi' }}
+outputs:
+  message:
+    value: ${{ steps.say.outputs.message }}
+runs:
+  using: composite
+  steps:
+    - id: say
+      shell: bash
+      run: |
+        msg="${{ inputs.greeting }}, ${{ inputs.who }}${{ inputs.punctuation }}"
+        echo "$msg"
+        echo "message=$msg" >> "$GITHUB_OUTPUT"
+        echo "GREETED=${{ inputs.who }}" >> "$GITHUB_ENV"
+        test -f "$GITHUB_ACTION_PATH/action.yml" && echo "action path ok"
+    - uses: ./.github/actions/inner
+      with:
+        value: nested-${{ inputs.who }}
+"###;
+
+const INNER_ACTION: &str = r###"
+name: Inner
+inputs:
+  value: {}
+runs:
+  using: composite
+  steps:
+    - shell: sh
+      run: echo "inner got ${{ inputs.value }}"
+"###;
+
+const NODE_ACTION: &str = r###"
+name: Node action
+inputs:
+  name:
+    required: true
+  times:
+    default: "2"
+outputs:
+  shout: {}
+runs:
+  using: node20
+  main: main.js
+  post: post.js
+"###;
+
+#[test]
+fn composite_and_javascript_actions() {
+    let wf = r###"
+on: push
+jobs:
+  act:
+    runs-on: x
+    steps:
+      - uses: actions/checkout@v4
+      - id: greet
+        uses: ./.github/actions/greet
+        with:
+          who: world
+      - run: echo "message=${{ steps.greet.outputs.message }} env=$GREETED"
+      - id: js
+        uses: ./.github/actions/node
+        with:
+          name: hoist
+          unexpected: 1
+      - run: echo "js said ${{ steps.js.outputs.shout }}"
+"###;
+    let p = Project::new(&[("act.yml", wf)]);
+    p.write(".github/actions/greet/action.yml", COMPOSITE_ACTION);
+    p.write(".github/actions/inner/action.yml", INNER_ACTION);
+    p.write(".github/actions/node/action.yml", NODE_ACTION);
+    p.write(
+        ".github/actions/node/main.js",
+        "const fs = require('fs');\nconst name = process.env.INPUT_NAME, times = Number(process.env.INPUT_TIMES);\nconst shout = name.toUpperCase().repeat(times);\nconsole.log('main ran for ' + name);\nfs.appendFileSync(process.env.GITHUB_OUTPUT, `shout=${shout}\\n`);\n",
+    );
+    p.write(
+        ".github/actions/node/post.js",
+        "console.log('post ran, workspace ' + (process.env.GITHUB_WORKSPACE ? 'set' : 'unset'));\n",
+    );
+    p.commit("actions");
+    let out = p.hoist(&["run"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let run = p.last_run();
+    let log = p.log(run_id(&run));
+    assert!(log.contains("Hello, world!"), "{log}");
+    assert!(log.contains("action path ok"), "{log}");
+    assert!(log.contains("inner got nested-world"), "{log}");
+    assert!(log.contains("message=Hello, world! env=world"), "{log}");
+    assert!(
+        log.contains("main ran for hoist") && log.contains("js said HOISTHOIST"),
+        "{log}"
+    );
+    assert!(log.contains("post ran, workspace set"), "{log}");
+    let steps: Vec<&str> = job(&run, "act")["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps.last(),
+        Some(&"Post ./.github/actions/node"),
+        "{steps:?}"
+    );
+    assert!(
+        run["annotations"]
+            .to_string()
+            .contains("Unexpected input(s) [\\\"unexpected\\\"]"),
+        "{}",
+        run["annotations"]
+    );
+}
+
+#[test]
+fn remote_actions_come_from_the_cache_or_are_fetched_with_git() {
+    // A "remote" repository for `acme/hello@v1`, served from a local directory.
+    let remotes = tempfile::tempdir().unwrap();
+    let src = remotes.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("action.yml"), "name: hello\ninputs:\n  to: {default: you}\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo \"remote hello to ${{ inputs.to }}\"\n").unwrap();
+    let git = |args: &[&str], dir: &Path| {
+        assert!(
+            Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .unwrap()
+                .status
+                .success()
+        )
+    };
+    git(&["init", "-q", "-b", "main"], &src);
+    git(
+        &[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@b",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "x",
+        ],
+        &src,
+    );
+    git(&["add", "-A"], &src);
+    git(
+        &[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@b",
+            "commit",
+            "-q",
+            "-m",
+            "action",
+        ],
+        &src,
+    );
+    git(&["tag", "v1"], &src);
+    std::fs::create_dir_all(remotes.path().join("acme")).unwrap();
+    git(
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            src.to_str().unwrap(),
+            remotes.path().join("acme/hello.git").to_str().unwrap(),
+        ],
+        remotes.path(),
+    );
+
+    let wf = "on: push\njobs:\n  r:\n    runs-on: x\n    steps:\n      - uses: acme/hello@v1\n        with:\n          to: hoist\n";
+    let p = Project::new(&[("remote.yml", wf)]);
+    let url = format!("file://{}", remotes.path().display());
+    let out = p
+        .command(&["run"])
+        .env("HOIST_ACTIONS_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        p.log(run_id(&p.last_run()))
+            .contains("remote hello to hoist")
+    );
+    assert!(
+        p.data().join("actions/acme/hello@v1/action.yml").is_file(),
+        "the action was cached"
+    );
+    // Now from the cache, with the remote gone.
+    drop(remotes);
+    let out = p
+        .command(&["run"])
+        .env("HOIST_ACTIONS_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // An action that is neither cached nor fetchable fails the job before any step, by name.
+    let wf = "on: push\njobs:\n  r:\n    runs-on: x\n    steps:\n      - run: echo first\n      - uses: acme/missing@v9\n";
+    std::fs::write(p.root().join(".github/workflows/remote.yml"), wf).unwrap();
+    let out = p
+        .command(&["run"])
+        .env("HOIST_ACTIONS_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let run = p.last_run();
+    let annotations = run["annotations"].to_string();
+    assert!(
+        annotations.contains("action `acme/missing@v9` is not in the action cache"),
+        "{annotations}"
+    );
+    assert!(!p.log(run_id(&run)).contains("first"), "no step ran");
+}
+
+#[test]
+fn unsupported_actions_fail_with_a_clear_message() {
+    let wf =
+        "on: push\njobs:\n  d:\n    runs-on: x\n    steps:\n      - uses: docker://alpine:3.20\n";
+    let p = Project::new(&[("d.yml", wf)]);
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(1));
+    let annotations = p.last_run()["annotations"].to_string();
+    assert!(
+        annotations.contains("docker://alpine:3.20")
+            && annotations.contains("cannot run Docker actions"),
+        "{annotations}"
+    );
+}
