@@ -27,12 +27,21 @@ pub(crate) struct ResolvedAction {
     pub(crate) action: Action,
 }
 
-/// A JavaScript action's `post:` script, waiting for the end of the job.
+/// Work an action leaves for the end of the job: a JavaScript `post:` script, or saving a
+/// cache entry for `actions/cache`.
 pub(crate) struct PostScript {
-    label: String,
-    script: PathBuf,
-    condition: Option<String>,
-    env: Vec<(String, String)>,
+    pub(crate) label: String,
+    /// The `post-if` condition; `None` means `always()`.
+    pub(crate) condition: Option<String>,
+    pub(crate) kind: PostKind,
+}
+
+pub(crate) enum PostKind {
+    Node {
+        script: PathBuf,
+        env: Vec<(String, String)>,
+    },
+    CacheSave(crate::builtin::CacheSave),
 }
 
 /// Finds the action a step uses and reads its `action.yml`.
@@ -348,25 +357,26 @@ pub(crate) async fn run_post<E: Executor>(cx: JobCx<'_, E>, state: &mut JobState
             at: std::time::SystemTime::now(),
         });
         let workspace = state.workspace.clone();
-        let result = match node() {
-            Ok(node) => {
-                run_process(
-                    shared,
-                    key,
-                    Some(index),
-                    state,
-                    ProcessCommand {
-                        program: node,
-                        args: vec![post.script.to_string_lossy().into_owned()],
-                        env: post.env.clone(),
-                        cwd: workspace,
-                        timeout: None,
-                    },
-                    cancel,
-                )
-                .await
+        let result = match (&post.kind, node()) {
+            (PostKind::Node { script, env }, Ok(node)) => {
+                let command = ProcessCommand {
+                    program: node,
+                    args: vec![script.to_string_lossy().into_owned()],
+                    env: env.clone(),
+                    cwd: workspace,
+                    timeout: None,
+                };
+                run_process(shared, key, Some(index), state, command, cancel).await
             }
-            Err(e) => Err(e),
+            (PostKind::Node { .. }, Err(e)) => Err(e),
+            (PostKind::CacheSave(save), _) => crate::builtin::save_cache(shared, key, index, save)
+                .await
+                .map(|()| StepResult {
+                    outcome: Conclusion::Success,
+                    exit_code: None,
+                    outputs: Vec::new(),
+                    summary: None,
+                }),
         };
         let (outcome, exit_code) = match result {
             Ok(r) => (r.outcome, r.exit_code),
@@ -450,9 +460,11 @@ pub(crate) async fn run_action<E: Executor>(
             if let Some(post) = post {
                 state.post.push(PostScript {
                     label: resolved.label.clone(),
-                    script: resolved.dir.join(post),
                     condition: post_if.clone(),
-                    env: env.clone(),
+                    kind: PostKind::Node {
+                        script: resolved.dir.join(post),
+                        env: env.clone(),
+                    },
                 });
             }
             let script = resolved.dir.join(main).to_string_lossy().into_owned();

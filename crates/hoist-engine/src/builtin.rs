@@ -1,14 +1,18 @@
 //! Actions Hoist provides natively, so the common ones need no download:
-//! `actions/checkout` today; others are refused with a clear message until they are built.
+//! `actions/checkout`, `actions/cache` (with `/restore` and `/save`),
+//! `actions/upload-artifact`, `actions/download-artifact` and `actions/setup-{go,node,python,java}`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
-use hoist_expr::Object;
+use hoist_workflow::filter::Filter;
 use hoist_workflow::model::ActionRef;
 use indexmap::IndexMap;
+use sha2::{Digest, Sha256};
 
-use crate::events::{Conclusion, JobKey};
+use crate::actions::{PostKind, PostScript};
+use crate::events::{AnnotationLevel, Conclusion, JobKey, RunEvent};
 use crate::executor::Executor;
 use crate::run::Shared;
 
@@ -17,11 +21,7 @@ pub(crate) struct StepContext<'a, E> {
     pub(crate) key: &'a JobKey,
     pub(crate) index: usize,
     pub(crate) workspace: &'a Path,
-    #[allow(dead_code)] // used by actions that need scratch space
-    pub(crate) temp: &'a Path,
     pub(crate) with: &'a IndexMap<String, String>,
-    #[allow(dead_code)] // used by actions that evaluate their own inputs
-    pub(crate) contexts: &'a Object,
 }
 
 /// What an action did.
@@ -30,6 +30,8 @@ pub(crate) struct ActionResult {
     pub(crate) outputs: Vec<(String, String)>,
     pub(crate) env: Vec<(String, String)>,
     pub(crate) paths: Vec<String>,
+    /// Work for the end of the job (saving a cache).
+    pub(crate) post: Option<PostScript>,
 }
 
 impl ActionResult {
@@ -39,31 +41,799 @@ impl ActionResult {
             outputs: Vec::new(),
             env: Vec::new(),
             paths: Vec::new(),
+            post: None,
         }
+    }
+
+    fn with_outputs(outputs: Vec<(&str, String)>) -> Self {
+        let mut r = Self::success();
+        r.outputs = outputs
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        r
     }
 }
 
+const BUILTIN: &[(&str, Option<&str>)] = &[
+    ("checkout", None),
+    ("cache", None),
+    ("cache", Some("restore")),
+    ("cache", Some("save")),
+    ("upload-artifact", None),
+    ("download-artifact", None),
+    ("setup-go", None),
+    ("setup-node", None),
+    ("setup-python", None),
+    ("setup-java", None),
+];
+
 /// Whether `action` is one Hoist provides itself.
 pub(crate) fn handles(action: &ActionRef) -> bool {
-    matches!(action, ActionRef::Repository { owner, repo, path: None, .. } if owner == "actions" && repo == "checkout")
+    match action {
+        ActionRef::Repository {
+            owner, repo, path, ..
+        } if owner == "actions" => BUILTIN
+            .iter()
+            .any(|(r, p)| r == repo && p.as_deref() == path.as_deref()),
+        _ => false,
+    }
 }
 
 pub(crate) async fn run<E: Executor>(
     ctx: StepContext<'_, E>,
     action: &ActionRef,
 ) -> Result<ActionResult, String> {
-    match action {
-        ActionRef::Repository {
-            owner,
-            repo,
-            path: None,
-            ..
-        } if owner == "actions" && repo == "checkout" => checkout(&ctx).await,
-        other => Err(format!(
-            "action `{}` is not available: Hoist does not run it yet",
-            crate::job::action_label(other)
+    let ActionRef::Repository { repo, path, .. } = action else {
+        return Err(format!(
+            "action `{}` is not built in",
+            crate::job::action_label(action)
+        ));
+    };
+    match (repo.as_str(), path.as_deref()) {
+        ("checkout", None) => checkout(&ctx).await,
+        ("cache", None) => restore_cache(&ctx, true).await,
+        ("cache", Some("restore")) => restore_cache(&ctx, false).await,
+        ("cache", Some("save")) => {
+            let save = cache_save_request(&ctx)?;
+            save_cache(ctx.shared, ctx.key, ctx.index, &save).await?;
+            Ok(ActionResult::success())
+        }
+        ("upload-artifact", None) => upload_artifact(&ctx),
+        ("download-artifact", None) => download_artifact(&ctx),
+        ("setup-go", None) => setup_tool(&ctx, &TOOLS[0]).await,
+        ("setup-node", None) => setup_tool(&ctx, &TOOLS[1]).await,
+        ("setup-python", None) => setup_tool(&ctx, &TOOLS[2]).await,
+        ("setup-java", None) => setup_tool(&ctx, &TOOLS[3]).await,
+        _ => Err(format!(
+            "action `{}` is not built in",
+            crate::job::action_label(action)
         )),
     }
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from)
+}
+
+/// The lines of a multi-line input, trimmed, without blanks.
+fn lines(value: Option<&String>) -> Vec<String> {
+    value.map_or_else(Vec::new, |v| {
+        v.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+/// A path input, absolute: `~` is the home directory, relative paths start in the workspace.
+fn absolute(workspace: &Path, p: &str) -> PathBuf {
+    if let Some(rest) = p.strip_prefix("~/") {
+        return home().join(rest);
+    }
+    if p == "~" {
+        return home();
+    }
+    let path = Path::new(p);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        workspace.join(path)
+    }
+}
+
+fn files_under(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => files_under(root, &p, out),
+            Ok(t) if t.is_file() || t.is_symlink() => out.push(p),
+            _ => {}
+        }
+    }
+    let _ = root;
+}
+
+/// Files selected by path patterns: plain files and directories, `*`/`**` globs relative to the
+/// workspace, and `!` exclusions.
+fn select_files(workspace: &Path, patterns: &[String]) -> Result<Vec<PathBuf>, String> {
+    let mut include: Vec<PathBuf> = Vec::new();
+    let mut globs: Vec<String> = Vec::new();
+    let mut excludes: Vec<String> = Vec::new();
+    for p in patterns {
+        if let Some(x) = p.strip_prefix('!') {
+            excludes.push(x.trim_start_matches("./").to_owned());
+        } else if p.contains(['*', '?', '[']) {
+            globs.push(p.trim_start_matches("./").to_owned());
+        } else {
+            let abs = absolute(workspace, p);
+            if abs.is_dir() {
+                files_under(&abs, &abs, &mut include);
+            } else if abs.exists() {
+                include.push(abs);
+            }
+        }
+    }
+    if !globs.is_empty() {
+        let filter = Filter::new(globs.iter().map(String::as_str)).map_err(|(_, e)| e)?;
+        let mut all = Vec::new();
+        files_under(workspace, workspace, &mut all);
+        for f in all {
+            if let Ok(rel) = f.strip_prefix(workspace)
+                && filter.selects(&rel.to_string_lossy())
+            {
+                include.push(f);
+            }
+        }
+    }
+    if !excludes.is_empty() {
+        let filter = Filter::new(excludes.iter().map(String::as_str)).map_err(|(_, e)| e)?;
+        include.retain(|f| {
+            f.strip_prefix(workspace)
+                .map_or(true, |rel| !filter.selects(&rel.to_string_lossy()))
+        });
+    }
+    include.sort();
+    include.dedup();
+    Ok(include)
+}
+
+async fn command(program: &str, args: &[&str], cwd: &Path) -> Result<String, String> {
+    let out = tokio::process::Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .await
+        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{program} {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+// ---- actions/cache ----
+
+/// A cache entry to write: the key and the paths it holds.
+pub(crate) struct CacheSave {
+    key: String,
+    patterns: Vec<String>,
+    workspace: PathBuf,
+    dir: PathBuf,
+}
+
+fn entry_name(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn cache_save_request<E: Executor>(ctx: &StepContext<'_, E>) -> Result<CacheSave, String> {
+    let key = ctx
+        .with
+        .get("key")
+        .filter(|k| !k.trim().is_empty())
+        .ok_or("input `key` is required")?
+        .trim()
+        .to_owned();
+    if key.contains(',') {
+        return Err(format!("the cache key `{key}` cannot contain commas"));
+    }
+    let patterns = lines(ctx.with.get("path"));
+    if patterns.is_empty() {
+        return Err("input `path` is required: the paths to cache".to_owned());
+    }
+    Ok(CacheSave {
+        key,
+        patterns,
+        workspace: ctx.workspace.to_path_buf(),
+        dir: ctx.shared.req.cache_dir.join("actions-cache"),
+    })
+}
+
+/// Finds the entry for `key`, else the newest whose key starts with one of `prefixes`.
+fn find_entry(dir: &Path, key: &str, prefixes: &[String]) -> Option<(String, PathBuf)> {
+    let exact = dir.join(format!("{}.tar", entry_name(key)));
+    if exact.is_file() {
+        return Some((key.to_owned(), exact));
+    }
+    let mut entries: Vec<(SystemTime, String, PathBuf)> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "key"))
+        .filter_map(|e| {
+            let k = std::fs::read_to_string(e.path()).ok()?;
+            let tar = e.path().with_extension("tar");
+            let modified = e.metadata().ok()?.modified().ok()?;
+            tar.is_file().then_some((modified, k, tar))
+        })
+        .collect();
+    // Newest first.
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+    for prefix in prefixes {
+        if let Some((_, k, tar)) = entries
+            .iter()
+            .find(|(_, k, _)| k.starts_with(prefix.as_str()))
+        {
+            return Some((k.clone(), tar.clone()));
+        }
+    }
+    None
+}
+
+async fn restore_cache<E: Executor>(
+    ctx: &StepContext<'_, E>,
+    save_after: bool,
+) -> Result<ActionResult, String> {
+    let save = cache_save_request(ctx)?;
+    let prefixes = lines(ctx.with.get("restore-keys"));
+    let lookup_only = ctx.with.get("lookup-only").is_some_and(|v| v == "true");
+    let found = find_entry(&save.dir, &save.key, &prefixes);
+    let log = |m: &str| ctx.shared.log(ctx.key, Some(ctx.index), m);
+    let (hit, matched) = match &found {
+        Some((k, tar)) => {
+            if lookup_only {
+                log(&format!("Cache found for key `{k}` (lookup only)"));
+            } else {
+                // Workspace files were stored relative to the workspace, the others from `/`.
+                command(
+                    "tar",
+                    &[
+                        "-xf",
+                        &tar.to_string_lossy(),
+                        "-C",
+                        &ctx.workspace.to_string_lossy(),
+                    ],
+                    ctx.workspace,
+                )
+                .await?;
+                let outside = tar.with_extension("outside.tar");
+                if outside.is_file() {
+                    command(
+                        "tar",
+                        &["-xf", &outside.to_string_lossy(), "-C", "/"],
+                        ctx.workspace,
+                    )
+                    .await?;
+                }
+                log(&format!("Cache restored from key: {k}"));
+            }
+            (*k == save.key, k.clone())
+        }
+        None => {
+            log(&format!(
+                "Cache not found for input keys: {}",
+                std::iter::once(save.key.clone())
+                    .chain(prefixes.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            (false, String::new())
+        }
+    };
+    if found.is_none()
+        && ctx
+            .with
+            .get("fail-on-cache-miss")
+            .is_some_and(|v| v == "true")
+    {
+        return Err(format!(
+            "failed to restore cache entry: no entry for key `{}` and `fail-on-cache-miss` is set",
+            save.key
+        ));
+    }
+    let mut result = ActionResult::with_outputs(vec![
+        ("cache-hit", hit.to_string()),
+        ("cache-primary-key", save.key.clone()),
+        ("cache-matched-key", matched),
+    ]);
+    if save_after && !hit {
+        // `actions/cache` saves in its post step, when the job succeeded.
+        result.post = Some(PostScript {
+            label: "actions/cache".to_owned(),
+            condition: Some("success()".to_owned()),
+            kind: PostKind::CacheSave(save),
+        });
+    }
+    Ok(result)
+}
+
+pub(crate) async fn save_cache<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    key: &JobKey,
+    index: usize,
+    save: &CacheSave,
+) -> Result<(), String> {
+    let log = |m: &str| shared.log(key, Some(index), m);
+    let name = entry_name(&save.key);
+    let tar = save.dir.join(format!("{name}.tar"));
+    if tar.is_file() {
+        log(&format!(
+            "Cache already exists for key `{}`; not saving",
+            save.key
+        ));
+        return Ok(());
+    }
+    let files = select_files(&save.workspace, &save.patterns)?;
+    if files.is_empty() {
+        let message = "Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.";
+        log(&format!("Warning: {message}"));
+        shared.annotate(key, Some(index), AnnotationLevel::Warning, message);
+        return Ok(());
+    }
+    std::fs::create_dir_all(&save.dir)
+        .map_err(|e| format!("cannot create `{}`: {e}", save.dir.display()))?;
+    // Files in the workspace are stored relative to it (each run has its own workspace);
+    // files elsewhere (`~/.cargo`) relative to `/`, in a second archive.
+    let (inside, outside): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        files.iter().partition(|f| f.starts_with(&save.workspace));
+    let pid = std::process::id();
+    let parts = [
+        (
+            inside
+                .iter()
+                .map(|f| f.strip_prefix(&save.workspace).unwrap_or(f))
+                .collect::<Vec<_>>(),
+            save.workspace.clone(),
+            tar.clone(),
+        ),
+        (
+            outside
+                .iter()
+                .map(|f| f.strip_prefix("/").unwrap_or(f))
+                .collect::<Vec<_>>(),
+            PathBuf::from("/"),
+            tar.with_extension("outside.tar"),
+        ),
+    ];
+    let mut written = Vec::new();
+    for (i, (rel, base, dest)) in parts.iter().enumerate() {
+        if rel.is_empty() && i == 1 {
+            continue;
+        }
+        let list = save.dir.join(format!("{name}.{pid}.{i}.list"));
+        let text: Vec<String> = rel
+            .iter()
+            .map(|r| r.to_string_lossy().into_owned())
+            .collect();
+        std::fs::write(&list, text.join("\n"))
+            .map_err(|e| format!("cannot write `{}`: {e}", list.display()))?;
+        let tmp = save.dir.join(format!("{name}.{pid}.{i}.partial"));
+        let result = command(
+            "tar",
+            &[
+                "-cf",
+                &tmp.to_string_lossy(),
+                "-C",
+                &base.to_string_lossy(),
+                "-T",
+                &list.to_string_lossy(),
+            ],
+            &save.workspace,
+        )
+        .await;
+        let _ = std::fs::remove_file(&list);
+        result?;
+        written.push((tmp, dest.clone()));
+    }
+    // Entries appear whole or not at all: the outside part first, the main archive last.
+    for (tmp, dest) in written.into_iter().rev() {
+        std::fs::rename(&tmp, &dest).map_err(|e| format!("cannot store the cache entry: {e}"))?;
+    }
+    std::fs::write(save.dir.join(format!("{name}.key")), &save.key)
+        .map_err(|e| format!("cannot store the cache key: {e}"))?;
+    let size = std::fs::metadata(&tar).map_or(0, |m| m.len());
+    log(&format!(
+        "Cache saved with key: {} ({} file(s), {size} bytes)",
+        save.key,
+        files.len()
+    ));
+    Ok(())
+}
+
+// ---- artifacts ----
+
+fn common_root(files: &[PathBuf]) -> PathBuf {
+    let mut root = files
+        .first()
+        .and_then(|f| f.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for f in files.iter().skip(1) {
+        while !f.starts_with(&root) {
+            if !root.pop() {
+                break;
+            }
+        }
+    }
+    root
+}
+
+fn upload_artifact<E: Executor>(ctx: &StepContext<'_, E>) -> Result<ActionResult, String> {
+    let name = ctx
+        .with
+        .get("name")
+        .filter(|n| !n.is_empty())
+        .cloned()
+        .unwrap_or_else(|| "artifact".to_owned());
+    if name.contains(['/', '\\', ':', '"', '<', '>', '|', '*', '?']) || name == "." || name == ".."
+    {
+        return Err(format!(
+            "invalid artifact name `{name}`: it cannot contain / \\ : \" < > | * ?"
+        ));
+    }
+    let patterns = lines(ctx.with.get("path"));
+    if patterns.is_empty() {
+        return Err("input `path` is required: the files to upload".to_owned());
+    }
+    let files = select_files(ctx.workspace, &patterns)?;
+    if files.is_empty() {
+        let message = format!(
+            "No files were found with the provided path: {}. No artifacts will be uploaded.",
+            patterns.join(", ")
+        );
+        return match ctx
+            .with
+            .get("if-no-files-found")
+            .map_or("warn", String::as_str)
+        {
+            "error" => Err(message),
+            "ignore" => Ok(ActionResult::success()),
+            _ => {
+                ctx.shared
+                    .annotate(ctx.key, Some(ctx.index), AnnotationLevel::Warning, &message);
+                ctx.shared
+                    .log(ctx.key, Some(ctx.index), &format!("Warning: {message}"));
+                Ok(ActionResult::success())
+            }
+        };
+    }
+    let dest = ctx.shared.req.artifact_dir.join(&name);
+    let overwrite = ctx.with.get("overwrite").is_some_and(|v| v == "true");
+    if dest.exists() {
+        if !overwrite {
+            return Err(format!(
+                "an artifact named `{name}` already exists in this run; give it another name or set `overwrite: true`"
+            ));
+        }
+        let _ = std::fs::remove_dir_all(&dest);
+    }
+    let root = if files.len() == 1 {
+        files[0].parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        common_root(&files)
+    };
+    let mut size = 0;
+    for f in &files {
+        let rel = f.strip_prefix(&root).unwrap_or(f);
+        let to = dest.join(rel);
+        if let Some(p) = to.parent() {
+            std::fs::create_dir_all(p)
+                .map_err(|e| format!("cannot create `{}`: {e}", p.display()))?;
+        }
+        size += std::fs::copy(f, &to).map_err(|e| format!("cannot copy `{}`: {e}", f.display()))?;
+    }
+    ctx.shared.log(
+        ctx.key,
+        Some(ctx.index),
+        &format!(
+            "Uploaded artifact `{name}`: {} file(s), {size} bytes",
+            files.len()
+        ),
+    );
+    ctx.shared.emit(RunEvent::Artifact {
+        job: ctx.key.clone(),
+        name: name.clone(),
+        path: dest.clone(),
+        size,
+    });
+    Ok(ActionResult::with_outputs(vec![
+        ("artifact-id", entry_name(&name)),
+        ("artifact-url", format!("file://{}", dest.display())),
+    ]))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<u64, String> {
+    let mut files = Vec::new();
+    files_under(from, from, &mut files);
+    let mut size = 0;
+    for f in files {
+        let rel = f.strip_prefix(from).unwrap_or(&f);
+        let dest = to.join(rel);
+        if let Some(p) = dest.parent() {
+            std::fs::create_dir_all(p)
+                .map_err(|e| format!("cannot create `{}`: {e}", p.display()))?;
+        }
+        size +=
+            std::fs::copy(&f, &dest).map_err(|e| format!("cannot copy `{}`: {e}", f.display()))?;
+    }
+    Ok(size)
+}
+
+fn download_artifact<E: Executor>(ctx: &StepContext<'_, E>) -> Result<ActionResult, String> {
+    let store = &ctx.shared.req.artifact_dir;
+    let dest = match ctx.with.get("path").filter(|p| !p.is_empty()) {
+        Some(p) => absolute(ctx.workspace, p),
+        None => ctx.workspace.to_path_buf(),
+    };
+    let names: Vec<String> = match ctx.with.get("name").filter(|n| !n.is_empty()) {
+        Some(n) => {
+            if !store.join(n).is_dir() {
+                let available: Vec<String> = std::fs::read_dir(store)
+                    .map(|d| {
+                        d.flatten()
+                            .map(|e| e.file_name().to_string_lossy().into_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Err(format!(
+                    "Artifact not found for name: {n} (this run has: {})",
+                    if available.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        available.join(", ")
+                    }
+                ));
+            }
+            vec![n.clone()]
+        }
+        None => std::fs::read_dir(store)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let single = ctx.with.get("name").is_some_and(|n| !n.is_empty());
+    for n in &names {
+        let target = if single { dest.clone() } else { dest.join(n) };
+        let size = copy_tree(&store.join(n), &target)?;
+        ctx.shared.log(
+            ctx.key,
+            Some(ctx.index),
+            &format!(
+                "Downloaded artifact `{n}` ({size} bytes) to {}",
+                target.display()
+            ),
+        );
+    }
+    Ok(ActionResult::with_outputs(vec![(
+        "download-path",
+        dest.to_string_lossy().into_owned(),
+    )]))
+}
+
+// ---- setup-* ----
+
+struct Tool {
+    /// The action's name without `setup-`, and the tool-cache directory name.
+    name: &'static str,
+    input: &'static str,
+    file_input: &'static str,
+    program: &'static str,
+    version_args: &'static [&'static str],
+    output: &'static str,
+}
+
+const TOOLS: [Tool; 4] = [
+    Tool {
+        name: "go",
+        input: "go-version",
+        file_input: "go-version-file",
+        program: "go",
+        version_args: &["version"],
+        output: "go-version",
+    },
+    Tool {
+        name: "node",
+        input: "node-version",
+        file_input: "node-version-file",
+        program: "node",
+        version_args: &["--version"],
+        output: "node-version",
+    },
+    Tool {
+        name: "python",
+        input: "python-version",
+        file_input: "python-version-file",
+        program: "python3",
+        version_args: &["--version"],
+        output: "python-version",
+    },
+    Tool {
+        name: "java",
+        input: "java-version",
+        file_input: "java-version-file",
+        program: "java",
+        version_args: &["-version"],
+        output: "version",
+    },
+];
+
+/// The first dotted number in `text`: `go version go1.22.5 linux` → `1.22.5`.
+pub(crate) fn version_in(text: &str) -> Option<String> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let v: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    Some(v.trim_end_matches('.').to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Whether `version` satisfies `spec`: a prefix such as `1.22` or `20`, with `x`/`*`
+/// wildcards, `>=X`, or `latest`/`stable`/`lts/*`/empty for anything.
+pub(crate) fn version_matches(spec: &str, version: &str) -> bool {
+    let spec = spec.trim().trim_start_matches('v');
+    if spec.is_empty() || matches!(spec, "latest" | "stable" | "lts/*" | "node" | "x" | "*") {
+        return true;
+    }
+    let parse = |s: &str| {
+        s.split('.')
+            .map(|p| p.parse::<u64>().ok())
+            .collect::<Vec<_>>()
+    };
+    if let Some(min) = spec.strip_prefix(">=") {
+        let (a, b) = (parse(version), parse(min.trim()));
+        for i in 0..a.len().max(b.len()) {
+            let (x, y) = (
+                a.get(i).copied().flatten().unwrap_or(0),
+                b.get(i).copied().flatten().unwrap_or(0),
+            );
+            if x != y {
+                return x > y;
+            }
+        }
+        return true;
+    }
+    let wanted: Vec<&str> = spec
+        .trim_start_matches(['^', '~', '='])
+        .split('.')
+        .collect();
+    let have: Vec<&str> = version.split('.').collect();
+    wanted
+        .iter()
+        .enumerate()
+        .all(|(i, w)| matches!(*w, "x" | "X" | "*") || have.get(i) == Some(w))
+}
+
+fn version_from_file(tool: &Tool, text: &str) -> Option<String> {
+    match tool.name {
+        "go" => text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("go ").map(|v| v.trim().to_owned())),
+        _ => text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| l.trim_start_matches('v').to_owned()),
+    }
+}
+
+async fn setup_tool<E: Executor>(
+    ctx: &StepContext<'_, E>,
+    tool: &Tool,
+) -> Result<ActionResult, String> {
+    let spec = match (
+        ctx.with.get(tool.input).filter(|v| !v.is_empty()),
+        ctx.with.get(tool.file_input).filter(|v| !v.is_empty()),
+    ) {
+        (Some(v), _) => v.lines().next().unwrap_or_default().trim().to_owned(),
+        (None, Some(file)) => {
+            let path = absolute(ctx.workspace, file);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read `{file}` for `{}`: {e}", tool.file_input))?;
+            version_from_file(tool, &text).ok_or_else(|| {
+                format!("`{file}` does not say which {} version to use", tool.name)
+            })?
+        }
+        (None, None) => String::new(),
+    };
+    // Candidates: the tool cache (<tool cache>/<name>/<version>/[<arch>/]bin), then PATH.
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    let cache = ctx.shared.req.cache_dir.join("tools").join(tool.name);
+    if let Ok(versions) = std::fs::read_dir(&cache) {
+        let mut dirs: Vec<PathBuf> = versions.flatten().map(|e| e.path()).collect();
+        dirs.sort();
+        dirs.reverse();
+        for d in dirs {
+            for bin in [d.join("bin"), d.join("x64/bin"), d.join("arm64/bin")] {
+                if bin.join(tool.program).is_file() {
+                    candidates.push(bin);
+                }
+            }
+        }
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        for d in std::env::split_paths(&path) {
+            if d.join(tool.program).is_file() && !candidates.contains(&d) {
+                candidates.push(d);
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    for bin in candidates {
+        let program = bin.join(tool.program);
+        let out = tokio::process::Command::new(&program)
+            .args(tool.version_args)
+            .output()
+            .await;
+        let Ok(out) = out else { continue };
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let Some(version) = version_in(&text) else {
+            continue;
+        };
+        if version_matches(&spec, &version) {
+            ctx.shared.log(
+                ctx.key,
+                Some(ctx.index),
+                &format!("Using {} {version} from {}", tool.name, bin.display()),
+            );
+            let mut result = ActionResult::with_outputs(vec![(tool.output, version.clone())]);
+            result.paths.push(bin.to_string_lossy().into_owned());
+            let root = bin.parent().unwrap_or(&bin).to_string_lossy().into_owned();
+            match tool.name {
+                "java" => {
+                    result.env.push(("JAVA_HOME".into(), root.clone()));
+                    result.outputs.push(("path".into(), root));
+                }
+                "python" => {
+                    result.env.push(("pythonLocation".into(), root));
+                    result
+                        .outputs
+                        .push(("python-path".into(), program.to_string_lossy().into_owned()));
+                }
+                "go" => result.env.push(("GOTOOLCHAIN".into(), "local".into())),
+                _ => {}
+            }
+            return Ok(result);
+        }
+        seen.push(format!("{version} at {}", bin.display()));
+    }
+    let found = if seen.is_empty() {
+        format!("no `{}` was found", tool.program)
+    } else {
+        format!("found {}", seen.join(", "))
+    };
+    Err(format!(
+        "no {} matching `{}` on this machine ({found}); install it, or unpack it under `{}/<version>/bin`",
+        tool.name,
+        if spec.is_empty() { "any" } else { &spec },
+        cache.display()
+    ))
 }
 
 /// `actions/checkout`: the run's source into the workspace (or `path:` below it).
@@ -203,4 +973,39 @@ async fn export_ref(git_dir: &Path, git_ref: &str, target: &Path) -> Result<(), 
         return Err(format!("cannot extract `{git_ref}`"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{version_in, version_matches};
+
+    #[test]
+    fn reads_versions_from_tool_output() {
+        assert_eq!(
+            version_in("go version go1.22.5 linux/amd64").as_deref(),
+            Some("1.22.5")
+        );
+        assert_eq!(version_in("v20.20.2").as_deref(), Some("20.20.2"));
+        assert_eq!(version_in("Python 3.11.7").as_deref(), Some("3.11.7"));
+        assert_eq!(
+            version_in("openjdk version \"17.0.15\" 2025-04-15").as_deref(),
+            Some("17.0.15")
+        );
+        assert_eq!(version_in("no digits"), None);
+    }
+
+    #[test]
+    fn matches_version_specs_like_the_setup_actions() {
+        assert!(version_matches("1.22", "1.22.5"));
+        assert!(!version_matches("1.22", "1.21.9"));
+        assert!(!version_matches("1.2", "1.22.5"));
+        assert!(version_matches("20", "20.20.2"));
+        assert!(version_matches("v20.x", "20.20.2"));
+        assert!(version_matches("3.x", "3.11.7"));
+        assert!(version_matches(">=3.10", "3.11.7"));
+        assert!(!version_matches(">=3.12", "3.11.7"));
+        assert!(version_matches("latest", "1.0"));
+        assert!(version_matches("", "1.0"));
+        assert!(version_matches("^17", "17.0.15"));
+    }
 }

@@ -712,15 +712,14 @@ async fn execute_step<E: Executor>(
                 key,
                 index: log_index,
                 workspace: &state.workspace,
-                temp: &state.temp,
                 with: &with,
-                contexts: &state.contexts,
             };
             let r = builtin::run(ctx, &uses.value).await?;
             for (k, v) in r.env {
                 state.env.insert(k, v);
             }
             state.paths.extend(r.paths);
+            state.post.extend(r.post);
             return Ok(StepResult {
                 outcome: r.outcome,
                 exit_code: None,

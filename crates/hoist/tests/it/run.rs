@@ -1114,3 +1114,144 @@ fn unsupported_actions_fail_with_a_clear_message() {
         "{annotations}"
     );
 }
+
+#[test]
+fn cache_restores_across_runs_by_key_and_prefix() {
+    let wf = r###"
+on: push
+jobs:
+  c:
+    runs-on: x
+    steps:
+      - uses: actions/checkout@v4
+      - id: cache
+        uses: actions/cache@v4
+        with:
+          path: deps
+          key: deps-${{ hashFiles('lock.txt') }}
+          restore-keys: |
+            deps-
+      - run: |
+          echo "hit=${{ steps.cache.outputs.cache-hit }} matched=${{ steps.cache.outputs.cache-matched-key }}"
+          if [ -f deps/built.txt ]; then echo "restored: $(cat deps/built.txt)"; else mkdir -p deps && echo "from $(cat lock.txt)" > deps/built.txt; fi
+"###;
+    let p = Project::new(&[("cache.yml", wf)]);
+    p.write("lock.txt", "v1");
+    p.commit("lock");
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+    let log1 = p.log(run_id(&p.last_run()));
+    assert!(log1.contains("hit=false matched="), "{log1}");
+    assert!(log1.contains("Cache saved with key: deps-"), "{log1}");
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+    let log2 = p.log(run_id(&p.last_run()));
+    assert!(
+        log2.contains("hit=true") && log2.contains("restored: from v1"),
+        "{log2}"
+    );
+    assert!(
+        !log2.contains("Cache saved"),
+        "an exact hit is not saved again: {log2}"
+    );
+    p.write("lock.txt", "v2");
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+    let log3 = p.log(run_id(&p.last_run()));
+    assert!(
+        log3.contains("hit=false matched=deps-") && log3.contains("restored: from v1"),
+        "{log3}"
+    );
+    assert!(log3.contains("Cache saved with key"), "{log3}");
+}
+
+#[test]
+fn artifacts_pass_between_jobs_and_are_listed() {
+    let wf = r###"
+on: push
+jobs:
+  make:
+    runs-on: x
+    steps:
+      - run: mkdir -p out/sub && echo report-a > out/a.txt && echo report-b > out/sub/b.txt && echo skip > out/c.log
+      - uses: actions/upload-artifact@v4
+        with:
+          name: reports
+          path: |
+            out/**/*.txt
+  use:
+    needs: make
+    runs-on: x
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: reports
+          path: got
+      - run: cat got/a.txt got/sub/b.txt && test ! -e got/c.log
+      - uses: actions/download-artifact@v4
+        with:
+          name: missing
+"###;
+    let p = Project::new(&[("art.yml", wf)]);
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(1));
+    let run = p.last_run();
+    let artifacts = run["artifacts"].as_array().unwrap();
+    assert_eq!(artifacts.len(), 1);
+    assert_eq!(artifacts[0]["name"], "reports");
+    assert_eq!(artifacts[0]["size"], 18);
+    assert_eq!(
+        step_conclusions(&run, "use"),
+        ["success", "success", "failure"]
+    );
+    let log = p.log(run_id(&run));
+    assert!(
+        log.contains("report-a") && log.contains("report-b"),
+        "{log}"
+    );
+    assert!(
+        run["annotations"]
+            .to_string()
+            .contains("Artifact not found for name: missing (this run has: reports)")
+    );
+    let view = stdout(&p.hoist(&["runs", "view", &run_id(&run).to_string()]));
+    assert!(
+        view.contains("ARTIFACTS") && view.contains("reports (18 bytes, from make)"),
+        "{view}"
+    );
+}
+
+#[test]
+fn setup_actions_find_toolchains_or_say_what_is_missing() {
+    let wf = r###"
+on: push
+jobs:
+  s:
+    runs-on: x
+    steps:
+      - id: py
+        uses: actions/setup-python@v5
+        with:
+          python-version: '3.x'
+      - id: node
+        uses: actions/setup-node@v4
+        with:
+          node-version: '>=18'
+      - run: echo "python ${{ steps.py.outputs.python-version }} node ${{ steps.node.outputs.node-version }}"
+      - uses: actions/setup-go@v5
+        with:
+          go-version: '0.99'
+"###;
+    let p = Project::new(&[("setup.yml", wf)]);
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(1));
+    let run = p.last_run();
+    assert_eq!(
+        step_conclusions(&run, "s"),
+        ["success", "success", "success", "failure"]
+    );
+    let log = p.log(run_id(&run));
+    assert!(log.contains("python 3.") && log.contains("node "), "{log}");
+    assert!(
+        run["annotations"]
+            .to_string()
+            .contains("no go matching `0.99` on this machine"),
+        "{}",
+        run["annotations"]
+    );
+}
