@@ -513,6 +513,7 @@ pub(crate) async fn run_action<E: Executor>(
                     .map_or(state.deadline, |t| Instant::now() + t)
                     .min(state.deadline),
                 post: Vec::new(),
+                default_env: state.default_env.clone(),
             };
             let parent = log_index;
             for s in steps {

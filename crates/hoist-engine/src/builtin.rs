@@ -870,25 +870,45 @@ async fn checkout<E: Executor>(ctx: &StepContext<'_, E>) -> Result<ActionResult,
         {
             clone_history(git_dir, &target).await?;
         }
+        // The workspace is kept from run to run, so bring it up to date instead of copying
+        // everything: unchanged files are left alone, stale ones removed (`clean: true`).
+        let clean = ctx.with.get("clean").is_none_or(|c| c != "false");
+        if clean {
+            let wanted: std::collections::HashSet<&Path> =
+                req.source.files.iter().map(PathBuf::as_path).collect();
+            remove_stale(&target, &target, &wanted);
+        }
         for rel in &req.source.files {
             let from = req.source.root.join(rel);
             let to = target.join(rel);
+            let data = match std::fs::read(&from) {
+                Ok(d) => d,
+                // A tracked file deleted in the working tree is simply absent, as in the tree.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(format!("cannot read `{}`: {e}", from.display())),
+            };
+            let unchanged = std::fs::metadata(&to).is_ok_and(|m| m.len() == data.len() as u64)
+                && std::fs::read(&to).is_ok_and(|old| old == data);
+            if unchanged {
+                continue;
+            }
             if let Some(parent) = to.parent() {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
             }
-            match std::fs::copy(&from, &to) {
-                Ok(n) => copied += n,
-                // A tracked file deleted in the working tree is simply absent, as in the tree.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(format!("cannot copy `{}`: {e}", from.display())),
+            let _ = std::fs::remove_file(&to);
+            std::fs::write(&to, &data)
+                .map_err(|e| format!("cannot write `{}`: {e}", to.display()))?;
+            if let Ok(meta) = std::fs::metadata(&from) {
+                let _ = std::fs::set_permissions(&to, meta.permissions());
             }
+            copied += data.len() as u64;
         }
         ctx.shared.log(
             ctx.key,
             Some(ctx.index),
             &format!(
-                "Copied {} file(s), {copied} bytes, from {} into {}",
+                "Checked out {} file(s) ({copied} bytes changed) from {} into {}",
                 req.source.files.len(),
                 req.source.root.display(),
                 target.display()
@@ -917,7 +937,37 @@ async fn git(args: &[&str], cwd: &Path) -> Result<String, String> {
 
 /// Clones the repository's history into `target` without a working tree, so that the copied
 /// files sit on top of the real commit graph (`git log` and `git diff` work in the job).
+/// Removes files under `dir` that are not in `wanted` (paths relative to `root`), keeping
+/// `.git`, and directories left empty.
+fn remove_stale(root: &Path, dir: &Path, wanted: &std::collections::HashSet<&Path>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let Ok(rel) = p.strip_prefix(root) else {
+            continue;
+        };
+        match e.file_type() {
+            Ok(t) if t.is_dir() => {
+                if rel == Path::new(".git") {
+                    continue;
+                }
+                remove_stale(root, &p, wanted);
+                let _ = std::fs::remove_dir(&p); // only succeeds when empty
+            }
+            Ok(_) => {
+                if !wanted.contains(rel) {
+                    let _ = std::fs::remove_file(&p);
+                }
+            }
+            Err(_) => {}
+        }
+    }
+}
+
 async fn clone_history(git_dir: &Path, target: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(target.join(".git"));
     let tmp = target.join(".hoist-clone");
     let src = git_dir.to_string_lossy().into_owned();
     git(

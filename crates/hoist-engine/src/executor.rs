@@ -2,7 +2,6 @@
 //! will plug in; [`HostExecutor`] runs processes directly on this machine.
 
 use std::future::Future;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -85,7 +84,16 @@ impl Executor for HostExecutor {
             }
         };
         let pgid = child.id().map(|id| Pid::from_raw(id as i32));
-        let reader_done = tokio::task::spawn_blocking(move || read_lines(reader, &lines));
+        // Read the pipe on the runtime itself: no thread hand-off between steps.
+        let reader = match tokio::net::unix::pipe::Receiver::from_owned_fd(
+            std::os::fd::OwnedFd::from(reader),
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                return ProcessEnd::FailedToStart(format!("cannot read the process output: {e}"));
+            }
+        };
+        let reader_done = tokio::spawn(read_lines(reader, lines));
 
         let timeout = async {
             match spec.timeout {
@@ -138,12 +146,16 @@ async fn stop_group(pgid: Pid, child: &mut tokio::process::Child, grace: Duratio
     }
 }
 
-fn read_lines(reader: std::io::PipeReader, lines: &mpsc::UnboundedSender<String>) {
-    let mut reader = BufReader::new(reader);
+async fn read_lines(
+    reader: tokio::net::unix::pipe::Receiver,
+    lines: mpsc::UnboundedSender<String>,
+) {
+    use tokio::io::AsyncBufReadExt;
+    let mut reader = tokio::io::BufReader::new(reader);
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
+        match reader.read_until(b'\n', &mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(_) => {
                 while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {

@@ -69,6 +69,8 @@ pub(crate) struct JobState {
     pub(crate) deadline: Instant,
     /// `post:` scripts of JavaScript actions, run after the last step in reverse order.
     pub(crate) post: Vec<crate::actions::PostScript>,
+    /// GitHub's default variables for this job's steps, built on the first step.
+    pub(crate) default_env: Vec<(String, String)>,
 }
 
 pub(crate) struct InstanceOutcome {
@@ -153,7 +155,23 @@ fn prepare<E: Executor>(
     let dir = shared.req.work_dir.join(slug(&key.id));
     let workspace = dir.join("workspace");
     let temp = dir.join("temp");
-    for d in [&workspace, &temp] {
+    // RUNNER_TEMP starts empty for every job, as on GitHub; Hoist's own files stay.
+    if let Ok(entries) = std::fs::read_dir(&temp) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name == "_runner_file_commands" || name.starts_with("step_script") {
+                continue;
+            }
+            let p = e.path();
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+        }
+    }
+    for d in [&workspace, &temp, &temp.join("_runner_file_commands")] {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create `{}`: {e}", d.display()))?;
     }
     let mut contexts = base.contexts;
@@ -230,6 +248,7 @@ fn prepare<E: Executor>(
         temp,
         deadline: Instant::now() + timeout,
         post: Vec::new(),
+        default_env: Vec::new(),
     })
 }
 
@@ -599,7 +618,9 @@ fn record_step(
     state.steps.set(id.value.clone(), Value::object(entry));
 }
 
-/// The files a step may write to, created empty before it starts.
+/// The files a step writes to talk to the runner. Each job has one set, emptied before every
+/// step: truncating keeps the files' inodes, which matters on file systems (ext4) where
+/// creating thousands of files right after deleting thousands is slow.
 struct CommandFiles {
     output: PathBuf,
     env: PathBuf,
@@ -609,16 +630,14 @@ struct CommandFiles {
 }
 
 impl CommandFiles {
-    fn create(temp: &Path, n: u64) -> Result<Self, String> {
+    fn prepare(temp: &Path) -> Result<Self, String> {
         let dir = temp.join("_runner_file_commands");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
         let files = Self {
-            output: dir.join(format!("set_output_{n}")),
-            env: dir.join(format!("set_env_{n}")),
-            path: dir.join(format!("add_path_{n}")),
-            summary: dir.join(format!("step_summary_{n}")),
-            state: dir.join(format!("save_state_{n}")),
+            output: dir.join("set_output"),
+            env: dir.join("set_env"),
+            path: dir.join("add_path"),
+            summary: dir.join("step_summary"),
+            state: dir.join("save_state"),
         };
         for f in [
             &files.output,
@@ -627,10 +646,38 @@ impl CommandFiles {
             &files.summary,
             &files.state,
         ] {
-            std::fs::write(f, b"").map_err(|e| format!("cannot create `{}`: {e}", f.display()))?;
+            // Only files a step wrote to need emptying; most steps write none.
+            match std::fs::metadata(f) {
+                Ok(m) if m.len() == 0 => {}
+                _ => {
+                    std::fs::File::create(f)
+                        .map_err(|e| format!("cannot create `{}`: {e}", f.display()))?;
+                }
+            }
         }
         Ok(files)
     }
+}
+
+/// The text of a command file; an empty file is not opened.
+fn read_command_file(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > 0 => std::fs::read_to_string(path).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// Replaces `path`'s content in place. Truncating to zero and rewriting would make ext4 flush
+/// the file on close (its `auto_da_alloc` safeguard); shrinking to the new length does not.
+fn rewrite(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.set_len(text.len() as u64)
 }
 
 /// Where a step reports: as a step of the job, or inside the step of a composite action.
@@ -776,22 +823,27 @@ async fn execute_step<E: Executor>(
             working_dir.unwrap_or_default()
         ));
     }
-    let n = shared.next_id();
-    let script_stub = state.temp.join(format!("step_{n}"));
+    // One script file per job and extension, rewritten for each step (see `CommandFiles`).
+    let script_stub = state.temp.join("step_script");
+    let on_path = |p: &str| shared.which(p, &state.paths).is_some();
     let probe = shell::resolve(shell_name.as_deref(), "{script}", on_path)?;
     let script_path = if probe.extension.is_empty() {
         script_stub
     } else {
         script_stub.with_extension(probe.extension.trim_start_matches('.'))
     };
-    std::fs::write(&script_path, &script).map_err(|e| format!("cannot write the script: {e}"))?;
+    rewrite(&script_path, &script).map_err(|e| format!("cannot write the script: {e}"))?;
     let command = shell::resolve(
         shell_name.as_deref(),
         &script_path.to_string_lossy(),
         on_path,
     )?;
+    // Start the shell by its full path: no search through PATH for every step.
+    let program = shared
+        .which(&command.program, &state.paths)
+        .map_or(command.program, |p| p.to_string_lossy().into_owned());
     let process = ProcessCommand {
-        program: command.program,
+        program,
         args: command.args,
         env: step_env.into_iter().collect(),
         cwd,
@@ -817,9 +869,12 @@ pub(crate) async fn run_process<E: Executor>(
         cwd,
         timeout,
     } = command;
-    let n = shared.next_id();
-    let files = CommandFiles::create(&state.temp, n)?;
-    let mut env: Vec<(String, String)> = default_env(shared, key, state, &files);
+    let files = CommandFiles::prepare(&state.temp)?;
+    // The default variables are the same for every step of a job: build them once.
+    if state.default_env.is_empty() {
+        state.default_env = default_env(shared, key, state, &files);
+    }
+    let mut env: Vec<(String, String)> = state.default_env.clone();
     env.extend(state.env.iter().map(|(k, v)| (k.clone(), v.clone())));
     env.extend(extra_env);
     if !state.paths.is_empty() {
@@ -858,11 +913,10 @@ pub(crate) async fn run_process<E: Executor>(
     for (k, v) in read_key_values(&files.env, "GITHUB_ENV")? {
         state.env.insert(k, v);
     }
-    state.paths.extend(parse_paths(
-        &std::fs::read_to_string(&files.path).unwrap_or_default(),
-    ));
-    let summary = std::fs::read_to_string(&files.summary)
-        .ok()
+    state
+        .paths
+        .extend(parse_paths(&read_command_file(&files.path)));
+    let summary = Some(read_command_file(&files.summary))
         .filter(|s| !s.trim().is_empty())
         .map(|s| shared.masker.mask(&s));
     let (outcome, exit_code) = match end {
@@ -908,13 +962,8 @@ pub(crate) async fn run_process<E: Executor>(
 }
 
 fn read_key_values(path: &Path, what: &str) -> Result<Vec<(String, String)>, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let text = read_command_file(path);
     parse_key_values(&text).map_err(|e| format!("unable to process file command `{what}`: {e}"))
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }
 
 /// Handles one output line: workflow commands, masking, and the log event.

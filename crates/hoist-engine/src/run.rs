@@ -5,7 +5,6 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use hoist_expr::{Object, Value, parse_condition};
@@ -29,7 +28,8 @@ pub(crate) struct Shared<E> {
     pub(crate) masker: Masker,
     pub(crate) slots: Arc<Semaphore>,
     pub(crate) event_path: PathBuf,
-    ids: AtomicU64,
+    /// Where each program was found on PATH, so steps do not search for `bash` every time.
+    programs: std::sync::Mutex<std::collections::HashMap<String, Option<PathBuf>>>,
 }
 
 impl<E: Executor> Shared<E> {
@@ -51,7 +51,7 @@ impl<E: Executor> Shared<E> {
             masker,
             slots,
             event_path,
-            ids: AtomicU64::new(1),
+            programs: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -89,8 +89,28 @@ impl<E: Executor> Shared<E> {
         });
     }
 
-    pub(crate) fn next_id(&self) -> u64 {
-        self.ids.fetch_add(1, Ordering::Relaxed)
+    /// The absolute path of `program`: first in `extra` directories (from `GITHUB_PATH`),
+    /// then on this process's PATH (looked up once per run).
+    pub(crate) fn which(&self, program: &str, extra: &[String]) -> Option<PathBuf> {
+        if program.contains('/') {
+            return Some(PathBuf::from(program));
+        }
+        for dir in extra.iter().rev() {
+            let candidate = std::path::Path::new(dir).join(program);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        let mut cache = self.programs.lock().ok()?;
+        cache
+            .entry(program.to_owned())
+            .or_insert_with(|| {
+                let path = std::env::var_os("PATH")?;
+                std::env::split_paths(&path)
+                    .map(|d| d.join(program))
+                    .find(|p| p.is_file())
+            })
+            .clone()
     }
 }
 

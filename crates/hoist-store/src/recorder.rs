@@ -85,11 +85,29 @@ fn ms(at: std::time::SystemTime) -> i64 {
 
 impl Writer {
     fn run(mut self, rx: Receiver<RunEvent>) -> Result<(), rusqlite::Error> {
-        // Events arrive in bursts; each burst is written in one transaction.
+        // Events are written in batches: whatever arrives within a short window goes into one
+        // transaction, so a burst of steps costs one commit instead of hundreds.
+        const WINDOW: std::time::Duration = std::time::Duration::from_millis(25);
         while let Ok(first) = rx.recv() {
             let tx = self.conn.transaction()?;
             let mut batch = vec![first];
-            batch.extend(rx.try_iter().take(10_000));
+            let deadline = std::time::Instant::now() + WINDOW;
+            while batch.len() < 10_000 {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                match rx.recv_timeout(deadline - now) {
+                    Ok(e) => {
+                        let last = matches!(e, RunEvent::RunFinished { .. });
+                        batch.push(e);
+                        if last {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
             for event in batch {
                 Self::apply(&tx, self.run_id, &mut self.jobs, &mut self.logs, event)?;
             }
@@ -107,16 +125,12 @@ impl Writer {
         if let Some(id) = jobs.get(&job.id) {
             return Ok(*id);
         }
-        tx.execute(
-            "INSERT INTO jobs (run_id, key, job_id, name, matrix, status) VALUES (?1, ?2, ?3, ?4, ?5, 'queued') \
-             ON CONFLICT (run_id, key) DO NOTHING",
-            params![run_id, job.id, job.job_id, job.name, job.matrix.to_string()],
+        tx.prepare_cached("INSERT INTO jobs (run_id, key, job_id, name, matrix, status) VALUES (?1, ?2, ?3, ?4, ?5, 'queued') \
+             ON CONFLICT (run_id, key) DO NOTHING")?.execute(params![run_id, job.id, job.job_id, job.name, job.matrix.to_string()],
         )?;
-        let id: i64 = tx.query_row(
-            "SELECT id FROM jobs WHERE run_id = ?1 AND key = ?2",
-            params![run_id, job.id],
-            |r| r.get(0),
-        )?;
+        let id: i64 = tx
+            .prepare_cached("SELECT id FROM jobs WHERE run_id = ?1 AND key = ?2")?
+            .query_row(params![run_id, job.id], |r| r.get(0))?;
         jobs.insert(job.id.clone(), id);
         Ok(id)
     }
@@ -135,10 +149,10 @@ impl Writer {
             }
             RunEvent::JobStarted { job, at } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE jobs SET status = 'in_progress', started_at = ?2 WHERE id = ?1",
-                    params![row, ms(at)],
-                )?;
+                )?
+                .execute(params![row, ms(at)])?;
             }
             RunEvent::StepStarted {
                 job,
@@ -147,10 +161,8 @@ impl Writer {
                 at,
             } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.execute(
-                    "INSERT INTO steps (job, idx, name, status, started_at) VALUES (?1, ?2, ?3, 'in_progress', ?4) \
-                     ON CONFLICT (job, idx) DO UPDATE SET status = 'in_progress', started_at = ?4",
-                    params![row, index as i64, name, ms(at)],
+                tx.prepare_cached("INSERT INTO steps (job, idx, name, status, started_at) VALUES (?1, ?2, ?3, 'in_progress', ?4) \
+                     ON CONFLICT (job, idx) DO UPDATE SET status = 'in_progress', started_at = ?4")?.execute(params![row, index as i64, name, ms(at)],
                 )?;
             }
             RunEvent::Log { job, step, line } => {
@@ -164,10 +176,8 @@ impl Writer {
                 annotation,
             } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.execute(
-                    "INSERT INTO annotations (run_id, job, step_idx, level, message, title, file, line, col) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    params![
+                tx.prepare_cached("INSERT INTO annotations (run_id, job, step_idx, level, message, title, file, line, col) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
                         run_id,
                         row,
                         step.map(|s| s as i64),
@@ -201,12 +211,10 @@ impl Writer {
                     .into_iter()
                     .map(|(k, v)| (k, serde_json::Value::String(v)))
                     .collect();
-                tx.execute(
-                    "INSERT INTO steps (job, idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, outputs, summary, log) \
+                tx.prepare_cached("INSERT INTO steps (job, idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, outputs, summary, log) \
                      VALUES (?1, ?2, ?3, 'completed', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
                      ON CONFLICT (job, idx) DO UPDATE SET name = ?3, status = 'completed', outcome = ?4, conclusion = ?5, \
-                     exit_code = ?6, started_at = COALESCE(steps.started_at, ?7), finished_at = ?8, outputs = ?9, summary = ?10, log = ?11",
-                    params![
+                     exit_code = ?6, started_at = COALESCE(steps.started_at, ?7), finished_at = ?8, outputs = ?9, summary = ?10, log = ?11")?.execute(params![
                         row,
                         index as i64,
                         name,
@@ -239,10 +247,8 @@ impl Writer {
                 } else {
                     Some(finished - duration.as_millis() as i64)
                 };
-                tx.execute(
-                    "UPDATE jobs SET status = 'completed', conclusion = ?2, finished_at = ?3, outputs = ?4, \
-                     started_at = COALESCE(started_at, ?5), log = COALESCE(?6, log) WHERE id = ?1",
-                    params![row, result.as_str(), finished, serde_json::Value::Object(outputs).to_string(), started, log.map(|l| compress(&l))],
+                tx.prepare_cached("UPDATE jobs SET status = 'completed', conclusion = ?2, finished_at = ?3, outputs = ?4, \
+                     started_at = COALESCE(started_at, ?5), log = COALESCE(?6, log) WHERE id = ?1")?.execute(params![row, result.as_str(), finished, serde_json::Value::Object(outputs).to_string(), started, log.map(|l| compress(&l))],
                 )?;
             }
             RunEvent::Artifact {
@@ -252,15 +258,11 @@ impl Writer {
                 size,
             } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.execute(
-                    "INSERT INTO artifacts (run_id, job, name, path, size) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![run_id, row, name, path.to_string_lossy(), size as i64],
+                tx.prepare_cached("INSERT INTO artifacts (run_id, job, name, path, size) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![run_id, row, name, path.to_string_lossy(), size as i64],
                 )?;
             }
             RunEvent::RunFinished { conclusion, .. } => {
-                tx.execute(
-                    "UPDATE runs SET status = 'completed', conclusion = ?2, finished_at = ?3 WHERE id = ?1",
-                    params![run_id, conclusion.as_str(), now_ms()],
+                tx.prepare_cached("UPDATE runs SET status = 'completed', conclusion = ?2, finished_at = ?3 WHERE id = ?1")?.execute(params![run_id, conclusion.as_str(), now_ms()],
                 )?;
             }
         }

@@ -81,7 +81,8 @@ pub(crate) struct RunArgs {
     /// Print debug messages (`::debug::`) and set RUNNER_DEBUG.
     #[arg(long, short = 'v')]
     pub(crate) verbose: bool,
-    /// Keep each job's workspace after the run, under the data directory.
+    /// Keep the workspaces of a run that had to use a throwaway work directory (because another
+    /// run of the same workflow was using the workflow's own); those are deleted otherwise.
     #[arg(long)]
     pub(crate) keep_workspaces: bool,
 }

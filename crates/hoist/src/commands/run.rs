@@ -241,7 +241,7 @@ pub(crate) fn execute(
         return Ok(Outcome::Success);
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -280,9 +280,14 @@ pub(crate) fn execute(
             request: serde_json::to_value(&stored_inv).unwrap_or(Json::Null),
         };
         let (run_id, run_number) = store.create_run(&new_run)?;
-        let work_dir = data_dir.join("work").join(run_id.to_string());
+        let work = WorkDir::claim(&data_dir, project, &file.path, run_id)?;
+        let work_dir = work.path.clone();
+        let snapshot_dir = data_dir
+            .join("work")
+            .join("snapshots")
+            .join(run_id.to_string());
         let source = match &inv.commit {
-            Some(rev) => snapshot_commit(repo.as_ref(), project, rev, &work_dir)?,
+            Some(rev) => snapshot_commit(repo.as_ref(), project, rev, &snapshot_dir)?,
             None => working_tree(repo.as_ref(), project)?,
         };
         let request = RunRequest {
@@ -329,9 +334,11 @@ pub(crate) fn execute(
             cancel_rx.clone(),
         ));
         recorder.finish().context("cannot write the run history")?;
-        if !options.keep_workspaces {
+        let _ = std::fs::remove_dir_all(&snapshot_dir);
+        if work.throwaway && !options.keep_workspaces {
             let _ = std::fs::remove_dir_all(&work_dir);
         }
+        drop(work);
         let outcome = outcome?;
         let jobs = view.take_jobs();
         output::stdout(&summary(
@@ -359,6 +366,55 @@ pub(crate) fn execute(
     } else {
         Outcome::Failure
     })
+}
+
+/// Where a run's jobs work. Like a self-hosted runner's `_work` directory, each workflow of
+/// each project has one, kept from run to run: `actions/checkout` brings it up to date, and
+/// nothing is created and deleted again for every run (which is slow on ext4 at scale). A
+/// second run of the same workflow started meanwhile gets a throwaway directory instead.
+struct WorkDir {
+    path: PathBuf,
+    throwaway: bool,
+    _lock: Option<nix::fcntl::Flock<std::fs::File>>,
+}
+
+impl WorkDir {
+    fn claim(data_dir: &Path, project: &Path, workflow: &str, run_id: i64) -> anyhow::Result<Self> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        project.hash(&mut hasher);
+        let name = project.file_name().map_or_else(
+            || "project".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let flow = Path::new(workflow)
+            .file_name()
+            .map_or_else(|| workflow.to_owned(), |n| n.to_string_lossy().into_owned());
+        let base = data_dir
+            .join("work")
+            .join(format!("{name}-{:08x}", hasher.finish() as u32));
+        std::fs::create_dir_all(&base)
+            .with_context(|| format!("cannot create `{}`", base.display()))?;
+        let lock_path = base.join(format!("{flow}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open `{}`", lock_path.display()))?;
+        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => Ok(Self {
+                path: base.join(flow),
+                throwaway: false,
+                _lock: Some(lock),
+            }),
+            Err(_) => Ok(Self {
+                path: data_dir.join("work").join("runs").join(run_id.to_string()),
+                throwaway: true,
+                _lock: None,
+            }),
+        }
+    }
 }
 
 fn num_cpus() -> usize {

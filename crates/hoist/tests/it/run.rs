@@ -1255,3 +1255,47 @@ jobs:
         run["annotations"]
     );
 }
+
+#[test]
+fn workspaces_persist_between_runs_and_checkout_brings_them_up_to_date() {
+    let wf = r###"
+on: push
+jobs:
+  ws:
+    runs-on: x
+    steps:
+      - uses: actions/checkout@v4
+      - run: |
+          echo "junk: $(test -e junk.txt && echo present || echo absent)"
+          echo "old: $(test -e old.txt && echo present || echo absent)"
+          echo "data: $(cat data.txt)"
+          touch junk.txt
+          echo "tmp: $(ls "$RUNNER_TEMP" | grep -c leftover || true)"
+          touch "$RUNNER_TEMP/leftover"
+"###;
+    let p = Project::new(&[("ws.yml", wf)]);
+    p.write("old.txt", "x");
+    p.write("data.txt", "one");
+    p.commit("files");
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+    let log1 = p.log(run_id(&p.last_run()));
+    assert!(
+        log1.contains("junk: absent")
+            && log1.contains("old: present")
+            && log1.contains("data: one"),
+        "{log1}"
+    );
+    std::fs::remove_file(p.root().join("old.txt")).unwrap();
+    p.write("data.txt", "two");
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+    let log2 = p.log(run_id(&p.last_run()));
+    assert!(
+        log2.contains("junk: absent"),
+        "checkout removes files the last run left: {log2}"
+    );
+    assert!(
+        log2.contains("old: absent") && log2.contains("data: two"),
+        "{log2}"
+    );
+    assert!(log2.contains("tmp: 0"), "RUNNER_TEMP starts empty: {log2}");
+}

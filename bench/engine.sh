@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Benchmark of the run engine's overhead, with wrkflw on the same workflows in the same run.
+#
+#  (a) one job with 500 `run: true` steps, against a shell loop that starts the same 500
+#      shells the same way (`bash -e script`, Hoist's default shell);
+#  (b) a 256-job matrix (16 x 16) with 2 `run: true` steps each.
+#
+# Hoist runs with its full bookkeeping: SQLite history with logs, a workspace and RUNNER_TEMP
+# per job, command files per step. Its work directories persist between runs, like a
+# self-hosted runner's; the first run of (b), which creates them, is reported separately.
+# wrkflw (`cargo install wrkflw --locked`) runs with `--runtime emulation` (no containers).
+#
+# Usage: bench/engine.sh [RUNS]     (needs hyperfine; prints Markdown tables)
+set -euo pipefail
+runs=${1:-15}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cargo build --release -q -p hoist --manifest-path "$root/Cargo.toml"
+hoist="$root/target/release/hoist"
+export CI=true HOIST_DATA_DIR="$work/data"
+
+repo="$work/repo"
+mkdir -p "$repo/.github/workflows"
+{
+  echo "name: steps500"; echo "on: push"; echo "jobs:"; echo "  one:"; echo "    runs-on: ubuntu-latest"; echo "    steps:"
+  for _ in $(seq 500); do echo "      - run: 'true'"; done
+} > "$repo/.github/workflows/steps500.yml"
+values=$(seq -s, 0 15)
+cat > "$repo/.github/workflows/matrix256.yml" <<YAML
+name: matrix256
+on: push
+jobs:
+  m:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        a: [$values]
+        b: [$values]
+    steps:
+      - run: 'true'
+      - run: 'true'
+YAML
+git -C "$repo" init -q -b main
+git -C "$repo" add -A
+git -C "$repo" -c user.name=bench -c user.email=bench@example.com commit -q -m bench
+echo true > "$work/script.sh"
+cat > "$work/loop500.sh" <<LOOP
+for i in \$(seq 500); do bash -e "$work/script.sh"; done
+LOOP
+
+cd "$repo"
+have_wrkflw=$(command -v wrkflw >/dev/null && echo yes || echo no)
+/usr/bin/time -f "%e %M" -o "$work/first" "$hoist" run -q -w matrix256.yml >/dev/null 2>&1
+first=$(cat "$work/first")
+
+echo "(a) 500 steps in one job"
+cmds=(-n "hoist run" "$hoist run -q -w steps500.yml" -n "bare loop of 500 shells" "bash $work/loop500.sh")
+[ "$have_wrkflw" = yes ] && cmds+=(-n "wrkflw (emulation)" "wrkflw run --runtime emulation .github/workflows/steps500.yml")
+hyperfine --warmup 2 --runs "$runs" --export-markdown "$work/a.md" --export-json "$work/a.json" "${cmds[@]}" >/dev/null
+cat "$work/a.md"
+python3 - "$work/a.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+h, b = r["hoist run"]["median"], r["bare loop of 500 shells"]["median"]
+print(f"\nmedians: hoist {h:.3f} s, bare loop {b:.3f} s: hoist/bare = {h / b:.2f}")
+if "wrkflw (emulation)" in r:
+    w = r["wrkflw (emulation)"]["median"]
+    print(f"wrkflw {w:.3f} s: wrkflw/bare = {w / b:.2f}, wrkflw/hoist = {w / h:.2f}")
+PY
+
+echo
+echo "(b) 256-job matrix, 2 steps each (first run, creating the work directories: ${first% *} s, ${first#* } KiB)"
+cmds=(-n "hoist run" "$hoist run -q -w matrix256.yml")
+[ "$have_wrkflw" = yes ] && cmds+=(-n "wrkflw (emulation)" "wrkflw run --runtime emulation .github/workflows/matrix256.yml")
+hyperfine --warmup 1 --runs "$runs" --export-markdown "$work/b.md" "${cmds[@]}" >/dev/null
+cat "$work/b.md"
+
+echo
+echo "peak memory (KiB)"
+for w in steps500 matrix256; do
+  /usr/bin/time -f %M -o "$work/mem" "$hoist" run -q -w $w.yml >/dev/null 2>&1
+  printf '%s: hoist %s' "$w" "$(cat "$work/mem")"
+  if [ "$have_wrkflw" = yes ]; then
+    /usr/bin/time -f %M -o "$work/mem" wrkflw run --runtime emulation .github/workflows/$w.yml >/dev/null 2>&1
+    printf ', wrkflw %s' "$(cat "$work/mem")"
+  fi
+  echo
+done
