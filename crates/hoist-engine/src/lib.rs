@@ -30,7 +30,7 @@ pub use errors::EngineError;
 pub use events::{Annotation, AnnotationLevel, Conclusion, JobKey, NoObserver, Observer, RunEvent};
 pub use executor::{Executor, HostExecutor, ProcessEnd, ProcessSpec};
 pub use mask::Masker;
-pub use request::{EventInfo, RunRequest, Source, WorkflowFile};
+pub use request::{EnvironmentScope, EventInfo, RunRequest, Source, WorkflowFile};
 pub use workflow_commands::{WorkflowCommand, parse as parse_workflow_command};
 
 /// The end of a run.

@@ -40,6 +40,13 @@ pub struct Source {
     pub git_dir: Option<PathBuf>,
 }
 
+/// An environment's own secrets and variables.
+#[derive(Clone, Debug, Default)]
+pub struct EnvironmentScope {
+    pub secrets: IndexMap<String, String>,
+    pub vars: IndexMap<String, String>,
+}
+
 /// Everything one run of one workflow needs.
 #[derive(Clone, Debug)]
 pub struct RunRequest {
@@ -52,6 +59,9 @@ pub struct RunRequest {
     pub inputs: serde_json::Map<String, serde_json::Value>,
     pub secrets: IndexMap<String, String>,
     pub vars: IndexMap<String, String>,
+    /// Secrets and variables that only jobs deploying to an environment (`environment:`) see,
+    /// on top of the repository-wide ones.
+    pub environments: IndexMap<String, EnvironmentScope>,
     pub run_id: u64,
     pub run_number: u64,
     pub run_attempt: u32,

@@ -40,7 +40,11 @@ impl<E: Executor> Shared<E> {
         event_path: PathBuf,
     ) -> Self {
         let masker = Masker::default();
-        for v in req.secrets.values() {
+        for v in req
+            .secrets
+            .values()
+            .chain(req.environments.values().flat_map(|e| e.secrets.values()))
+        {
             masker.add(v);
         }
         let slots = Arc::new(Semaphore::new(req.parallelism.max(1)));
@@ -508,6 +512,15 @@ async fn run_job_group<E: Executor>(
                 ),
             ])),
         );
+        if let Err(message) = apply_environment(&shared, job, &mut ctx, status) {
+            let key = JobKey {
+                id: format!("{}{}", frame.prefix, id),
+                job_id: id.to_owned(),
+                name: format!("{}{}", frame.prefix, display_base(job, id)),
+                matrix: serde_json::Value::Null,
+            };
+            return fail_job(&shared, key, &message);
+        }
         let name = instance_name(job, id, combo.as_ref(), &ctx, status);
         let key = JobKey {
             id: format!(
@@ -624,6 +637,47 @@ fn fail_job<E: Executor>(shared: &Arc<Shared<E>>, key: JobKey, message: &str) ->
         result: Conclusion::Failure,
         outputs: IndexMap::new(),
     }
+}
+
+/// Adds the secrets and variables of the job's `environment:` to its contexts.
+fn apply_environment<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    job: &Job,
+    contexts: &mut Object,
+    status: Status,
+) -> Result<(), String> {
+    let Some(env) = &job.environment else {
+        return Ok(());
+    };
+    let name = {
+        let scope = ExprScope {
+            contexts,
+            status,
+            workspace: None,
+        };
+        eval_string(&env.name.value, &scope)?
+    };
+    let Some(scoped) = shared
+        .req
+        .environments
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(&name))
+        .map(|(_, v)| v)
+    else {
+        return Ok(());
+    };
+    for (context, values) in [("secrets", &scoped.secrets), ("vars", &scoped.vars)] {
+        let mut o = contexts
+            .get(context)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for (k, v) in values {
+            o.set(k.clone(), Value::from(v.as_str()));
+        }
+        contexts.set(context, Value::object(o));
+    }
+    Ok(())
 }
 
 /// The display name of one instance: an explicit `name:` (evaluated), else the job id; matrix

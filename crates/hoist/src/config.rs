@@ -11,6 +11,10 @@
 //!
 //! [runner]
 //! labels = ["self-hosted", "linux"]
+//!
+//! [environments.production]            # only for jobs with `environment: production`
+//! secrets-file = ".secrets.production"
+//! vars = { REGION = "eu-west" }
 //! ```
 
 use std::collections::BTreeMap;
@@ -30,6 +34,18 @@ pub(crate) struct Config {
     pub(crate) vars: BTreeMap<String, String>,
     #[serde(default)]
     pub(crate) runner: RunnerConfig,
+    /// Secrets and variables of deployment environments, seen only by jobs with
+    /// `environment: <name>`.
+    #[serde(default)]
+    pub(crate) environments: BTreeMap<String, EnvironmentConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct EnvironmentConfig {
+    pub(crate) secrets_file: Option<PathBuf>,
+    #[serde(default)]
+    pub(crate) vars: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

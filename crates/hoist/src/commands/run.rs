@@ -169,6 +169,17 @@ pub(crate) fn execute(
         let (k, v) = key_value(v, "variable")?;
         vars.insert(k, v);
     }
+    let mut environments = IndexMap::new();
+    for (name, env) in &config.environments {
+        let mut scope = hoist_engine::EnvironmentScope::default();
+        if let Some(f) = &env.secrets_file {
+            scope.secrets.extend(parse_dotenv(f)?);
+        }
+        scope
+            .vars
+            .extend(env.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        environments.insert(name.clone(), scope);
+    }
     let mut given_inputs = IndexMap::new();
     for i in &inv.inputs {
         let (k, v) = key_value(i, "input")?;
@@ -298,6 +309,7 @@ pub(crate) fn execute(
             inputs,
             secrets: secrets.clone(),
             vars: vars.clone(),
+            environments: environments.clone(),
             run_id: run_id as u64,
             run_number: run_number as u64,
             run_attempt: options.attempt.as_ref().map_or(1, |a| a.attempt),
