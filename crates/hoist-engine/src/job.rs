@@ -57,6 +57,23 @@ pub(crate) struct ProcessCommand {
     pub(crate) timeout: Option<Duration>,
 }
 
+impl JobState {
+    /// The scope for expressions of the next step: the job's contexts, its status so far, and
+    /// its workspace for `hashFiles()`.
+    pub(crate) fn scope(&self) -> ExprScope<'_> {
+        let status = Status {
+            success: !self.failed,
+            failure: self.failed,
+            cancelled: false,
+        };
+        ExprScope {
+            contexts: &self.contexts,
+            status,
+            workspace: Some(&self.workspace),
+        }
+    }
+}
+
 /// A running job's mutable state.
 pub(crate) struct JobState {
     pub(crate) env: IndexMap<String, String>,
@@ -714,15 +731,7 @@ async fn execute_step<E: Executor>(
     } = cx;
     let log_index = report.log_index(step.index);
     let (step_env, timeout) = {
-        let scope = ExprScope {
-            contexts: &state.contexts,
-            status: Status {
-                success: !state.failed,
-                failure: state.failed,
-                cancelled: false,
-            },
-            workspace: Some(&state.workspace),
-        };
+        let scope = state.scope();
         let mut step_env = IndexMap::new();
         for (k, v) in &step.env {
             step_env.insert(k.clone(), eval_string(&v.value, &scope)?);
@@ -738,15 +747,7 @@ async fn execute_step<E: Executor>(
 
     if let Some(uses) = &step.uses {
         let with = {
-            let scope = ExprScope {
-                contexts: &state.contexts,
-                status: Status {
-                    success: !state.failed,
-                    failure: state.failed,
-                    cancelled: false,
-                },
-                workspace: Some(&state.workspace),
-            };
+            let scope = state.scope();
             let mut with = IndexMap::new();
             for (k, (_, node)) in &step.with {
                 with.insert(k.clone(), json_to_text(&eval_node(node, &scope)?));
@@ -787,15 +788,7 @@ async fn execute_step<E: Executor>(
         return Err("the step has neither `run` nor `uses`".to_owned());
     };
     let (script, shell_name, working_dir) = {
-        let scope = ExprScope {
-            contexts: &state.contexts,
-            status: Status {
-                success: !state.failed,
-                failure: state.failed,
-                cancelled: false,
-            },
-            workspace: Some(&state.workspace),
-        };
+        let scope = state.scope();
         let script = eval_string(&run.value, &scope)?;
         let shell_name = step
             .shell

@@ -135,6 +135,18 @@ pub(crate) struct JobSummary {
     pub(crate) outputs: IndexMap<String, String>,
 }
 
+/// A finished job as the `needs` and `jobs` contexts show it: `{result, outputs}`.
+fn summary_value(s: &JobSummary) -> Value {
+    let mut outputs = Object::new();
+    for (k, v) in &s.outputs {
+        outputs.set(k.clone(), Value::from(v.as_str()));
+    }
+    Value::object(object([
+        ("result", Value::from(s.result.as_str())),
+        ("outputs", Value::object(outputs)),
+    ]))
+}
+
 type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// Runs every job of `frame`'s workflow in dependency order; returns each job's summary.
@@ -337,17 +349,7 @@ async fn run_job_group<E: Executor>(
     let mut contexts = base.0.clone();
     let mut needs_obj = Object::new();
     for (n, s) in &needs {
-        let mut outputs = Object::new();
-        for (k, v) in &s.outputs {
-            outputs.set(k.clone(), Value::from(v.as_str()));
-        }
-        needs_obj.set(
-            n.clone(),
-            Value::object(object([
-                ("result", Value::from(s.result.as_str())),
-                ("outputs", Value::object(outputs)),
-            ])),
-        );
+        needs_obj.set(n.clone(), summary_value(s));
     }
     contexts.set("needs", Value::object(needs_obj));
     let cancelled = *cancel.borrow();
@@ -797,17 +799,7 @@ async fn call_reusable<E: Executor>(
     if let Some(call) = callee.on.events.get("workflow_call") {
         let mut jobs = Object::new();
         for (id, s) in &results {
-            let mut out = Object::new();
-            for (k, v) in &s.outputs {
-                out.set(k.clone(), Value::from(v.as_str()));
-            }
-            jobs.set(
-                id.clone(),
-                Value::object(object([
-                    ("result", Value::from(s.result.as_str())),
-                    ("outputs", Value::object(out)),
-                ])),
-            );
+            jobs.set(id.clone(), summary_value(s));
         }
         let mut ctx = base_contexts(shared, &nested);
         ctx.set("jobs", Value::object(jobs));
