@@ -26,6 +26,64 @@ pub(crate) enum Command {
     Run(RunArgs),
     /// Show and rerun past runs.
     Runs(RunsArgs),
+    /// Quality gates that scan the code: `hoist scan secrets`.
+    #[command(subcommand)]
+    Scan(ScanCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ScanCommand {
+    /// Find secrets (keys, tokens, passwords) in files, with gitleaks-compatible rules.
+    Secrets(ScanSecretsArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SecretsFormat {
+    /// `file:line:col: rule: secret` lines.
+    Text,
+    /// gitleaks-compatible JSON.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML, one failed test per finding.
+    Junit,
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Configuration, first found: --config, $HOIST_SECRETS_CONFIG, .hoist/secrets.toml, \
+.gitleaks.toml (gitleaks' format, read unchanged), else Hoist's built-in rules.\n\
+Suppress a finding with a `gitleaks:allow` or `hoist:allow` comment on its line.\n\n\
+Exit codes: 0 no secrets, 1 secrets found (see --exit-code), 2 usage or configuration error."
+)]
+pub(crate) struct ScanSecretsArgs {
+    /// A file or directory to scan, or `-` for standard input [default: .].
+    pub(crate) path: Option<PathBuf>,
+    /// A gitleaks-format configuration file.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = SecretsFormat::Text)]
+    pub(crate) report_format: SecretsFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'r', value_name = "FILE")]
+    pub(crate) report_path: Option<PathBuf>,
+    /// How much of each secret to hide, in percent (100 shows `REDACTED`).
+    #[arg(long, value_name = "PERCENT", default_value_t = 100, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub(crate) redact: u8,
+    /// Show secrets in full.
+    #[arg(long)]
+    pub(crate) no_redact: bool,
+    /// The exit code when secrets are found.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) exit_code: u8,
+    /// Scan files that .gitignore excludes too.
+    #[arg(long)]
+    pub(crate) no_git_ignore: bool,
+    /// Skip files larger than this many megabytes (0: no limit).
+    #[arg(long, value_name = "MB", default_value_t = 0)]
+    pub(crate) max_target_megabytes: u64,
 }
 
 #[derive(Debug, clap::Args)]

@@ -8,6 +8,7 @@ mod check;
 mod expr;
 pub(crate) mod run;
 mod runs;
+mod scan;
 
 /// How a command ended, mapped onto Hoist's documented exit codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,5 +34,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Expr(args) => expr::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Runs(args) => runs::run(&args),
+        Command::Scan(crate::cli::ScanCommand::Secrets(args)) => scan::secrets(&args),
     }
 }

@@ -5,6 +5,7 @@
 mod check;
 mod expr;
 mod run;
+mod scan;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

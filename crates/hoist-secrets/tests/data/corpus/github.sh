@@ -1,0 +1,5 @@
+#!/bin/sh
+export GITHUB_TOKEN=ghp_ysbCjCwBZWJOBrUgazX5M4W4Nc8OHuiXzSj9
+curl -H "Authorization: token gho_Cofgi4WZr1LcdOc0ND0UaJdiZqlOOYGmHkeF" https://api.github.com/user
+APP_TOKEN=ghs_7Cqurdb5w2HYItbI9C9wXsPYeZW2qgwPzEkg
+FINE=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

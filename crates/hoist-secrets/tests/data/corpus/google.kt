@@ -1,0 +1,1 @@
+val mapsKey = "AIzaSnaWZfezCGGeM7S-DHhD3JjFv3ALf_IWkvJ"

@@ -1,0 +1,3 @@
+package auth
+
+const testToken = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiAiV0daTWxGbmtwYiIsICJuYW1lIjogImRlbW8iLCAiaWF0IjogMTUxNjIzOTAyMn0.EbnCt4viYZ2LuMlz5pcoODcQDxj0gdsM3m15QMl06W7"

@@ -1,0 +1,79 @@
+//! The configuration loader and the scanner never panic, whatever they are given.
+
+use hoist_secrets::Scanner;
+use proptest::prelude::*;
+
+use crate::{gitleaks_config, load};
+
+/// The number of cases: `PROPTEST_CASES` for a long fuzzing run, else a CI-sized default.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+const PIECES: &[&str] = &[
+    "[[rules]]\n",
+    "id = 'r'\n",
+    "regex = '''",
+    "'''\n",
+    "(a|b",
+    "{2,",
+    "}",
+    "[",
+    "]",
+    "\\",
+    "secretGroup = 9\n",
+    "entropy = 3.5\n",
+    "keywords = ['x']\n",
+    "[[allowlists]]\n",
+    "condition = 'AND'\n",
+    "regexTarget = 'line'\n",
+    "stopwords = ['a']\n",
+    "[extend]\n",
+    "useDefault = true\n",
+    "path = 'nope.toml'\n",
+    "\"",
+    "=",
+    "\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(2000), ..ProptestConfig::default() })]
+
+    #[test]
+    fn config_loader_never_panics(parts in proptest::collection::vec(0..PIECES.len(), 0..30)) {
+        let text: String = parts.iter().map(|i| PIECES[*i]).collect();
+        let _ = load("fuzz.toml", &text);
+    }
+
+    #[test]
+    fn arbitrary_config_text_never_panics(text in "\\PC{0,200}") {
+        let _ = load("fuzz.toml", &text);
+    }
+
+    #[test]
+    fn scanner_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = Scanner::new(hoist_secrets::builtin_config()).scan("f", &text, None);
+    }
+}
+
+#[test]
+fn gitleaks_rules_never_panic_on_random_text() {
+    let scanner = Scanner::new(gitleaks_config());
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: cases(300),
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(
+            &"(key|token|secret|AKIA|ghp_|xoxb-|=|:|\"|'|[A-Za-z0-9]{1,12}| |\n){0,60}",
+            |text| {
+                let _ = scanner.scan("f.txt", &text, None);
+                Ok(())
+            },
+        )
+        .unwrap();
+}
