@@ -127,8 +127,8 @@ pub struct Allowlist {
     /// All criteria must hold (AND) rather than any (OR).
     pub require_all: bool,
     pub commits: Vec<String>,
-    pub paths: Vec<Regex>,
-    pub regexes: Vec<Regex>,
+    pub paths: Vec<LazyRegex>,
+    pub regexes: Vec<LazyRegex>,
     pub regex_target: RegexTarget,
     /// Lower-cased.
     pub stopwords: Vec<String>,
@@ -144,7 +144,7 @@ pub struct Rule {
     pub regex: Option<LazyRegex>,
     pub secret_group: usize,
     pub entropy: Option<f64>,
-    pub path: Option<Regex>,
+    pub path: Option<LazyRegex>,
     /// Lower-cased. A rule with keywords runs only on text containing one of them.
     pub keywords: Vec<String>,
     pub tags: Vec<String>,
@@ -174,15 +174,20 @@ pub struct Source<'a> {
     pub builtin: &'a dyn Fn() -> Config,
 }
 
-/// The 1-based line in `text` of the rule with id `id` (for messages).
-fn line_of_rule(text: &str, id: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start();
-            t.starts_with("id") && t.contains(&format!("\"{id}\""))
-                || t.contains(&format!("'{id}'"))
-        })
-        .map_or(1, |i| i + 1)
+/// The 1-based line of each rule's `id = ...` in `text`, for messages. One pass over the text.
+fn rule_lines(text: &str) -> std::collections::HashMap<String, usize> {
+    let mut out = std::collections::HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix("id") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let id = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        out.entry(id.to_owned()).or_insert(i + 1);
+    }
+    out
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -247,8 +252,9 @@ impl Config {
             config.rules = base.rules;
             config.allowlists = base.allowlists;
         }
+        let lines = rule_lines(source.text);
         for raw_rule in raw.rules {
-            let line = line_of_rule(source.text, &raw_rule.id);
+            let line = lines.get(&raw_rule.id).copied().unwrap_or(1);
             let rule = compile_rule(raw_rule, source.path, line)?;
             // A rule with the id of an extended one replaces it.
             match config.rules.iter().position(|r| r.id == rule.id) {
@@ -276,6 +282,38 @@ impl Config {
     }
 }
 
+/// Checks the syntax of a (translated) pattern without compiling it.
+fn check_syntax(source: &str) -> Result<regex_syntax::ast::Ast, String> {
+    regex_syntax::ast::parse::Parser::new()
+        .parse(source)
+        .map_err(|e| e.to_string())
+}
+
+/// A translated, syntax-checked pattern to compile on first use.
+fn lazy(pattern: &str) -> Result<LazyRegex, String> {
+    let source = translate(pattern);
+    check_syntax(&source)?;
+    Ok(LazyRegex::new(source))
+}
+
+/// The number of capturing groups in a pattern.
+fn count_captures(ast: &regex_syntax::ast::Ast) -> usize {
+    use regex_syntax::ast::{Ast, GroupKind};
+    match ast {
+        Ast::Group(g) => {
+            let own = usize::from(matches!(
+                g.kind,
+                GroupKind::CaptureIndex(_) | GroupKind::CaptureName { .. }
+            ));
+            own + count_captures(&g.ast)
+        }
+        Ast::Concat(c) => c.asts.iter().map(count_captures).sum(),
+        Ast::Alternation(a) => a.asts.iter().map(count_captures).sum(),
+        Ast::Repetition(r) => count_captures(&r.ast),
+        _ => 0,
+    }
+}
+
 fn compile_rule(raw: RawRule, path: &str, line: usize) -> Result<Rule, ConfigError> {
     let err = |message: String| ConfigError::Rule {
         path: path.into(),
@@ -292,29 +330,25 @@ fn compile_rule(raw: RawRule, path: &str, line: usize) -> Result<Rule, ConfigErr
     let regex = match &raw.regex {
         Some(r) => {
             let source = translate(r);
-            // Checked now, compiled for matching later: parsing is cheap, compiling is not.
-            regex_syntax::Parser::new()
-                .parse(&source)
-                .map_err(|e| err(format!("invalid `regex`: {e}")))?;
+            // Checked now, compiled for matching later: parsing the syntax is cheap, building
+            // the automaton is not.
+            let ast = check_syntax(&source).map_err(|e| err(format!("invalid `regex`: {e}")))?;
+            if let Some(group) = raw.secret_group {
+                let groups = count_captures(&ast);
+                if group > groups {
+                    return Err(err(format!(
+                        "`secretGroup = {group}` but the regex has {groups} capture group(s)"
+                    )));
+                }
+            }
             Some(LazyRegex::new(source))
         }
         None => None,
     };
-    if let (Some(group), Some(r)) = (raw.secret_group, &regex) {
-        let groups = regex_syntax::Parser::new()
-            .parse(&r.source)
-            .map(|h| h.properties().explicit_captures_len())
-            .unwrap_or(0);
-        if group > groups {
-            return Err(err(format!(
-                "`secretGroup = {group}` but the regex has {groups} capture group(s)"
-            )));
-        }
-    }
     let path_regex = raw
         .path
         .as_ref()
-        .map(|p| Regex::new(&translate(p)).map_err(|e| err(format!("invalid `path`: {e}"))))
+        .map(|p| lazy(p).map_err(|e| err(format!("invalid `path`: {e}"))))
         .transpose()?;
     let mut allowlists = Vec::new();
     for list in raw.allowlist.into_iter().chain(raw.allowlists) {
@@ -369,12 +403,9 @@ fn compile_allowlist(
             )));
         }
     };
-    let compile = |list: &[String], what: &str| -> Result<Vec<Regex>, ConfigError> {
+    let compile = |list: &[String], what: &str| -> Result<Vec<LazyRegex>, ConfigError> {
         list.iter()
-            .map(|p| {
-                Regex::new(&translate(p))
-                    .map_err(|e| err(format!("invalid `{what}` pattern `{p}`: {e}")))
-            })
+            .map(|p| lazy(p).map_err(|e| err(format!("invalid `{what}` pattern `{p}`: {e}"))))
             .collect()
     };
     Ok(Allowlist {

@@ -145,7 +145,9 @@ impl Scanner {
     /// reading it).
     pub fn path_allowed(&self, path: &str) -> bool {
         self.config.allowlists.iter().any(|a| {
-            a.target_rules.is_empty() && !a.require_all && a.paths.iter().any(|p| p.is_match(path))
+            a.target_rules.is_empty()
+                && !a.require_all
+                && a.paths.iter().any(|p| p.get().is_match(path))
         })
     }
 
@@ -155,7 +157,7 @@ impl Scanner {
         // Path-only rules report the file itself.
         for rule in &self.config.rules {
             if rule.regex.is_none()
-                && rule.path.as_ref().is_some_and(|p| p.is_match(path))
+                && rule.path.as_ref().is_some_and(|p| p.get().is_match(path))
                 && !rule.skip_report
             {
                 let f = Finding {
@@ -197,7 +199,7 @@ impl Scanner {
             if rule.skip_report {
                 continue;
             }
-            if rule.path.as_ref().is_some_and(|p| !p.is_match(path)) {
+            if rule.path.as_ref().is_some_and(|p| !p.get().is_match(path)) {
                 continue;
             }
             let Some(regex) = &rule.regex else { continue };
@@ -302,14 +304,14 @@ fn allows(a: &Allowlist, f: &Finding) -> bool {
             .as_ref()
             .is_some_and(|c| a.commits.iter().any(|x| x.eq_ignore_ascii_case(&c.sha)))
     });
-    let path = (!a.paths.is_empty()).then(|| a.paths.iter().any(|p| p.is_match(&f.file)));
+    let path = (!a.paths.is_empty()).then(|| a.paths.iter().any(|p| p.get().is_match(&f.file)));
     let regex = (!a.regexes.is_empty()).then(|| {
         let target = match a.regex_target {
             RegexTarget::Secret => &f.secret,
             RegexTarget::Match => &f.matched,
             RegexTarget::Line => &f.line,
         };
-        a.regexes.iter().any(|r| r.is_match(target))
+        a.regexes.iter().any(|r| r.get().is_match(target))
     });
     let stopword = (!a.stopwords.is_empty()).then(|| {
         let secret = f.secret.to_lowercase();
