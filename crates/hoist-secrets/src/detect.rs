@@ -151,6 +151,17 @@ impl Scanner {
         })
     }
 
+    /// Every finding in the added lines of a patch fragment; line numbers are those of the
+    /// file after the change.
+    pub fn scan_fragment(&self, fragment: &crate::patch::Fragment) -> Vec<Finding> {
+        let mut found = self.scan(&fragment.file, &fragment.text, fragment.commit.as_ref());
+        for f in &mut found {
+            f.start_line += fragment.first_line - 1;
+            f.end_line += fragment.first_line - 1;
+        }
+        found
+    }
+
     /// Every finding in `text`, the content of file `path`.
     pub fn scan(&self, path: &str, text: &str, commit: Option<&CommitInfo>) -> Vec<Finding> {
         let mut findings = Vec::new();

@@ -8,6 +8,7 @@
 mod config;
 mod detect;
 mod errors;
+pub mod patch;
 pub mod report;
 mod translate;
 

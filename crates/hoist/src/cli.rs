@@ -84,6 +84,25 @@ pub(crate) struct ScanSecretsArgs {
     /// Skip files larger than this many megabytes (0: no limit).
     #[arg(long, value_name = "MB", default_value_t = 0)]
     pub(crate) max_target_megabytes: u64,
+    /// Scan the lines each commit added, instead of the files (history reachable from HEAD
+    /// unless --range, --since or --all says otherwise).
+    #[arg(long, conflicts_with = "staged")]
+    pub(crate) git: bool,
+    /// With --git: only the commits of this range, e.g. `main..HEAD`.
+    #[arg(long, value_name = "A..B", requires = "git", conflicts_with_all = ["since", "all"])]
+    pub(crate) range: Option<String>,
+    /// With --git: only the commits after this one (`REV..HEAD`).
+    #[arg(long, value_name = "REV", requires = "git", conflicts_with = "all")]
+    pub(crate) since: Option<String>,
+    /// With --git: every commit of every branch and tag.
+    #[arg(long, requires = "git")]
+    pub(crate) all: bool,
+    /// Scan only what is staged for the next commit (for a pre-commit hook).
+    #[arg(long)]
+    pub(crate) staged: bool,
+    /// Install a git pre-commit hook that runs `hoist scan secrets --staged`.
+    #[arg(long, conflicts_with_all = ["git", "staged"])]
+    pub(crate) install_hook: bool,
 }
 
 #[derive(Debug, clap::Args)]

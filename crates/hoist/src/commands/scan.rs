@@ -14,6 +14,9 @@ use crate::output;
 
 pub(crate) fn secrets(args: &ScanSecretsArgs) -> anyhow::Result<Outcome> {
     let target = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    if args.install_hook {
+        return install_hook(&target);
+    }
     let stdin = target.as_os_str() == "-";
     if !stdin && !target.exists() {
         bail!("`{}` does not exist", target.display());
@@ -26,7 +29,9 @@ pub(crate) fn secrets(args: &ScanSecretsArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let (config, origin) = load_config(args.config.as_deref(), &root)?;
     let scanner = Scanner::new(config);
-    let (mut findings, scanned) = if stdin || target.is_file() {
+    let (mut findings, scanned) = if args.git || args.staged {
+        scan_history(&scanner, &target, args)?
+    } else if stdin || target.is_file() {
         let (name, bytes) = if stdin {
             let mut bytes = Vec::new();
             std::io::stdin()
@@ -212,8 +217,16 @@ fn scan_tree(
 fn text_report(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
+        let commit = f.commit.as_ref().map_or(String::new(), |c| {
+            format!(
+                ", commit {} by {} on {}",
+                c.sha.chars().take(12).collect::<String>(),
+                c.author,
+                c.date
+            )
+        });
         out.push_str(&format!(
-            "{}:{}:{}: {}: {} (entropy {:.2})\n",
+            "{}:{}:{}: {}: {} (entropy {:.2}{commit})\n",
             f.file, f.start_line, f.start_column, f.rule_id, f.secret, f.entropy
         ));
         let line: String = f.line.trim().chars().take(160).collect();
@@ -222,4 +235,168 @@ fn text_report(findings: &[Finding]) -> String {
         }
     }
     out
+}
+
+/// Scans what git says was added: each commit's patch (`--git`) or the staged changes.
+fn scan_history(
+    scanner: &Scanner,
+    dir: &Path,
+    args: &ScanSecretsArgs,
+) -> anyhow::Result<(Vec<Finding>, Scanned)> {
+    use std::io::BufRead;
+    let dir = if dir.is_dir() {
+        dir.to_path_buf()
+    } else {
+        PathBuf::from(".")
+    };
+    let mut command = std::process::Command::new("git");
+    command.current_dir(&dir).args(["-c", "core.quotepath=off"]);
+    if args.staged {
+        command.args(["diff", "--cached", "-U0", "--no-color", "--no-ext-diff"]);
+    } else {
+        command.args([
+            "log",
+            "-p",
+            "-U0",
+            "--no-color",
+            "--no-ext-diff",
+            "--full-history",
+            hoist_secrets::patch::LOG_FORMAT,
+        ]);
+        match (&args.range, &args.since, args.all) {
+            (Some(r), _, _) => command.arg(r),
+            (None, Some(s), _) => command.arg(format!("{s}..HEAD")),
+            (None, None, true) => command.arg("--all"),
+            (None, None, false) => command.arg("HEAD"),
+        };
+        command.arg("--");
+    }
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run `git`")?;
+    let stdout = child.stdout.take().context("no output from git")?;
+    let findings = Mutex::new(Vec::new());
+    let scanned = Mutex::new(Scanned::default());
+    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<hoist_secrets::patch::Fragment>(256);
+    let rx = Mutex::new(rx);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let next = rx.lock().ok().and_then(|r| r.recv().ok());
+                    let Some(fragment) = next else { break };
+                    if scanner.path_allowed(&fragment.file) {
+                        continue;
+                    }
+                    let found = scanner.scan_fragment(&fragment);
+                    if let Ok(mut s) = scanned.lock() {
+                        s.bytes += fragment.text.len() as u64;
+                    }
+                    if !found.is_empty()
+                        && let Ok(mut f) = findings.lock()
+                    {
+                        f.extend(found);
+                    }
+                }
+            });
+        }
+        let mut patches = hoist_secrets::patch::Patches::new();
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut buf = Vec::new();
+        let mut files = std::collections::HashSet::new();
+        loop {
+            buf.clear();
+            if reader
+                .read_until(b'\n', &mut buf)
+                .context("cannot read git's output")?
+                == 0
+            {
+                break;
+            }
+            while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                buf.pop();
+            }
+            let line = String::from_utf8_lossy(&buf);
+            if let Some(fragment) = patches.line(&line) {
+                files.insert((
+                    fragment.commit.as_ref().map(|c| c.sha.clone()),
+                    fragment.file.clone(),
+                ));
+                let _ = tx.send(fragment);
+            }
+        }
+        if let Some(fragment) = patches.finish() {
+            files.insert((
+                fragment.commit.as_ref().map(|c| c.sha.clone()),
+                fragment.file.clone(),
+            ));
+            let _ = tx.send(fragment);
+        }
+        drop(tx);
+        if let Ok(mut s) = scanned.lock() {
+            s.files = files.len() as u64;
+        }
+        Ok(())
+    })?;
+    let status = child.wait().context("cannot wait for git")?;
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        bail!("`git` failed: {}", err.trim());
+    }
+    Ok((
+        findings.into_inner().unwrap_or_default(),
+        scanned.into_inner().unwrap_or_default(),
+    ))
+}
+
+/// Installs `.git/hooks/pre-commit` running this Hoist on the staged changes.
+fn install_hook(dir: &Path) -> anyhow::Result<Outcome> {
+    let dir = if dir.is_dir() {
+        dir.to_path_buf()
+    } else {
+        PathBuf::from(".")
+    };
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--git-path", "hooks/pre-commit"])
+        .current_dir(&dir)
+        .output()
+        .context("cannot run `git`")?;
+    if !out.status.success() {
+        bail!("`{}` is not in a git repository", dir.display());
+    }
+    let hook = dir.join(String::from_utf8_lossy(&out.stdout).trim());
+    if hook.exists() {
+        let existing = std::fs::read_to_string(&hook).unwrap_or_default();
+        if existing.contains("hoist") && existing.contains("scan secrets") {
+            output::stderr(&format!(
+                "the pre-commit hook `{}` already runs hoist\n",
+                hook.display()
+            ));
+            return Ok(Outcome::Success);
+        }
+        bail!(
+            "`{}` already exists; add `hoist scan secrets --staged` to it yourself, or remove it and run this again",
+            hook.display()
+        );
+    }
+    let exe = std::env::current_exe().context("cannot find the hoist executable")?;
+    let script = format!(
+        "#!/bin/sh\n# Installed by `hoist scan secrets --install-hook`: refuse commits that add secrets.\nexec \"{}\" scan secrets --staged\n",
+        exe.display()
+    );
+    if let Some(parent) = hook.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create `{}`", parent.display()))?;
+    }
+    std::fs::write(&hook, script).with_context(|| format!("cannot write `{}`", hook.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
+    output::stderr(&format!("installed `{}`\n", hook.display()));
+    Ok(Outcome::Success)
 }

