@@ -36,6 +36,8 @@ pub struct Finding {
     pub entropy: f32,
     pub tags: Vec<String>,
     pub commit: Option<CommitInfo>,
+    /// The stable fingerprint, kept when the secret is redacted.
+    pub stable: Option<String>,
 }
 
 impl Finding {
@@ -55,6 +57,9 @@ impl Finding {
     pub fn redact(&mut self, percent: u8) {
         if self.secret.is_empty() || percent == 0 {
             return;
+        }
+        if self.stable.is_none() {
+            self.stable = Some(crate::suppress::stable_fingerprint(self));
         }
         let masked = if percent >= 100 {
             "REDACTED".to_owned()
@@ -185,6 +190,7 @@ impl Scanner {
                     entropy: 0.0,
                     tags: rule.tags.clone(),
                     commit: commit.cloned(),
+                    stable: None,
                 };
                 if !self.allowed(rule, &f) {
                     findings.push(f);
@@ -249,6 +255,7 @@ impl Scanner {
                     entropy: entropy as f32,
                     tags: rule.tags.clone(),
                     commit: commit.cloned(),
+                    stable: None,
                 };
                 if !self.allowed(rule, &f) {
                     findings.push(f);

@@ -10,11 +10,13 @@ mod detect;
 mod errors;
 pub mod patch;
 pub mod report;
+mod suppress;
 mod translate;
 
 pub use config::{Allowlist, Config, LazyRegex, ReadConfig, RegexTarget, Rule, Source};
 pub use detect::{CommitInfo, Finding, Scanner, shannon_entropy};
 pub use errors::ConfigError;
+pub use suppress::{Suppressions, stable_fingerprint};
 pub use translate::translate;
 
 /// Hoist's own rules, written from the providers' documented token formats.

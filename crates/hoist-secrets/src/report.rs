@@ -31,6 +31,7 @@ pub fn json(findings: &[Finding]) -> String {
                 "Message": c.message,
                 "Tags": f.tags,
                 "Fingerprint": f.fingerprint(),
+                "HoistFingerprint": crate::suppress::stable_fingerprint(f),
             })
         })
         .collect();

@@ -100,6 +100,13 @@ pub(crate) struct ScanSecretsArgs {
     /// Scan only what is staged for the next commit (for a pre-commit hook).
     #[arg(long)]
     pub(crate) staged: bool,
+    /// Leave out the findings of this earlier JSON report (Hoist's or gitleaks'). Hoist's
+    /// reports match by file, rule and a hash of the secret, so they survive rebases.
+    #[arg(long, value_name = "REPORT")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// A file of fingerprints to leave out [default: .gitleaksignore at the scanned root].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) gitleaks_ignore_path: Option<PathBuf>,
     /// Install a git pre-commit hook that runs `hoist scan secrets --staged`.
     #[arg(long, conflicts_with_all = ["git", "staged"])]
     pub(crate) install_hook: bool,

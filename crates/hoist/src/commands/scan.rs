@@ -56,6 +56,10 @@ pub(crate) fn secrets(args: &ScanSecretsArgs) -> anyhow::Result<Outcome> {
             (args.max_target_megabytes > 0).then(|| args.max_target_megabytes * 1024 * 1024);
         scan_tree(&scanner, &root, !args.no_git_ignore, limit)
     };
+    let suppressions = load_suppressions(args, &root)?;
+    if !suppressions.is_empty() {
+        findings.retain(|f| !suppressions.suppresses(f));
+    }
     findings.sort_by(|a, b| {
         (&a.file, a.start_line, &a.rule_id, a.start_column).cmp(&(
             &b.file,
@@ -100,6 +104,30 @@ pub(crate) fn secrets(args: &ScanSecretsArgs) -> anyhow::Result<Outcome> {
     } else {
         std::process::exit(i32::from(args.exit_code))
     }
+}
+
+/// `.gitleaksignore` (or `--gitleaks-ignore-path`) and `--baseline`.
+fn load_suppressions(
+    args: &ScanSecretsArgs,
+    root: &Path,
+) -> anyhow::Result<hoist_secrets::Suppressions> {
+    let mut s = hoist_secrets::Suppressions::default();
+    let ignore = match &args.gitleaks_ignore_path {
+        Some(p) => Some(
+            std::fs::read_to_string(p).with_context(|| format!("cannot read `{}`", p.display()))?,
+        ),
+        None => std::fs::read_to_string(root.join(".gitleaksignore")).ok(),
+    };
+    if let Some(text) = ignore {
+        s.add_ignore_file(&text);
+    }
+    if let Some(p) = &args.baseline {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read the baseline `{}`", p.display()))?;
+        s.add_baseline(&text)
+            .map_err(|e| anyhow::anyhow!("baseline `{}`: {e}", p.display()))?;
+    }
+    Ok(s)
 }
 
 #[derive(Debug, Default)]

@@ -355,3 +355,41 @@ fn staged_changes_and_the_pre_commit_hook() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("already exists"));
 }
+
+#[test]
+fn baselines_and_gitleaksignore_leave_known_findings_out() {
+    let dir = tree();
+    // A baseline taken now (redacted, as by default) covers the current finding...
+    let out = scan(dir.path(), &["-f", "json", "-r", "baseline.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        scan(dir.path(), &["--baseline", "baseline.json"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // ...even when the line moves, but not a new secret.
+    let config = dir.path().join("src/config.py");
+    let old = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("# moved down\n{old}NEW = \"rk_live_aZ3xQ9pL2mK8vB4nC7dE1fG6\"\n"),
+    )
+    .unwrap();
+    let out = scan(dir.path(), &["--baseline", "baseline.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("src/config.py:4:") && !text.contains("src/config.py:2:"),
+        "{text}"
+    );
+    // .gitleaksignore with gitleaks fingerprints.
+    std::fs::write(
+        dir.path().join(".gitleaksignore"),
+        "src/config.py:stripe-key:2\nsrc/config.py:stripe-key:4 # rotated\n",
+    )
+    .unwrap();
+    assert_eq!(scan(dir.path(), &[]).status.code(), Some(0));
+    let bad = scan(dir.path(), &["--baseline", "missing.json"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
