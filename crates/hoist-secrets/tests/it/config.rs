@@ -201,3 +201,45 @@ fn builtin_rules_load_and_find_the_planted_families() {
         );
     }
 }
+
+/// One line of source, and whether the built-in `generic-secret-assignment` rule reports it.
+fn check_generic(line: &str, expect_finding: bool) {
+    let scanner = Scanner::new(hoist_secrets::builtin_config());
+    let found: Vec<_> = scanner
+        .scan("src/settings.py", line, None)
+        .into_iter()
+        .filter(|f| f.rule_id == "generic-secret-assignment")
+        .collect();
+    assert_eq!(!found.is_empty(), expect_finding, "{line:?}: {found:?}");
+}
+
+#[test]
+fn generic_assignment_finds_random_values() {
+    check_generic("API_KEY = \"q8Zr2LmX0vTe9Ksb4NwYc7Hd\"\n", true);
+    check_generic("db_password: 'Xk29fjQ0pLmZr8sT'\n", true);
+    check_generic("export SECRET_TOKEN=a9f3c2e71b0d4e68aa02f5c1\n", true);
+    check_generic("\"clientSecret\": \"Jd8s7KqL2mN4pR6tV9wX\",\n", true);
+}
+
+#[test]
+fn generic_assignment_ignores_identifiers_and_placeholders() {
+    // Type annotations and constants from real code (windows-sys, sqlite).
+    check_generic("    pub Password: LSA_UNICODE_STRING,\n", false);
+    check_generic(
+        "pub const TokenMandatoryPolicy: TOKEN_INFORMATION_CLASS = 27;\n",
+        false,
+    );
+    check_generic("  nToken = FTS5_MAX_TOKEN_SIZE;\n", false);
+    check_generic("let token: secret_api_token_123;\n", false);
+    check_generic("password = ${DATABASE_PASSWORD}\n", false);
+    check_generic("api_key = \"your_api_key_goes_here_123\"\n", false);
+    check_generic("secret = \"changeme-changeme-changeme\"\n", false);
+}
+
+#[test]
+fn generic_assignment_ignores_code_identifiers() {
+    check_generic("    pApi->xCreateTokenizer = fts5CreateTokenizer;\n", false);
+    check_generic("    credentials: MI_UserCredentials_0,\n", false);
+    // A quoted value in code is still reported.
+    check_generic("    let token = \"q8Zr2LmX0vTe9Ksb4NwYc7Hd\";\n", true);
+}
