@@ -93,6 +93,7 @@ struct RawAllowlist {
 pub struct LazyRegex {
     pub source: String,
     compiled: OnceLock<Regex>,
+    searcher: OnceLock<regex_automata::meta::Regex>,
 }
 
 impl LazyRegex {
@@ -100,6 +101,7 @@ impl LazyRegex {
         Self {
             source,
             compiled: OnceLock::new(),
+            searcher: OnceLock::new(),
         }
     }
 
@@ -108,6 +110,19 @@ impl LazyRegex {
     pub fn get(&self) -> &Regex {
         self.compiled.get_or_init(|| {
             Regex::new(&self.source).unwrap_or_else(|_| Regex::new("$^").expect("constant regex"))
+        })
+    }
+
+    /// The same pattern for rules' searches, which may be limited to part of a text. Its
+    /// lazy DFA gets a larger cache: the default one thrashes on gitleaks' long
+    /// case-insensitive `generic-api-key` pattern.
+    pub fn searcher(&self) -> &regex_automata::meta::Regex {
+        use regex_automata::meta;
+        self.searcher.get_or_init(|| {
+            meta::Regex::builder()
+                .configure(meta::Config::new().hybrid_cache_capacity(32 << 20))
+                .build(&self.source)
+                .unwrap_or_else(|_| meta::Regex::new("$^").expect("constant regex"))
         })
     }
 }
@@ -150,6 +165,19 @@ pub struct Rule {
     pub tags: Vec<String>,
     pub allowlists: Vec<Allowlist>,
     pub skip_report: bool,
+    /// See [`Rule::keyword_window`].
+    window: OnceLock<Option<usize>>,
+}
+
+impl Rule {
+    /// When every match holds one of the keywords, the longest match in bytes: the regex
+    /// then only needs to search that far around each keyword.
+    pub fn keyword_window(&self) -> Option<usize> {
+        *self.window.get_or_init(|| {
+            let source = &self.regex.as_ref()?.source;
+            crate::window::keyword_window(source, &self.keywords)
+        })
+    }
 }
 
 /// A loaded configuration.
@@ -372,6 +400,7 @@ fn compile_rule(raw: RawRule, path: &str, line: usize) -> Result<Rule, ConfigErr
         tags: raw.tags,
         allowlists,
         skip_report: raw.skip_report,
+        window: OnceLock::new(),
     })
 }
 

@@ -100,8 +100,12 @@ pub struct Scanner {
     keywords: Option<AhoCorasick>,
     /// For each keyword pattern, the rules that use it.
     owners: Vec<Vec<usize>>,
+    /// For each rule, its keyword patterns.
+    patterns_of: Vec<Vec<usize>>,
     /// Rules without keywords: they run on every file.
     always: Vec<usize>,
+    /// Whether rules may search only around their keywords (see `window.rs`).
+    keyword_windows: bool,
 }
 
 impl Scanner {
@@ -109,6 +113,7 @@ impl Scanner {
         let mut patterns: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
+        let mut patterns_of = vec![Vec::new(); config.rules.len()];
         for (i, rule) in config.rules.iter().enumerate() {
             if rule.regex.is_none() {
                 continue;
@@ -118,13 +123,18 @@ impl Scanner {
                 continue;
             }
             for k in &rule.keywords {
-                match patterns.iter().position(|p| p == k) {
-                    Some(p) => owners[p].push(i),
+                let p = match patterns.iter().position(|p| p == k) {
+                    Some(p) => {
+                        owners[p].push(i);
+                        p
+                    }
                     None => {
                         patterns.push(k.clone());
                         owners.push(vec![i]);
+                        patterns.len() - 1
                     }
-                }
+                };
+                patterns_of[i].push(p);
             }
         }
         let keywords = (!patterns.is_empty()).then(|| {
@@ -139,8 +149,17 @@ impl Scanner {
             config,
             keywords: keywords.flatten(),
             owners,
+            patterns_of,
             always,
+            keyword_windows: true,
         }
+    }
+
+    /// A scanner whose rules always search whole texts, as gitleaks does: slower, with the
+    /// same findings. For checking that the faster search changes nothing.
+    pub fn searching_whole_texts(mut self) -> Self {
+        self.keyword_windows = false;
+        self
     }
 
     pub fn config(&self) -> &Config {
@@ -199,18 +218,20 @@ impl Scanner {
             }
         }
         let mut candidates: Vec<usize> = self.always.clone();
+        // Every keyword occurrence, by pattern: (start, end).
+        let mut hits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.owners.len()];
         if let Some(ac) = &self.keywords {
-            let mut seen = vec![false; self.owners.len()];
             for m in ac.find_overlapping_iter(text.as_bytes()) {
                 let p = m.pattern().as_usize();
-                if !seen[p] {
-                    seen[p] = true;
+                if hits[p].is_empty() {
                     candidates.extend(&self.owners[p]);
                 }
+                hits[p].push((m.start(), m.end()));
             }
         }
         candidates.sort_unstable();
         candidates.dedup();
+        let whole_text = !self.keyword_windows || crate::window::folds_to_ascii(text);
         let mut lines: Option<LineIndex> = None;
         for i in candidates {
             let rule = &self.config.rules[i];
@@ -221,12 +242,26 @@ impl Scanner {
                 continue;
             }
             let Some(regex) = &rule.regex else { continue };
-            for caps in regex.get().captures_iter(text) {
-                let Some(whole) = caps.get(0) else { continue };
-                if whole.as_str().is_empty() {
+            let ranges = match rule.keyword_window() {
+                Some(reach) if !whole_text => {
+                    windows(text, self.patterns_of[i].iter().map(|&p| &hits[p]), reach)
+                }
+                _ => vec![(0, text.len())],
+            };
+            let searcher = regex.searcher();
+            let matches = ranges.into_iter().flat_map(|(start, end)| {
+                searcher.captures_iter(regex_automata::Input::new(text).range(start..end))
+            });
+            for caps in matches {
+                let Some(span) = caps.get_match() else {
+                    continue;
+                };
+                if span.is_empty() {
                     continue;
                 }
-                let secret = secret_of(rule, &caps);
+                let (whole_start, whole_end) = (span.start(), span.end());
+                let whole = &text[span.range()];
+                let secret = secret_of(rule, &caps, text);
                 if secret.is_empty() {
                     continue;
                 }
@@ -235,9 +270,9 @@ impl Scanner {
                     continue;
                 }
                 let index = lines.get_or_insert_with(|| LineIndex::new(text));
-                let (start_line, start_column) = index.position(text, whole.start());
+                let (start_line, start_column) = index.position(text, whole_start);
                 let (end_line, end_column) =
-                    index.position(text, whole.end().saturating_sub(1).max(whole.start()));
+                    index.position(text, whole_end.saturating_sub(1).max(whole_start));
                 let line_text = index.lines_text(text, start_line, end_line);
                 if line_text.contains("gitleaks:allow") || line_text.contains("hoist:allow") {
                     continue;
@@ -250,7 +285,7 @@ impl Scanner {
                     end_line,
                     start_column,
                     end_column,
-                    matched: whole.as_str().to_owned(),
+                    matched: whole.to_owned(),
                     secret: secret.to_owned(),
                     line: line_text.to_owned(),
                     entropy: entropy as f32,
@@ -305,16 +340,54 @@ fn drop_generic_duplicates(findings: Vec<Finding>) -> Vec<Finding> {
 
 /// The secret of a match: the `secretGroup`, else the first non-empty capture group, else the
 /// whole match (gitleaks' choice).
-fn secret_of<'t>(rule: &Rule, caps: &regex::Captures<'t>) -> &'t str {
+fn secret_of<'t>(
+    rule: &Rule,
+    caps: &regex_automata::util::captures::Captures,
+    text: &'t str,
+) -> &'t str {
     if rule.secret_group > 0 {
-        return caps.get(rule.secret_group).map_or("", |m| m.as_str());
+        return caps
+            .get_group(rule.secret_group)
+            .map_or("", |m| &text[m.range()]);
     }
     for g in caps.iter().skip(1).flatten() {
-        if !g.as_str().is_empty() {
-            return g.as_str();
+        if !g.is_empty() {
+            return &text[g.range()];
         }
     }
-    caps.get(0).map_or("", |m| m.as_str())
+    caps.get_match().map_or("", |m| &text[m.range()])
+}
+
+/// The parts of `text` within `reach` bytes of a keyword occurrence, merged, on character
+/// boundaries.
+fn windows<'h>(
+    text: &str,
+    hits: impl Iterator<Item = &'h Vec<(usize, usize)>>,
+    reach: usize,
+) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = hits
+        .flatten()
+        .map(|&(s, e)| {
+            let mut start = s.saturating_sub(reach);
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = e.saturating_add(reach).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            (start, end)
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    merged
 }
 
 fn allows(a: &Allowlist, f: &Finding) -> bool {

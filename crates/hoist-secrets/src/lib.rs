@@ -12,6 +12,7 @@ pub mod patch;
 pub mod report;
 mod suppress;
 mod translate;
+mod window;
 
 pub use config::{Allowlist, Config, LazyRegex, ReadConfig, RegexTarget, Rule, Source};
 pub use detect::{CommitInfo, Finding, Scanner, shannon_entropy};

@@ -77,3 +77,25 @@ fn gitleaks_rules_never_panic_on_random_text() {
         )
         .unwrap();
 }
+
+/// Searching only around keywords finds exactly what searching whole texts finds.
+#[test]
+fn keyword_windows_change_no_finding() {
+    let windowed = Scanner::new(gitleaks_config());
+    let whole = Scanner::new(gitleaks_config()).searching_whole_texts();
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: cases(300),
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(
+            &"(api_key|KEY|token|Secret|passwd|password|auth|AKIA|ghp_|xoxb-|glpat-|sk-|=|: |:=|\"|'|`|;|[A-Za-z0-9]{4,40}|[a-f0-9]{32}|é|ſ|\u{212A}| |\t|\n|\\\\n){0,80}",
+            |text| {
+                let a = windowed.scan("f.txt", &text, None);
+                let b = whole.scan("f.txt", &text, None);
+                prop_assert_eq!(a, b, "{:?}", text);
+                Ok(())
+            },
+        )
+        .unwrap();
+}
