@@ -154,7 +154,7 @@ pub fn sarif(findings: &[Finding], config: &Config, version: &str) -> String {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "hoist-secrets", "version": version, "informationUri": "https://example.invalid/hoist", "rules": rules}},
+            "tool": {"driver": {"name": "hoist-secrets", "version": version, "rules": rules}},
             "results": results,
         }]
     });

@@ -70,6 +70,7 @@ fn sarif_output_is_well_formed() {
     let out = hoist(&["check", "--format", "sarif", "."], &dir);
     assert_eq!(out.status.code(), Some(1));
     let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::assert_valid_sarif(&log);
     assert_eq!(log["version"], "2.1.0");
     assert!(log["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
     let run = &log["runs"][0];

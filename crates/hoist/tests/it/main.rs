@@ -38,3 +38,27 @@ pub(crate) fn pipeline(kind: &str) -> PathBuf {
         .join("crates/hoist-workflow/tests/data/pipeline")
         .join(kind)
 }
+
+/// Fails the test, listing every violation, unless `log` validates against the SARIF 2.1.0
+/// schema (`tests/data/sarif`).
+pub(crate) fn assert_valid_sarif(log: &serde_json::Value) {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif/sarif-schema-2.1.0.json");
+    // The published schema's `language` patterns have a stray `]`
+    // (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`) that the meta-schema rejects as a regex;
+    // they are replaced by what they mean. Hoist does not write `language`.
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
+    );
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    // The schema does reject logs: a wrong version and an unknown property.
+    assert!(!validator.is_valid(&serde_json::json!({"version": "2.0.0", "runs": []})));
+    assert!(!validator.is_valid(&serde_json::json!({"version": "2.1.0", "runs": [], "x": 1})));
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+}

@@ -104,6 +104,7 @@ fn reports_in_every_format_and_exit_codes() {
     }
     let sarif: serde_json::Value =
         serde_json::from_slice(&scan(dir.path(), &["-f", "sarif"]).stdout).unwrap();
+    crate::assert_valid_sarif(&sarif);
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "stripe-key");
     assert_eq!(
