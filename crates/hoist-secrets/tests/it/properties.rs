@@ -60,22 +60,28 @@ proptest! {
     }
 }
 
-#[test]
-fn gitleaks_rules_never_panic_on_random_text() {
-    let scanner = Scanner::new(gitleaks_config());
+/// Runs `property` on texts generated from the regex `shape` (proptest's string strategy).
+fn for_texts_like(
+    shape: &str,
+    property: impl Fn(String) -> Result<(), proptest::test_runner::TestCaseError>,
+) {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: cases(300),
         ..ProptestConfig::default()
     });
-    runner
-        .run(
-            &"(key|token|secret|AKIA|ghp_|xoxb-|=|:|\"|'|[A-Za-z0-9]{1,12}| |\n){0,60}",
-            |text| {
-                let _ = scanner.scan("f.txt", &text, None);
-                Ok(())
-            },
-        )
-        .unwrap();
+    runner.run(&shape, property).unwrap();
+}
+
+#[test]
+fn gitleaks_rules_never_panic_on_random_text() {
+    let scanner = Scanner::new(gitleaks_config());
+    for_texts_like(
+        "(key|token|secret|AKIA|ghp_|xoxb-|=|:|\"|'|[A-Za-z0-9]{1,12}| |\n){0,60}",
+        |text| {
+            let _ = scanner.scan("f.txt", &text, None);
+            Ok(())
+        },
+    );
 }
 
 /// Searching only around keywords finds exactly what searching whole texts finds.
@@ -83,19 +89,13 @@ fn gitleaks_rules_never_panic_on_random_text() {
 fn keyword_windows_change_no_finding() {
     let windowed = Scanner::new(gitleaks_config());
     let whole = Scanner::new(gitleaks_config()).searching_whole_texts();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
-        cases: cases(300),
-        ..ProptestConfig::default()
-    });
-    runner
-        .run(
-            &"(api_key|KEY|token|Secret|passwd|password|auth|AKIA|ghp_|xoxb-|glpat-|sk-|=|: |:=|\"|'|`|;|[A-Za-z0-9]{4,40}|[a-f0-9]{32}|é|ſ|\u{212A}| |\t|\n|\\\\n){0,80}",
-            |text| {
-                let a = windowed.scan("f.txt", &text, None);
-                let b = whole.scan("f.txt", &text, None);
-                prop_assert_eq!(a, b, "{:?}", text);
-                Ok(())
-            },
-        )
-        .unwrap();
+    for_texts_like(
+        "(api_key|KEY|token|Secret|passwd|password|auth|AKIA|ghp_|xoxb-|glpat-|sk-|=|: |:=|\"|'|`|;|[A-Za-z0-9]{4,40}|[a-f0-9]{32}|é|ſ|\u{212A}| |\t|\n|\\\\n){0,80}",
+        |text| {
+            let a = windowed.scan("f.txt", &text, None);
+            let b = whole.scan("f.txt", &text, None);
+            prop_assert_eq!(a, b, "{:?}", text);
+            Ok(())
+        },
+    );
 }
