@@ -500,38 +500,31 @@ impl Lowerer<'_> {
         }
     }
 
+    /// An event named without configuration (`on: push`, `on: [push, pull_request]`).
+    fn bare_event(&mut self, t: &mut Triggers, node: &Node, what: &str) {
+        if let Some(name) = self.string(node, what) {
+            self.event_name(&name.value, name.span);
+            t.events.insert(
+                name.value.clone(),
+                EventTrigger {
+                    name: name.value,
+                    span: name.span,
+                    ..Default::default()
+                },
+            );
+        }
+    }
+
     fn triggers(&mut self, node: &Node) -> Triggers {
         let mut t = Triggers {
             events: IndexMap::new(),
             span: node.span,
         };
         match &node.kind {
-            NodeKind::Scalar(_) => {
-                if let Some(name) = self.string(node, "`on`") {
-                    self.event_name(&name.value, name.span);
-                    t.events.insert(
-                        name.value.clone(),
-                        EventTrigger {
-                            name: name.value,
-                            span: name.span,
-                            ..Default::default()
-                        },
-                    );
-                }
-            }
+            NodeKind::Scalar(_) => self.bare_event(&mut t, node, "`on`"),
             NodeKind::Sequence(items) => {
                 for item in items {
-                    if let Some(name) = self.string(item, "an event in `on`") {
-                        self.event_name(&name.value, name.span);
-                        t.events.insert(
-                            name.value.clone(),
-                            EventTrigger {
-                                name: name.value,
-                                span: name.span,
-                                ..Default::default()
-                            },
-                        );
-                    }
+                    self.bare_event(&mut t, item, "an event in `on`");
                 }
             }
             NodeKind::Mapping(pairs) => {

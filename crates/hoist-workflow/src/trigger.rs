@@ -157,13 +157,7 @@ fn check_push(trigger: &EventTrigger, event: &Event) -> Result<(), String> {
     }
     let branch = git_ref.strip_prefix("refs/heads/").unwrap_or(git_ref);
     if has_branch_filter {
-        check_ref_filters(
-            "branch",
-            "branches",
-            branch,
-            filter(&trigger.branches),
-            filter(&trigger.branches_ignore),
-        )?;
+        check_branch_filters(trigger, branch)?;
     } else if has_tag_filter {
         return Err(format!(
             "branch `{branch}` was pushed but it filters tags only"
@@ -172,17 +166,21 @@ fn check_push(trigger: &EventTrigger, event: &Event) -> Result<(), String> {
     check_paths(trigger, event)
 }
 
+/// `branches` / `branches-ignore` against a branch name (without `refs/heads/`).
+fn check_branch_filters(trigger: &EventTrigger, branch: &str) -> Result<(), String> {
+    check_ref_filters(
+        "branch",
+        "branches",
+        branch,
+        filter(&trigger.branches),
+        filter(&trigger.branches_ignore),
+    )
+}
+
 fn check_pull_request(trigger: &EventTrigger, event: &Event) -> Result<(), String> {
     if let Some(base) = event.base_ref.as_deref() {
         let base = base.strip_prefix("refs/heads/").unwrap_or(base);
-        check_ref_filters(
-            "branch",
-            "branches",
-            base,
-            filter(&trigger.branches),
-            filter(&trigger.branches_ignore),
-        )
-        .map_err(|e| format!("base {e}"))?;
+        check_branch_filters(trigger, base).map_err(|e| format!("base {e}"))?;
     }
     check_paths(trigger, event)
 }
@@ -196,13 +194,7 @@ fn check_workflow_run(trigger: &EventTrigger, event: &Event) -> Result<(), Strin
     }
     if let Some(git_ref) = event.git_ref.as_deref() {
         let branch = git_ref.strip_prefix("refs/heads/").unwrap_or(git_ref);
-        check_ref_filters(
-            "branch",
-            "branches",
-            branch,
-            filter(&trigger.branches),
-            filter(&trigger.branches_ignore),
-        )?;
+        check_branch_filters(trigger, branch)?;
     }
     Ok(())
 }

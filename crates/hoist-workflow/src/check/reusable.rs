@@ -114,46 +114,34 @@ pub(super) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        if let Some(JobSecrets::Map(given)) = &job.secrets {
-            for (name, def) in &call.secrets {
-                if def.required && !given.contains_key(name) {
-                    out.push(
-                        Diagnostic::error(
-                            "reusable-workflow",
-                            uses.span,
-                            format!(
-                                "job `{}` does not pass required secret `{name}` of `{path}`",
-                                job.id
-                            ),
-                        )
-                        .with_hint("pass it under `secrets:`, or use `secrets: inherit`"),
-                    );
-                }
-            }
-            for (name, value) in given {
-                if !call.secrets.contains_key(name) {
-                    out.push(Diagnostic::error(
+        // `secrets: inherit` passes everything; otherwise only what is listed (or nothing).
+        let given = match &job.secrets {
+            Some(JobSecrets::Inherit(_)) => continue,
+            Some(JobSecrets::Map(given)) => Some(given),
+            None => None,
+        };
+        for (name, def) in &call.secrets {
+            if def.required && !given.is_some_and(|g| g.contains_key(name)) {
+                out.push(
+                    Diagnostic::error(
                         "reusable-workflow",
-                        value.span,
-                        format!("`{path}` declares no secret `{name}`"),
-                    ));
-                }
+                        uses.span,
+                        format!(
+                            "job `{}` does not pass required secret `{name}` of `{path}`",
+                            job.id
+                        ),
+                    )
+                    .with_hint("pass it under `secrets:`, or use `secrets: inherit`"),
+                );
             }
-        } else if job.secrets.is_none() {
-            for (name, def) in &call.secrets {
-                if def.required {
-                    out.push(
-                        Diagnostic::error(
-                            "reusable-workflow",
-                            uses.span,
-                            format!(
-                                "job `{}` does not pass required secret `{name}` of `{path}`",
-                                job.id
-                            ),
-                        )
-                        .with_hint("pass it under `secrets:`, or use `secrets: inherit`"),
-                    );
-                }
+        }
+        for (name, value) in given.into_iter().flatten() {
+            if !call.secrets.contains_key(name) {
+                out.push(Diagnostic::error(
+                    "reusable-workflow",
+                    value.span,
+                    format!("`{path}` declares no secret `{name}`"),
+                ));
             }
         }
     }
