@@ -259,7 +259,6 @@ impl Scanner {
                 if span.is_empty() {
                     continue;
                 }
-                let (whole_start, whole_end) = (span.start(), span.end());
                 let whole = &text[span.range()];
                 let secret = secret_of(rule, &caps, text);
                 if secret.is_empty() {
@@ -270,9 +269,9 @@ impl Scanner {
                     continue;
                 }
                 let index = lines.get_or_insert_with(|| LineIndex::new(text));
-                let (start_line, start_column) = index.position(text, whole_start);
+                let (start_line, start_column) = index.position(text, span.start());
                 let (end_line, end_column) =
-                    index.position(text, whole_end.saturating_sub(1).max(whole_start));
+                    index.position(text, span.end().saturating_sub(1).max(span.start()));
                 let line_text = index.lines_text(text, start_line, end_line);
                 if line_text.contains("gitleaks:allow") || line_text.contains("hoist:allow") {
                     continue;
