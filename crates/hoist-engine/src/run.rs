@@ -549,14 +549,18 @@ async fn run_job_group<E: Executor>(
         let id = id.to_owned();
         instances.spawn(async move {
             let _local = local.acquire_owned().await;
-            if *group_rx.borrow_and_update() {
+            // Cancelled while waiting for the parallelism limit: the job never starts.
+            let never_started = || {
                 shared.emit(RunEvent::JobFinished {
                     job: key.clone(),
                     result: Conclusion::Cancelled,
                     duration: Duration::ZERO,
                     outputs: Vec::new(),
                 });
-                return (Conclusion::Cancelled, IndexMap::new(), false);
+                (Conclusion::Cancelled, IndexMap::new(), false)
+            };
+            if *group_rx.borrow_and_update() {
+                return never_started();
             }
             let job = &frame.workflow.jobs[&id];
             let outcome = if job.uses.is_some() {
@@ -564,13 +568,7 @@ async fn run_job_group<E: Executor>(
             } else {
                 let _slot = shared.slots.clone().acquire_owned().await;
                 if *group_rx.borrow() {
-                    shared.emit(RunEvent::JobFinished {
-                        job: key.clone(),
-                        result: Conclusion::Cancelled,
-                        duration: Duration::ZERO,
-                        outputs: Vec::new(),
-                    });
-                    return (Conclusion::Cancelled, IndexMap::new(), false);
+                    return never_started();
                 }
                 let base = JobBase {
                     contexts: ctx.clone(),
