@@ -1,0 +1,156 @@
+//! The metrics document: one JSON record per line for the run, each job and each step.
+//!
+//! Every record repeats the run's context (workflow, commit, branch, event, runner, attempt)
+//! so that a line can be queried on its own, for example by a query engine reading the
+//! bucket's `metrics/v1/dt=.../` partitions. The schema is documented in the README; fields
+//! are only ever added within a version.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::{MetricsError, TestCounts};
+
+/// The `version` field of every record this Hoist writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Run,
+    Job,
+    Step,
+}
+
+/// One line of a metrics document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub version: u32,
+    pub kind: Kind,
+    /// The repository (or project directory) name.
+    pub repo: String,
+    pub run_id: i64,
+    pub run_number: i64,
+    pub attempt: i64,
+    pub workflow: String,
+    pub workflow_path: String,
+    pub event: String,
+    pub commit: String,
+    pub branch: String,
+    pub actor: String,
+    pub runner: String,
+    /// The job instance's key, unique in the run: `test (billing-service)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// The job id as written in the workflow: `test`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<serde_json::Value>,
+    /// The matrix value `service`, when the job has one: per-service figures group on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_index: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+    /// success, failure, cancelled, skipped or interrupted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conclusion: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// Test counts from JUnit XML the step (or the job's steps) produced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<TestCounts>,
+}
+
+/// Where a run's document goes in object storage:
+/// `metrics/v1/dt=YYYY-MM-DD/<repo>/<run-id>.ndjson`, dated by the run's start (UTC).
+pub fn document_key(repo: &str, run_id: i64, started: Timestamp) -> String {
+    let date = started.to_zoned(jiff::tz::TimeZone::UTC).date();
+    format!(
+        "metrics/v{SCHEMA_VERSION}/dt={date}/{}/{run_id}.ndjson",
+        key_segment(repo)
+    )
+}
+
+/// A repository name made safe as one key segment: letters, digits, `-`, `_` and `.` stay,
+/// anything else (a `/` in `owner/repo` included) becomes `_`.
+fn key_segment(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match cleaned.trim_matches('.') {
+        "" => "_".to_owned(),
+        s => s.to_owned(),
+    }
+}
+
+/// The document: one record per line, each ending with a newline.
+pub fn to_ndjson(records: &[Record]) -> String {
+    let mut out = String::new();
+    for record in records {
+        // A record holds only strings, numbers and JSON values: it always serialises.
+        if let Ok(line) = serde_json::to_string(record) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Reads a document back, refusing records of another schema version. Blank lines are
+/// allowed.
+pub fn parse_document(text: &str) -> Result<Vec<Record>, MetricsError> {
+    let mut records = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| MetricsError::Record {
+                line: line_no,
+                message: e.to_string(),
+            })?;
+        let version = value.get("version").and_then(serde_json::Value::as_u64);
+        match version {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(found) => {
+                return Err(MetricsError::Version {
+                    line: line_no,
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            None => {
+                return Err(MetricsError::Record {
+                    line: line_no,
+                    message: "missing field `version`".to_owned(),
+                });
+            }
+        }
+        let record = serde_json::from_value(value).map_err(|e| MetricsError::Record {
+            line: line_no,
+            message: e.to_string(),
+        })?;
+        records.push(record);
+    }
+    Ok(records)
+}
