@@ -117,6 +117,12 @@ pub enum RunEvent {
         outputs: Vec<(String, String)>,
         summary: Option<String>,
     },
+    /// Test counts from the JUnit XML a step wrote; sent just before its `StepFinished`.
+    TestReport {
+        job: JobKey,
+        index: usize,
+        counts: hoist_metrics::TestCounts,
+    },
     JobFinished {
         job: JobKey,
         result: Conclusion,

@@ -177,7 +177,10 @@ fn prepare<E: Executor>(
         for e in entries.flatten() {
             let name = e.file_name();
             let name = name.to_string_lossy();
-            if name == "_runner_file_commands" || name.starts_with("step_script") {
+            if name == "_runner_file_commands"
+                || name == "_test_results"
+                || name.starts_with("step_script")
+            {
                 continue;
             }
             let p = e.path();
@@ -188,7 +191,12 @@ fn prepare<E: Executor>(
             };
         }
     }
-    for d in [&workspace, &temp, &temp.join("_runner_file_commands")] {
+    for d in [
+        &workspace,
+        &temp,
+        &temp.join("_runner_file_commands"),
+        &crate::test_reports::results_dir(&temp),
+    ] {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create `{}`: {e}", d.display()))?;
     }
     let mut contexts = base.contexts;
@@ -501,6 +509,7 @@ pub(crate) fn run_step<'a, E: Executor>(
             return;
         }
         step_started(shared, key, step, &name, report);
+        let since = SystemTime::now();
         let result = match execute_step(cx, step, state, report).await {
             Ok(r) => r,
             Err(message) => {
@@ -514,8 +523,42 @@ pub(crate) fn run_step<'a, E: Executor>(
                 }
             }
         };
+        if let Report::Top = report {
+            report_tests(cx, step, state, since);
+        }
         finish_step(cx, step, &name, state, started, result, report);
     })
+}
+
+/// Reads the JUnit XML the step just wrote (see `test_reports`) and reports its counts.
+fn report_tests<E: Executor>(cx: JobCx<'_, E>, step: &Step, state: &JobState, since: SystemTime) {
+    let JobCx { shared, key, .. } = cx;
+    let mut globs = shared.req.junit.clone();
+    let step_glob = step
+        .env
+        .get("HOIST_JUNIT")
+        .and_then(|v| eval_string(&v.value, &state.scope()).ok());
+    for value in step_glob.iter().chain(state.env.get("HOIST_JUNIT")) {
+        globs.extend(
+            value
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    let results = crate::test_reports::results_dir(&state.temp);
+    let collected = crate::test_reports::collect(&results, &state.workspace, &globs, since);
+    for problem in collected.problems {
+        shared.log(key, Some(step.index), &format!("hoist: {problem}"));
+    }
+    if let Some(counts) = collected.counts {
+        shared.emit(RunEvent::TestReport {
+            job: key.clone(),
+            index: step.index,
+            counts,
+        });
+    }
 }
 
 fn step_started<E: Executor>(
@@ -1104,6 +1147,10 @@ fn default_env<E: Executor>(
         ("RUNNER_NAME", "hoist".to_owned()),
         ("RUNNER_ENVIRONMENT", "self-hosted".to_owned()),
         ("RUNNER_TEMP", p(&state.temp)),
+        (
+            "HOIST_TEST_RESULTS",
+            p(&crate::test_reports::results_dir(&state.temp)),
+        ),
         ("RUNNER_TOOL_CACHE", p(&req.cache_dir.join("tools"))),
     ];
     if req.debug {

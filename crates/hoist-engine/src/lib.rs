@@ -17,6 +17,7 @@ mod mask;
 mod request;
 mod run;
 mod shell;
+mod test_reports;
 mod workflow_commands;
 
 use std::sync::Arc;

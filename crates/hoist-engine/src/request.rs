@@ -90,4 +90,7 @@ pub struct RunRequest {
     /// This runner's labels. A job whose `runs-on` asks for a label not in the list fails
     /// instead of running on the wrong machine; an empty list accepts every job.
     pub runner_labels: Vec<String>,
+    /// Globs (relative to a job's workspace) of JUnit XML files whose counts a step reports
+    /// when it modified them; `HOIST_JUNIT` in a step's environment adds more.
+    pub junit: Vec<String>,
 }

@@ -11,5 +11,7 @@ pub mod summary;
 
 pub use errors::MetricsError;
 pub use junit::TestCounts;
-pub use record::{Kind, Record, SCHEMA_VERSION, document_key, parse_document, to_ndjson};
+pub use record::{
+    Kind, Record, SCHEMA_VERSION, document_key, key_segment, parse_document, to_ndjson,
+};
 pub use summary::{Summary, Window, summarise};

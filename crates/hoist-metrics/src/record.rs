@@ -85,7 +85,7 @@ pub fn document_key(repo: &str, run_id: i64, started: Timestamp) -> String {
 
 /// A repository name made safe as one key segment: letters, digits, `-`, `_` and `.` stay,
 /// anything else (a `/` in `owner/repo` included) becomes `_`.
-fn key_segment(name: &str) -> String {
+pub fn key_segment(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| {

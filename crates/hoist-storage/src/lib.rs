@@ -52,6 +52,47 @@ pub struct Storage {
     runtime: tokio::runtime::Runtime,
 }
 
+/// Storages opened on demand by URL, all with the same settings (endpoint, credentials):
+/// a run's objects are read back from the storage that holds them, even when the
+/// configured one has changed since.
+#[derive(Debug)]
+pub struct StorageCatalog {
+    settings: StorageSettings,
+    open: std::sync::Mutex<Vec<Arc<Storage>>>,
+}
+
+impl StorageCatalog {
+    pub fn new(settings: StorageSettings) -> Self {
+        Self {
+            settings,
+            open: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The configured storage.
+    pub fn current(&self) -> Result<Arc<Storage>, StorageError> {
+        self.get(&self.settings.url.clone())
+    }
+
+    /// The storage at `url`, opened once.
+    pub fn get(&self, url: &str) -> Result<Arc<Storage>, StorageError> {
+        let wanted = url.trim_end_matches('/');
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(s) = open.iter().find(|s| s.url == wanted) {
+            return Ok(Arc::clone(s));
+        }
+        let storage = Arc::new(Storage::open(&StorageSettings {
+            url: wanted.to_owned(),
+            ..self.settings.clone()
+        })?);
+        open.push(Arc::clone(&storage));
+        Ok(storage)
+    }
+}
+
 /// One object found by [`Storage::list`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectInfo {

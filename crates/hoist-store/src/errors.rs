@@ -22,4 +22,16 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("run {0} does not exist")]
     NoSuchRun(i64),
+    #[error("cannot import metrics: {0}")]
+    Import(String),
+    #[error(transparent)]
+    Storage(#[from] hoist_storage::StorageError),
+    #[error("run {0} has not finished; only finished runs are uploaded")]
+    NotFinished(i64),
+    #[error("cannot read artifact file `{path}`")]
+    ReadArtifact {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -7,9 +7,11 @@
 //! on the next start and marked `interrupted`.
 
 mod errors;
+mod metrics;
 mod queries;
 mod recorder;
 mod schema;
+mod upload;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -17,8 +19,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, params};
 
 pub use errors::StoreError;
+pub use metrics::Imported;
 pub use queries::{AnnotationRow, ArtifactRow, JobRow, RunFilter, RunRow, StepRow};
 pub use recorder::Recorder;
+pub use upload::{FlushReport, PendingRun, RunObjects, UploadFailure};
 
 /// The history database.
 #[derive(Debug)]
@@ -37,6 +41,11 @@ pub struct NewRun {
     pub branch: String,
     pub sha: String,
     pub actor: String,
+    /// The repository's name (`owner/repo`, or the project directory's name): part of the
+    /// object keys and of every metrics record.
+    pub repo: String,
+    /// The machine (or runner) that ran it.
+    pub runner: String,
     pub project_root: String,
     /// Attempt number: 1, or more for a rerun of `rerun_of`'s number.
     pub attempt: u32,
@@ -170,8 +179,8 @@ impl Store {
         let now = now_ms();
         tx.execute(
             "INSERT INTO runs (number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
-             status, created_at, started_at, pid, project_root, request) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_progress', ?10, ?10, ?11, ?12, ?13)",
+             status, created_at, started_at, pid, project_root, request, repo, runner, upload_state) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_progress', ?10, ?10, ?11, ?12, ?13, ?14, ?15, 'pending')",
             params![
                 number,
                 run.attempt,
@@ -186,6 +195,8 @@ impl Store {
                 std::process::id(),
                 run.project_root,
                 run.request.to_string(),
+                run.repo,
+                run.runner,
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -201,5 +212,9 @@ impl Store {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 }

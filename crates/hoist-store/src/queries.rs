@@ -2,6 +2,7 @@
 
 use std::io::Read;
 
+use hoist_storage::StorageCatalog;
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
@@ -75,8 +76,11 @@ pub struct AnnotationRow {
 pub struct ArtifactRow {
     pub job: Option<String>,
     pub name: String,
+    /// Where the files were kept locally during the run.
     pub path: String,
     pub size: i64,
+    /// The object URL prefix of its files, once uploaded.
+    pub url: Option<String>,
 }
 
 /// Which runs `hoist runs list` shows.
@@ -118,6 +122,25 @@ fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRow> {
 
 fn json_column(text: String) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+/// A log as a row holds it: in the database (deflate), or as a byte range of the run's log
+/// object in storage.
+struct StoredLog {
+    blob: Option<Vec<u8>>,
+    start: Option<i64>,
+    end: Option<i64>,
+}
+
+impl StoredLog {
+    /// Reads the columns `log, log_start, log_end` starting at column `first`.
+    fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            blob: r.get(first)?,
+            start: r.get(first + 1)?,
+            end: r.get(first + 2)?,
+        })
+    }
 }
 
 fn decompress(bytes: Option<Vec<u8>>) -> String {
@@ -220,26 +243,50 @@ impl Store {
     }
 
     /// The log of a job: its own lines, then each step's, as `(step index or none, text)`.
-    pub fn job_log(&self, job: &JobRow) -> Result<Vec<(Option<i64>, String)>, StoreError> {
+    /// Logs of uploaded runs are read from the storage that holds them, through `storages`.
+    pub fn job_log(
+        &self,
+        job: &JobRow,
+        storages: &StorageCatalog,
+    ) -> Result<Vec<(Option<i64>, String)>, StoreError> {
+        let (storage_url, log_key): (Option<String>, Option<String>) = self.conn().query_row(
+            "SELECT r.storage_url, r.log_key FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.id = ?1",
+            [job.row],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let read = |log: StoredLog| -> Result<String, StoreError> {
+            if let Some(blob) = log.blob {
+                return Ok(decompress(Some(blob)));
+            }
+            let (Some(start), Some(end), Some(url), Some(key)) =
+                (log.start, log.end, &storage_url, &log_key)
+            else {
+                return Ok(String::new());
+            };
+            let storage = storages.get(url)?;
+            let bytes = storage.get_range(key, start as u64..end as u64)?;
+            Ok(crate::upload::read_member(&bytes))
+        };
         let mut out = Vec::new();
-        let job_log: Option<Vec<u8>> =
-            self.conn()
-                .query_row("SELECT log FROM jobs WHERE id = ?1", [job.row], |r| {
-                    r.get(0)
-                })?;
-        let text = decompress(job_log);
+        let job_log = self.conn().query_row(
+            "SELECT log, log_start, log_end FROM jobs WHERE id = ?1",
+            [job.row],
+            |r| StoredLog::from_row(r, 0),
+        )?;
+        let text = read(job_log)?;
         if !text.is_empty() {
             out.push((None, text));
         }
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT idx, log FROM steps WHERE job = ?1 ORDER BY idx")?;
-        let rows = stmt.query_map(params![job.row], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
-        })?;
-        for row in rows {
-            let (idx, log) = row?;
-            out.push((Some(idx), decompress(log)));
+        let mut stmt = self.conn().prepare(
+            "SELECT idx, log, log_start, log_end FROM steps WHERE job = ?1 ORDER BY idx",
+        )?;
+        let rows: Vec<(i64, StoredLog)> = stmt
+            .query_map(params![job.row], |r| {
+                Ok((r.get(0)?, StoredLog::from_row(r, 1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        for (idx, log) in rows {
+            out.push((Some(idx), read(log)?));
         }
         Ok(out)
     }
@@ -266,7 +313,8 @@ impl Store {
 
     pub fn artifacts(&self, run_id: i64) -> Result<Vec<ArtifactRow>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT j.name, a.name, a.path, a.size FROM artifacts a LEFT JOIN jobs j ON j.id = a.job \
+            "SELECT j.name, a.name, a.path, a.size, r.storage_url || '/' || a.key FROM artifacts a \
+             LEFT JOIN jobs j ON j.id = a.job JOIN runs r ON r.id = a.run_id \
              WHERE a.run_id = ?1 ORDER BY a.id",
         )?;
         let rows = stmt.query_map([run_id], |r| {
@@ -275,6 +323,7 @@ impl Store {
                 name: r.get(1)?,
                 path: r.get(2)?,
                 size: r.get(3)?,
+                url: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -7,6 +7,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
 
 use hoist_engine::{Conclusion, JobKey, Observer, RunEvent};
+use hoist_metrics::TestCounts;
 use rusqlite::{Connection, params};
 
 use crate::now_ms;
@@ -30,6 +31,7 @@ impl Recorder {
                     run_id,
                     jobs: HashMap::new(),
                     logs: HashMap::new(),
+                    tests: HashMap::new(),
                 }
                 .run(rx)
             })
@@ -70,6 +72,8 @@ struct Writer {
     jobs: HashMap<String, i64>,
     /// (job key, step index or none) → log text so far.
     logs: HashMap<(String, Option<usize>), String>,
+    /// (job key, step index or none for the job's total) → test counts so far.
+    tests: HashMap<(String, Option<usize>), TestCounts>,
 }
 
 fn compress(text: &str) -> Vec<u8> {
@@ -109,7 +113,14 @@ impl Writer {
                 }
             }
             for event in batch {
-                Self::apply(&tx, self.run_id, &mut self.jobs, &mut self.logs, event)?;
+                Self::apply(
+                    &tx,
+                    self.run_id,
+                    &mut self.jobs,
+                    &mut self.logs,
+                    &mut self.tests,
+                    event,
+                )?;
             }
             tx.commit()?;
         }
@@ -140,12 +151,24 @@ impl Writer {
         run_id: i64,
         jobs: &mut HashMap<String, i64>,
         logs: &mut HashMap<(String, Option<usize>), String>,
+        tests: &mut HashMap<(String, Option<usize>), TestCounts>,
         event: RunEvent,
     ) -> Result<(), rusqlite::Error> {
         match event {
             RunEvent::RunStarted { .. } => {}
             RunEvent::JobQueued { job } => {
-                Self::job_row(tx, run_id, jobs, &job)?;
+                let row = Self::job_row(tx, run_id, jobs, &job)?;
+                tx.prepare_cached(
+                    "UPDATE jobs SET queued_at = COALESCE(queued_at, ?2) WHERE id = ?1",
+                )?
+                .execute(params![row, now_ms()])?;
+            }
+            RunEvent::TestReport { job, index, counts } => {
+                tests
+                    .entry((job.id.clone(), Some(index)))
+                    .or_default()
+                    .add(counts);
+                tests.entry((job.id, None)).or_default().add(counts);
             }
             RunEvent::JobStarted { job, at } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
@@ -211,10 +234,13 @@ impl Writer {
                     .into_iter()
                     .map(|(k, v)| (k, serde_json::Value::String(v)))
                     .collect();
-                tx.prepare_cached("INSERT INTO steps (job, idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, outputs, summary, log) \
-                     VALUES (?1, ?2, ?3, 'completed', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                let step_tests = tests
+                    .remove(&(job.id.clone(), Some(index)))
+                    .map(|t| serde_json::to_string(&t).unwrap_or_default());
+                tx.prepare_cached("INSERT INTO steps (job, idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, outputs, summary, log, tests) \
+                     VALUES (?1, ?2, ?3, 'completed', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
                      ON CONFLICT (job, idx) DO UPDATE SET name = ?3, status = 'completed', outcome = ?4, conclusion = ?5, \
-                     exit_code = ?6, started_at = COALESCE(steps.started_at, ?7), finished_at = ?8, outputs = ?9, summary = ?10, log = ?11")?.execute(params![
+                     exit_code = ?6, started_at = COALESCE(steps.started_at, ?7), finished_at = ?8, outputs = ?9, summary = ?10, log = ?11, tests = ?12")?.execute(params![
                         row,
                         index as i64,
                         name,
@@ -225,7 +251,8 @@ impl Writer {
                         finished,
                         serde_json::Value::Object(outputs).to_string(),
                         summary,
-                        compress(&log)
+                        compress(&log),
+                        step_tests
                     ],
                 )?;
             }
@@ -247,8 +274,11 @@ impl Writer {
                 } else {
                     Some(finished - duration.as_millis() as i64)
                 };
+                let job_tests = tests
+                    .remove(&(job.id.clone(), None))
+                    .map(|t| serde_json::to_string(&t).unwrap_or_default());
                 tx.prepare_cached("UPDATE jobs SET status = 'completed', conclusion = ?2, finished_at = ?3, outputs = ?4, \
-                     started_at = COALESCE(started_at, ?5), log = COALESCE(?6, log) WHERE id = ?1")?.execute(params![row, result.as_str(), finished, serde_json::Value::Object(outputs).to_string(), started, log.map(|l| compress(&l))],
+                     started_at = COALESCE(started_at, ?5), log = COALESCE(?6, log), tests = ?7 WHERE id = ?1")?.execute(params![row, result.as_str(), finished, serde_json::Value::Object(outputs).to_string(), started, log.map(|l| compress(&l)), job_tests],
                 )?;
             }
             RunEvent::Artifact {

@@ -77,4 +77,29 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         size   INTEGER NOT NULL
     );
     ",
+    // 2: metrics and object storage. Runs recorded before this migration count as uploaded:
+    // their logs stay in the database, where they were.
+    "
+    ALTER TABLE runs ADD COLUMN repo TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN runner TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN imported_from TEXT;          -- `repo#run-id` of an imported run
+    ALTER TABLE runs ADD COLUMN upload_state TEXT NOT NULL DEFAULT 'done';  -- pending, done
+    ALTER TABLE runs ADD COLUMN upload_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN upload_after INTEGER;        -- no retry before (ms)
+    ALTER TABLE runs ADD COLUMN upload_error TEXT;
+    ALTER TABLE runs ADD COLUMN storage_url TEXT;            -- where the run's objects are
+    ALTER TABLE runs ADD COLUMN log_key TEXT;                -- gzip members, one per log
+    ALTER TABLE runs ADD COLUMN metrics_key TEXT;
+    CREATE INDEX runs_pending ON runs (upload_state) WHERE upload_state = 'pending';
+    CREATE UNIQUE INDEX runs_imported ON runs (imported_from) WHERE imported_from IS NOT NULL;
+    CREATE INDEX runs_by_start ON runs (started_at);
+    ALTER TABLE jobs ADD COLUMN queued_at INTEGER;
+    ALTER TABLE jobs ADD COLUMN tests TEXT;                  -- JSON test counts
+    ALTER TABLE jobs ADD COLUMN log_start INTEGER;           -- byte range in the log object
+    ALTER TABLE jobs ADD COLUMN log_end INTEGER;
+    ALTER TABLE steps ADD COLUMN tests TEXT;
+    ALTER TABLE steps ADD COLUMN log_start INTEGER;
+    ALTER TABLE steps ADD COLUMN log_end INTEGER;
+    ALTER TABLE artifacts ADD COLUMN key TEXT;               -- prefix of its objects
+    ",
 ];

@@ -26,6 +26,8 @@ pub(crate) enum Command {
     Run(RunArgs),
     /// Show and rerun past runs.
     Runs(RunsArgs),
+    /// Pipeline metrics: summaries of recorded runs, and their upload to object storage.
+    Metrics(MetricsArgs),
     /// Quality gates that scan the code: `hoist scan secrets`.
     #[command(subcommand)]
     Scan(ScanCommand),
@@ -272,4 +274,82 @@ pub(crate) struct ExprArgs {
     /// Treat the argument as a string with `${{ }}` parts and print the interpolated result.
     #[arg(long, short = 't')]
     pub(crate) template: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  \
+    hoist metrics                          # the last 7 days, per workflow, job and service\n  \
+    hoist metrics --since 30d --workflow CI --json\n  \
+    hoist metrics --format prometheus > /var/lib/node_exporter/hoist.prom\n  \
+    hoist metrics status                   # runs whose upload is pending\n  \
+    hoist metrics flush                    # upload them now\n\n\
+    Exit codes: 0 ok, 1 an upload failed (flush), 2 usage or configuration error."
+)]
+pub(crate) struct MetricsArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<MetricsCommand>,
+    #[command(flatten)]
+    pub(crate) summary: SummaryArgs,
+    /// The configuration file [default: hoist.toml at the project root].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MetricsCommand {
+    /// Summarise recorded runs (the default).
+    Summary(SummaryArgs),
+    /// Runs whose logs, artifacts or metrics are not uploaded yet, and why.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Upload every pending run now, ignoring the retry backoff.
+    Flush {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a run's metrics document (NDJSON, one record per run, job and step).
+    Export {
+        /// The run id.
+        id: i64,
+    },
+    /// Add runs from metrics documents (for example fetched from the bucket) to the history.
+    Import {
+        /// NDJSON files, or `-` for standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MetricsFormat {
+    Text,
+    Json,
+    /// Prometheus' text exposition format.
+    Prometheus,
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub(crate) struct SummaryArgs {
+    /// The window's start: a duration back from --until (`7d`, `12h`, `2w`, `30m`), a date
+    /// (`2026-11-01`, UTC) or a timestamp (`2026-11-01T08:00:00Z`).
+    #[arg(long, value_name = "WHEN", default_value = "7d")]
+    pub(crate) since: String,
+    /// The window's end (exclusive), as a date or timestamp [default: now].
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) until: Option<String>,
+    /// Only this workflow (its `name:`).
+    #[arg(long, short = 'w', value_name = "NAME")]
+    pub(crate) workflow: Option<String>,
+    /// How many slowest steps and flaky jobs to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub(crate) top: usize,
+    #[arg(long, short = 'f', value_enum, default_value_t = MetricsFormat::Text)]
+    pub(crate) format: MetricsFormat,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub(crate) json: bool,
 }

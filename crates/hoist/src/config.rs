@@ -10,7 +10,21 @@
 //! REGION = "us-east"
 //!
 //! [runner]
+//! name = "ci-1"                        # in metrics; default: the host name
 //! labels = ["self-hosted", "linux"]
+//!
+//! [storage]                            # logs, artifacts, metrics documents
+//! url = "s3://ai-aas-build-metrics/hoist"   # or file:///path; $HOIST_STORAGE_URL wins
+//! endpoint = "https://us-east-1.linodeobjects.com"
+//! region = "us-east-1"
+//! path-style = true
+//! access-key-id = "..."                # else AWS_ACCESS_KEY_ID (and the other AWS_* variables)
+//! secret-access-key = "..."
+//! timeout-seconds = 20
+//!
+//! [metrics]
+//! upload = true                        # upload at the end of each run (else: `hoist metrics flush`)
+//! junit = ["target/nextest/ci/junit.xml", "**/test-results/*.xml"]
 //!
 //! [environments.production]            # only for jobs with `environment: production`
 //! secrets-file = ".secrets.production"
@@ -38,6 +52,48 @@ pub(crate) struct Config {
     /// `environment: <name>`.
     #[serde(default)]
     pub(crate) environments: BTreeMap<String, EnvironmentConfig>,
+    #[serde(default)]
+    pub(crate) storage: StorageConfig,
+    #[serde(default)]
+    pub(crate) metrics: MetricsConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct StorageConfig {
+    pub(crate) url: Option<String>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) path_style: Option<bool>,
+    pub(crate) access_key_id: Option<String>,
+    pub(crate) secret_access_key: Option<String>,
+    pub(crate) session_token: Option<String>,
+    pub(crate) timeout_seconds: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct MetricsConfig {
+    /// Upload each run's logs, artifacts and metrics at its end; otherwise they wait for
+    /// `hoist metrics flush`.
+    #[serde(default = "yes")]
+    pub(crate) upload: bool,
+    /// Globs of JUnit XML files (relative to a job's workspace) whose counts a step reports.
+    #[serde(default)]
+    pub(crate) junit: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            upload: true,
+            junit: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,6 +107,7 @@ pub(crate) struct EnvironmentConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct RunnerConfig {
+    pub(crate) name: Option<String>,
     #[serde(default)]
     pub(crate) labels: Vec<String>,
 }
@@ -97,6 +154,37 @@ impl Config {
             bail!("{}: `jobs` must be at least 1", path.display());
         }
         Ok((config, Some(path)))
+    }
+
+    /// Where blobs go: `$HOIST_STORAGE_URL`, else `[storage] url`, else `blobs/` in the data
+    /// directory.
+    pub(crate) fn storage_settings(&self) -> hoist_storage::StorageSettings {
+        let url = std::env::var("HOIST_STORAGE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .or_else(|| self.storage.url.clone())
+            .unwrap_or_else(|| format!("file://{}", self.data_dir().join("blobs").display()));
+        let s = &self.storage;
+        hoist_storage::StorageSettings {
+            url,
+            endpoint: s.endpoint.clone(),
+            region: s.region.clone(),
+            path_style: s.path_style,
+            access_key_id: s.access_key_id.clone(),
+            secret_access_key: s.secret_access_key.clone(),
+            session_token: s.session_token.clone(),
+            timeout: s.timeout_seconds.map(std::time::Duration::from_secs),
+        }
+    }
+
+    /// The runner's name in metrics: `[runner] name`, else the host name.
+    pub(crate) fn runner_name(&self) -> String {
+        self.runner.name.clone().unwrap_or_else(|| {
+            nix::unistd::gethostname()
+                .ok()
+                .and_then(|h| h.into_string().ok())
+                .unwrap_or_else(|| "localhost".to_owned())
+        })
     }
 
     /// The data directory: the config's, else `HOIST_DATA_DIR`, else the XDG data directory.

@@ -118,6 +118,15 @@ impl Observer for TerminalView {
                 }
             }
             RunEvent::JobQueued { .. } => {}
+            RunEvent::TestReport { job, counts, .. } => {
+                if self.live.is_none() && !quiet {
+                    drop(st);
+                    self.print(&format!(
+                        "[{}]   | hoist: tests: {} passed, {} failed, {} skipped",
+                        job.name, counts.passed, counts.failed, counts.skipped
+                    ));
+                }
+            }
             RunEvent::JobStarted { job, .. } => {
                 if let Some(mp) = &self.live {
                     let bar = mp.add(ProgressBar::new_spinner());

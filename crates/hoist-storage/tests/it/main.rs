@@ -1,10 +1,8 @@
 //! Storage against a real S3-compatible server (`s3s-fs`, started on loopback) and a local
 //! directory: the same operations must behave the same on both.
 
-mod s3_server;
-
 use hoist_storage::{ObjectInfo, Storage, StorageError, StorageSettings};
-pub use s3_server::S3Server;
+use hoist_testbed::S3Server;
 
 fn s3_settings(server: &S3Server, prefix: &str) -> StorageSettings {
     StorageSettings {

@@ -3,3 +3,4 @@
 #![allow(clippy::unwrap_used)] // a panic is how a test reports failure
 
 mod store;
+mod upload;

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use hoist_engine::{Annotation, AnnotationLevel, Conclusion, JobKey, Observer, RunEvent};
 use hoist_store::{NewRun, RunFilter, Store};
 
-fn new_run(path: &str) -> NewRun {
+pub(crate) fn new_run(path: &str) -> NewRun {
     NewRun {
         workflow_name: "CI".into(),
         workflow_path: path.into(),
@@ -15,6 +15,8 @@ fn new_run(path: &str) -> NewRun {
         branch: "main".into(),
         sha: "abc".into(),
         actor: "dev".into(),
+        repo: "acme/platform".into(),
+        runner: "ci-1".into(),
         project_root: "/p".into(),
         attempt: 1,
         number: None,
@@ -22,7 +24,7 @@ fn new_run(path: &str) -> NewRun {
     }
 }
 
-fn key(id: &str) -> JobKey {
+pub(crate) fn key(id: &str) -> JobKey {
     JobKey {
         id: id.into(),
         job_id: id.into(),
@@ -116,7 +118,8 @@ fn records_and_reads_back_a_run() {
         ("compile", Some(2), Some("# summary"))
     );
     assert_eq!(step.outputs["k"], "v");
-    let log = store.job_log(&jobs[0]).unwrap();
+    let storages = hoist_storage::StorageCatalog::new(hoist_storage::StorageSettings::default());
+    let log = store.job_log(&jobs[0], &storages).unwrap();
     assert_eq!(log, vec![(Some(0), "line 1\nline 2\n".to_owned())]);
     let annotations = store.annotations(id).unwrap();
     assert_eq!(

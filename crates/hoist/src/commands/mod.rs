@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 
 mod check;
 mod expr;
+pub(crate) mod metrics;
 pub(crate) mod run;
 mod runs;
 mod scan;
@@ -34,6 +35,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Expr(args) => expr::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Runs(args) => runs::run(&args),
+        Command::Metrics(args) => metrics::run(&args),
         Command::Scan(crate::cli::ScanCommand::Secrets(args)) => scan::secrets(&args),
     }
 }

@@ -267,6 +267,7 @@ pub(crate) fn execute(
         }
     });
 
+    let storages = hoist_storage::StorageCatalog::new(config.storage_settings());
     let view = Arc::new(TerminalView::new(options.verbosity));
     let mut all_ok = true;
     for (file, parsed, inputs) in to_run {
@@ -285,6 +286,8 @@ pub(crate) fn execute(
             branch: event.branch.clone(),
             sha: event.info.sha.clone(),
             actor: event.info.actor.clone(),
+            repo: event.info.repository.clone(),
+            runner: config.runner_name(),
             project_root: project.to_string_lossy().into_owned(),
             attempt: options.attempt.as_ref().map_or(1, |a| a.attempt),
             number: options.attempt.as_ref().map(|a| a.number),
@@ -335,6 +338,7 @@ pub(crate) fn execute(
             artifact_dir: data_dir.join("artifacts").join(run_id.to_string()),
             debug: options.verbosity == Verbosity::Verbose,
             runner_labels: config.runner.labels.clone(),
+            junit: config.metrics.junit.clone(),
         };
         let recorder = Arc::new(store.recorder(run_id)?);
         let observer = Arc::new(Fanout(vec![view.clone(), recorder.clone()]));
@@ -346,6 +350,9 @@ pub(crate) fn execute(
             cancel_rx.clone(),
         ));
         recorder.finish().context("cannot write the run history")?;
+        if config.metrics.upload {
+            super::metrics::upload_finished_run(&mut store, &storages, run_id, options.verbosity);
+        }
         let _ = std::fs::remove_dir_all(&snapshot_dir);
         if work.throwaway && !options.keep_workspaces {
             let _ = std::fs::remove_dir_all(&work_dir);
@@ -373,6 +380,10 @@ pub(crate) fn execute(
         }
     }
     runtime.shutdown_timeout(Duration::from_secs(1));
+    if config.metrics.upload {
+        // Earlier runs whose upload failed, now that their backoff may have expired.
+        super::metrics::flush_due(&mut store, &storages, options.verbosity);
+    }
     Ok(if all_ok {
         Outcome::Success
     } else {

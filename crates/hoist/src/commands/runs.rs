@@ -48,7 +48,18 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
             log_failed,
             job,
             json,
-        } => view(&store, *id, *log, *log_failed, job.as_deref(), *json),
+        } => {
+            let storages = hoist_storage::StorageCatalog::new(config.storage_settings());
+            view(
+                &store,
+                &storages,
+                *id,
+                *log,
+                *log_failed,
+                job.as_deref(),
+                *json,
+            )
+        }
         RunsCommand::Rerun { id, failed, quiet } => {
             rerun(&store, *id, *failed, *quiet, args.config.clone())
         }
@@ -163,6 +174,7 @@ fn job_matches(job: &JobRow, filter: Option<&str>) -> bool {
 
 fn view(
     store: &Store,
+    storages: &hoist_storage::StorageCatalog,
     id: i64,
     log: bool,
     log_failed: bool,
@@ -187,6 +199,7 @@ fn view(
             "jobs": jobs,
             "annotations": store.annotations(id)?,
             "artifacts": store.artifacts(id)?,
+            "objects": store.run_objects(id)?,
         });
         output::stdout(&format!("{}\n", serde_json::to_string_pretty(&value)?));
         return Ok(Outcome::Success);
@@ -194,7 +207,7 @@ fn view(
     if log || log_failed {
         let mut out = String::new();
         for j in &jobs {
-            for (step, text) in store.job_log(j)? {
+            for (step, text) in store.job_log(j, storages)? {
                 let step_row = step.and_then(|i| j.steps.iter().find(|s| s.index == i));
                 let failed = match step_row {
                     Some(s) => s.outcome.as_deref() == Some("failure"),
@@ -277,10 +290,11 @@ fn view(
         out.push_str("\nARTIFACTS\n");
         for a in artifacts {
             out.push_str(&format!(
-                "  {} ({} bytes, from {})\n",
+                "  {} ({} bytes, from {}){}\n",
                 a.name,
                 a.size,
-                a.job.unwrap_or_default()
+                a.job.unwrap_or_default(),
+                a.url.map(|u| format!(" at {u}")).unwrap_or_default()
             ));
         }
     }

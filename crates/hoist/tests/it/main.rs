@@ -4,6 +4,7 @@
 
 mod check;
 mod expr;
+mod metrics;
 mod run;
 mod scan;
 

@@ -9,12 +9,12 @@ use serde_json::Value;
 use crate::{stderr, stdout, workspace_root};
 
 /// A git repository in a temp dir with its own Hoist data directory.
-struct Project {
+pub(crate) struct Project {
     dir: tempfile::TempDir,
 }
 
 impl Project {
-    fn new(workflows: &[(&str, &str)]) -> Self {
+    pub(crate) fn new(workflows: &[(&str, &str)]) -> Self {
         let p = Self {
             dir: tempfile::tempdir().unwrap(),
         };
@@ -29,21 +29,21 @@ impl Project {
         p
     }
 
-    fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.dir.path().join("repo")
     }
 
-    fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
-    fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let path = self.root().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    fn git(&self, args: &[&str]) -> String {
+    pub(crate) fn git(&self, args: &[&str]) -> String {
         std::fs::create_dir_all(self.root()).unwrap();
         let out = Command::new("git")
             .args(args)
@@ -58,12 +58,12 @@ impl Project {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn commit(&self, message: &str) {
+    pub(crate) fn commit(&self, message: &str) {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "-m", message]);
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_hoist"));
         c.args(args)
             .current_dir(self.root())
@@ -72,25 +72,25 @@ impl Project {
         c
     }
 
-    fn hoist(&self, args: &[&str]) -> Output {
+    pub(crate) fn hoist(&self, args: &[&str]) -> Output {
         self.command(args).output().unwrap()
     }
 
     /// The newest run, as `hoist runs view --json` prints it.
-    fn last_run(&self) -> Value {
+    pub(crate) fn last_run(&self) -> Value {
         let list = self.hoist(&["runs", "list", "--json", "--limit", "1"]);
         let runs: Value = serde_json::from_slice(&list.stdout).unwrap();
         let id = runs[0]["id"].as_i64().unwrap();
         self.view(id)
     }
 
-    fn view(&self, id: i64) -> Value {
+    pub(crate) fn view(&self, id: i64) -> Value {
         let out = self.hoist(&["runs", "view", &id.to_string(), "--json"]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    fn log(&self, id: i64) -> String {
+    pub(crate) fn log(&self, id: i64) -> String {
         stdout(&self.hoist(&["runs", "view", &id.to_string(), "--log"]))
     }
 }

@@ -1,4 +1,6 @@
-//! A real S3-compatible server for tests: `s3s-fs` on a free loopback port, storing objects
+//! Real servers for tests, started on loopback by the test that needs them.
+//!
+//! [`S3Server`]: a real S3-compatible server: `s3s-fs` on a free loopback port, storing objects
 //! as files under a temporary directory. `.ci/run` installs it (`cargo install s3s-fs`).
 
 use std::net::TcpListener;

@@ -1,0 +1,386 @@
+//! Moving a finished run's blobs to object storage: its logs (one gzip object per run, one
+//! member per job or step log, byte ranges kept here), its artifacts, and its metrics
+//! document.
+//!
+//! The database is the buffer: a run stays `pending` with its logs in SQLite until every
+//! object is written, and only then, in one transaction, do the rows switch to keys. A failed
+//! upload loses nothing and changes no run's result; it is retried with backoff by the next
+//! flush.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use hoist_storage::Storage;
+use rusqlite::{OptionalExtension, params};
+
+use crate::{Store, StoreError, now_ms};
+
+/// A run whose objects are not (all) in storage yet.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PendingRun {
+    pub id: i64,
+    pub number: i64,
+    pub workflow_name: String,
+    pub conclusion: Option<String>,
+    pub finished_at: Option<i64>,
+    pub attempts: i64,
+    /// No automatic retry before this time (milliseconds since the epoch).
+    pub retry_after: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct UploadFailure {
+    pub run_id: i64,
+    pub error: StoreError,
+}
+
+/// What a flush did.
+#[derive(Debug, Default)]
+pub struct FlushReport {
+    pub uploaded: Vec<i64>,
+    pub failed: Vec<UploadFailure>,
+    /// Pending runs not tried because their backoff has not expired.
+    pub deferred: usize,
+}
+
+/// Seconds to wait before the next automatic attempt, after `attempts` failures: 30 s,
+/// doubling, at most six hours.
+fn backoff_ms(attempts: i64) -> i64 {
+    let exp = attempts.clamp(1, 20) - 1;
+    (30_000i64 << exp).min(6 * 3_600_000)
+}
+
+fn inflate(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let _ = flate2::read::DeflateDecoder::new(bytes).read_to_string(&mut out);
+    out
+}
+
+/// Appends `text` to `object` as one gzip member and returns its byte range.
+fn append_member(object: &mut Vec<u8>, text: &str) -> (i64, i64) {
+    let start = object.len();
+    let mut enc =
+        flate2::write::GzEncoder::new(std::mem::take(object), flate2::Compression::fast());
+    let _ = enc.write_all(text.as_bytes());
+    *object = enc.finish().unwrap_or_default();
+    (start as i64, object.len() as i64)
+}
+
+/// Reads one gzip member back.
+pub(crate) fn read_member(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let _ = flate2::read::GzDecoder::new(bytes).read_to_string(&mut out);
+    out
+}
+
+struct LogPlacement {
+    table: &'static str,
+    row: i64,
+    range: (i64, i64),
+}
+
+impl Store {
+    /// Completed runs whose objects are not all in storage, oldest first.
+    pub fn pending_uploads(&self) -> Result<Vec<PendingRun>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, number, workflow_name, conclusion, finished_at, upload_attempts, upload_after, upload_error \
+             FROM runs WHERE upload_state = 'pending' AND status = 'completed' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PendingRun {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                workflow_name: r.get(2)?,
+                conclusion: r.get(3)?,
+                finished_at: r.get(4)?,
+                attempts: r.get(5)?,
+                retry_after: r.get(6)?,
+                last_error: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Uploads every pending run whose backoff has expired (every pending run with `force`).
+    /// Failures are recorded on the run and reported; they do not stop the others, except
+    /// that after a transient failure (server unreachable) the rest wait for the next flush.
+    pub fn flush_uploads(
+        &mut self,
+        storage: &Storage,
+        force: bool,
+    ) -> Result<FlushReport, StoreError> {
+        let now = now_ms();
+        let mut report = FlushReport::default();
+        let mut unreachable = false;
+        for run in self.pending_uploads()? {
+            if unreachable || (!force && run.retry_after.is_some_and(|t| t > now)) {
+                report.deferred += 1;
+                continue;
+            }
+            match self.upload_run(storage, run.id) {
+                Ok(()) => report.uploaded.push(run.id),
+                Err(error) => {
+                    unreachable = matches!(&error, StoreError::Storage(e) if e.is_transient());
+                    report.failed.push(UploadFailure {
+                        run_id: run.id,
+                        error,
+                    });
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Writes run `run_id`'s logs, artifacts and metrics document to `storage`, then
+    /// switches its rows to keys. On failure the run stays pending, with the error and the
+    /// time of the next automatic attempt recorded.
+    pub fn upload_run(&mut self, storage: &Storage, run_id: i64) -> Result<(), StoreError> {
+        match self.try_upload(storage, run_id) {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                let attempts: i64 = self
+                    .conn()
+                    .query_row(
+                        "SELECT upload_attempts FROM runs WHERE id = ?1",
+                        [run_id],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()?
+                    .unwrap_or_default()
+                    + 1;
+                self.conn().execute(
+                    "UPDATE runs SET upload_attempts = ?2, upload_after = ?3, upload_error = ?4 WHERE id = ?1",
+                    params![run_id, attempts, now_ms() + backoff_ms(attempts), error_text(&error)],
+                )?;
+                Err(error)
+            }
+        }
+    }
+
+    fn try_upload(&mut self, storage: &Storage, run_id: i64) -> Result<(), StoreError> {
+        let (repo, status, started): (String, String, Option<i64>) = self
+            .conn()
+            .query_row(
+                "SELECT repo, status, COALESCE(started_at, created_at) FROM runs WHERE id = ?1",
+                [run_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .ok_or(StoreError::NoSuchRun(run_id))?;
+        if status != "completed" {
+            return Err(StoreError::NotFinished(run_id));
+        }
+        let repo_segment =
+            hoist_metrics::key_segment(if repo.is_empty() { "local" } else { &repo });
+
+        // Logs: one object, members in job order, each job's own lines before its steps'.
+        let mut object = Vec::new();
+        let mut placements = Vec::new();
+        {
+            let conn = self.conn();
+            let mut jobs =
+                conn.prepare("SELECT id, name, log FROM jobs WHERE run_id = ?1 ORDER BY id")?;
+            let mut steps = conn.prepare(
+                "SELECT id, idx, name, log FROM steps WHERE job = ?1 AND log IS NOT NULL ORDER BY idx",
+            )?;
+            let job_rows: Vec<(i64, String, Option<Vec<u8>>)> = jobs
+                .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            for (job_row, job_name, log) in job_rows {
+                let mut add = |table: &'static str, row: i64, header: String, blob: &[u8]| {
+                    let text = inflate(blob);
+                    if text.is_empty() {
+                        return;
+                    }
+                    // A header of its own member: `zcat` shows whose lines follow, while a
+                    // step's range holds only its lines.
+                    append_member(&mut object, &header);
+                    let range = append_member(&mut object, &text);
+                    placements.push(LogPlacement { table, row, range });
+                };
+                if let Some(blob) = &log {
+                    add("jobs", job_row, format!("##[hoist] {job_name}\n"), blob);
+                }
+                let step_rows: Vec<(i64, i64, String, Vec<u8>)> = steps
+                    .query_map([job_row], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })?
+                    .collect::<Result<_, _>>()?;
+                for (step_row, idx, name, blob) in step_rows {
+                    add(
+                        "steps",
+                        step_row,
+                        format!("##[hoist] {job_name} / {} {name}\n", idx + 1),
+                        &blob,
+                    );
+                }
+            }
+        }
+        let log_key = format!("logs/{repo_segment}/{run_id}.log.gz");
+        if !object.is_empty() {
+            storage.put(&log_key, object)?;
+        }
+
+        // Artifacts: every file, under the artifact's name.
+        let artifacts: Vec<(i64, String, String)> = {
+            let mut stmt = self.conn().prepare(
+                "SELECT id, name, path FROM artifacts WHERE run_id = ?1 AND key IS NULL ORDER BY id",
+            )?;
+            stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut artifact_keys = Vec::new();
+        for (id, name, path) in artifacts {
+            let prefix = format!(
+                "artifacts/{repo_segment}/{run_id}/{}",
+                hoist_metrics::key_segment(&name)
+            );
+            for (file, relative) in files_below(Path::new(&path)) {
+                let body = std::fs::read(&file).map_err(|e| StoreError::ReadArtifact {
+                    path: file.clone(),
+                    source: e,
+                })?;
+                storage.put(&format!("{prefix}/{relative}"), body)?;
+            }
+            artifact_keys.push((id, prefix, path));
+        }
+
+        // Metrics.
+        let records = self.metrics_records(run_id)?;
+        let started = started
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let metrics_key = hoist_metrics::document_key(&repo, run_id, started);
+        storage.put(
+            &metrics_key,
+            hoist_metrics::to_ndjson(&records).into_bytes(),
+        )?;
+
+        let tx = self.conn_mut().transaction()?;
+        for p in &placements {
+            tx.execute(
+                &format!(
+                    "UPDATE {} SET log = NULL, log_start = ?2, log_end = ?3 WHERE id = ?1",
+                    p.table
+                ),
+                params![p.row, p.range.0, p.range.1],
+            )?;
+        }
+        // Logs that were empty need no object.
+        tx.execute(
+            "UPDATE steps SET log = NULL WHERE job IN (SELECT id FROM jobs WHERE run_id = ?1) AND log_start IS NULL",
+            [run_id],
+        )?;
+        tx.execute(
+            "UPDATE jobs SET log = NULL WHERE run_id = ?1 AND log_start IS NULL",
+            [run_id],
+        )?;
+        for (id, key, _) in &artifact_keys {
+            tx.execute(
+                "UPDATE artifacts SET key = ?2 WHERE id = ?1",
+                params![id, key],
+            )?;
+        }
+        tx.execute(
+            "UPDATE runs SET upload_state = 'done', upload_error = NULL, upload_after = NULL, storage_url = ?2, \
+             log_key = ?3, metrics_key = ?4 WHERE id = ?1",
+            params![
+                run_id,
+                storage.url(),
+                (!placements.is_empty()).then_some(&log_key),
+                metrics_key
+            ],
+        )?;
+        tx.commit()?;
+        // The local copies of artifacts are no longer needed.
+        for (_, _, path) in artifact_keys {
+            let path = Path::new(&path);
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(path)
+            } else {
+                std::fs::remove_file(path)
+            };
+        }
+        Ok(())
+    }
+
+    /// The storage URL and keys of run `run_id`'s objects, once uploaded.
+    pub fn run_objects(&self, run_id: i64) -> Result<Option<RunObjects>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT storage_url, log_key, metrics_key FROM runs WHERE id = ?1 AND upload_state = 'done' AND storage_url IS NOT NULL",
+                [run_id],
+                |r| {
+                    Ok(RunObjects {
+                        storage_url: r.get(0)?,
+                        log_key: r.get(1)?,
+                        metrics_key: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}
+
+/// Where a run's objects are.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RunObjects {
+    pub storage_url: String,
+    pub log_key: Option<String>,
+    pub metrics_key: Option<String>,
+}
+
+/// The files at or below `path` with their `/`-separated paths relative to it (a file's own
+/// name when `path` is a file).
+fn files_below(path: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    if path.is_file() {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.push((path.to_path_buf(), name));
+        return out;
+    }
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                stack.push(p);
+            } else if kind.is_file()
+                && let Ok(rel) = p.strip_prefix(path)
+            {
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push((p, rel));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
+}
+
+/// The error and its root cause, as stored on the run for `hoist metrics status`. The
+/// layers between repeat each other (the HTTP client's errors quote their sources).
+fn error_text(error: &StoreError) -> String {
+    let mut root = None;
+    let mut cause = std::error::Error::source(error);
+    while let Some(c) = cause {
+        root = Some(c);
+        cause = c.source();
+    }
+    match root {
+        Some(r) => format!("{error} ({r})"),
+        None => error.to_string(),
+    }
+}
