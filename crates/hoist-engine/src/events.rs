@@ -68,9 +68,13 @@ pub struct JobKey {
     pub id: String,
     /// The job id as written in the workflow (`build`).
     pub job_id: String,
+    /// The job id qualified by the ids of the jobs that called its reusable workflow
+    /// (`call / make`); the job id itself at the top level.
+    pub path: String,
     /// The name shown to people.
     pub name: String,
-    /// The matrix combination, as JSON, or null.
+    /// The matrix values the instance runs with, as a JSON object (its callers' included, its
+    /// own winning), or null.
     pub matrix: serde_json::Value,
 }
 

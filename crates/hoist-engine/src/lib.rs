@@ -73,6 +73,8 @@ pub async fn run<E: Executor>(
         .map_or_else(|| request.workflow.path.clone(), |n| n.value.clone());
     let frame = Arc::new(run::Frame {
         prefix: String::new(),
+        id_prefix: String::new(),
+        matrix: serde_json::Value::Null,
         workflow: Arc::new(workflow),
         workflow_path: request.workflow.path.clone(),
         inputs: request.inputs.clone(),

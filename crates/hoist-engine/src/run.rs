@@ -122,11 +122,29 @@ impl<E: Executor> Shared<E> {
 pub(crate) struct Frame {
     /// Prepended to job names and ids: `""` or `"build (api) / "`.
     pub(crate) prefix: String,
+    /// Prepended to job ids in `JobKey::path`: `""` or `"build / "`.
+    pub(crate) id_prefix: String,
+    /// The calling job's matrix values (null at the top level).
+    pub(crate) matrix: serde_json::Value,
     pub(crate) workflow: Arc<Workflow>,
     pub(crate) workflow_path: String,
     pub(crate) inputs: serde_json::Map<String, serde_json::Value>,
     pub(crate) secrets: IndexMap<String, String>,
     pub(crate) top: bool,
+}
+
+/// A job's matrix values over its callers': its own win.
+fn inherit_matrix(callers: &serde_json::Value, own: serde_json::Value) -> serde_json::Value {
+    match (callers, own) {
+        (serde_json::Value::Object(c), serde_json::Value::Object(mut o)) => {
+            for (k, v) in c {
+                o.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            serde_json::Value::Object(o)
+        }
+        (serde_json::Value::Object(_), serde_json::Value::Null) => callers.clone(),
+        (_, own) => own,
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -236,6 +254,7 @@ pub(crate) fn run_workflow<E: Executor>(
                     let key = JobKey {
                         id: "hoist".into(),
                         job_id: "hoist".into(),
+                        path: "hoist".into(),
                         name: "hoist".into(),
                         matrix: serde_json::Value::Null,
                     };
@@ -361,8 +380,9 @@ async fn run_job_group<E: Executor>(
     let plain_key = |name: String| JobKey {
         id: format!("{}{}", frame.prefix, id),
         job_id: id.to_owned(),
+        path: format!("{}{}", frame.id_prefix, id),
         name: format!("{}{}", frame.prefix, name),
-        matrix: serde_json::Value::Null,
+        matrix: frame.matrix.clone(),
     };
 
     // A job reused from an earlier attempt (`hoist runs rerun --failed`).
@@ -518,8 +538,9 @@ async fn run_job_group<E: Executor>(
             let key = JobKey {
                 id: format!("{}{}", frame.prefix, id),
                 job_id: id.to_owned(),
+                path: format!("{}{}", frame.id_prefix, id),
                 name: format!("{}{}", frame.prefix, display_base(job, id)),
-                matrix: serde_json::Value::Null,
+                matrix: frame.matrix.clone(),
             };
             return fail_job(&shared, key, &message);
         }
@@ -534,8 +555,9 @@ async fn run_job_group<E: Executor>(
                 }
             ),
             job_id: id.to_owned(),
+            path: format!("{}{}", frame.id_prefix, id),
             name: format!("{}{}", frame.prefix, name),
-            matrix: matrix_value,
+            matrix: inherit_matrix(&frame.matrix, matrix_value),
         };
         shared.emit(RunEvent::JobQueued { job: key.clone() });
         let (shared, frame, local, group_tx, mut group_rx) = (
@@ -776,6 +798,8 @@ async fn call_reusable<E: Executor>(
     let callee = Arc::new(callee);
     let nested = Arc::new(Frame {
         prefix: format!("{} / ", key.name),
+        id_prefix: format!("{} / ", key.path),
+        matrix: key.matrix.clone(),
         workflow: callee.clone(),
         workflow_path: hoist_workflow::local_workflow_path(&uses)
             .unwrap_or(&uses)

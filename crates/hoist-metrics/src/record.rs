@@ -41,14 +41,17 @@ pub struct Record {
     /// The job instance's key, unique in the run: `test (billing-service)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<String>,
-    /// The job id as written in the workflow: `test`.
+    /// The job id as written in the workflow (`test`), qualified by the ids of the jobs that
+    /// called its reusable workflow (`test / make`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_name: Option<String>,
+    /// The matrix values, the calling jobs' included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matrix: Option<serde_json::Value>,
-    /// The matrix value `service`, when the job has one: per-service figures group on it.
+    /// The matrix value `service` (the calling jobs' matrices included), when there is one:
+    /// per-service figures group on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

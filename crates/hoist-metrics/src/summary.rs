@@ -6,6 +6,8 @@
 //! - A record is in the window when it started (else was queued, else finished) at or after
 //!   `since` and before `until`.
 //! - Skipped jobs and steps are left out: they did not run.
+//! - Per-service figures count the jobs that ran steps: a job that calls a reusable workflow
+//!   is left out there, its called jobs (which inherit its matrix) count instead.
 //! - `success_rate` is successes divided by the records counted.
 //! - Percentiles use the nearest-rank method: p95 of n sorted durations is the
 //!   `ceil(0.95 × n)`-th smallest, so it is always a duration that was measured.
@@ -194,6 +196,15 @@ pub fn summarise(records: &[Record], window: Window, top: usize) -> Summary {
     type Runs<'a> = Vec<(i64, i64, Option<Timestamp>, &'a str)>;
     let mut by_commit: BTreeMap<(&str, &str), BTreeMap<&str, Runs<'_>>> = BTreeMap::new();
 
+    // Jobs that called a reusable workflow: (run, job path) of every called job's parent.
+    let callers: std::collections::HashSet<(i64, &str)> = records
+        .iter()
+        .filter(|r| r.kind == Kind::Job)
+        .filter_map(|r| {
+            let (parent, _) = r.job_id.as_deref()?.rsplit_once(" / ")?;
+            Some((r.run_id, parent))
+        })
+        .collect();
     for r in records.iter().filter(|r| window.contains(r) && ran(r)) {
         let workflow = r.workflow.as_str();
         match r.kind {
@@ -201,7 +212,9 @@ pub fn summarise(records: &[Record], window: Window, top: usize) -> Summary {
             Kind::Job => {
                 let job_id = r.job_id.as_deref().unwrap_or_default();
                 jobs.entry((workflow, job_id)).or_default().add(r);
-                if let Some(service) = &r.service {
+                if let Some(service) = &r.service
+                    && !callers.contains(&(r.run_id, job_id))
+                {
                     services.entry(service).or_default().add(r);
                 }
                 if let Some(conclusion) = r.conclusion.as_deref() {

@@ -115,7 +115,7 @@ impl Store {
         }
         drop(runs);
         let mut jobs = conn.prepare(&format!(
-            "SELECT j.id, j.run_id, j.key, j.job_id, j.name, j.matrix, j.conclusion, j.queued_at, j.started_at, \
+            "SELECT j.id, j.run_id, j.key, COALESCE(j.path, j.job_id), j.name, j.matrix, j.conclusion, j.queued_at, j.started_at, \
              j.finished_at, j.tests FROM jobs j JOIN runs r ON r.id = j.run_id \
              WHERE r.status = 'completed' AND {filter} ORDER BY j.id"
         ))?;
@@ -300,8 +300,8 @@ impl Store {
                 .map(|t| serde_json::to_string(&t).unwrap_or_default());
             if r.kind == Kind::Job {
                 tx.execute(
-                    "INSERT INTO jobs (run_id, key, job_id, name, matrix, status, conclusion, queued_at, started_at, finished_at, tests) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'completed', ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT INTO jobs (run_id, key, job_id, name, matrix, status, conclusion, queued_at, started_at, finished_at, tests, path) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'completed', ?6, ?7, ?8, ?9, ?10, ?3)",
                     params![
                         run_row,
                         key,

@@ -136,8 +136,8 @@ impl Writer {
         if let Some(id) = jobs.get(&job.id) {
             return Ok(*id);
         }
-        tx.prepare_cached("INSERT INTO jobs (run_id, key, job_id, name, matrix, status) VALUES (?1, ?2, ?3, ?4, ?5, 'queued') \
-             ON CONFLICT (run_id, key) DO NOTHING")?.execute(params![run_id, job.id, job.job_id, job.name, job.matrix.to_string()],
+        tx.prepare_cached("INSERT INTO jobs (run_id, key, job_id, name, matrix, status, path) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6) \
+             ON CONFLICT (run_id, key) DO NOTHING")?.execute(params![run_id, job.id, job.job_id, job.name, job.matrix.to_string(), job.path],
         )?;
         let id: i64 = tx
             .prepare_cached("SELECT id FROM jobs WHERE run_id = ?1 AND key = ?2")?

@@ -102,4 +102,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE steps ADD COLUMN log_end INTEGER;
     ALTER TABLE artifacts ADD COLUMN key TEXT;               -- prefix of its objects
     ",
+    // 3: the job id qualified by its callers' (`test / make`), for per-job metrics of
+    // reusable workflows.
+    "
+    ALTER TABLE jobs ADD COLUMN path TEXT;
+    ",
 ];

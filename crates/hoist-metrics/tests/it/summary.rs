@@ -181,3 +181,36 @@ fn prometheus_text_parses_back_to_the_same_figures() {
         other => panic!("expected a summary, got {other:?}"),
     }
 }
+
+#[test]
+fn jobs_calling_reusable_workflows_are_left_out_of_service_figures() {
+    let mut records = designed();
+    // Run 1's test job calls a reusable workflow whose `make` job ran the steps.
+    let mut called = records[1].clone();
+    called.job = Some("test (web) / make".into());
+    called.job_id = Some("test / make".into());
+    called.duration_ms = Some(100);
+    records.push(called);
+    let s = summarise(&records, window(), 10);
+    let web = s
+        .services
+        .iter()
+        .find(|g| g.service.as_deref() == Some("web"))
+        .expect("web");
+    assert_eq!(
+        web.runs, 10,
+        "the caller is replaced by its called job, not added to"
+    );
+    assert_eq!(
+        web.duration.as_ref().map(|d| d.p50_ms),
+        Some(4_500),
+        "durations 100, 1500, 2500, 3500, 4500, …: the 5th of 10"
+    );
+    assert_eq!(
+        s.jobs
+            .iter()
+            .map(|g| g.job.as_deref().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ["test", "test / make"]
+    );
+}

@@ -28,6 +28,7 @@ pub(crate) fn key(id: &str) -> JobKey {
     JobKey {
         id: id.into(),
         job_id: id.into(),
+        path: id.into(),
         name: id.into(),
         matrix: serde_json::Value::Null,
     }

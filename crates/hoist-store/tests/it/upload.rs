@@ -16,6 +16,7 @@ fn matrix_key(service: &str) -> JobKey {
     JobKey {
         id: format!("test ({service})"),
         job_id: "test".into(),
+        path: "test".into(),
         name: format!("test ({service})"),
         matrix: serde_json::json!({ "service": service }),
     }

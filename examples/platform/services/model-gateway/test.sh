@@ -3,15 +3,27 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 pass=0
+cases=()
+# Under Hoist, results also go to $HOIST_TEST_RESULTS as JUnit XML: they show in `hoist metrics`.
+report() {
+  [ -n "${HOIST_TEST_RESULTS:-}" ] || return 0
+  printf '<testsuite name="%s">%s</testsuite>\n' "model-gateway" "${cases[*]}" > "$HOIST_TEST_RESULTS/model-gateway.xml"
+}
+trap report EXIT
 check() {
   local path=$1 want=$2 got
   got=$(bash "$here/service.sh" "$path" || true)
-  if [[ "$got" == *"$want"* ]]; then pass=$((pass + 1)); echo "ok - $path"; else echo "not ok - $path: got $got"; exit 1; fi
+  if [[ "$got" == *"$want"* ]]; then
+    pass=$((pass + 1)); cases+=("<testcase name=\"$path\"/>"); echo "ok - $path"
+  else
+    cases+=("<testcase name=\"$path\"><failure>unexpected response</failure></testcase>"); echo "not ok - $path: got $got"; exit 1
+  fi
 }
 check /health '"status":"ok"'
 check /version '"version":"1.0.0"'
 check /missing '"error":"not found"'
 if [ "${BREAK_SERVICE:-}" = "model-gateway" ]; then
+  cases+=("<testcase name=\"regression\"><failure>simulated</failure></testcase>")
   echo "not ok - simulated regression in model-gateway (BREAK_SERVICE=model-gateway)"
   exit 1
 fi
