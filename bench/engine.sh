@@ -10,6 +10,12 @@
 # self-hosted runner's; the first run of (b), which creates them, is reported separately.
 # wrkflw (`cargo install wrkflw --locked`) runs with `--runtime emulation` (no containers).
 #
+#  (c) the cost of metrics: (a) and (b) with the end-of-run upload of logs and the metrics
+#      document (to the default file storage, and to s3s-fs on loopback when installed)
+#      against the same runs with `[metrics] upload = false`, and against a Hoist built
+#      before metrics existed when HOIST_BASELINE names its binary (for example
+#      `git worktree add /tmp/base a285d3e && cargo build --release` there).
+#
 # Usage: bench/engine.sh [RUNS]     (needs hyperfine; prints Markdown tables)
 set -euo pipefail
 runs=${1:-15}
@@ -86,4 +92,40 @@ for w in steps500 matrix256; do
     printf ', wrkflw %s' "$(cat "$work/mem")"
   fi
   echo
+done
+
+echo
+echo "(c) metrics: recording and uploading at the end of each run"
+printf '[metrics]\nupload = false\n' > "$work/no-upload.toml"
+s3_cmd=()
+if command -v s3s-fs >/dev/null; then
+  mkdir -p "$work/s3/bench"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  s3s-fs --host 127.0.0.1 --port "$port" --access-key bench --secret-key bench-secret "$work/s3" >/dev/null 2>&1 &
+  s3pid=$!
+  trap 'kill $s3pid 2>/dev/null; rm -rf "$work"' EXIT
+  printf '[storage]\nurl = "s3://bench/ci"\nendpoint = "http://127.0.0.1:%s"\naccess-key-id = "bench"\nsecret-access-key = "bench-secret"\n' "$port" > "$work/s3.toml"
+fi
+for w in steps500 matrix256; do
+  # Each variant has its own data directory, so no run uploads another variant's backlog.
+  cmds=(-n "upload off" "env HOIST_DATA_DIR=$work/data-off $hoist run -q -w $w.yml --config $work/no-upload.toml"
+        -n "upload to file storage" "env HOIST_DATA_DIR=$work/data-file $hoist run -q -w $w.yml")
+  [ -f "$work/s3.toml" ] && cmds+=(-n "upload to s3s-fs" "env HOIST_DATA_DIR=$work/data-s3 $hoist run -q -w $w.yml --config $work/s3.toml")
+  if [ -n "${HOIST_BASELINE:-}" ]; then
+    # Its own data directory: the current schema is newer than it understands.
+    cmds+=(-n "before metrics" "env HOIST_DATA_DIR=$work/data-baseline $HOIST_BASELINE run -q -w $w.yml")
+  fi
+  echo
+  echo "$w:"
+  hyperfine -N --warmup 2 --runs "$runs" --export-markdown "$work/c.md" --export-json "$work/c.json" "${cmds[@]}" >/dev/null
+  cat "$work/c.md"
+  python3 - "$work/c.json" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
+base = r.get("before metrics", r["upload off"])
+name = "before metrics" if "before metrics" in r else "upload off"
+for k, v in r.items():
+    if k != name:
+        print(f"{k}: {v:.3f} s, {100 * (v / base - 1):+.2f}% against {name} ({base:.3f} s)")
+PY
 done

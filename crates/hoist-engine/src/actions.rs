@@ -514,6 +514,8 @@ pub(crate) async fn run_action<E: Executor>(
                     .min(state.deadline),
                 post: Vec::new(),
                 default_env: state.default_env.clone(),
+                // Reports are read once the whole composite step is done.
+                test_results_seen: None,
             };
             let parent = log_index;
             for s in steps {

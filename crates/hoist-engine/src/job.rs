@@ -88,6 +88,8 @@ pub(crate) struct JobState {
     pub(crate) post: Vec<crate::actions::PostScript>,
     /// GitHub's default variables for this job's steps, built on the first step.
     pub(crate) default_env: Vec<(String, String)>,
+    /// The test-results directory's modification time when last read (see `test_reports`).
+    pub(crate) test_results_seen: Option<SystemTime>,
 }
 
 pub(crate) struct InstanceOutcome {
@@ -274,6 +276,7 @@ fn prepare<E: Executor>(
         deadline: Instant::now() + timeout,
         post: Vec::new(),
         default_env: Vec::new(),
+        test_results_seen: None,
     })
 }
 
@@ -531,7 +534,12 @@ pub(crate) fn run_step<'a, E: Executor>(
 }
 
 /// Reads the JUnit XML the step just wrote (see `test_reports`) and reports its counts.
-fn report_tests<E: Executor>(cx: JobCx<'_, E>, step: &Step, state: &JobState, since: SystemTime) {
+fn report_tests<E: Executor>(
+    cx: JobCx<'_, E>,
+    step: &Step,
+    state: &mut JobState,
+    since: SystemTime,
+) {
     let JobCx { shared, key, .. } = cx;
     let mut globs = shared.req.junit.clone();
     let step_glob = step
@@ -548,7 +556,13 @@ fn report_tests<E: Executor>(cx: JobCx<'_, E>, step: &Step, state: &JobState, si
         );
     }
     let results = crate::test_reports::results_dir(&state.temp);
-    let collected = crate::test_reports::collect(&results, &state.workspace, &globs, since);
+    let collected = crate::test_reports::collect(
+        &results,
+        &mut state.test_results_seen,
+        &state.workspace,
+        &globs,
+        since,
+    );
     for problem in collected.problems {
         shared.log(key, Some(step.index), &format!("hoist: {problem}"));
     }

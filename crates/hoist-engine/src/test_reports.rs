@@ -22,16 +22,27 @@ pub(crate) struct Collected {
 
 /// Reads the reports a step produced. `globs` are relative to `workspace`; only files
 /// modified at or after `since` count, so a report left by an earlier step is not counted
-/// twice.
+/// twice. `seen` is the results directory's modification time after the previous step's
+/// collection: while it is unchanged nothing was added, and one `stat` replaces reading
+/// the directory (most steps write no report).
 pub(crate) fn collect(
     results: &Path,
+    seen: &mut Option<SystemTime>,
     workspace: &Path,
     globs: &[String],
     since: SystemTime,
 ) -> Collected {
     let mut out = Collected::default();
     let mut files = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(results) {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let now = modified(results);
+    // Whole-second times come from file systems too coarse to tell a change from none.
+    let coarse = now
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .is_none_or(|d| d.subsec_nanos() == 0);
+    if (coarse || now != *seen)
+        && let Ok(entries) = std::fs::read_dir(results)
+    {
         for e in entries.flatten() {
             let path = e.path();
             if path.is_file() {
@@ -67,6 +78,7 @@ pub(crate) fn collect(
             let _ = std::fs::remove_file(&path);
         }
     }
+    *seen = modified(results);
     out
 }
 

@@ -107,15 +107,14 @@ pub fn key_segment(name: &str) -> String {
 
 /// The document: one record per line, each ending with a newline.
 pub fn to_ndjson(records: &[Record]) -> String {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(records.len() * 512);
     for record in records {
         // A record holds only strings, numbers and JSON values: it always serialises.
-        if let Ok(line) = serde_json::to_string(record) {
-            out.push_str(&line);
-            out.push('\n');
+        if serde_json::to_writer(&mut out, record).is_ok() {
+            out.push(b'\n');
         }
     }
-    out
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Reads a document back, refusing records of another schema version. Blank lines are

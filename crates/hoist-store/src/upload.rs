@@ -40,7 +40,8 @@ pub struct UploadFailure {
 pub struct FlushReport {
     pub uploaded: Vec<i64>,
     pub failed: Vec<UploadFailure>,
-    /// Pending runs not tried because their backoff has not expired.
+    /// Pending runs not tried: their backoff has not expired, the storage was unreachable,
+    /// or the limit was reached.
     pub deferred: usize,
 }
 
@@ -102,19 +103,23 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Uploads every pending run whose backoff has expired (every pending run with `force`).
-    /// Failures are recorded on the run and reported; they do not stop the others, except
-    /// that after a transient failure (server unreachable) the rest wait for the next flush.
+    /// Uploads pending runs whose backoff has expired (every pending run with `force`), at
+    /// most `limit` of them, oldest first. Failures are recorded on the run and reported; they
+    /// do not stop the others, except that after a transient failure (server unreachable)
+    /// the rest wait for the next flush.
     pub fn flush_uploads(
         &mut self,
         storage: &Storage,
         force: bool,
+        limit: usize,
     ) -> Result<FlushReport, StoreError> {
         let now = now_ms();
         let mut report = FlushReport::default();
         let mut unreachable = false;
         for run in self.pending_uploads()? {
-            if unreachable || (!force && run.retry_after.is_some_and(|t| t > now)) {
+            let tried = report.uploaded.len() + report.failed.len();
+            if unreachable || tried >= limit || (!force && run.retry_after.is_some_and(|t| t > now))
+            {
                 report.deferred += 1;
                 continue;
             }
@@ -175,46 +180,44 @@ impl Store {
             hoist_metrics::key_segment(if repo.is_empty() { "local" } else { &repo });
 
         // Logs: one object, members in job order, each job's own lines before its steps'.
+        // Empty logs are not stored (see the recorder), so only real output costs anything.
         let mut object = Vec::new();
         let mut placements = Vec::new();
         {
             let conn = self.conn();
-            let mut jobs =
-                conn.prepare("SELECT id, name, log FROM jobs WHERE run_id = ?1 ORDER BY id")?;
-            let mut steps = conn.prepare(
-                "SELECT id, idx, name, log FROM steps WHERE job = ?1 AND log IS NOT NULL ORDER BY idx",
+            let mut stmt = conn.prepare(
+                "SELECT 'jobs', j.id, j.name, NULL, NULL, j.log, j.id AS job_order, -1 AS step_order \
+                 FROM jobs j WHERE j.run_id = ?1 AND j.log IS NOT NULL \
+                 UNION ALL \
+                 SELECT 'steps', s.id, j.name, s.idx, s.name, s.log, j.id, s.idx \
+                 FROM steps s JOIN jobs j ON j.id = s.job WHERE j.run_id = ?1 AND s.log IS NOT NULL \
+                 ORDER BY job_order, step_order",
             )?;
-            let job_rows: Vec<(i64, String, Option<Vec<u8>>)> = jobs
-                .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?;
-            for (job_row, job_name, log) in job_rows {
-                let mut add = |table: &'static str, row: i64, header: String, blob: &[u8]| {
-                    let text = inflate(blob);
-                    if text.is_empty() {
-                        return;
-                    }
-                    // A header of its own member: `zcat` shows whose lines follow, while a
-                    // step's range holds only its lines.
-                    append_member(&mut object, &header);
-                    let range = append_member(&mut object, &text);
-                    placements.push(LogPlacement { table, row, range });
+            let mut rows = stmt.query([run_id])?;
+            while let Some(r) = rows.next()? {
+                let table: String = r.get(0)?;
+                let row: i64 = r.get(1)?;
+                let job_name: String = r.get(2)?;
+                let step: Option<(i64, String)> =
+                    match (r.get::<_, Option<i64>>(3)?, r.get::<_, Option<String>>(4)?) {
+                        (Some(idx), Some(name)) => Some((idx, name)),
+                        _ => None,
+                    };
+                let blob: Vec<u8> = r.get(5)?;
+                let text = inflate(&blob);
+                if text.is_empty() {
+                    continue;
+                }
+                // A header of its own member: `zcat` shows whose lines follow, while a log's
+                // range holds only its lines.
+                let header = match &step {
+                    Some((idx, name)) => format!("##[hoist] {job_name} / {} {name}\n", idx + 1),
+                    None => format!("##[hoist] {job_name}\n"),
                 };
-                if let Some(blob) = &log {
-                    add("jobs", job_row, format!("##[hoist] {job_name}\n"), blob);
-                }
-                let step_rows: Vec<(i64, i64, String, Vec<u8>)> = steps
-                    .query_map([job_row], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })?
-                    .collect::<Result<_, _>>()?;
-                for (step_row, idx, name, blob) in step_rows {
-                    add(
-                        "steps",
-                        step_row,
-                        format!("##[hoist] {job_name} / {} {name}\n", idx + 1),
-                        &blob,
-                    );
-                }
+                append_member(&mut object, &header);
+                let range = append_member(&mut object, &text);
+                let table = if table == "jobs" { "jobs" } else { "steps" };
+                placements.push(LogPlacement { table, row, range });
             }
         }
         let log_key = format!("logs/{repo_segment}/{run_id}.log.gz");
@@ -245,7 +248,6 @@ impl Store {
             }
             artifact_keys.push((id, prefix, path));
         }
-
         // Metrics.
         let records = self.metrics_records(run_id)?;
         let started = started
@@ -256,7 +258,6 @@ impl Store {
             &metrics_key,
             hoist_metrics::to_ndjson(&records).into_bytes(),
         )?;
-
         let tx = self.conn_mut().transaction()?;
         for p in &placements {
             tx.execute(
@@ -267,15 +268,6 @@ impl Store {
                 params![p.row, p.range.0, p.range.1],
             )?;
         }
-        // Logs that were empty need no object.
-        tx.execute(
-            "UPDATE steps SET log = NULL WHERE job IN (SELECT id FROM jobs WHERE run_id = ?1) AND log_start IS NULL",
-            [run_id],
-        )?;
-        tx.execute(
-            "UPDATE jobs SET log = NULL WHERE run_id = ?1 AND log_start IS NULL",
-            [run_id],
-        )?;
         for (id, key, _) in &artifact_keys {
             tx.execute(
                 "UPDATE artifacts SET key = ?2 WHERE id = ?1",

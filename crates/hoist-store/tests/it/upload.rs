@@ -255,7 +255,7 @@ fn uploads_to_a_directory_and_reads_logs_back() {
     );
     assert_eq!(store.pending_uploads().unwrap().len(), 1);
     let storage = storages.current().unwrap();
-    let report = store.flush_uploads(&storage, false).unwrap();
+    let report = store.flush_uploads(&storage, false, usize::MAX).unwrap();
     assert_eq!(report.uploaded, [id]);
     check_uploaded(&store, id, &storage, &storages, &art);
 }
@@ -281,7 +281,7 @@ fn a_server_down_during_the_run_loses_nothing_and_the_next_flush_uploads() {
     let storages = StorageCatalog::new(s3_settings(&server));
     let storage = storages.current().unwrap();
     server.stop();
-    let report = store.flush_uploads(&storage, false).unwrap();
+    let report = store.flush_uploads(&storage, false, usize::MAX).unwrap();
     assert!(report.uploaded.is_empty());
     assert!(
         matches!(
@@ -312,9 +312,9 @@ fn a_server_down_during_the_run_loses_nothing_and_the_next_flush_uploads() {
     );
     // Backoff: an ordinary flush does not retry yet; a forced one does.
     server.restart();
-    let report = store.flush_uploads(&storage, false).unwrap();
+    let report = store.flush_uploads(&storage, false, usize::MAX).unwrap();
     assert_eq!((report.uploaded.len(), report.deferred), (0, 1));
-    let report = store.flush_uploads(&storage, true).unwrap();
+    let report = store.flush_uploads(&storage, true, usize::MAX).unwrap();
     assert_eq!(report.uploaded, [id]);
     check_uploaded(&store, id, &storage, &storages, &art);
 }
@@ -409,4 +409,24 @@ fn records_out_of_order_are_refused() {
             .is_empty(),
         "nothing half-imported"
     );
+}
+
+#[test]
+fn a_flush_takes_at_most_its_limit_oldest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let ids: Vec<i64> = (0..3)
+        .map(|i| record_run(&mut store, &dir.path().join(format!("art{i}"))))
+        .collect();
+    let storage = Storage::open(&StorageSettings {
+        url: format!("file://{}/blobs", dir.path().display()),
+        ..Default::default()
+    })
+    .unwrap();
+    let report = store.flush_uploads(&storage, false, 2).unwrap();
+    assert_eq!(
+        (report.uploaded.as_slice(), report.deferred),
+        (&ids[..2], 1)
+    );
+    assert_eq!(store.pending_uploads().unwrap()[0].id, ids[2]);
 }

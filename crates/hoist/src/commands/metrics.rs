@@ -44,6 +44,7 @@ pub(crate) fn upload_finished_run(
     run_id: i64,
     verbosity: Verbosity,
 ) {
+    let started = std::time::Instant::now();
     let result = storages
         .current()
         .map_err(hoist_store::StoreError::from)
@@ -52,11 +53,12 @@ pub(crate) fn upload_finished_run(
         Ok(()) => {
             if verbosity == Verbosity::Verbose {
                 output::stderr(&format!(
-                    "uploaded run {run_id}'s logs and metrics to {}\n",
+                    "uploaded run {run_id}'s logs and metrics to {} in {:.1} ms\n",
                     storages
                         .current()
                         .map(|s| s.url().to_owned())
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    started.elapsed().as_secs_f64() * 1000.0
                 ));
             }
         }
@@ -73,7 +75,9 @@ pub(crate) fn flush_due(store: &mut Store, storages: &StorageCatalog, verbosity:
     let Ok(storage) = storages.current() else {
         return;
     };
-    match store.flush_uploads(&storage, false) {
+    // A bounded number, so that a backlog (upload was off, or storage was down for long)
+    // does not hold up the end of one run; `hoist metrics flush` takes the rest.
+    match store.flush_uploads(&storage, false, 10) {
         Ok(report) => {
             if !report.failed.is_empty() && verbosity != Verbosity::Quiet {
                 output::stderr(&format!(
@@ -152,7 +156,7 @@ fn flush(store: &mut Store, config: &Config, json: bool) -> anyhow::Result<Outco
         uploaded,
         failed,
         deferred,
-    } = store.flush_uploads(&storage, true)?;
+    } = store.flush_uploads(&storage, true, usize::MAX)?;
     if json {
         let failures: Vec<serde_json::Value> = failed
             .iter()
