@@ -106,26 +106,50 @@ if command -v s3s-fs >/dev/null; then
   trap 'kill $s3pid 2>/dev/null; rm -rf "$work"' EXIT
   printf '[storage]\nurl = "s3://bench/ci"\nendpoint = "http://127.0.0.1:%s"\naccess-key-id = "bench"\nsecret-access-key = "bench-secret"\n' "$port" > "$work/s3.toml"
 fi
+# Sequential blocks (hyperfine's way) drift on this machine by more than the effect being
+# measured, so the variants run interleaved, round by round, and each round's time is
+# compared with the same round's baseline (paired differences).
 for w in steps500 matrix256; do
-  # Each variant has its own data directory, so no run uploads another variant's backlog.
-  cmds=(-n "upload off" "env HOIST_DATA_DIR=$work/data-off $hoist run -q -w $w.yml --config $work/no-upload.toml"
-        -n "upload to file storage" "env HOIST_DATA_DIR=$work/data-file $hoist run -q -w $w.yml")
-  [ -f "$work/s3.toml" ] && cmds+=(-n "upload to s3s-fs" "env HOIST_DATA_DIR=$work/data-s3 $hoist run -q -w $w.yml --config $work/s3.toml")
-  if [ -n "${HOIST_BASELINE:-}" ]; then
-    # Its own data directory: the current schema is newer than it understands.
-    cmds+=(-n "before metrics" "env HOIST_DATA_DIR=$work/data-baseline $HOIST_BASELINE run -q -w $w.yml")
-  fi
+  variants=("upload off|env HOIST_DATA_DIR=$work/data-off $hoist run -q -w $w.yml --config $work/no-upload.toml"
+            "upload to file storage|env HOIST_DATA_DIR=$work/data-file $hoist run -q -w $w.yml")
+  [ -f "$work/s3.toml" ] && variants+=("upload to s3s-fs|env HOIST_DATA_DIR=$work/data-s3 $hoist run -q -w $w.yml --config $work/s3.toml")
+  # Its own data directory: the current schema is newer than it understands.
+  [ -n "${HOIST_BASELINE:-}" ] && variants+=("before metrics|env HOIST_DATA_DIR=$work/data-baseline $HOIST_BASELINE run -q -w $w.yml")
   echo
-  echo "$w:"
-  hyperfine -N --warmup 2 --runs "$runs" --export-markdown "$work/c.md" --export-json "$work/c.json" "${cmds[@]}" >/dev/null
-  cat "$work/c.md"
-  python3 - "$work/c.json" <<'PY'
-import json, sys
-r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
-base = r.get("before metrics", r["upload off"])
-name = "before metrics" if "before metrics" in r else "upload off"
-for k, v in r.items():
-    if k != name:
-        print(f"{k}: {v:.3f} s, {100 * (v / base - 1):+.2f}% against {name} ({base:.3f} s)")
+  echo "$w ($runs interleaved rounds after 2 warm-up rounds):"
+  python3 - "$runs" "${variants[@]}" <<'PY'
+import shlex, statistics, subprocess, sys, time
+runs, variants = int(sys.argv[1]), [v.split("|", 1) for v in sys.argv[2:]]
+times = {name: [] for name, _ in variants}
+for round_ in range(runs + 2):
+    for name, cmd in variants:
+        t = time.perf_counter()
+        subprocess.run(shlex.split(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        if round_ >= 2:
+            times[name].append(time.perf_counter() - t)
+base = "before metrics" if "before metrics" in times else "upload off"
+print(f"| variant | median [ms] | min [ms] | median paired difference vs {base} |")
+print("|:---|---:|---:|---:|")
+for name, ts in times.items():
+    diffs = [(a - b) / b * 100 for a, b in zip(ts, times[base])]
+    d = "" if name == base else f"{statistics.median(diffs):+.2f}%"
+    print(f"| {name} | {statistics.median(ts) * 1000:.1f} | {min(ts) * 1000:.1f} | {d} |")
+PY
+  # The upload's own duration, as Hoist measures it (`-v`), against the run's median.
+  : > "$work/upload-ms"
+  : > "$work/run-ms"
+  for _ in $(seq "$runs"); do
+    start=$(date +%s%N)
+    HOIST_DATA_DIR="$work/data-file" "$hoist" run -v -w $w.yml 2>&1 >/dev/null \
+      | sed -n 's/.*uploaded run .* in \([0-9.]*\) ms$/\1/p' >> "$work/upload-ms"
+    echo $(( ($(date +%s%N) - start) / 1000000 )) >> "$work/run-ms"
+  done
+  python3 - "$work/upload-ms" "$work/run-ms" <<'PY'
+import statistics, sys
+ms = [float(x) for x in open(sys.argv[1]).read().split()]
+run = statistics.median(float(x) for x in open(sys.argv[2]).read().split())
+up = statistics.median(ms)
+print(f"end-of-run upload to file storage, timed by `hoist run -v`: median {up:.1f} ms over {len(ms)} runs"
+      f" (min {min(ms):.1f}, max {max(ms):.1f}) = {100 * up / run:.2f}% of the median run, {run:.0f} ms")
 PY
 done

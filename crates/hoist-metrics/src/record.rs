@@ -21,11 +21,21 @@ pub enum Kind {
     Step,
 }
 
-/// One line of a metrics document.
+/// One line of a metrics document: the run's context, then what is particular to the run,
+/// job or step. Serialised flat, in this field order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub version: u32,
     pub kind: Kind,
+    #[serde(flatten)]
+    pub run: RunContext,
+    #[serde(flatten)]
+    pub detail: Detail,
+}
+
+/// What every record of a run repeats, so that a line can be read on its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunContext {
     /// The repository (or project directory) name.
     pub repo: String,
     pub run_id: i64,
@@ -38,6 +48,11 @@ pub struct Record {
     pub branch: String,
     pub actor: String,
     pub runner: String,
+}
+
+/// The part of a record particular to the run, job or step.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Detail {
     /// The job instance's key, unique in the run: `test (billing-service)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<String>,
@@ -74,6 +89,55 @@ pub struct Record {
     /// Test counts from JUnit XML the step (or the job's steps) produced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tests: Option<TestCounts>,
+}
+
+/// Writes one run's document line by line. The run's context is serialised once and spliced
+/// into every line, so a run of thousands of steps costs one context, not thousands; the
+/// lines are exactly what serialising each [`Record`] gives.
+#[derive(Debug)]
+pub struct DocumentWriter {
+    /// `,"repo":…,"runner":"…"`: the context's fields without braces.
+    context: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl DocumentWriter {
+    pub fn new(run: &RunContext) -> Self {
+        Self {
+            context: object_fields(run),
+            out: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, kind: Kind, detail: &Detail) {
+        let kind = match kind {
+            Kind::Run => "run",
+            Kind::Job => "job",
+            Kind::Step => "step",
+        };
+        self.out.extend_from_slice(
+            format!("{{\"version\":{SCHEMA_VERSION},\"kind\":\"{kind}\"").as_bytes(),
+        );
+        self.out.extend_from_slice(&self.context);
+        self.out.extend_from_slice(&object_fields(detail));
+        self.out.extend_from_slice(b"}\n");
+    }
+
+    pub fn finish(self) -> String {
+        String::from_utf8(self.out).unwrap_or_default()
+    }
+}
+
+/// A struct's JSON fields as `,"a":1,"b":2` (empty for no fields).
+fn object_fields(value: &impl Serialize) -> Vec<u8> {
+    let mut json = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    // `{…}` → `,…`; `{}` → nothing.
+    json.pop();
+    if json.len() <= 1 {
+        return Vec::new();
+    }
+    json[0] = b',';
+    json
 }
 
 /// Where a run's document goes in object storage:

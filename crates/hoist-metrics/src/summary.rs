@@ -32,9 +32,10 @@ pub struct Window {
 impl Window {
     fn contains(&self, record: &Record) -> bool {
         record
+            .detail
             .started_at
-            .or(record.queued_at)
-            .or(record.finished_at)
+            .or(record.detail.queued_at)
+            .or(record.detail.finished_at)
             .is_some_and(|t| self.since <= t && t < self.until)
     }
 }
@@ -141,16 +142,16 @@ struct Tally {
 impl Tally {
     fn add(&mut self, record: &Record) {
         self.runs += 1;
-        match record.conclusion.as_deref() {
+        match record.detail.conclusion.as_deref() {
             Some("success") => self.success += 1,
             Some("failure") => self.failure += 1,
             Some("cancelled") => self.cancelled += 1,
             _ => self.other += 1,
         }
-        if let Some(d) = record.duration_ms {
+        if let Some(d) = record.detail.duration_ms {
             self.durations.push(d);
         }
-        if let Some(t) = record.tests {
+        if let Some(t) = record.detail.tests {
             self.tests.get_or_insert_with(TestCounts::default).add(t);
         }
     }
@@ -182,7 +183,7 @@ impl Tally {
 }
 
 fn ran(record: &Record) -> bool {
-    record.conclusion.as_deref() != Some("skipped")
+    record.detail.conclusion.as_deref() != Some("skipped")
 }
 
 /// Summarises the records that fall in `window`; `top` bounds the slowest-step and
@@ -201,35 +202,40 @@ pub fn summarise(records: &[Record], window: Window, top: usize) -> Summary {
         .iter()
         .filter(|r| r.kind == Kind::Job)
         .filter_map(|r| {
-            let (parent, _) = r.job_id.as_deref()?.rsplit_once(" / ")?;
-            Some((r.run_id, parent))
+            let (parent, _) = r.detail.job_id.as_deref()?.rsplit_once(" / ")?;
+            Some((r.run.run_id, parent))
         })
         .collect();
     for r in records.iter().filter(|r| window.contains(r) && ran(r)) {
-        let workflow = r.workflow.as_str();
+        let workflow = r.run.workflow.as_str();
         match r.kind {
             Kind::Run => workflows.entry(workflow).or_default().add(r),
             Kind::Job => {
-                let job_id = r.job_id.as_deref().unwrap_or_default();
+                let job_id = r.detail.job_id.as_deref().unwrap_or_default();
                 jobs.entry((workflow, job_id)).or_default().add(r);
-                if let Some(service) = &r.service
-                    && !callers.contains(&(r.run_id, job_id))
+                if let Some(service) = &r.detail.service
+                    && !callers.contains(&(r.run.run_id, job_id))
                 {
                     services.entry(service).or_default().add(r);
                 }
-                if let Some(conclusion) = r.conclusion.as_deref() {
-                    let key = r.job.as_deref().unwrap_or(job_id);
+                if let Some(conclusion) = r.detail.conclusion.as_deref() {
+                    let key = r.detail.job.as_deref().unwrap_or(job_id);
                     by_commit
                         .entry((workflow, key))
                         .or_default()
-                        .entry(r.commit.as_str())
+                        .entry(r.run.commit.as_str())
                         .or_default()
-                        .push((r.run_number, r.attempt, r.started_at, conclusion));
+                        .push((
+                            r.run.run_number,
+                            r.run.attempt,
+                            r.detail.started_at,
+                            conclusion,
+                        ));
                 }
             }
             Kind::Step => {
-                let job = r.job_id.as_deref().unwrap_or_default();
-                let step = r.step_name.as_deref().unwrap_or_default();
+                let job = r.detail.job_id.as_deref().unwrap_or_default();
+                let step = r.detail.step_name.as_deref().unwrap_or_default();
                 steps.entry((workflow, job, step)).or_default().add(r);
             }
         }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use hoist_metrics::{Kind, Record, SCHEMA_VERSION, TestCounts};
+use hoist_metrics::{Detail, DocumentWriter, Kind, Record, RunContext, SCHEMA_VERSION, TestCounts};
 use jiff::Timestamp;
 use rusqlite::{ToSql, params};
 
@@ -44,10 +44,45 @@ fn service_of(matrix: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// One run's records, the context held once: the run's own detail, then each job's
+/// followed by its steps'.
+struct RunRecords {
+    context: RunContext,
+    lines: Vec<(Kind, Detail)>,
+}
+
+impl RunRecords {
+    fn into_records(self, out: &mut Vec<Record>) {
+        out.extend(self.lines.into_iter().map(|(kind, detail)| Record {
+            version: SCHEMA_VERSION,
+            kind,
+            run: self.context.clone(),
+            detail,
+        }));
+    }
+}
+
 impl Store {
     /// The records of one completed run: the run, then each job followed by its steps.
     pub fn metrics_records(&self, run_id: i64) -> Result<Vec<Record>, StoreError> {
-        self.records_where("r.id = ?1", &[&run_id])
+        let mut out = Vec::new();
+        for run in self.runs_where("r.id = ?1", &[&run_id])? {
+            run.into_records(&mut out);
+        }
+        Ok(out)
+    }
+
+    /// One completed run's metrics document: the NDJSON of [`Store::metrics_records`],
+    /// written without a record per line in memory.
+    pub fn metrics_document(&self, run_id: i64) -> Result<String, StoreError> {
+        let Some(run) = self.runs_where("r.id = ?1", &[&run_id])?.pop() else {
+            return Err(StoreError::NoSuchRun(run_id));
+        };
+        let mut writer = DocumentWriter::new(&run.context);
+        for (kind, detail) in &run.lines {
+            writer.push(*kind, detail);
+        }
+        Ok(writer.finish())
     }
 
     /// The records of every completed run that started in `[since, until)` (milliseconds),
@@ -58,121 +93,99 @@ impl Store {
         until: i64,
         slack: i64,
     ) -> Result<Vec<Record>, StoreError> {
-        self.records_where(
+        let mut out = Vec::new();
+        for run in self.runs_where(
             "COALESCE(r.started_at, r.created_at) >= ?1 AND COALESCE(r.started_at, r.created_at) < ?2",
             &[&(since - slack), &until],
-        )
+        )? {
+            run.into_records(&mut out);
+        }
+        Ok(out)
     }
 
-    fn records_where(&self, filter: &str, args: &[&dyn ToSql]) -> Result<Vec<Record>, StoreError> {
+    fn runs_where(&self, filter: &str, args: &[&dyn ToSql]) -> Result<Vec<RunRecords>, StoreError> {
         let conn = self.conn();
         let mut runs = conn.prepare(&format!(
             "SELECT r.id, r.number, r.attempt, r.workflow_name, r.workflow_path, r.event, r.branch, r.sha, r.actor, \
              r.repo, r.runner, r.conclusion, r.created_at, r.started_at, r.finished_at \
              FROM runs r WHERE r.status = 'completed' AND {filter} ORDER BY r.id"
         ))?;
-        let mut out = Vec::new();
-        let mut by_run: HashMap<i64, Record> = HashMap::new();
+        let mut out: Vec<RunRecords> = Vec::new();
+        // Run id → index in `out`.
+        let mut by_run: HashMap<i64, usize> = HashMap::new();
         let rows = runs.query_map(args, |r| {
             let created: i64 = r.get(12)?;
             let started: Option<i64> = r.get(13)?;
             let finished: Option<i64> = r.get(14)?;
-            Ok(Record {
-                version: SCHEMA_VERSION,
-                kind: Kind::Run,
-                run_id: r.get(0)?,
-                run_number: r.get(1)?,
-                attempt: r.get(2)?,
-                workflow: r.get(3)?,
-                workflow_path: r.get(4)?,
-                event: r.get(5)?,
-                branch: r.get(6)?,
-                commit: r.get(7)?,
-                actor: r.get(8)?,
-                repo: r.get(9)?,
-                runner: r.get(10)?,
-                conclusion: r.get(11)?,
-                queued_at: ts(Some(created)),
-                started_at: ts(started),
-                finished_at: ts(finished),
-                duration_ms: duration(started, finished),
-                job: None,
-                job_id: None,
-                job_name: None,
-                matrix: None,
-                service: None,
-                step_index: None,
-                step_name: None,
-                exit_code: None,
-                tests: None,
+            Ok(RunRecords {
+                context: RunContext {
+                    run_id: r.get(0)?,
+                    run_number: r.get(1)?,
+                    attempt: r.get(2)?,
+                    workflow: r.get(3)?,
+                    workflow_path: r.get(4)?,
+                    event: r.get(5)?,
+                    branch: r.get(6)?,
+                    commit: r.get(7)?,
+                    actor: r.get(8)?,
+                    repo: r.get(9)?,
+                    runner: r.get(10)?,
+                },
+                lines: vec![(
+                    Kind::Run,
+                    Detail {
+                        conclusion: r.get(11)?,
+                        queued_at: ts(Some(created)),
+                        started_at: ts(started),
+                        finished_at: ts(finished),
+                        duration_ms: duration(started, finished),
+                        ..Detail::default()
+                    },
+                )],
             })
         })?;
-        let mut order = Vec::new();
         for row in rows {
-            let record = row?;
-            order.push(record.run_id);
-            by_run.insert(record.run_id, record);
+            let run = row?;
+            by_run.insert(run.context.run_id, out.len());
+            out.push(run);
         }
         drop(runs);
         let mut jobs = conn.prepare(&format!(
-            "SELECT j.id, j.run_id, j.key, COALESCE(j.path, j.job_id), j.name, j.matrix, j.conclusion, j.queued_at, j.started_at, \
-             j.finished_at, j.tests FROM jobs j JOIN runs r ON r.id = j.run_id \
+            "SELECT j.id, j.run_id, j.key, COALESCE(j.path, j.job_id), j.name, j.matrix, j.conclusion, j.queued_at, \
+             j.started_at, j.finished_at, j.tests FROM jobs j JOIN runs r ON r.id = j.run_id \
              WHERE r.status = 'completed' AND {filter} ORDER BY j.id"
         ))?;
-        // Run id → [(job row, record)].
-        let mut run_jobs: HashMap<i64, Vec<(i64, Record)>> = HashMap::new();
-        let mut job_index: HashMap<i64, (i64, usize)> = HashMap::new();
+        // Job row → (its run's index in `out`, its detail); steps are added after it.
+        let mut job_details: Vec<(i64, usize, Detail)> = Vec::new();
         let rows = jobs.query_map(args, |r| {
+            let matrix: String = r.get(5)?;
+            let started: Option<i64> = r.get(8)?;
+            let finished: Option<i64> = r.get(9)?;
+            let matrix: serde_json::Value = serde_json::from_str(&matrix).unwrap_or_default();
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<i64>>(7)?,
-                r.get::<_, Option<i64>>(8)?,
-                r.get::<_, Option<i64>>(9)?,
-                r.get::<_, Option<String>>(10)?,
+                Detail {
+                    job: Some(r.get(2)?),
+                    job_id: Some(r.get(3)?),
+                    job_name: Some(r.get(4)?),
+                    service: service_of(&matrix),
+                    matrix: (!matrix.is_null()).then_some(matrix),
+                    conclusion: r.get(6)?,
+                    queued_at: ts(r.get(7)?),
+                    started_at: ts(started),
+                    finished_at: ts(finished),
+                    duration_ms: duration(started, finished),
+                    tests: tests_column(r.get(10)?),
+                    ..Detail::default()
+                },
             ))
         })?;
         for row in rows {
-            let (
-                row_id,
-                run_id,
-                key,
-                job_id,
-                name,
-                matrix,
-                conclusion,
-                queued,
-                started,
-                finished,
-                tests,
-            ) = row?;
-            let Some(run) = by_run.get(&run_id) else {
-                continue;
-            };
-            let matrix: serde_json::Value = serde_json::from_str(&matrix).unwrap_or_default();
-            let record = Record {
-                kind: Kind::Job,
-                service: service_of(&matrix),
-                matrix: (!matrix.is_null()).then_some(matrix),
-                job: Some(key),
-                job_id: Some(job_id),
-                job_name: Some(name),
-                conclusion,
-                queued_at: ts(queued),
-                started_at: ts(started),
-                finished_at: ts(finished),
-                duration_ms: duration(started, finished),
-                tests: tests_column(tests),
-                ..run.clone()
-            };
-            let list = run_jobs.entry(run_id).or_default();
-            job_index.insert(row_id, (run_id, list.len()));
-            list.push((row_id, record));
+            let (job_row, run_id, detail) = row?;
+            if let Some(&i) = by_run.get(&run_id) {
+                job_details.push((job_row, i, detail));
+            }
         }
         drop(jobs);
         let mut steps = conn.prepare(&format!(
@@ -180,47 +193,50 @@ impl Store {
              FROM steps s JOIN jobs j ON j.id = s.job JOIN runs r ON r.id = j.run_id \
              WHERE r.status = 'completed' AND {filter} ORDER BY s.job, s.idx"
         ))?;
-        let mut job_steps: HashMap<i64, Vec<Record>> = HashMap::new();
+        // Job row → its steps' details, without the job's fields yet.
+        let mut job_steps: HashMap<i64, Vec<Detail>> = HashMap::new();
         let rows = steps.query_map(args, |r| {
+            let started: Option<i64> = r.get(5)?;
+            let finished: Option<i64> = r.get(6)?;
             Ok((
                 r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, Option<i64>>(5)?,
-                r.get::<_, Option<i64>>(6)?,
-                r.get::<_, Option<String>>(7)?,
+                Detail {
+                    step_index: Some(r.get(1)?),
+                    step_name: r.get(2)?,
+                    conclusion: r.get(3)?,
+                    exit_code: r.get(4)?,
+                    started_at: ts(started),
+                    finished_at: ts(finished),
+                    duration_ms: duration(started, finished),
+                    tests: tests_column(r.get(7)?),
+                    ..Detail::default()
+                },
             ))
         })?;
         for row in rows {
-            let (job_row, idx, name, conclusion, exit_code, started, finished, tests) = row?;
-            let Some((run_id, i)) = job_index.get(&job_row) else {
-                continue;
-            };
-            let job = &run_jobs[run_id][*i].1;
-            job_steps.entry(job_row).or_default().push(Record {
-                kind: Kind::Step,
-                step_index: Some(idx),
-                step_name: Some(name),
-                conclusion,
-                exit_code,
-                queued_at: None,
-                started_at: ts(started),
-                finished_at: ts(finished),
-                duration_ms: duration(started, finished),
-                tests: tests_column(tests),
-                ..job.clone()
-            });
+            let (job_row, step) = row?;
+            job_steps.entry(job_row).or_default().push(step);
         }
-        for run_id in order {
-            if let Some(run) = by_run.remove(&run_id) {
-                out.push(run);
-            }
-            for (row_id, job) in run_jobs.remove(&run_id).unwrap_or_default() {
-                out.push(job);
-                out.extend(job_steps.remove(&row_id).unwrap_or_default());
-            }
+        for (job_row, i, job) in job_details {
+            let steps: Vec<(Kind, Detail)> = job_steps
+                .remove(&job_row)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|step| {
+                    let detail = Detail {
+                        job: job.job.clone(),
+                        job_id: job.job_id.clone(),
+                        job_name: job.job_name.clone(),
+                        matrix: job.matrix.clone(),
+                        service: job.service.clone(),
+                        ..step
+                    };
+                    (Kind::Step, detail)
+                })
+                .collect();
+            let lines = &mut out[i].lines;
+            lines.push((Kind::Job, job));
+            lines.extend(steps);
         }
         Ok(out)
     }
@@ -236,9 +252,9 @@ impl Store {
         // (repo, run id, job key) → job row id.
         let mut jobs: HashMap<(String, i64, String), i64> = HashMap::new();
         for r in records {
-            let run_key = (r.repo.clone(), r.run_id);
+            let run_key = (r.run.repo.clone(), r.run.run_id);
             if r.kind == Kind::Run {
-                let origin = format!("{}#{}", r.repo, r.run_id);
+                let origin = format!("{}#{}", r.run.repo, r.run.run_id);
                 let exists: bool = tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM runs WHERE imported_from = ?1)",
                     [&origin],
@@ -249,28 +265,28 @@ impl Store {
                     runs.insert(run_key, None);
                     continue;
                 }
-                let created = ms(r.queued_at.or(r.started_at)).unwrap_or_default();
+                let created = ms(r.detail.queued_at.or(r.detail.started_at)).unwrap_or_default();
                 tx.execute(
                     "INSERT INTO runs (number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
                      status, conclusion, created_at, started_at, finished_at, project_root, request, repo, runner, \
                      imported_from, upload_state) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'completed', ?10, ?11, ?12, ?13, '', '{}', ?14, ?15, ?16, 'done')",
                     params![
-                        r.run_number,
-                        r.attempt,
-                        r.workflow,
-                        r.workflow_path,
-                        r.event,
-                        format!("refs/heads/{}", r.branch),
-                        r.branch,
-                        r.commit,
-                        r.actor,
-                        r.conclusion,
+                        r.run.run_number,
+                        r.run.attempt,
+                        r.run.workflow,
+                        r.run.workflow_path,
+                        r.run.event,
+                        format!("refs/heads/{}", r.run.branch),
+                        r.run.branch,
+                        r.run.commit,
+                        r.run.actor,
+                        r.detail.conclusion,
                         created,
-                        ms(r.started_at),
-                        ms(r.finished_at),
-                        r.repo,
-                        r.runner,
+                        ms(r.detail.started_at),
+                        ms(r.detail.finished_at),
+                        r.run.repo,
+                        r.run.runner,
                         origin,
                     ],
                 )?;
@@ -282,20 +298,21 @@ impl Store {
                 return Err(StoreError::Import(format!(
                     "{} record of run `{}#{}` comes before the run's own record",
                     if r.kind == Kind::Job { "job" } else { "step" },
-                    r.repo,
-                    r.run_id
+                    r.run.repo,
+                    r.run.run_id
                 )));
             };
             let Some(run_row) = run_row else {
                 continue;
             };
-            let Some(key) = r.job.clone() else {
+            let Some(key) = r.detail.job.clone() else {
                 return Err(StoreError::Import(format!(
                     "a record of run `{}#{}` lacks the field `job`",
-                    r.repo, r.run_id
+                    r.run.repo, r.run.run_id
                 )));
             };
             let tests = r
+                .detail
                 .tests
                 .map(|t| serde_json::to_string(&t).unwrap_or_default());
             if r.kind == Kind::Job {
@@ -305,23 +322,27 @@ impl Store {
                     params![
                         run_row,
                         key,
-                        r.job_id.clone().unwrap_or_else(|| key.clone()),
-                        r.job_name.clone().unwrap_or_else(|| key.clone()),
-                        r.matrix.clone().unwrap_or_default().to_string(),
-                        r.conclusion,
-                        ms(r.queued_at),
-                        ms(r.started_at),
-                        ms(r.finished_at),
+                        r.detail.job_id.clone().unwrap_or_else(|| key.clone()),
+                        r.detail.job_name.clone().unwrap_or_else(|| key.clone()),
+                        r.detail.matrix.clone().unwrap_or_default().to_string(),
+                        r.detail.conclusion,
+                        ms(r.detail.queued_at),
+                        ms(r.detail.started_at),
+                        ms(r.detail.finished_at),
                         tests,
                     ],
                 )?;
-                jobs.insert((r.repo.clone(), r.run_id, key), tx.last_insert_rowid());
+                jobs.insert(
+                    (r.run.repo.clone(), r.run.run_id, key),
+                    tx.last_insert_rowid(),
+                );
                 imported.jobs += 1;
             } else {
-                let Some(job_row) = jobs.get(&(r.repo.clone(), r.run_id, key.clone())) else {
+                let Some(job_row) = jobs.get(&(r.run.repo.clone(), r.run.run_id, key.clone()))
+                else {
                     return Err(StoreError::Import(format!(
                         "step record of job `{key}` in run `{}#{}` comes before the job's own record",
-                        r.repo, r.run_id
+                        r.run.repo, r.run.run_id
                     )));
                 };
                 tx.execute(
@@ -329,12 +350,12 @@ impl Store {
                      VALUES (?1, ?2, ?3, 'completed', ?4, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         job_row,
-                        r.step_index.unwrap_or_default(),
-                        r.step_name.clone().unwrap_or_default(),
-                        r.conclusion,
-                        r.exit_code,
-                        ms(r.started_at),
-                        ms(r.finished_at),
+                        r.detail.step_index.unwrap_or_default(),
+                        r.detail.step_name.clone().unwrap_or_default(),
+                        r.detail.conclusion,
+                        r.detail.exit_code,
+                        ms(r.detail.started_at),
+                        ms(r.detail.finished_at),
                         tests,
                     ],
                 )?;

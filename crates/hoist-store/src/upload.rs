@@ -249,15 +249,11 @@ impl Store {
             artifact_keys.push((id, prefix, path));
         }
         // Metrics.
-        let records = self.metrics_records(run_id)?;
         let started = started
             .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let metrics_key = hoist_metrics::document_key(&repo, run_id, started);
-        storage.put(
-            &metrics_key,
-            hoist_metrics::to_ndjson(&records).into_bytes(),
-        )?;
+        storage.put(&metrics_key, self.metrics_document(run_id)?.into_bytes())?;
         let tx = self.conn_mut().transaction()?;
         for p in &placements {
             tx.execute(

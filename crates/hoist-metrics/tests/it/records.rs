@@ -1,36 +1,30 @@
 //! The NDJSON document: keys, round trips and version checks.
 
-use hoist_metrics::{Kind, Record, document_key, parse_document, to_ndjson};
+use hoist_metrics::{
+    Detail, DocumentWriter, Kind, Record, RunContext, document_key, parse_document, to_ndjson,
+};
 
 pub(crate) fn record(kind: Kind) -> Record {
     Record {
         version: hoist_metrics::SCHEMA_VERSION,
         kind,
-        repo: "acme/platform".into(),
-        run_id: 7,
-        run_number: 3,
-        attempt: 1,
-        workflow: "CI".into(),
-        workflow_path: ".github/workflows/ci.yml".into(),
-        event: "push".into(),
-        commit: "0123abc".into(),
-        branch: "main".into(),
-        actor: "dev".into(),
-        runner: "ci-1".into(),
-        job: None,
-        job_id: None,
-        job_name: None,
-        matrix: None,
-        service: None,
-        step_index: None,
-        step_name: None,
-        queued_at: None,
-        started_at: None,
-        finished_at: None,
-        duration_ms: None,
-        conclusion: Some("success".into()),
-        exit_code: None,
-        tests: None,
+        run: RunContext {
+            repo: "acme/platform".into(),
+            run_id: 7,
+            run_number: 3,
+            attempt: 1,
+            workflow: "CI".into(),
+            workflow_path: ".github/workflows/ci.yml".into(),
+            event: "push".into(),
+            commit: "0123abc".into(),
+            branch: "main".into(),
+            actor: "dev".into(),
+            runner: "ci-1".into(),
+        },
+        detail: Detail {
+            conclusion: Some("success".into()),
+            ..Detail::default()
+        },
     }
 }
 
@@ -50,12 +44,12 @@ fn document_keys_are_date_partitioned_and_safe() {
 #[test]
 fn documents_round_trip() {
     let mut job = record(Kind::Job);
-    job.job = Some("test (api)".into());
-    job.matrix = Some(serde_json::json!({"service": "api"}));
-    job.service = Some("api".into());
-    job.started_at = Some("2026-11-26T10:00:00.250Z".parse().expect("ts"));
-    job.duration_ms = Some(1500);
-    job.tests = Some(hoist_metrics::TestCounts {
+    job.detail.job = Some("test (api)".into());
+    job.detail.matrix = Some(serde_json::json!({"service": "api"}));
+    job.detail.service = Some("api".into());
+    job.detail.started_at = Some("2026-11-26T10:00:00.250Z".parse().expect("ts"));
+    job.detail.duration_ms = Some(1500);
+    job.detail.tests = Some(hoist_metrics::TestCounts {
         total: 3,
         passed: 2,
         failed: 1,
@@ -98,4 +92,27 @@ fn other_versions_and_bad_lines_are_refused_with_their_line() {
             .starts_with("line 1: invalid metrics record: unknown variant `build`"),
         "{err}"
     );
+}
+
+#[test]
+fn the_document_writer_writes_what_serialising_each_record_gives() {
+    let mut job = record(Kind::Job);
+    job.detail.job = Some("test \"quoted\" (api)".into());
+    job.detail.matrix = Some(serde_json::json!({"service": "api", "os": ["a", 1]}));
+    job.detail.tests = Some(hoist_metrics::TestCounts {
+        total: 1,
+        ..Default::default()
+    });
+    let mut step = job.clone();
+    step.kind = Kind::Step;
+    step.detail.step_index = Some(0);
+    step.detail.exit_code = Some(-1);
+    let mut bare = record(Kind::Run);
+    bare.detail = Detail::default();
+    let records = vec![record(Kind::Run), job, step, bare];
+    let mut writer = DocumentWriter::new(&records[0].run);
+    for r in &records {
+        writer.push(r.kind, &r.detail);
+    }
+    assert_eq!(writer.finish(), to_ndjson(&records));
 }

@@ -25,20 +25,20 @@ fn designed() -> Vec<Record> {
         let failed = n == 5 || n == 13;
         let conclusion = Some(if failed { "failure" } else { "success" }.to_owned());
         let mut run = record(Kind::Run);
-        run.run_id = n;
-        run.run_number = n;
-        run.commit = format!("c{n}");
-        run.started_at = Some(at(n * 100));
-        run.duration_ms = Some(n * 1000);
-        run.conclusion = conclusion.clone();
+        run.run.run_id = n;
+        run.run.run_number = n;
+        run.run.commit = format!("c{n}");
+        run.detail.started_at = Some(at(n * 100));
+        run.detail.duration_ms = Some(n * 1000);
+        run.detail.conclusion = conclusion.clone();
         let service = if n % 2 == 0 { "api" } else { "web" };
         let mut job = run.clone();
         job.kind = Kind::Job;
-        job.job = Some(format!("test ({service})"));
-        job.job_id = Some("test".into());
-        job.service = Some(service.into());
-        job.duration_ms = Some(n * 500);
-        job.tests = Some(hoist_metrics::TestCounts {
+        job.detail.job = Some(format!("test ({service})"));
+        job.detail.job_id = Some("test".into());
+        job.detail.service = Some(service.into());
+        job.detail.duration_ms = Some(n * 500);
+        job.detail.tests = Some(hoist_metrics::TestCounts {
             total: 10,
             passed: if failed { 9 } else { 10 },
             failed: u64::from(failed),
@@ -47,10 +47,10 @@ fn designed() -> Vec<Record> {
         });
         let mut step = job.clone();
         step.kind = Kind::Step;
-        step.step_index = Some(1);
-        step.step_name = Some("Build".into());
-        step.duration_ms = Some(n * 100);
-        step.tests = None;
+        step.detail.step_index = Some(1);
+        step.detail.step_name = Some("Build".into());
+        step.detail.duration_ms = Some(n * 100);
+        step.detail.tests = None;
         out.extend([run, job, step]);
     }
     out
@@ -113,9 +113,9 @@ fn a_failure_then_a_pass_on_the_same_commit_is_flaky() {
     // Rerun the failed runs 5 and 13: 5 passes on attempt 2, 13 fails again.
     for (n, conclusion) in [(5, "success"), (13, "failure")] {
         let mut job = records[(n as usize - 1) * 3 + 1].clone();
-        job.attempt = 2;
-        job.started_at = Some(at(n * 100 + 50));
-        job.conclusion = Some(conclusion.into());
+        job.run.attempt = 2;
+        job.detail.started_at = Some(at(n * 100 + 50));
+        job.detail.conclusion = Some(conclusion.into());
         records.push(job);
     }
     let s = summarise(&records, window(), 10);
@@ -131,7 +131,7 @@ fn a_failure_then_a_pass_on_the_same_commit_is_flaky() {
 fn skipped_jobs_are_not_counted() {
     let mut records = designed();
     for r in records.iter_mut().filter(|r| r.kind == Kind::Job) {
-        r.conclusion = Some("skipped".into());
+        r.detail.conclusion = Some("skipped".into());
     }
     let s = summarise(&records, window(), 10);
     assert!(s.jobs.is_empty() && s.services.is_empty());
@@ -142,9 +142,9 @@ fn skipped_jobs_are_not_counted() {
 fn prometheus_text() {
     let mut records: Vec<Record> = designed()
         .into_iter()
-        .filter(|r| r.run_number <= 3)
+        .filter(|r| r.run.run_number <= 3)
         .collect();
-    records[0].workflow = "Deploy \"prod\"\\eu".into();
+    records[0].run.workflow = "Deploy \"prod\"\\eu".into();
     let text = hoist_metrics::prometheus::render(&summarise(&records, window(), 10));
     expect_test::expect_file!["../data/prometheus.txt"].assert_eq(&text);
 }
@@ -187,9 +187,9 @@ fn jobs_calling_reusable_workflows_are_left_out_of_service_figures() {
     let mut records = designed();
     // Run 1's test job calls a reusable workflow whose `make` job ran the steps.
     let mut called = records[1].clone();
-    called.job = Some("test (web) / make".into());
-    called.job_id = Some("test / make".into());
-    called.duration_ms = Some(100);
+    called.detail.job = Some("test (web) / make".into());
+    called.detail.job_id = Some("test / make".into());
+    called.detail.duration_ms = Some(100);
     records.push(called);
     let s = summarise(&records, window(), 10);
     let web = s

@@ -141,25 +141,32 @@ fn metrics_records_describe_run_jobs_and_steps() {
     let (run, job, test_step) = (&records[0], &records[1], &records[3]);
     assert_eq!(
         (
-            run.repo.as_str(),
-            run.runner.as_str(),
-            run.commit.as_str(),
-            run.branch.as_str()
+            run.run.repo.as_str(),
+            run.run.runner.as_str(),
+            run.run.commit.as_str(),
+            run.run.branch.as_str()
         ),
         ("acme/platform", "ci-1", "abc", "main")
     );
-    assert_eq!(run.conclusion.as_deref(), Some("failure"));
-    assert!(run.queued_at.is_some() && run.started_at.is_some() && run.finished_at.is_some());
-    assert_eq!(job.service.as_deref(), Some("billing"));
-    assert_eq!(job.job.as_deref(), Some("test (billing)"));
-    assert!(job.queued_at.is_some(), "JobQueued sets the queue time");
-    assert_eq!(job.tests.map(|t| (t.total, t.failed)), Some((3, 1)));
-    assert_eq!(test_step.step_name.as_deref(), Some("Test"));
-    assert_eq!(test_step.exit_code, Some(1));
-    assert_eq!(test_step.tests.map(|t| t.passed), Some(2));
-    assert_eq!(records[2].tests, None, "Build reported no tests");
+    assert_eq!(run.detail.conclusion.as_deref(), Some("failure"));
+    assert!(
+        run.detail.queued_at.is_some()
+            && run.detail.started_at.is_some()
+            && run.detail.finished_at.is_some()
+    );
+    assert_eq!(job.detail.service.as_deref(), Some("billing"));
+    assert_eq!(job.detail.job.as_deref(), Some("test (billing)"));
+    assert!(
+        job.detail.queued_at.is_some(),
+        "JobQueued sets the queue time"
+    );
+    assert_eq!(job.detail.tests.map(|t| (t.total, t.failed)), Some((3, 1)));
+    assert_eq!(test_step.detail.step_name.as_deref(), Some("Test"));
+    assert_eq!(test_step.detail.exit_code, Some(1));
+    assert_eq!(test_step.detail.tests.map(|t| t.passed), Some(2));
+    assert_eq!(records[2].detail.tests, None, "Build reported no tests");
     assert_eq!(
-        test_step.service.as_deref(),
+        test_step.detail.service.as_deref(),
         Some("billing"),
         "steps carry the job's context"
     );
@@ -376,7 +383,7 @@ fn imported_records_reproduce_the_run_once() {
         .id;
     let mut back = other.metrics_records(new_id).unwrap();
     for r in &mut back {
-        r.run_id = id;
+        r.run.run_id = id;
     }
     assert_eq!(back, records);
     assert!(
@@ -429,4 +436,32 @@ fn a_flush_takes_at_most_its_limit_oldest_first() {
         (&ids[..2], 1)
     );
     assert_eq!(store.pending_uploads().unwrap()[0].id, ids[2]);
+}
+
+#[test]
+fn each_job_is_followed_by_its_own_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let (id, _) = store.create_run(&new_run("ci.yml")).unwrap();
+    let rec = store.recorder(id).unwrap();
+    let ok = Conclusion::Success;
+    for (name, steps) in [("a", 1), ("b", 0), ("c", 2)] {
+        let j = crate::store::key(name);
+        rec.on_event(&RunEvent::JobStarted { job: j.clone(), at: SystemTime::now() });
+        for index in 0..steps {
+            rec.on_event(&RunEvent::StepStarted { job: j.clone(), index, name: format!("{name}{index}"), at: SystemTime::now() });
+            rec.on_event(&RunEvent::StepFinished { job: j.clone(), index, name: format!("{name}{index}"), outcome: ok, conclusion: ok, exit_code: Some(0), duration: Duration::ZERO, outputs: vec![], summary: None });
+        }
+        rec.on_event(&RunEvent::JobFinished { job: j, result: ok, duration: Duration::ZERO, outputs: vec![] });
+    }
+    rec.on_event(&RunEvent::RunFinished { conclusion: ok, duration: Duration::ZERO });
+    rec.finish().unwrap();
+    let lines: Vec<String> = store
+        .metrics_records(id)
+        .unwrap()
+        .iter()
+        .map(|r| format!("{:?} {}", r.kind, r.detail.step_name.as_deref().or(r.detail.job.as_deref()).unwrap_or("-")))
+        .collect();
+    assert_eq!(lines, ["Run -", "Job a", "Step a0", "Job b", "Job c", "Step c0", "Step c1"]);
+    assert_eq!(store.metrics_document(id).unwrap(), hoist_metrics::to_ndjson(&store.metrics_records(id).unwrap()));
 }

@@ -264,7 +264,7 @@ fn summary(store: &Store, args: &SummaryArgs) -> anyhow::Result<Outcome> {
     let mut records =
         store.records_between(since.as_millisecond(), until.as_millisecond(), 86_400_000)?;
     if let Some(w) = &args.workflow {
-        records.retain(|r| &r.workflow == w || r.workflow_path.ends_with(w.as_str()));
+        records.retain(|r| &r.run.workflow == w || r.run.workflow_path.ends_with(w.as_str()));
     }
     let summary = hoist_metrics::summarise(&records, Window { since, until }, args.top);
     let format = if args.json {
