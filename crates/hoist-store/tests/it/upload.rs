@@ -447,21 +447,65 @@ fn each_job_is_followed_by_its_own_steps() {
     let ok = Conclusion::Success;
     for (name, steps) in [("a", 1), ("b", 0), ("c", 2)] {
         let j = crate::store::key(name);
-        rec.on_event(&RunEvent::JobStarted { job: j.clone(), at: SystemTime::now() });
+        rec.on_event(&RunEvent::JobStarted {
+            job: j.clone(),
+            at: SystemTime::now(),
+        });
         for index in 0..steps {
-            rec.on_event(&RunEvent::StepStarted { job: j.clone(), index, name: format!("{name}{index}"), at: SystemTime::now() });
-            rec.on_event(&RunEvent::StepFinished { job: j.clone(), index, name: format!("{name}{index}"), outcome: ok, conclusion: ok, exit_code: Some(0), duration: Duration::ZERO, outputs: vec![], summary: None });
+            rec.on_event(&RunEvent::StepStarted {
+                job: j.clone(),
+                index,
+                name: format!("{name}{index}"),
+                at: SystemTime::now(),
+            });
+            rec.on_event(&RunEvent::StepFinished {
+                job: j.clone(),
+                index,
+                name: format!("{name}{index}"),
+                outcome: ok,
+                conclusion: ok,
+                exit_code: Some(0),
+                duration: Duration::ZERO,
+                outputs: vec![],
+                summary: None,
+            });
         }
-        rec.on_event(&RunEvent::JobFinished { job: j, result: ok, duration: Duration::ZERO, outputs: vec![] });
+        rec.on_event(&RunEvent::JobFinished {
+            job: j,
+            result: ok,
+            duration: Duration::ZERO,
+            outputs: vec![],
+        });
     }
-    rec.on_event(&RunEvent::RunFinished { conclusion: ok, duration: Duration::ZERO });
+    rec.on_event(&RunEvent::RunFinished {
+        conclusion: ok,
+        duration: Duration::ZERO,
+    });
     rec.finish().unwrap();
     let lines: Vec<String> = store
         .metrics_records(id)
         .unwrap()
         .iter()
-        .map(|r| format!("{:?} {}", r.kind, r.detail.step_name.as_deref().or(r.detail.job.as_deref()).unwrap_or("-")))
+        .map(|r| {
+            format!(
+                "{:?} {}",
+                r.kind,
+                r.detail
+                    .step_name
+                    .as_deref()
+                    .or(r.detail.job.as_deref())
+                    .unwrap_or("-")
+            )
+        })
         .collect();
-    assert_eq!(lines, ["Run -", "Job a", "Step a0", "Job b", "Job c", "Step c0", "Step c1"]);
-    assert_eq!(store.metrics_document(id).unwrap(), hoist_metrics::to_ndjson(&store.metrics_records(id).unwrap()));
+    assert_eq!(
+        lines,
+        [
+            "Run -", "Job a", "Step a0", "Job b", "Job c", "Step c0", "Step c1"
+        ]
+    );
+    assert_eq!(
+        store.metrics_document(id).unwrap(),
+        hoist_metrics::to_ndjson(&store.metrics_records(id).unwrap())
+    );
 }
