@@ -41,16 +41,19 @@ pub fn render(summary: &Summary) -> String {
             ),
         );
         for g in groups {
-            for (conclusion, n) in [
+            let counts = [
                 ("success", g.success),
                 ("failure", g.failure),
                 ("cancelled", g.cancelled),
                 ("other", g.other),
-            ] {
-                let mut l = labels(g);
-                l.push(("conclusion", conclusion.to_owned()));
-                sample(&mut out, &format!("hoist_{subject}_runs"), &l, n as f64);
-            }
+            ];
+            split_by(
+                &mut out,
+                &format!("hoist_{subject}_runs"),
+                &labels(g),
+                "conclusion",
+                counts,
+            );
         }
         family(
             &mut out,
@@ -86,15 +89,18 @@ pub fn render(summary: &Summary) -> String {
             );
             for g in tested {
                 let t = g.tests.unwrap_or_default();
-                for (result, n) in [
+                let counts = [
                     ("passed", t.passed),
                     ("failed", t.failed),
                     ("skipped", t.skipped),
-                ] {
-                    let mut l = labels(g);
-                    l.push(("result", result.to_owned()));
-                    sample(&mut out, &format!("hoist_{subject}_tests"), &l, n as f64);
-                }
+                ];
+                split_by(
+                    &mut out,
+                    &format!("hoist_{subject}_tests"),
+                    &labels(g),
+                    "result",
+                    counts,
+                );
             }
         }
     }
@@ -171,6 +177,21 @@ fn summary_family<'a>(
             d.sum_ms as f64 / 1000.0,
         );
         sample(out, &format!("{name}_count"), labels, d.count as f64);
+    }
+}
+
+/// One sample per `(value, count)`, each with `labels` plus `label="value"`.
+fn split_by<const N: usize>(
+    out: &mut String,
+    name: &str,
+    labels: &[(&str, String)],
+    label: &'static str,
+    counts: [(&str, u64); N],
+) {
+    for (value, n) in counts {
+        let mut l = labels.to_vec();
+        l.push((label, value.to_owned()));
+        sample(out, name, &l, n as f64);
     }
 }
 
