@@ -165,18 +165,20 @@ pub struct Rule {
     pub tags: Vec<String>,
     pub allowlists: Vec<Allowlist>,
     pub skip_report: bool,
-    /// See [`Rule::keyword_window`].
-    window: OnceLock<Option<usize>>,
+    /// See [`Rule::keyword_reach`].
+    window: OnceLock<Option<crate::window::Reach>>,
 }
 
 impl Rule {
-    /// When every match holds one of the keywords, the longest match in bytes: the regex
-    /// then only needs to search that far around each keyword.
-    pub fn keyword_window(&self) -> Option<usize> {
-        *self.window.get_or_init(|| {
-            let source = &self.regex.as_ref()?.source;
-            crate::window::keyword_window(source, &self.keywords)
-        })
+    /// When every match holds one of the keywords, how far from a keyword a match can
+    /// reach: the regex then only needs to search there.
+    pub fn keyword_reach(&self) -> Option<&crate::window::Reach> {
+        self.window
+            .get_or_init(|| {
+                let source = &self.regex.as_ref()?.source;
+                crate::window::keyword_reach(source, &self.keywords)
+            })
+            .as_ref()
     }
 }
 

@@ -242,7 +242,7 @@ impl Scanner {
                 continue;
             }
             let Some(regex) = &rule.regex else { continue };
-            let ranges = match rule.keyword_window() {
+            let ranges = match rule.keyword_reach() {
                 Some(reach) if !whole_text => {
                     windows(text, self.patterns_of[i].iter().map(|&p| &hits[p]), reach)
                 }
@@ -362,16 +362,17 @@ fn secret_of<'t>(
 fn windows<'h>(
     text: &str,
     hits: impl Iterator<Item = &'h Vec<(usize, usize)>>,
-    reach: usize,
+    reach: &crate::window::Reach,
 ) -> Vec<(usize, usize)> {
     let mut spans: Vec<(usize, usize)> = hits
         .flatten()
         .map(|&(s, e)| {
-            let mut start = s.saturating_sub(reach);
+            let (start, end) = reach.around(text.as_bytes(), s, e);
+            let mut start = start;
             while !text.is_char_boundary(start) {
                 start -= 1;
             }
-            let mut end = e.saturating_add(reach).min(text.len());
+            let mut end = end.min(text.len());
             while !text.is_char_boundary(end) {
                 end += 1;
             }

@@ -19,6 +19,7 @@ pub use detect::{CommitInfo, Finding, Scanner, shannon_entropy};
 pub use errors::ConfigError;
 pub use suppress::{Suppressions, stable_fingerprint};
 pub use translate::translate;
+pub use window::Reach;
 
 /// Hoist's own rules, written from the providers' documented token formats.
 pub const BUILTIN_RULES: &str = include_str!("builtin.toml");

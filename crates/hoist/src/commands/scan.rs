@@ -43,7 +43,7 @@ pub(crate) fn secrets(args: &ScanSecretsArgs) -> anyhow::Result<Outcome> {
                 .with_context(|| format!("cannot read `{}`", target.display()))?;
             (target.to_string_lossy().into_owned(), bytes)
         };
-        let found = scanner.scan(&name, &String::from_utf8_lossy(&bytes), None);
+        let found = scanner.scan(&name, &text_of(&bytes), None);
         (
             found,
             Scanned {
@@ -223,7 +223,7 @@ fn scan_tree(
             if bytes[..bytes.len().min(8000)].contains(&0) {
                 return ignore::WalkState::Continue;
             }
-            let found = scanner.scan(&rel, &String::from_utf8_lossy(&bytes), None);
+            let found = scanner.scan(&rel, &text_of(&bytes), None);
             if let Ok(mut s) = scanned.lock() {
                 s.files += 1;
                 s.bytes += bytes.len() as u64;
@@ -427,4 +427,13 @@ fn install_hook(dir: &Path) -> anyhow::Result<Outcome> {
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
     output::stderr(&format!("installed `{}`\n", hook.display()));
     Ok(Outcome::Success)
+}
+
+/// A file's text: as is when it is UTF-8 (checked a word at a time), else with invalid bytes
+/// replaced (`from_utf8_lossy` checks a byte at a time, a tenth of a scan's time).
+fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
