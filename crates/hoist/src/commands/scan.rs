@@ -347,7 +347,7 @@ fn scan_history(
             while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
                 buf.pop();
             }
-            let line = String::from_utf8_lossy(&buf);
+            let line = text_of(&buf);
             if let Some(fragment) = patches.line(&line) {
                 files.insert((
                     fragment.commit.as_ref().map(|c| c.sha.clone()),
