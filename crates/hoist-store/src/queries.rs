@@ -81,6 +81,9 @@ pub struct ArtifactRow {
     pub size: i64,
     /// The object URL prefix of its files, once uploaded.
     pub url: Option<String>,
+    /// The storage holding it and the key prefix of its files, once uploaded.
+    #[serde(skip)]
+    pub stored: Option<(String, String)>,
 }
 
 /// Which runs `hoist runs list` shows.
@@ -313,7 +316,7 @@ impl Store {
 
     pub fn artifacts(&self, run_id: i64) -> Result<Vec<ArtifactRow>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT j.name, a.name, a.path, a.size, r.storage_url || '/' || a.key FROM artifacts a \
+            "SELECT j.name, a.name, a.path, a.size, r.storage_url, a.key FROM artifacts a \
              LEFT JOIN jobs j ON j.id = a.job JOIN runs r ON r.id = a.run_id \
              WHERE a.run_id = ?1 ORDER BY a.id",
         )?;
@@ -323,9 +326,23 @@ impl Store {
                 name: r.get(1)?,
                 path: r.get(2)?,
                 size: r.get(3)?,
-                url: r.get(4)?,
+                url: None,
+                stored: match (
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ) {
+                    (Some(storage), Some(key)) => Some((storage, key)),
+                    _ => None,
+                },
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut artifacts: Vec<ArtifactRow> = rows.collect::<Result<_, _>>()?;
+        for a in &mut artifacts {
+            a.url = a
+                .stored
+                .as_ref()
+                .map(|(storage, key)| format!("{storage}/{key}"));
+        }
+        Ok(artifacts)
     }
 }

@@ -219,6 +219,18 @@ pub(crate) enum RunsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Save a run's artifacts (from object storage, or from this machine before they are
+    /// uploaded) into a directory: one subdirectory per artifact.
+    Download {
+        /// The run id.
+        id: i64,
+        /// Only this artifact; repeatable.
+        #[arg(long, short = 'n', value_name = "NAME")]
+        name: Vec<String>,
+        /// Where to put them.
+        #[arg(long, short = 'D', value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
     /// Run a past run again, as a new attempt.
     Rerun {
         /// The run id.

@@ -60,6 +60,10 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
                 *json,
             )
         }
+        RunsCommand::Download { id, name, dir } => {
+            let storages = hoist_storage::StorageCatalog::new(config.storage_settings());
+            download(&store, &storages, *id, name, dir)
+        }
         RunsCommand::Rerun { id, failed, quiet } => {
             rerun(&store, *id, *failed, *quiet, args.config.clone())
         }
@@ -399,4 +403,104 @@ fn rerun(
         );
     }
     execute(&project, &inv, &options)
+}
+
+/// Writes run `id`'s artifacts (those named in `names`, or all) below `dir`, one directory
+/// each, from the storage that holds them or from this machine before their upload.
+fn download(
+    store: &Store,
+    storages: &hoist_storage::StorageCatalog,
+    id: i64,
+    names: &[String],
+    dir: &std::path::Path,
+) -> anyhow::Result<Outcome> {
+    store.run(id)?;
+    let all = store.artifacts(id)?;
+    if all.is_empty() {
+        bail!("run {id} has no artifacts");
+    }
+    for n in names {
+        if !all.iter().any(|a| &a.name == n) {
+            let have: Vec<&str> = all.iter().map(|a| a.name.as_str()).collect();
+            bail!(
+                "run {id} has no artifact `{n}` (it has: {})",
+                have.join(", ")
+            );
+        }
+    }
+    let mut out = String::new();
+    for a in all
+        .iter()
+        .filter(|a| names.is_empty() || names.contains(&a.name))
+    {
+        let target = dir.join(&a.name);
+        let mut files = 0;
+        match &a.stored {
+            Some((storage_url, key)) => {
+                let storage = storages.get(storage_url)?;
+                for object in storage.list(key)? {
+                    let Some(rel) = object
+                        .key
+                        .strip_prefix(key.as_str())
+                        .and_then(|r| r.strip_prefix('/'))
+                    else {
+                        continue;
+                    };
+                    // Keys come from storage: never let one climb out of the target.
+                    if rel
+                        .split('/')
+                        .any(|part| part.is_empty() || part == "." || part == "..")
+                    {
+                        bail!(
+                            "refusing the object `{}`: its key is not a plain relative path",
+                            object.key
+                        );
+                    }
+                    let to = target.join(rel);
+                    if let Some(parent) = to.parent() {
+                        std::fs::create_dir_all(parent)
+                            .with_context(|| format!("cannot create `{}`", parent.display()))?;
+                    }
+                    std::fs::write(&to, storage.get(&object.key)?)
+                        .with_context(|| format!("cannot write `{}`", to.display()))?;
+                    files += 1;
+                }
+            }
+            None => {
+                let from = PathBuf::from(&a.path);
+                if !from.exists() {
+                    bail!(
+                        "artifact `{}` of run {id} is neither uploaded nor at `{}`",
+                        a.name,
+                        a.path
+                    );
+                }
+                for entry in ignore::WalkBuilder::new(&from)
+                    .standard_filters(false)
+                    .build()
+                {
+                    let entry = entry.context("cannot read the artifact's files")?;
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    let rel = entry.path().strip_prefix(&from).unwrap_or(entry.path());
+                    let to = target.join(rel);
+                    if let Some(parent) = to.parent() {
+                        std::fs::create_dir_all(parent)
+                            .with_context(|| format!("cannot create `{}`", parent.display()))?;
+                    }
+                    std::fs::copy(entry.path(), &to)
+                        .with_context(|| format!("cannot write `{}`", to.display()))?;
+                    files += 1;
+                }
+            }
+        }
+        out.push_str(&format!(
+            "{}: {files} file(s) to {}\n",
+            a.name,
+            target.display()
+        ));
+    }
+    output::stdout(&out);
+    Ok(Outcome::Success)
 }

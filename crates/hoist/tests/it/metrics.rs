@@ -533,3 +533,64 @@ fn bad_windows_and_documents_are_usage_errors() {
         stderr(&out)
     );
 }
+
+const ARTIFACTS: &str = r#"
+name: Package
+on: push
+jobs:
+  package:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p dist/sub && echo one > dist/a.txt && printf 'two\0bytes' > dist/sub/b.bin
+      - uses: actions/upload-artifact@v4
+        with:
+          name: bundle
+          path: dist/
+"#;
+
+fn check_downloaded(p: &Project, id: i64, to: &str) {
+    let out = p.hoist(&["runs", "download", &id.to_string(), "--dir", to]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("bundle: 2 file(s) to {to}/bundle\n"));
+    let got = p.root().join(to).join("bundle");
+    assert_eq!(std::fs::read(got.join("a.txt")).unwrap(), b"one\n");
+    assert_eq!(std::fs::read(got.join("sub/b.bin")).unwrap(), b"two\0bytes");
+}
+
+#[test]
+fn artifacts_live_in_storage_and_download_from_there_or_locally() {
+    let mut server = S3Server::start();
+    let p = Project::new(&[("package.yml", ARTIFACTS)]);
+    p.write("hoist.toml", &storage_config(&server));
+    p.commit("storage");
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+    let id = p.last_run()["run"]["id"].as_i64().unwrap();
+    let keys = bucket_keys(&server);
+    assert!(
+        keys.iter()
+            .any(|k| k.ends_with(&format!("/{id}/bundle/sub/b.bin"))),
+        "{keys:?}"
+    );
+    assert!(
+        !p.data()
+            .join("artifacts")
+            .join(id.to_string())
+            .join("bundle")
+            .exists(),
+        "the local copy is gone"
+    );
+    check_downloaded(&p, id, "from-s3");
+    let out = p.hoist(&["runs", "download", &id.to_string(), "--name", "other"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("has no artifact `other` (it has: bundle)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Before the upload (storage down), the files come from this machine.
+    server.stop();
+    assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+    let id = p.last_run()["run"]["id"].as_i64().unwrap();
+    check_downloaded(&p, id, "from-disk");
+}
