@@ -509,3 +509,36 @@ fn each_job_is_followed_by_its_own_steps() {
         hoist_metrics::to_ndjson(&store.metrics_records(id).unwrap())
     );
 }
+
+#[test]
+fn an_interrupted_run_is_uploaded_by_the_next_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let (id, _) = store.create_run(&new_run("ci.yml")).unwrap();
+    let rec = store.recorder(id).unwrap();
+    let j = crate::store::key("build");
+    rec.on_event(&RunEvent::JobStarted {
+        job: j.clone(),
+        at: SystemTime::now(),
+    });
+    rec.on_event(&RunEvent::Log {
+        job: j,
+        step: None,
+        line: "killed after this".into(),
+    });
+    rec.finish().unwrap();
+    // Not finished: nothing to upload yet.
+    assert!(store.pending_uploads().unwrap().is_empty());
+    // Its process is gone: the next start marks it interrupted, and it becomes due.
+    assert_eq!(store.mark_interrupted(|_| false).unwrap(), [id]);
+    let storage = Storage::open(&StorageSettings {
+        url: format!("file://{}/blobs", dir.path().display()),
+        ..Default::default()
+    })
+    .unwrap();
+    let report = store.flush_uploads(&storage, false, usize::MAX).unwrap();
+    assert_eq!(report.uploaded, [id]);
+    let records = store.metrics_records(id).unwrap();
+    assert_eq!(records[0].detail.conclusion.as_deref(), Some("interrupted"));
+    assert_eq!(records[1].detail.conclusion.as_deref(), Some("interrupted"));
+}
