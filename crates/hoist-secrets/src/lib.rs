@@ -6,6 +6,7 @@
 //! to files is the caller's job.
 
 mod config;
+pub mod decode;
 mod detect;
 mod errors;
 pub mod patch;
