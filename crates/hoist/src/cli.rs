@@ -338,7 +338,9 @@ pub(crate) enum MetricsCommand {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum MetricsFormat {
+    /// Tables for people.
     Text,
+    /// The summary as JSON.
     Json,
     /// Prometheus' text exposition format.
     Prometheus,
@@ -359,6 +361,7 @@ pub(crate) struct SummaryArgs {
     /// How many slowest steps and flaky jobs to list.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub(crate) top: usize,
+    /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = MetricsFormat::Text)]
     pub(crate) format: MetricsFormat,
     /// Same as `--format json`.
