@@ -35,3 +35,21 @@ pub enum StoreError {
         source: std::io::Error,
     },
 }
+
+impl StoreError {
+    /// The message and its root cause, as stored on a run for `hoist metrics status` and shown
+    /// in warnings. The layers between repeat each other (the HTTP client's errors quote
+    /// their sources), so only the innermost is added.
+    pub fn with_root_cause(&self) -> String {
+        let mut root = None;
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            root = Some(c);
+            cause = c.source();
+        }
+        match root {
+            Some(r) => format!("{self} ({r})"),
+            None => self.to_string(),
+        }
+    }
+}

@@ -1,7 +1,5 @@
 //! Reading history back: run lists, one run's jobs and steps, and logs.
 
-use std::io::Read;
-
 use hoist_storage::StorageCatalog;
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
@@ -146,15 +144,6 @@ impl StoredLog {
     }
 }
 
-fn decompress(bytes: Option<Vec<u8>>) -> String {
-    let Some(bytes) = bytes else {
-        return String::new();
-    };
-    let mut out = String::new();
-    let _ = flate2::read::DeflateDecoder::new(bytes.as_slice()).read_to_string(&mut out);
-    out
-}
-
 impl Store {
     /// Runs, newest first.
     pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRow>, StoreError> {
@@ -259,7 +248,7 @@ impl Store {
         )?;
         let read = |log: StoredLog| -> Result<String, StoreError> {
             if let Some(blob) = log.blob {
-                return Ok(decompress(Some(blob)));
+                return Ok(crate::recorder::inflate(&blob));
             }
             let (Some(start), Some(end), Some(url), Some(key)) =
                 (log.start, log.end, &storage_url, &log_key)

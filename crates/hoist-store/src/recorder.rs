@@ -1,7 +1,7 @@
 //! Writing a run's events to the database from a background thread.
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
@@ -78,10 +78,17 @@ struct Writer {
 
 /// Deflates a log. Empty logs are not stored at all (NULL): most steps of a large matrix
 /// print nothing, and every stored blob costs a decoder when it is read or uploaded.
-fn compress(text: &str) -> Vec<u8> {
+pub(crate) fn compress(text: &str) -> Vec<u8> {
     let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
     let _ = enc.write_all(text.as_bytes());
     enc.finish().unwrap_or_default()
+}
+
+/// A log blob back to its text.
+pub(crate) fn inflate(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let _ = flate2::read::DeflateDecoder::new(bytes).read_to_string(&mut out);
+    out
 }
 
 fn ms(at: std::time::SystemTime) -> i64 {

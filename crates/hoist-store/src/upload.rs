@@ -52,12 +52,6 @@ fn backoff_ms(attempts: i64) -> i64 {
     (30_000i64 << exp).min(6 * 3_600_000)
 }
 
-fn inflate(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    let _ = flate2::read::DeflateDecoder::new(bytes).read_to_string(&mut out);
-    out
-}
-
 /// Appends `text` to `object` as one gzip member and returns its byte range.
 fn append_member(object: &mut Vec<u8>, text: &str) -> (i64, i64) {
     let start = object.len();
@@ -156,7 +150,7 @@ impl Store {
                     + 1;
                 self.conn().execute(
                     "UPDATE runs SET upload_attempts = ?2, upload_after = ?3, upload_error = ?4 WHERE id = ?1",
-                    params![run_id, attempts, now_ms() + backoff_ms(attempts), error_text(&error)],
+                    params![run_id, attempts, now_ms() + backoff_ms(attempts), error.with_root_cause()],
                 )?;
                 Err(error)
             }
@@ -204,7 +198,7 @@ impl Store {
                         _ => None,
                     };
                 let blob: Vec<u8> = r.get(5)?;
-                let text = inflate(&blob);
+                let text = crate::recorder::inflate(&blob);
                 if text.is_empty() {
                     continue;
                 }
@@ -356,19 +350,4 @@ fn files_below(path: &Path) -> Vec<(PathBuf, String)> {
     }
     out.sort_by(|a, b| a.1.cmp(&b.1));
     out
-}
-
-/// The error and its root cause, as stored on the run for `hoist metrics status`. The
-/// layers between repeat each other (the HTTP client's errors quote their sources).
-fn error_text(error: &StoreError) -> String {
-    let mut root = None;
-    let mut cause = std::error::Error::source(error);
-    while let Some(c) = cause {
-        root = Some(c);
-        cause = c.source();
-    }
-    match root {
-        Some(r) => format!("{error} ({r})"),
-        None => error.to_string(),
-    }
 }

@@ -48,16 +48,13 @@ pub(crate) fn upload_finished_run(
     let result = storages
         .current()
         .map_err(hoist_store::StoreError::from)
-        .and_then(|storage| store.upload_run(&storage, run_id));
+        .and_then(|storage| store.upload_run(&storage, run_id).map(|()| storage));
     match result {
-        Ok(()) => {
+        Ok(storage) => {
             if verbosity == Verbosity::Verbose {
                 output::stderr(&format!(
                     "uploaded run {run_id}'s logs and metrics to {} in {:.1} ms\n",
-                    storages
-                        .current()
-                        .map(|s| s.url().to_owned())
-                        .unwrap_or_default(),
+                    storage.url(),
                     started.elapsed().as_secs_f64() * 1000.0
                 ));
             }
@@ -65,7 +62,7 @@ pub(crate) fn upload_finished_run(
         Err(e) => output::stderr(&format!(
             "warning: run {run_id}'s logs and metrics are kept locally: {}\n  \
              they will be uploaded by a later run, or now by `hoist metrics flush`\n",
-            error_chain(&e)
+            e.with_root_cause()
         )),
     }
 }
@@ -88,23 +85,8 @@ pub(crate) fn flush_due(store: &mut Store, storages: &StorageCatalog, verbosity:
         }
         Err(e) => output::stderr(&format!(
             "warning: cannot retry uploads: {}\n",
-            error_chain(&e)
+            e.with_root_cause()
         )),
-    }
-}
-
-/// The message and its root cause: the layers between repeat each other (the HTTP client's
-/// errors quote their sources).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut root = None;
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        root = Some(c);
-        cause = c.source();
-    }
-    match root {
-        Some(r) => format!("{e} ({r})"),
-        None => e.to_string(),
     }
 }
 
@@ -160,7 +142,7 @@ fn flush(store: &mut Store, config: &Config, json: bool) -> anyhow::Result<Outco
     if json {
         let failures: Vec<serde_json::Value> = failed
             .iter()
-            .map(|f| serde_json::json!({ "run": f.run_id, "error": error_chain(&f.error) }))
+            .map(|f| serde_json::json!({ "run": f.run_id, "error": f.error.with_root_cause() }))
             .collect();
         let value = serde_json::json!({
             "storage": storage.url(),
@@ -172,7 +154,11 @@ fn flush(store: &mut Store, config: &Config, json: bool) -> anyhow::Result<Outco
     } else {
         let mut out = format!("uploaded {} run(s) to {}\n", uploaded.len(), storage.url());
         for f in &failed {
-            out.push_str(&format!("  run {}: {}\n", f.run_id, error_chain(&f.error)));
+            out.push_str(&format!(
+                "  run {}: {}\n",
+                f.run_id,
+                f.error.with_root_cause()
+            ));
         }
         if deferred > 0 {
             out.push_str(&format!(
