@@ -19,6 +19,26 @@ pub(crate) fn hoist(args: &[&str], cwd: &Path) -> Output {
         .unwrap()
 }
 
+/// Runs `git` in `dir`; a failure fails the test with git's message.
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Fails the test, showing both outputs, unless the command exited with code 0.
+pub(crate) fn assert_succeeded(o: &Output) {
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(o), stderr(o));
+}
+
 pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -45,17 +45,7 @@ impl Project {
 
     pub(crate) fn git(&self, args: &[&str]) -> String {
         std::fs::create_dir_all(self.root()).unwrap();
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(self.root())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        crate::git(&self.root(), args)
     }
 
     pub(crate) fn commit(&self, message: &str) {
@@ -137,13 +127,7 @@ fn bundled_example_runs_end_to_end() {
     assert!(status.success());
     p.commit("example");
     let out = p.hoist(&["run", "--workflow", "ci.yml"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::assert_succeeded(&out);
     let run = p.last_run();
     assert_eq!(run["run"]["conclusion"], "success");
     assert_eq!(run["run"]["workflow_name"], "CI");
@@ -227,13 +211,7 @@ jobs:
 fn outputs_env_path_summary_and_dynamic_matrix() {
     let p = Project::new(&[("outputs.yml", OUTPUTS)]);
     let out = p.hoist(&["run"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::assert_succeeded(&out);
     let run = p.last_run();
     let produce = job(&run, "produce");
     assert_eq!(produce["outputs"]["multi"], "line one\nline two");
@@ -428,13 +406,7 @@ jobs:
     p.commit("sub");
     let sha = p.git(&["rev-parse", "HEAD"]).trim().to_owned();
     let out = p.hoist(&["run"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::assert_succeeded(&out);
     let log = p.log(run_id(&p.last_run()));
     assert!(log.contains("pwd=sub pipefail=pipefail on"), "{log}");
     assert!(log.contains("sh says hi"));
@@ -760,13 +732,7 @@ jobs:
         .env("HOME", &home)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::assert_succeeded(&out);
     let run2 = p.last_run();
     assert_eq!(run2["run"]["attempt"], 2);
     assert_eq!(run2["run"]["number"], run1["run"]["number"]);
@@ -953,13 +919,7 @@ jobs:
     );
     p.commit("actions");
     let out = p.hoist(&["run"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::assert_succeeded(&out);
     let run = p.last_run();
     let log = p.log(run_id(&run));
     assert!(log.contains("Hello, world!"), "{log}");
@@ -1059,13 +1019,7 @@ fn remote_actions_come_from_the_cache_or_are_fetched_with_git() {
         .env("HOIST_ACTIONS_URL", &url)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::assert_succeeded(&out);
     assert!(
         p.log(run_id(&p.last_run()))
             .contains("remote hello to hoist")
@@ -1371,13 +1325,7 @@ jobs:
         .env("HOME", &home)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::assert_succeeded(&out);
     let run = p.last_run();
     let id = run_id(&run);
     let order = std::fs::read_to_string(home.join(format!("order-{id}"))).unwrap();
@@ -1467,13 +1415,7 @@ jobs:
         "--secret",
         "TOKEN=tok-abc-123",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::assert_succeeded(&out);
     let run = p.last_run();
     let log = p.log(run_id(&run));
     assert!(log.contains("leaf sees token=*** times=2"), "{log}");

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::{stderr, stdout};
+use crate::{git, stderr, stdout};
 
 fn scan(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_hoist"))
@@ -184,20 +184,6 @@ fn bad_configuration_is_a_usage_error_naming_the_rule() {
     );
     let missing = scan(dir.path(), &["nope"]);
     assert_eq!(missing.status.code(), Some(2));
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A history that adds the corpus of planted secrets over several commits, then changes one.
