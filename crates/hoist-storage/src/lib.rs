@@ -71,7 +71,7 @@ impl StorageCatalog {
 
     /// The configured storage.
     pub fn current(&self) -> Result<Arc<Storage>, StorageError> {
-        self.get(&self.settings.url.clone())
+        self.get(&self.settings.url)
     }
 
     /// The storage at `url`, opened once.

@@ -180,24 +180,24 @@ impl Store {
         {
             let conn = self.conn();
             let mut stmt = conn.prepare(
-                "SELECT 'jobs', j.id, j.name, NULL, NULL, j.log, j.id AS job_order, -1 AS step_order \
+                "SELECT j.id, j.name, NULL, NULL, j.log, j.id AS job_order, -1 AS step_order \
                  FROM jobs j WHERE j.run_id = ?1 AND j.log IS NOT NULL \
                  UNION ALL \
-                 SELECT 'steps', s.id, j.name, s.idx, s.name, s.log, j.id, s.idx \
+                 SELECT s.id, j.name, s.idx, s.name, s.log, j.id, s.idx \
                  FROM steps s JOIN jobs j ON j.id = s.job WHERE j.run_id = ?1 AND s.log IS NOT NULL \
                  ORDER BY job_order, step_order",
             )?;
             let mut rows = stmt.query([run_id])?;
             while let Some(r) = rows.next()? {
-                let table: String = r.get(0)?;
-                let row: i64 = r.get(1)?;
-                let job_name: String = r.get(2)?;
+                let row: i64 = r.get(0)?;
+                let job_name: String = r.get(1)?;
+                // A job's own log has no step index.
                 let step: Option<(i64, String)> =
-                    match (r.get::<_, Option<i64>>(3)?, r.get::<_, Option<String>>(4)?) {
+                    match (r.get::<_, Option<i64>>(2)?, r.get::<_, Option<String>>(3)?) {
                         (Some(idx), Some(name)) => Some((idx, name)),
                         _ => None,
                     };
-                let blob: Vec<u8> = r.get(5)?;
+                let blob: Vec<u8> = r.get(4)?;
                 let text = crate::recorder::inflate(&blob);
                 if text.is_empty() {
                     continue;
@@ -210,7 +210,7 @@ impl Store {
                 };
                 append_member(&mut object, &header);
                 let range = append_member(&mut object, &text);
-                let table = if table == "jobs" { "jobs" } else { "steps" };
+                let table = if step.is_some() { "steps" } else { "jobs" };
                 placements.push(LogPlacement { table, row, range });
             }
         }
