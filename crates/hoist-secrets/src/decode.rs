@@ -1,29 +1,39 @@
-//! Encoded segments in scanned text, found and decoded the way gitleaks 8.30 does before it
-//! scans again: runs of `%XX` escapes, hex of 32 digits or more, and base64 (standard with
-//! padding, or URL-safe without) of 16 characters or more. A segment decodes only to
-//! printable ASCII (tab to `~`); anything else is left alone.
+//! Encoded text decoded in passes, the way gitleaks 8.30 does before it scans again: runs of
+//! percent escapes, Unicode escapes (`\u0041`, `U+0041`), hex of 32 digits or more and
+//! base64 (standard with padding, or URL-safe without) of 16 characters or more are replaced
+//! by what they decode to, and the result is decoded again, up to a depth.
 //!
-//! This is the first part of gitleaks' decoding: one pass over a text. The scanner does not
-//! use it yet; the passes to a maximum depth, and the mapping of findings in decoded text
-//! back to the original lines, come next.
+//! Every pass keeps its segments: where each run was in the text it came from, where its
+//! decoded value sits in the new text, and where it came from in the original text. A match
+//! in decoded text is reported at that original place, and only when it overlaps a segment
+//! of the pass that found it (otherwise an earlier pass already saw it).
 
 use std::sync::LazyLock;
 
 use base64::Engine as _;
 
 /// How a segment is encoded, in gitleaks' order of precedence (highest first): when two
-/// segments touch, the lower one waits for the next pass.
+/// runs touch, the lower one waits for the next pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Encoding {
     Percent,
+    Unicode,
     Hex,
     Base64,
 }
 
 impl Encoding {
+    const ALL: [Encoding; 4] = [
+        Encoding::Percent,
+        Encoding::Unicode,
+        Encoding::Hex,
+        Encoding::Base64,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Encoding::Percent => "percent",
+            Encoding::Unicode => "unicode",
             Encoding::Hex => "hex",
             Encoding::Base64 => "base64",
         }
@@ -31,88 +41,274 @@ impl Encoding {
 
     fn precedence(self) -> u8 {
         match self {
-            Encoding::Percent => 3,
+            Encoding::Percent => 4,
+            Encoding::Unicode => 3,
             Encoding::Hex => 2,
             Encoding::Base64 => 1,
         }
     }
 
+    fn bit(self) -> u8 {
+        1 << (4 - self.precedence())
+    }
+
     fn decode(self, encoded: &str) -> Option<String> {
-        let bytes = match self {
+        let decoded = match self {
             Encoding::Percent => percent(encoded)?,
+            Encoding::Unicode => unicode(encoded),
             Encoding::Hex => hex(encoded)?,
             Encoding::Base64 => base64(encoded)?,
         };
-        let printable = bytes.iter().all(|&b| (0x09..0x7f).contains(&b));
-        (printable && !bytes.is_empty()).then(|| String::from_utf8(bytes).ok())?
+        (!decoded.is_empty()).then_some(decoded)
     }
 }
 
-/// One encoded run found in a text, with what it decodes to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Segment {
-    pub encoding: Encoding,
-    /// Byte range of the encoded run in the text.
+/// A byte range. Two spans overlap when they share a byte or touch, as in gitleaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
     pub start: usize,
     pub end: usize,
-    pub decoded: String,
 }
 
-// The three shapes in one pattern, so one leftmost-first pass finds them as gitleaks does;
-// `\w` is ASCII here as in Go.
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+
+    pub fn overlaps(self, other: Span) -> bool {
+        other.start <= self.end && other.end >= self.start
+    }
+
+    fn contains(self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    fn merge(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// `inner`, which overlaps this decoded span, moved onto `encoded`: the part inside
+    /// becomes all of `encoded`, what sticks out on either side is kept.
+    fn onto(self, encoded: Span, inner: Span) -> Span {
+        Span::new(
+            encoded
+                .start
+                .saturating_sub(self.start.saturating_sub(inner.start)),
+            encoded.end + inner.end.saturating_sub(self.end),
+        )
+    }
+}
+
+/// One encoded run that a pass decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// The encodings it went through, its own and those of the segments it was cut from.
+    encodings: u8,
+    /// The pass that decoded it, from 1.
+    pub depth: usize,
+    /// Where it was in the original text.
+    pub original: Span,
+    /// Where it was in the text the pass decoded.
+    pub encoded: Span,
+    /// Where its decoded value is in the text the pass produced.
+    pub decoded: Span,
+    pub value: String,
+}
+
+impl Segment {
+    pub fn encodings(&self) -> impl Iterator<Item = Encoding> + '_ {
+        Encoding::ALL
+            .into_iter()
+            .filter(|e| self.encodings & e.bit() != 0)
+    }
+}
+
+/// The passes of decoding over one text so far.
+#[derive(Debug, Default)]
+pub struct Passes {
+    passes: Vec<Vec<Segment>>,
+}
+
+impl Passes {
+    /// Decodes `text`, the text the last pass produced (the original text at first), and
+    /// returns the next text; `None` when nothing in it decodes.
+    pub fn decode(&mut self, text: &str) -> Option<String> {
+        let mut segments = Vec::new();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let depth = self.passes.len() + 1;
+        for (encoding, encoded) in runs(text) {
+            let Some(value) = encoding.decode(&text[encoded.start..encoded.end]) else {
+                continue;
+            };
+            out.push_str(&text[copied..encoded.start]);
+            let decoded = Span::new(out.len(), out.len() + value.len());
+            out.push_str(&value);
+            copied = encoded.end;
+            let inherited = self.last().iter().filter(|p| encoded.overlaps(p.decoded));
+            segments.push(Segment {
+                encodings: inherited.fold(encoding.bit(), |bits, p| bits | p.encodings),
+                depth,
+                original: self.to_original(encoded),
+                encoded,
+                decoded,
+                value,
+            });
+        }
+        if segments.is_empty() {
+            return None;
+        }
+        out.push_str(&text[copied..]);
+        self.passes.push(segments);
+        Some(out)
+    }
+
+    /// The segments of the last pass.
+    pub fn last(&self) -> &[Segment] {
+        self.passes.last().map_or(&[], Vec::as_slice)
+    }
+
+    /// The segments of the last pass that `span` (of the last pass's text) overlaps.
+    pub fn overlapping(&self, span: Span) -> impl Iterator<Item = &Segment> {
+        // A pass's segments are in order and apart, so a binary search finds the first.
+        let segments = self.last();
+        let first = segments.partition_point(|s| s.decoded.end < span.start);
+        segments[first..]
+            .iter()
+            .take_while(move |s| s.decoded.start <= span.end)
+    }
+
+    /// Where `span` of the last pass's text was in the original text: wholly inside one
+    /// segment, that segment's original place; across segments, the union of theirs with
+    /// the parts outside them carried along.
+    pub fn to_original(&self, span: Span) -> Span {
+        let mut span = span;
+        for pass in self.passes.iter().rev() {
+            let mut encoded: Option<Span> = None;
+            for p in pass.iter().filter(|p| p.decoded.overlaps(span)) {
+                if p.decoded.contains(span) {
+                    return p.original;
+                }
+                let moved = p.decoded.onto(p.encoded, span);
+                encoded = Some(encoded.map_or(moved, |e| e.merge(moved)));
+            }
+            match encoded {
+                Some(e) => span = e,
+                None => return span,
+            }
+        }
+        span
+    }
+
+    /// gitleaks' tags for a match overlapping `segments`: `decoded:<encoding>` for every
+    /// encoding they went through, then `decode-depth:<n>`.
+    pub fn tags<'s>(segments: impl IntoIterator<Item = &'s Segment>) -> Vec<String> {
+        let mut bits = 0;
+        let mut depth = 0;
+        for s in segments {
+            bits |= s.encodings;
+            depth = s.depth;
+        }
+        let mut tags: Vec<String> = Encoding::ALL
+            .into_iter()
+            .filter(|e| bits & e.bit() != 0)
+            .map(|e| format!("decoded:{}", e.name()))
+            .collect();
+        tags.push(format!("decode-depth:{depth}"));
+        tags
+    }
+
+    /// The decoded line around `segments` in `text` (the last pass's text), which allowlists
+    /// with `regexTarget = "line"` see. As gitleaks, it keeps the newline before it.
+    pub fn line<'t, 's>(text: &'t str, segments: impl IntoIterator<Item = &'s Segment>) -> &'t str {
+        let Some(span) = segments.into_iter().map(|s| s.decoded).reduce(Span::merge) else {
+            return text;
+        };
+        let bytes = text.as_bytes();
+        let start = bytes[..(span.start + 1).min(bytes.len())]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .unwrap_or(0);
+        let end = bytes[span.end.min(bytes.len())..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| span.end + i);
+        text.get(start..end).unwrap_or(text)
+    }
+}
+
+// The four shapes in one pattern, so one leftmost-first pass finds them as gitleaks does.
+// Go's `\w` and `\s` are ASCII, spelled out here because Rust's are Unicode.
 static ENCODED: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(
-        r"(?P<percent>(?:%[0-9A-Fa-f]{2})+)|(?P<hex>[0-9A-Fa-f]{32,})|(?P<base64>[0-9A-Za-z_/+-]{16,}={0,3})",
-    )
+    regex::Regex::new(concat!(
+        r"%[0-9A-Fa-f]{2}(?:.*%[0-9A-Fa-f]{2})?",
+        r"|(?:(?:U\+[a-fA-F0-9]{4}(?:[\t\n\x0C\r ]|$))+|(?i)(?:\\{1,2}u[a-fA-F0-9]{4})+)",
+        r"|[0-9A-Fa-f]{32,}",
+        r"|[0-9A-Za-z_/+-]{16,}={0,2}",
+    ))
     .unwrap_or_else(|_| unreachable!("a fixed pattern"))
 });
 
-/// The segments of `text` that decode, in order. A run touching a run of higher precedence
-/// is left for the next pass.
-pub fn segments(text: &str) -> Vec<Segment> {
-    let found: Vec<(Encoding, usize, usize)> = ENCODED
-        .captures_iter(text)
-        .filter_map(|c| {
-            let (encoding, m) = if let Some(m) = c.name("percent") {
-                (Encoding::Percent, m)
-            } else if let Some(m) = c.name("hex") {
-                (Encoding::Hex, m)
-            } else {
-                (Encoding::Base64, c.name("base64")?)
-            };
-            Some((encoding, m.start(), m.end()))
-        })
+/// The runs of `text` worth decoding, in order: every encoded-looking run, less those that
+/// touch a neighbour of higher precedence (left for the next pass).
+fn runs(text: &str) -> Vec<(Encoding, Span)> {
+    let found: Vec<(Encoding, Span)> = ENCODED
+        .find_iter(text)
+        .map(|m| (encoding_at(text, m.start()), Span::new(m.start(), m.end())))
         .collect();
-    let outranked = |i: usize| {
-        let (encoding, start, end) = found[i];
-        let touches =
-            |j: usize, touching: bool| touching && found[j].0.precedence() > encoding.precedence();
-        (i > 0 && touches(i - 1, found[i - 1].2 == start))
-            || (i + 1 < found.len() && touches(i + 1, found[i + 1].1 == end))
+    if found.len() == 1 {
+        return found;
+    }
+    let outranked_by = |j: usize, i: usize| {
+        found[j].1.overlaps(found[i].1) && found[j].0.precedence() > found[i].0.precedence()
+    };
+    let waits = |i: usize| {
+        (i > 0 && outranked_by(i - 1, i)) || (i + 1 < found.len() && outranked_by(i + 1, i))
     };
     (0..found.len())
-        .filter(|&i| found.len() == 1 || !outranked(i))
-        .filter_map(|i| {
-            let (encoding, start, end) = found[i];
-            Some(Segment {
-                encoding,
-                start,
-                end,
-                decoded: encoding.decode(&text[start..end])?,
-            })
-        })
+        .filter(|&i| !waits(i))
+        .map(|i| found[i])
         .collect()
 }
 
-fn percent(encoded: &str) -> Option<Vec<u8>> {
+/// Which alternative of `ENCODED` matched at `start`. The alternatives are tried in order and
+/// each begins differently, so the first byte, and for `U+` and hex digits whether the
+/// earlier alternative matches there, tells.
+fn encoding_at(text: &str, start: usize) -> Encoding {
+    let rest = &text.as_bytes()[start..];
+    match rest.first() {
+        Some(b'%') => Encoding::Percent,
+        Some(b'\\') => Encoding::Unicode,
+        Some(b'U') if code_point_at(rest) => Encoding::Unicode,
+        _ if rest.len() >= 32 && rest[..32].iter().all(u8::is_ascii_hexdigit) => Encoding::Hex,
+        _ => Encoding::Base64,
+    }
+}
+
+/// Whether `U+XXXX` followed by a space or the end starts `rest`.
+fn code_point_at(rest: &[u8]) -> bool {
+    rest.len() >= 6
+        && rest[1] == b'+'
+        && rest[2..6].iter().all(u8::is_ascii_hexdigit)
+        && rest.get(6).is_none_or(|c| b"\t\n\x0C\r ".contains(c))
+}
+
+fn printable(b: u8) -> bool {
+    (0x09..0x7f).contains(&b)
+}
+
+/// `%XX` escapes decoded, everything between them kept; an escape of a byte that is not
+/// printable ASCII rejects the run.
+fn percent(encoded: &str) -> Option<String> {
     let b = encoded.as_bytes();
-    let mut out = Vec::with_capacity(b.len() / 3);
+    let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         let escape = (b[i] == b'%' && i + 2 < b.len())
             .then(|| Some(nibble(b[i + 1])? << 4 | nibble(b[i + 2])?))
             .flatten();
         match escape {
+            Some(byte) if !printable(byte) => return None,
             Some(byte) => {
                 out.push(byte);
                 i += 3;
@@ -123,27 +319,51 @@ fn percent(encoded: &str) -> Option<Vec<u8>> {
             }
         }
     }
-    Some(out)
+    // Only ASCII bytes replaced ASCII escapes; the rest is copied whole.
+    String::from_utf8(out).ok()
 }
 
 fn nibble(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
+/// `U+XXXX` code points (separated by spaces) or `\uXXXX` escapes as the characters they
+/// name; a surrogate, which names none, becomes U+FFFD as in Go.
+fn unicode(encoded: &str) -> String {
+    let digits: Vec<&str> = if encoded.starts_with('U') {
+        encoded
+            .split_ascii_whitespace()
+            .filter_map(|p| p.strip_prefix("U+"))
+            .collect()
+    } else {
+        encoded
+            .split('\\')
+            .filter_map(|p| p.get(1..5).filter(|_| p.len() == 5))
+            .collect()
+    };
+    digits
+        .into_iter()
+        .filter_map(|d| u32::from_str_radix(d, 16).ok())
+        .map(|c| char::from_u32(c).unwrap_or('\u{FFFD}'))
+        .collect()
+}
+
 /// Hex digits in pairs; a run without a decimal digit is more likely a word than hex.
-fn hex(encoded: &str) -> Option<Vec<u8>> {
+fn hex(encoded: &str) -> Option<String> {
     let b = encoded.as_bytes();
     if !b.len().is_multiple_of(2) || !b.iter().any(u8::is_ascii_digit) {
         return None;
     }
-    b.chunks(2)
-        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
-        .collect()
+    let bytes: Option<Vec<u8>> = b
+        .chunks(2)
+        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?).filter(|&c| printable(c)))
+        .collect();
+    String::from_utf8(bytes?).ok()
 }
 
 /// Standard base64 with its padding, else URL-safe without; trailing bits need not be zero,
 /// as Go's decoders allow. A run with no digit and none of `+/-_` is taken for a word.
-fn base64(encoded: &str) -> Option<Vec<u8>> {
+fn base64(encoded: &str) -> Option<String> {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     if !encoded
         .bytes()
@@ -163,23 +383,31 @@ fn base64(encoded: &str) -> Option<Vec<u8>> {
             .with_decode_allow_trailing_bits(true)
             .with_decode_padding_mode(DecodePaddingMode::RequireNone),
     );
-    let printable = |b: &Vec<u8>| b.iter().all(|&c| (0x09..0x7f).contains(&c));
-    STANDARD
+    let printable = |b: &Vec<u8>| b.iter().all(|&c| printable(c));
+    let bytes = STANDARD
         .decode(encoded)
         .ok()
         .filter(printable)
-        .or_else(|| URL_SAFE.decode(encoded).ok().filter(printable))
+        .or_else(|| URL_SAFE.decode(encoded).ok().filter(printable))?;
+    String::from_utf8(bytes).ok()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Encoding, segments};
+    use super::{Encoding, Passes, Span, runs};
 
-    /// `(encoding, encoded text, decoded text)` for every segment of `text`.
+    /// `(encoding, encoded text, decoded text)` for every segment one pass decodes in `text`.
     fn check(text: &str, expect: &[(Encoding, &str, &str)]) {
-        let got: Vec<(Encoding, String, String)> = segments(text)
-            .into_iter()
-            .map(|s| (s.encoding, text[s.start..s.end].to_owned(), s.decoded))
+        let mut passes = Passes::default();
+        passes.decode(text);
+        let got: Vec<(Encoding, String, String)> = passes
+            .last()
+            .iter()
+            .map(|s| {
+                let encoding = s.encodings().next().unwrap_or(Encoding::Base64);
+                let encoded = text[s.encoded.start..s.encoded.end].to_owned();
+                (encoding, encoded, s.value.clone())
+            })
             .collect();
         let expect: Vec<(Encoding, String, String)> = expect
             .iter()
@@ -220,8 +448,8 @@ mod tests {
     }
 
     #[test]
-    fn hex_and_percent() {
-        // "this is a hex secret" in hex.
+    fn hex_percent_and_unicode() {
+        // "this is a hex secret." in hex.
         check(
             "v=74686973206973206120686578207365637265742e",
             &[(
@@ -232,26 +460,64 @@ mod tests {
         );
         // An odd number of digits does not decode.
         check("74686973206973206120686578207365637265742", &[]);
-        check(
-            "a%3Db%26c",
-            &[
-                (Encoding::Percent, "%3D", "="),
-                (Encoding::Percent, "%26", "&"),
-            ],
-        );
-        // A control character makes the segment not printable.
+        // A percent run reaches from the first escape to the last on its line.
+        check("a%3Db%26c", &[(Encoding::Percent, "%3Db%26", "=b&")]);
+        // A control character makes the run not decode.
         check("%00%41", &[]);
+        check(
+            r#"s = "\u0068\u0069\\u0021""#,
+            &[(Encoding::Unicode, r"\u0068\u0069\\u0021", "hi!")],
+        );
+        check(
+            "U+0068 U+0069 U+00E9 end",
+            &[(Encoding::Unicode, "U+0068 U+0069 U+00E9 ", "hié")],
+        );
+        // A surrogate names no character.
+        check(
+            r"\uD800\u0041",
+            &[(Encoding::Unicode, r"\uD800\u0041", "\u{FFFD}A")],
+        );
     }
 
     #[test]
     fn a_run_touching_a_higher_precedence_run_waits() {
-        // The base64-looking run ends where a percent escape starts: percent goes first.
-        let text = "c2VjcmV0LXZhbHVlLTEy%3D%3D";
-        let found = segments(text);
-        assert_eq!(found.len(), 1, "{found:?}");
+        // The base64-looking run ends where a percent escape starts: percent goes first,
+        // and the next pass sees the base64 with its padding.
+        let text = "c2VjcmV0LXZhbHVlLTEyMw%3D%3D";
+        let found = runs(text);
+        assert_eq!(found, vec![(Encoding::Percent, Span::new(22, 28))]);
+        let mut passes = Passes::default();
+        let once = passes.decode(text);
+        assert_eq!(once.as_deref(), Some("c2VjcmV0LXZhbHVlLTEyMw=="));
+        let twice = passes.decode("c2VjcmV0LXZhbHVlLTEyMw==");
+        assert_eq!(twice.as_deref(), Some("secret-value-123"));
+    }
+
+    #[test]
+    fn matches_map_back_to_the_original_text() {
+        // base64 of base64 of "key: hunter2-hunter2-hunter2".
+        let inner = "a2V5OiBodW50ZXIyLWh1bnRlcjItaHVudGVyMg==";
+        let outer = "YTJWNU9pQm9kVzUwWlhJeUxXaDFiblJsY2pJdGFIVnVkR1Z5TWc9PQ==";
+        let text = format!("x = {outer} y");
+        let mut passes = Passes::default();
+        let first = passes.decode(&text).unwrap_or_default();
+        assert_eq!(first, format!("x = {inner} y"));
+        let second = passes.decode(&first).unwrap_or_default();
+        assert_eq!(second, "x = key: hunter2-hunter2-hunter2 y");
+        let whole = Span::new(4, 4 + outer.len());
+        // A match inside the twice-decoded value maps to the whole outer run.
+        let at = second.find("hunter2").unwrap_or_default();
+        assert_eq!(passes.to_original(Span::new(at, at + 7)), whole);
+        // One that starts before it keeps its start outside.
         assert_eq!(
-            (found[0].encoding, found[0].decoded.as_str()),
-            (Encoding::Percent, "==")
+            passes.to_original(Span::new(2, at + 7)),
+            Span::new(2, whole.end)
         );
+        assert_eq!(
+            Passes::tags(passes.overlapping(Span::new(at, at + 7))),
+            vec!["decoded:base64", "decode-depth:2"]
+        );
+        // Text outside every segment stays where it is.
+        assert_eq!(passes.to_original(Span::new(0, 1)), Span::new(0, 1));
     }
 }

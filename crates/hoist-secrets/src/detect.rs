@@ -4,6 +4,10 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::config::{Allowlist, Config, RegexTarget, Rule};
+use crate::decode::{Passes, Span};
+
+/// gitleaks' default `--max-decode-depth`.
+pub const DEFAULT_DECODE_DEPTH: usize = 5;
 
 /// The commit a finding was introduced in, for git scans.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,8 +35,11 @@ pub struct Finding {
     pub matched: String,
     /// The secret part of the match.
     pub secret: String,
-    /// The whole line (or lines) of the match.
+    /// The whole line (or lines) of the match, as in the file.
     pub line: String,
+    /// For a match in decoded text, the original text it was decoded from (so that
+    /// redaction hides the encoded form too).
+    pub encoded: Option<String>,
     pub entropy: f32,
     pub tags: Vec<String>,
     pub commit: Option<CommitInfo>,
@@ -69,6 +76,9 @@ impl Finding {
         };
         self.matched = self.matched.replace(&self.secret, &masked);
         self.line = self.line.replace(&self.secret, &masked);
+        if let Some(encoded) = self.encoded.take() {
+            self.line = self.line.replace(&encoded, &masked);
+        }
         self.secret = masked;
     }
 }
@@ -106,6 +116,14 @@ pub struct Scanner {
     always: Vec<usize>,
     /// Whether rules may search only around their keywords (see `window.rs`).
     keyword_windows: bool,
+    /// How many times encoded text is decoded and scanned again.
+    max_decode_depth: usize,
+}
+
+/// The text a scan started from, with its line starts once a finding needs them.
+struct Original<'t> {
+    text: &'t str,
+    lines: std::cell::OnceCell<LineIndex>,
 }
 
 impl Scanner {
@@ -152,7 +170,15 @@ impl Scanner {
             patterns_of,
             always,
             keyword_windows: true,
+            max_decode_depth: DEFAULT_DECODE_DEPTH,
         }
+    }
+
+    /// How many passes of decoding follow the scan of a text as it is (gitleaks'
+    /// `--max-decode-depth`); 0 scans only the text as it is.
+    pub fn with_max_decode_depth(mut self, depth: usize) -> Self {
+        self.max_decode_depth = depth;
+        self
     }
 
     /// A scanner whose rules always search whole texts, as gitleaks does: slower, with the
@@ -187,10 +213,37 @@ impl Scanner {
         found
     }
 
-    /// Every finding in `text`, the content of file `path`.
+    /// Every finding in `text`, the content of file `path`: in the text as it is, then in
+    /// what its encoded parts decode to, pass after pass up to the decode depth.
     pub fn scan(&self, path: &str, text: &str, commit: Option<&CommitInfo>) -> Vec<Finding> {
+        let mut findings = self.path_findings(path, commit);
+        let original = Original {
+            text,
+            lines: std::cell::OnceCell::new(),
+        };
+        self.scan_pass(path, &original, text, None, commit, &mut findings);
+        let mut passes = Passes::default();
+        let mut current = std::borrow::Cow::Borrowed(text);
+        for _ in 0..self.max_decode_depth {
+            let Some(next) = passes.decode(&current) else {
+                break;
+            };
+            current = std::borrow::Cow::Owned(next);
+            self.scan_pass(
+                path,
+                &original,
+                &current,
+                Some(&passes),
+                commit,
+                &mut findings,
+            );
+        }
+        drop_generic_duplicates(findings)
+    }
+
+    /// Path-only rules report the file itself.
+    fn path_findings(&self, path: &str, commit: Option<&CommitInfo>) -> Vec<Finding> {
         let mut findings = Vec::new();
-        // Path-only rules report the file itself.
         for rule in &self.config.rules {
             if rule.regex.is_none()
                 && rule.path.as_ref().is_some_and(|p| p.get().is_match(path))
@@ -207,21 +260,36 @@ impl Scanner {
                     matched: format!("file detected: {path}"),
                     secret: String::new(),
                     line: String::new(),
+                    encoded: None,
                     entropy: 0.0,
                     tags: rule.tags.clone(),
                     commit: commit.cloned(),
                     stable: None,
                 };
-                if !self.allowed(rule, &f) {
+                if !self.allowed(rule, &f, &f.line) {
                     findings.push(f);
                 }
             }
         }
+        findings
+    }
+
+    /// The rules' findings in `current`: the original text, or the text a decoding pass
+    /// produced, where only matches overlapping that pass's segments are new.
+    fn scan_pass(
+        &self,
+        path: &str,
+        original: &Original,
+        current: &str,
+        passes: Option<&Passes>,
+        commit: Option<&CommitInfo>,
+        findings: &mut Vec<Finding>,
+    ) {
         let mut candidates: Vec<usize> = self.always.clone();
         // Every keyword occurrence, by pattern: (start, end).
         let mut hits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.owners.len()];
         if let Some(ac) = &self.keywords {
-            for m in ac.find_overlapping_iter(text.as_bytes()) {
+            for m in ac.find_overlapping_iter(current.as_bytes()) {
                 let p = m.pattern().as_usize();
                 if hits[p].is_empty() {
                     candidates.extend(&self.owners[p]);
@@ -231,8 +299,7 @@ impl Scanner {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let whole_text = !self.keyword_windows || crate::window::folds_to_ascii(text);
-        let mut lines: Option<LineIndex> = None;
+        let whole_text = !self.keyword_windows || crate::window::folds_to_ascii(current);
         for i in candidates {
             let rule = &self.config.rules[i];
             if rule.skip_report {
@@ -242,15 +309,21 @@ impl Scanner {
                 continue;
             }
             let Some(regex) = &rule.regex else { continue };
-            let ranges = match rule.keyword_reach() {
-                Some(reach) if !whole_text => {
-                    windows(text, self.patterns_of[i].iter().map(|&p| &hits[p]), reach)
-                }
-                _ => vec![(0, text.len())],
+            let mut ranges = match rule.keyword_reach() {
+                Some(reach) if !whole_text => windows(
+                    current,
+                    self.patterns_of[i].iter().map(|&p| &hits[p]),
+                    reach,
+                ),
+                _ => vec![(0, current.len())],
             };
+            // In decoded text a window away from every segment holds nothing new.
+            if let Some(passes) = passes {
+                ranges.retain(|&(s, e)| passes.overlapping(Span::new(s, e)).next().is_some());
+            }
             let searcher = regex.searcher();
             let matches = ranges.into_iter().flat_map(|(start, end)| {
-                searcher.captures_iter(regex_automata::Input::new(text).range(start..end))
+                searcher.captures_iter(regex_automata::Input::new(current).range(start..end))
             });
             for caps in matches {
                 let Some(span) = caps.get_match() else {
@@ -259,8 +332,20 @@ impl Scanner {
                 if span.is_empty() {
                     continue;
                 }
-                let whole = &text[span.range()];
-                let secret = secret_of(rule, &caps, text);
+                // Where the match was in the original text, and the line allowlists see.
+                let (at, decoded_line, tags) = match passes {
+                    None => (Span::new(span.start(), span.end()), None, None),
+                    Some(passes) => {
+                        let here = Span::new(span.start(), span.end());
+                        if passes.overlapping(here).next().is_none() {
+                            continue;
+                        }
+                        let line = Passes::line(current, passes.overlapping(here));
+                        let tags = Passes::tags(passes.overlapping(here));
+                        (passes.to_original(here), Some(line), Some(tags))
+                    }
+                };
+                let secret = secret_of(rule, &caps, current);
                 if secret.is_empty() {
                     continue;
                 }
@@ -268,14 +353,17 @@ impl Scanner {
                 if rule.entropy.is_some_and(|min| entropy <= min) {
                     continue;
                 }
-                let index = lines.get_or_insert_with(|| LineIndex::new(text));
-                let (start_line, start_column) = index.position(text, span.start());
+                let text = original.text;
+                let index = original.lines.get_or_init(|| LineIndex::new(text));
+                let (start_line, start_column) = index.position(text, at.start);
                 let (end_line, end_column) =
-                    index.position(text, span.end().saturating_sub(1).max(span.start()));
+                    index.position(text, at.end.saturating_sub(1).max(at.start));
                 let line_text = index.lines_text(text, start_line, end_line);
                 if line_text.contains("gitleaks:allow") || line_text.contains("hoist:allow") {
                     continue;
                 }
+                let mut rule_tags = rule.tags.clone();
+                rule_tags.extend(tags.into_iter().flatten());
                 let f = Finding {
                     rule_id: rule.id.clone(),
                     description: rule.description.clone(),
@@ -284,24 +372,28 @@ impl Scanner {
                     end_line,
                     start_column,
                     end_column,
-                    matched: whole.to_owned(),
+                    matched: current[span.range()].to_owned(),
                     secret: secret.to_owned(),
                     line: line_text.to_owned(),
+                    encoded: passes
+                        .and_then(|_| text.get(at.start..at.end))
+                        .map(str::to_owned),
                     entropy: entropy as f32,
-                    tags: rule.tags.clone(),
+                    tags: rule_tags,
                     commit: commit.cloned(),
                     stable: None,
                 };
-                if !self.allowed(rule, &f) {
+                if !self.allowed(rule, &f, decoded_line.unwrap_or(&f.line)) {
                     findings.push(f);
                 }
             }
         }
-        drop_generic_duplicates(findings)
     }
 
-    fn allowed(&self, rule: &Rule, f: &Finding) -> bool {
-        rule.allowlists.iter().any(|a| allows(a, f))
+    /// Whether an allowlist of the rule or a global one lets `f` through; `line` is what
+    /// `regexTarget = "line"` sees (the decoded line for a finding in decoded text).
+    fn allowed(&self, rule: &Rule, f: &Finding, line: &str) -> bool {
+        rule.allowlists.iter().any(|a| allows(a, f, line))
             || self
                 .config
                 .allowlists
@@ -309,7 +401,7 @@ impl Scanner {
                 .filter(|a| {
                     a.target_rules.is_empty() || a.target_rules.iter().any(|t| t == &rule.id)
                 })
-                .any(|a| allows(a, f))
+                .any(|a| allows(a, f, line))
     }
 }
 
@@ -390,7 +482,7 @@ fn windows<'h>(
     merged
 }
 
-fn allows(a: &Allowlist, f: &Finding) -> bool {
+fn allows(a: &Allowlist, f: &Finding, line: &str) -> bool {
     let commit = (!a.commits.is_empty()).then(|| {
         f.commit
             .as_ref()
@@ -399,9 +491,9 @@ fn allows(a: &Allowlist, f: &Finding) -> bool {
     let path = (!a.paths.is_empty()).then(|| a.paths.iter().any(|p| p.get().is_match(&f.file)));
     let regex = (!a.regexes.is_empty()).then(|| {
         let target = match a.regex_target {
-            RegexTarget::Secret => &f.secret,
-            RegexTarget::Match => &f.matched,
-            RegexTarget::Line => &f.line,
+            RegexTarget::Secret => f.secret.as_str(),
+            RegexTarget::Match => f.matched.as_str(),
+            RegexTarget::Line => line,
         };
         a.regexes.iter().any(|r| r.get().is_match(target))
     });

@@ -16,7 +16,7 @@ mod translate;
 mod window;
 
 pub use config::{Allowlist, Config, LazyRegex, ReadConfig, RegexTarget, Rule, Source};
-pub use detect::{CommitInfo, Finding, Scanner, shannon_entropy};
+pub use detect::{CommitInfo, DEFAULT_DECODE_DEPTH, Finding, Scanner, shannon_entropy};
 pub use errors::ConfigError;
 pub use suppress::{Suppressions, stable_fingerprint};
 pub use translate::translate;

@@ -122,6 +122,7 @@ mod tests {
             matched: "x".into(),
             secret: "s3cr3t".into(),
             line: String::new(),
+            encoded: None,
             entropy: 0.0,
             tags: Vec::new(),
             commit: commit.map(|c| CommitInfo {

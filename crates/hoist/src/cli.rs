@@ -86,6 +86,11 @@ pub(crate) struct ScanSecretsArgs {
     /// Skip files larger than this many megabytes (0: no limit).
     #[arg(long, value_name = "MB", default_value_t = 0)]
     pub(crate) max_target_megabytes: u64,
+    /// Decode base64, hex, percent and Unicode escapes and scan what they hide, up to this
+    /// many nested encodings (0: scan text only as it is). Findings in decoded text carry
+    /// the tags `decoded:<encoding>` and `decode-depth:<n>`, as gitleaks'.
+    #[arg(long, value_name = "N", default_value_t = hoist_secrets::DEFAULT_DECODE_DEPTH)]
+    pub(crate) max_decode_depth: usize,
     /// Scan the lines each commit added, instead of the files (history reachable from HEAD
     /// unless --range, --since or --all says otherwise).
     #[arg(long, conflicts_with = "staged")]

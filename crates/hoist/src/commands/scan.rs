@@ -28,7 +28,7 @@ pub(crate) fn secrets(args: &ScanSecretsArgs) -> anyhow::Result<Outcome> {
     };
     let started = Instant::now();
     let (config, origin) = load_config(args.config.as_deref(), &root)?;
-    let scanner = Scanner::new(config);
+    let scanner = Scanner::new(config).with_max_decode_depth(args.max_decode_depth);
     let (mut findings, scanned) = if args.git || args.staged {
         scan_history(&scanner, &target, args)?
     } else if stdin || target.is_file() {
@@ -253,8 +253,18 @@ fn text_report(findings: &[Finding]) -> String {
                 c.date
             )
         });
+        let encodings: Vec<&str> = f
+            .tags
+            .iter()
+            .filter_map(|t| t.strip_prefix("decoded:"))
+            .collect();
+        let decoded = if encodings.is_empty() {
+            String::new()
+        } else {
+            format!(", decoded from {}", encodings.join("+"))
+        };
         out.push_str(&format!(
-            "{}:{}:{}: {}: {} (entropy {:.2}{commit})\n",
+            "{}:{}:{}: {}: {} (entropy {:.2}{decoded}{commit})\n",
             f.file, f.start_line, f.start_column, f.rule_id, f.secret, f.entropy
         ));
         let line: String = f.line.trim().chars().take(160).collect();

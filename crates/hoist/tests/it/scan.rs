@@ -86,6 +86,46 @@ fn finds_redacts_and_respects_gitignore() {
 }
 
 #[test]
+fn finds_secrets_behind_encodings_and_hides_the_encoded_form() {
+    let dir = tempfile::tempdir().unwrap();
+    // base64 of "token: ghp_…", as a CI variable might hold it.
+    let token = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+    let encoded = "dG9rZW46IGdocF9BMWIyQzNkNEU1ZjZHN2g4STlqMEsxbDJNM240TzVwNlE3cjg=";
+    std::fs::write(
+        dir.path().join("ci.env"),
+        format!("BOOTSTRAP=\"{encoded}\"\n"),
+    )
+    .unwrap();
+    let out = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("ci.env:1:12: github-token: REDACTED (entropy")
+            && text.contains("decoded from base64"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(token) && !text.contains(encoded),
+        "neither the secret nor its encoding is shown: {text}"
+    );
+    let json = scan(dir.path(), &["-f", "json", "--no-redact"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report[0]["Secret"], token);
+    let tags = report[0]["Tags"].as_array().unwrap();
+    assert_eq!(
+        tags[tags.len() - 2..],
+        [
+            serde_json::json!("decoded:base64"),
+            serde_json::json!("decode-depth:1")
+        ]
+    );
+    // The match is what the rule matched in the decoded text.
+    assert_eq!(report[0]["Match"], token);
+    let plain = scan(dir.path(), &["--max-decode-depth", "0"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", stdout(&plain));
+}
+
+#[test]
 fn reports_in_every_format_and_exit_codes() {
     let dir = tree();
     for (format, check) in [
