@@ -8,7 +8,7 @@
 //! in decoded text is reported at that original place, and only when it overlaps a segment
 //! of the pass that found it (otherwise an earlier pass already saw it).
 
-use std::sync::LazyLock;
+mod runs;
 
 use base64::Engine as _;
 
@@ -134,18 +134,21 @@ impl Passes {
     /// returns the next text; `None` when nothing in it decodes.
     pub fn decode(&mut self, text: &str) -> Option<String> {
         let mut segments = Vec::new();
-        let mut out = String::with_capacity(text.len());
+        let mut out = String::new();
         let mut copied = 0;
         let depth = self.passes.len() + 1;
         for (encoding, encoded) in runs(text) {
             let Some(value) = encoding.decode(&text[encoded.start..encoded.end]) else {
                 continue;
             };
+            if out.is_empty() {
+                out.reserve(text.len());
+            }
             out.push_str(&text[copied..encoded.start]);
             let decoded = Span::new(out.len(), out.len() + value.len());
             out.push_str(&value);
             copied = encoded.end;
-            let inherited = self.last().iter().filter(|p| encoded.overlaps(p.decoded));
+            let inherited = self.overlapping(encoded);
             segments.push(Segment {
                 encodings: inherited.fold(encoding.bit(), |bits, p| bits | p.encodings),
                 depth,
@@ -237,25 +240,10 @@ impl Passes {
     }
 }
 
-// The four shapes in one pattern, so one leftmost-first pass finds them as gitleaks does.
-// Go's `\w` and `\s` are ASCII, spelled out here because Rust's are Unicode.
-static ENCODED: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(concat!(
-        r"%[0-9A-Fa-f]{2}(?:.*%[0-9A-Fa-f]{2})?",
-        r"|(?:(?:U\+[a-fA-F0-9]{4}(?:[\t\n\x0C\r ]|$))+|(?i)(?:\\{1,2}u[a-fA-F0-9]{4})+)",
-        r"|[0-9A-Fa-f]{32,}",
-        r"|[0-9A-Za-z_/+-]{16,}={0,2}",
-    ))
-    .unwrap_or_else(|_| unreachable!("a fixed pattern"))
-});
-
 /// The runs of `text` worth decoding, in order: every encoded-looking run, less those that
 /// touch a neighbour of higher precedence (left for the next pass).
 fn runs(text: &str) -> Vec<(Encoding, Span)> {
-    let found: Vec<(Encoding, Span)> = ENCODED
-        .find_iter(text)
-        .map(|m| (encoding_at(text, m.start()), Span::new(m.start(), m.end())))
-        .collect();
+    let found = runs::find(text);
     if found.len() == 1 {
         return found;
     }
@@ -269,28 +257,6 @@ fn runs(text: &str) -> Vec<(Encoding, Span)> {
         .filter(|&i| !waits(i))
         .map(|i| found[i])
         .collect()
-}
-
-/// Which alternative of `ENCODED` matched at `start`. The alternatives are tried in order and
-/// each begins differently, so the first byte, and for `U+` and hex digits whether the
-/// earlier alternative matches there, tells.
-fn encoding_at(text: &str, start: usize) -> Encoding {
-    let rest = &text.as_bytes()[start..];
-    match rest.first() {
-        Some(b'%') => Encoding::Percent,
-        Some(b'\\') => Encoding::Unicode,
-        Some(b'U') if code_point_at(rest) => Encoding::Unicode,
-        _ if rest.len() >= 32 && rest[..32].iter().all(u8::is_ascii_hexdigit) => Encoding::Hex,
-        _ => Encoding::Base64,
-    }
-}
-
-/// Whether `U+XXXX` followed by a space or the end starts `rest`.
-fn code_point_at(rest: &[u8]) -> bool {
-    rest.len() >= 6
-        && rest[1] == b'+'
-        && rest[2..6].iter().all(u8::is_ascii_hexdigit)
-        && rest.get(6).is_none_or(|c| b"\t\n\x0C\r ".contains(c))
 }
 
 fn printable(b: u8) -> bool {
@@ -368,6 +334,16 @@ fn base64(encoded: &str) -> Option<String> {
     if !encoded
         .bytes()
         .any(|c| c.is_ascii_digit() || b"+/-_".contains(&c))
+    {
+        return None;
+    }
+    // The first character of every group of four holds the top six bits of a byte, which
+    // for ASCII are below 32: `A`-`Z` or `a`-`f` in either alphabet. Most identifiers fail
+    // this before any decoding.
+    if !encoded
+        .bytes()
+        .step_by(4)
+        .all(|c| c.is_ascii_uppercase() || (b'a'..=b'f').contains(&c))
     {
         return None;
     }
