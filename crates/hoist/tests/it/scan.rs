@@ -253,6 +253,15 @@ fn history() -> tempfile::TempDir {
         format!("{stripe}LATER = \"sk_live_Zq81kPz3Lm0Qw7Xc4Vb6Nn2R\"\n"),
     )
     .unwrap();
+    // A secret behind base64 added in the middle of a file: the added lines start below line 1.
+    let encoded = std::fs::read_to_string(d.join("encoded.py")).unwrap();
+    let mut lines: Vec<&str> = encoded.lines().collect();
+    // base64 of "STRIPE_KEY=sk_live_Zq81kPz3Lm0Qw7Xc4Vb6Nn2R".
+    lines.insert(
+        5,
+        "rotated = \"U1RSSVBFX0tFWT1za19saXZlX1pxODFrUHozTG0wUXc3WGM0VmI2Tm4yUg==\"",
+    );
+    std::fs::write(d.join("encoded.py"), lines.join("\n") + "\n").unwrap();
     git(d, &["commit", "-q", "-am", "later"]);
     dir
 }
@@ -324,12 +333,17 @@ fn git_history_findings_match_gitleaks() {
         text.lines()
             .filter(|l| l.contains(": stripe-key: "))
             .count(),
-        1,
+        2,
         "{text}"
     );
     assert!(
         text.contains("stripe.rb:3:10: stripe-key: sk_live_Zq81kPz3Lm0Qw7Xc4Vb6Nn2R")
             && text.contains("commit "),
+        "{text}"
+    );
+    assert!(
+        text.contains("encoded.py:6:12: stripe-key: sk_live_Zq81kPz3Lm0Qw7Xc4Vb6Nn2R (entropy")
+            && text.contains("decoded from base64"),
         "{text}"
     );
     let none = scan(repo.path(), &["--git", "--range", "HEAD..HEAD"]);
