@@ -99,3 +99,52 @@ fn keyword_windows_change_no_finding() {
         },
     );
 }
+
+/// Decoding passes keep their bookkeeping straight on any text: every segment's decoded value
+/// sits where it says in the next text, and every place maps back inside the original.
+#[test]
+fn decoding_maps_every_place_back_into_the_original() {
+    use hoist_secrets::decode::{Passes, Span};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let deepest = AtomicUsize::new(0);
+    for_texts_like(
+        // Encodings of "key=ghp_…" (base64 once and twice, hex, percent, Unicode) among
+        // pieces that look encoded but are not, and characters of more than one byte.
+        "(a2V5PWdocF9BMWIyQzNkNEU1ZjZHN2g4STlqMEsxbDJNM240TzVwNlE3cjg=|YTJWNVBXZG9jRjlCTVdJeVF6TmtORVUxWmpaSE4yZzRTVGxxTUVzeGJESk5NMjQwVHpWd05sRTNjamc9|6b65793d6768705f4131623243336434|%6B%65%79%3D|\\\\u006b\\\\u0065|U\\+006B |%|\\\\|U\\+|==|[A-Za-z0-9+/_-]{1,20}|é|\n| ){0,40}",
+        |text| {
+            let mut passes = Passes::default();
+            let mut current = text.clone();
+            while let Some(next) = passes.decode(&current) {
+                for s in passes.last() {
+                    prop_assert_eq!(
+                        next.get(s.decoded.start..s.decoded.end),
+                        Some(s.value.as_str())
+                    );
+                    prop_assert!(current.get(s.encoded.start..s.encoded.end).is_some());
+                    prop_assert!(
+                        s.original.start <= s.original.end && s.original.end <= text.len()
+                    );
+                }
+                for at in (0..next.len()).step_by(7) {
+                    let o = passes.to_original(Span::new(at, (at + 5).min(next.len())));
+                    prop_assert!(
+                        o.start <= o.end && o.end <= text.len(),
+                        "{:?} in {:?}",
+                        o,
+                        text
+                    );
+                }
+                deepest.fetch_max(
+                    passes.last().first().map_or(0, |s| s.depth),
+                    Ordering::Relaxed,
+                );
+                current = next;
+            }
+            Ok(())
+        },
+    );
+    assert!(
+        deepest.load(Ordering::Relaxed) >= 2,
+        "the texts hold nested encodings"
+    );
+}
