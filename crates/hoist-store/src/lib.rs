@@ -3,8 +3,9 @@
 //! [`Store`] opens (and migrates) the database; [`Recorder`] is an engine [`Observer`] that
 //! writes a run's events from a background thread, so steps never wait on the disk; the query
 //! functions answer `hoist runs list` and `hoist runs view`. WAL mode and one transaction per
-//! finished step keep the database intact if Hoist is killed mid-run; the run is then found
-//! on the next start and marked `interrupted`.
+//! batch of events keep the database intact if Hoist is killed mid-run; the run is then found
+//! on the next start and marked `interrupted`. A running step's lines are saved with every
+//! batch (`log_chunks`), so a killed run keeps what its steps printed.
 
 mod errors;
 mod metrics;
@@ -160,6 +161,8 @@ impl Store {
                  WHERE status != 'completed' AND job IN (SELECT id FROM jobs WHERE run_id = ?1)",
                 params![id, now],
             )?;
+            // What the killed steps printed before the end.
+            crate::recorder::fold_saved_lines(&tx, *id)?;
         }
         tx.commit()?;
         Ok(stale)

@@ -246,14 +246,16 @@ impl Store {
             [job.row],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let read = |log: StoredLog| -> Result<String, StoreError> {
+        let read = |log: StoredLog, step: Option<i64>| -> Result<String, StoreError> {
             if let Some(blob) = log.blob {
                 return Ok(crate::recorder::inflate(&blob));
             }
             let (Some(start), Some(end), Some(url), Some(key)) =
                 (log.start, log.end, &storage_url, &log_key)
             else {
-                return Ok(String::new());
+                // Still running (or its run was killed and not yet marked): what it has
+                // printed so far.
+                return Ok(crate::recorder::saved_lines(self.conn(), job.row, step)?);
             };
             let storage = storages.get(url)?;
             let bytes = storage.get_range(key, start as u64..end as u64)?;
@@ -265,7 +267,7 @@ impl Store {
             [job.row],
             |r| StoredLog::from_row(r, 0),
         )?;
-        let text = read(job_log)?;
+        let text = read(job_log, None)?;
         if !text.is_empty() {
             out.push((None, text));
         }
@@ -278,7 +280,7 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         for (idx, log) in rows {
-            out.push((Some(idx), read(log)?));
+            out.push((Some(idx), read(log, Some(idx))?));
         }
         Ok(out)
     }

@@ -71,9 +71,17 @@ struct Writer {
     /// Job key → row id.
     jobs: HashMap<String, i64>,
     /// (job key, step index or none) → log text so far.
-    logs: HashMap<(String, Option<usize>), String>,
+    logs: HashMap<(String, Option<usize>), LogBuffer>,
     /// (job key, step index or none for the job's total) → test counts so far.
     tests: HashMap<(String, Option<usize>), TestCounts>,
+}
+
+/// A running step's (or job's) log: all of it, for the compressed copy written when it ends,
+/// and how much of it is already in `log_chunks`.
+#[derive(Default)]
+struct LogBuffer {
+    text: String,
+    saved: usize,
 }
 
 /// Deflates a log. Empty logs are not stored at all (NULL): most steps of a large matrix
@@ -89,6 +97,53 @@ pub(crate) fn inflate(bytes: &[u8]) -> String {
     let mut out = String::new();
     let _ = flate2::read::DeflateDecoder::new(bytes).read_to_string(&mut out);
     out
+}
+
+/// What a running step (`step`) or job (`None`) of job row `job` has printed so far.
+pub(crate) fn saved_lines(
+    conn: &Connection,
+    job: i64,
+    step: Option<i64>,
+) -> Result<String, rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT text FROM log_chunks WHERE job = ?1 AND step_idx IS ?2 ORDER BY id",
+    )?;
+    let chunks = stmt.query_map(params![job, step], |r| r.get::<_, String>(0))?;
+    chunks.collect()
+}
+
+/// Folds the saved lines of every log of run `run_id` that never ended (its process was
+/// killed) into the log columns, as a finished log would be.
+pub(crate) fn fold_saved_lines(
+    tx: &rusqlite::Transaction<'_>,
+    run_id: i64,
+) -> Result<(), rusqlite::Error> {
+    let logs: Vec<(i64, Option<i64>)> = tx
+        .prepare(
+            "SELECT DISTINCT c.job, c.step_idx FROM log_chunks c JOIN jobs j ON j.id = c.job \
+             WHERE j.run_id = ?1",
+        )?
+        .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (job, step) in logs {
+        let text = saved_lines(tx, job, step)?;
+        let blob = (!text.is_empty()).then(|| compress(&text));
+        match step {
+            Some(idx) => tx.execute(
+                "UPDATE steps SET log = COALESCE(log, ?3) WHERE job = ?1 AND idx = ?2",
+                params![job, idx, blob],
+            )?,
+            None => tx.execute(
+                "UPDATE jobs SET log = COALESCE(log, ?2) WHERE id = ?1",
+                params![job, blob],
+            )?,
+        };
+        tx.execute(
+            "DELETE FROM log_chunks WHERE job = ?1 AND step_idx IS ?2",
+            params![job, step],
+        )?;
+    }
+    Ok(())
 }
 
 fn ms(at: std::time::SystemTime) -> i64 {
@@ -131,9 +186,52 @@ impl Writer {
                     event,
                 )?;
             }
+            Self::save_running_logs(&tx, &self.jobs, &mut self.logs)?;
             tx.commit()?;
         }
         Ok(())
+    }
+
+    /// Appends what running steps printed in this batch to `log_chunks`, so that a killed
+    /// run keeps it. Steps that ended in the batch were written whole already.
+    fn save_running_logs(
+        tx: &rusqlite::Transaction<'_>,
+        jobs: &HashMap<String, i64>,
+        logs: &mut HashMap<(String, Option<usize>), LogBuffer>,
+    ) -> Result<(), rusqlite::Error> {
+        for ((job, step), log) in logs.iter_mut() {
+            let Some(row) = jobs.get(job) else { continue };
+            if log.text.len() > log.saved {
+                tx.prepare_cached(
+                    "INSERT INTO log_chunks (job, step_idx, text) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![
+                    row,
+                    step.map(|s| s as i64),
+                    &log.text[log.saved..]
+                ])?;
+                log.saved = log.text.len();
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole text of a log that ends, and its chunks gone.
+    fn take_log(
+        tx: &rusqlite::Transaction<'_>,
+        row: i64,
+        logs: &mut HashMap<(String, Option<usize>), LogBuffer>,
+        key: (String, Option<usize>),
+    ) -> Result<Option<String>, rusqlite::Error> {
+        let step = key.1.map(|s| s as i64);
+        let Some(log) = logs.remove(&key) else {
+            return Ok(None);
+        };
+        if log.saved > 0 {
+            tx.prepare_cached("DELETE FROM log_chunks WHERE job = ?1 AND step_idx IS ?2")?
+                .execute(params![row, step])?;
+        }
+        Ok(Some(log.text))
     }
 
     fn job_row(
@@ -159,7 +257,7 @@ impl Writer {
         tx: &rusqlite::Transaction<'_>,
         run_id: i64,
         jobs: &mut HashMap<String, i64>,
-        logs: &mut HashMap<(String, Option<usize>), String>,
+        logs: &mut HashMap<(String, Option<usize>), LogBuffer>,
         tests: &mut HashMap<(String, Option<usize>), TestCounts>,
         event: RunEvent,
     ) -> Result<(), rusqlite::Error> {
@@ -198,7 +296,9 @@ impl Writer {
                 )?;
             }
             RunEvent::Log { job, step, line } => {
-                let buf = logs.entry((job.id, step)).or_default();
+                // The row is needed when the lines are saved at the end of the batch.
+                Self::job_row(tx, run_id, jobs, &job)?;
+                let buf = &mut logs.entry((job.id, step)).or_default().text;
                 buf.push_str(&line);
                 buf.push('\n');
             }
@@ -234,8 +334,7 @@ impl Writer {
                 summary,
             } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                let log = logs
-                    .remove(&(job.id.clone(), Some(index)))
+                let log = Self::take_log(tx, row, logs, (job.id.clone(), Some(index)))?
                     .unwrap_or_default();
                 let finished = now_ms();
                 let started = finished - duration.as_millis() as i64;
@@ -272,7 +371,7 @@ impl Writer {
                 outputs,
             } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                let log = logs.remove(&(job.id.clone(), None));
+                let log = Self::take_log(tx, row, logs, (job.id.clone(), None))?;
                 let finished = now_ms();
                 let outputs: serde_json::Map<String, serde_json::Value> = outputs
                     .into_iter()
@@ -301,6 +400,23 @@ impl Writer {
                 )?;
             }
             RunEvent::RunFinished { conclusion, .. } => {
+                // Logs whose step never reported its end (nothing should be left, but a
+                // line kept is worth more than a tidy table).
+                for (key, log) in logs.drain() {
+                    if let Some(&row) = jobs.get(&key.0)
+                        && log.text.len() > log.saved
+                    {
+                        tx.prepare_cached(
+                            "INSERT INTO log_chunks (job, step_idx, text) VALUES (?1, ?2, ?3)",
+                        )?
+                        .execute(params![
+                            row,
+                            key.1.map(|s| s as i64),
+                            &log.text[log.saved..]
+                        ])?;
+                    }
+                }
+                fold_saved_lines(tx, run_id)?;
                 tx.prepare_cached("UPDATE runs SET status = 'completed', conclusion = ?2, finished_at = ?3 WHERE id = ?1")?.execute(params![run_id, conclusion.as_str(), now_ms()],
                 )?;
             }

@@ -107,4 +107,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE jobs ADD COLUMN path TEXT;
     ",
+    // 4: the lines a running step (or job) has printed so far, written as they come so that
+    // a killed run keeps them; folded into `log` when the step ends or the run is found
+    // interrupted.
+    "
+    CREATE TABLE log_chunks (
+        id       INTEGER PRIMARY KEY,
+        job      INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        step_idx INTEGER,                   -- none: the job's own lines
+        text     TEXT NOT NULL
+    );
+    CREATE INDEX log_chunks_by_log ON log_chunks (job, step_idx, id);
+    ",
 ];

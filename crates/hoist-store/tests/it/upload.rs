@@ -511,7 +511,7 @@ fn each_job_is_followed_by_its_own_steps() {
 }
 
 #[test]
-fn an_interrupted_run_is_uploaded_by_the_next_flush() {
+fn an_interrupted_run_keeps_its_lines_and_is_uploaded_by_the_next_flush() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("h.db")).unwrap();
     let (id, _) = store.create_run(&new_run("ci.yml")).unwrap();
@@ -522,22 +522,47 @@ fn an_interrupted_run_is_uploaded_by_the_next_flush() {
         at: SystemTime::now(),
     });
     rec.on_event(&RunEvent::Log {
-        job: j,
+        job: j.clone(),
         step: None,
-        line: "killed after this".into(),
+        line: "Set up job".into(),
     });
+    rec.on_event(&RunEvent::StepStarted {
+        job: j.clone(),
+        index: 0,
+        name: "migrate".into(),
+        at: SystemTime::now(),
+    });
+    for line in ["applying 001", "applying 002"] {
+        rec.on_event(&RunEvent::Log {
+            job: j.clone(),
+            step: Some(0),
+            line: line.into(),
+        });
+    }
+    // The recorder writes what arrived; the step has not ended (its process is killed
+    // after this), yet its lines are readable.
     rec.finish().unwrap();
-    // Not finished: nothing to upload yet.
-    assert!(store.pending_uploads().unwrap().is_empty());
-    // Its process is gone: the next start marks it interrupted, and it becomes due.
-    assert_eq!(store.mark_interrupted(|_| false).unwrap(), [id]);
-    let storage = Storage::open(&StorageSettings {
+    let settings = StorageSettings {
         url: format!("file://{}/blobs", dir.path().display()),
         ..Default::default()
-    })
-    .unwrap();
+    };
+    let storages = StorageCatalog::new(settings.clone());
+    let live = vec![
+        (None, "Set up job\n".to_owned()),
+        (Some(0), "applying 001\napplying 002\n".to_owned()),
+    ];
+    assert_eq!(logs(&store, id, &storages), live);
+    // Not finished: nothing to upload yet.
+    assert!(store.pending_uploads().unwrap().is_empty());
+    // Its process is gone: the next start marks it interrupted, the lines become the
+    // step's log, and the run is due.
+    assert_eq!(store.mark_interrupted(|_| false).unwrap(), [id]);
+    assert_eq!(logs(&store, id, &storages), live);
+    let storage = Storage::open(&settings).unwrap();
     let report = store.flush_uploads(&storage, false, usize::MAX).unwrap();
     assert_eq!(report.uploaded, [id]);
+    // Read back from storage now.
+    assert_eq!(logs(&store, id, &storages), live);
     let records = store.metrics_records(id).unwrap();
     assert_eq!(records[0].detail.conclusion.as_deref(), Some("interrupted"));
     assert_eq!(records[1].detail.conclusion.as_deref(), Some("interrupted"));

@@ -534,6 +534,9 @@ fn a_killed_run_is_marked_interrupted_and_the_database_survives() {
     assert!(stderr(&out).contains("was interrupted"), "{}", stderr(&out));
     let run = p.last_run();
     assert_eq!(run["run"]["conclusion"], "interrupted");
+    // What the step printed before the kill is kept.
+    let id = run["run"]["id"].as_i64().unwrap();
+    assert!(p.log(id).contains("waiting"), "{}", p.log(id));
     let check = Command::new("sqlite3")
         .arg(p.data().join("hoist.db"))
         .arg("PRAGMA integrity_check")
@@ -552,32 +555,27 @@ fn a_killed_run_is_marked_interrupted_and_the_database_survives() {
     assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
 }
 
-/// Polls the store until a running step has printed `needle` (the log lives in memory until
-/// the step ends, so poll the job's start instead and give the step a moment).
-fn wait_for_log(p: &Project, _needle: &str) {
+/// Polls the store until a running step's log, as `hoist runs view --log` shows it, holds
+/// `needle`: a running step's lines are in the store as they are printed.
+fn wait_for_log(p: &Project, needle: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Value::Null;
+    let mut seen = String::new();
     while Instant::now() < deadline {
         let out = p.hoist(&["runs", "list", "--json", "--limit", "1"]);
         if !out.status.success() {
-            seen = Value::String(format!("`runs list` failed: {}", stderr(&out)));
+            seen = format!("`runs list` failed: {}", stderr(&out));
         }
         if let Ok(v) = serde_json::from_slice::<Value>(&out.stdout)
             && let Some(id) = v[0]["id"].as_i64()
         {
-            let run = p.view(id);
-            seen = run.clone();
-            let started = run["jobs"]
-                .as_array()
-                .is_some_and(|j| j.iter().any(|j| j["status"] == "in_progress"));
-            if started {
-                std::thread::sleep(Duration::from_millis(500));
+            seen = p.log(id);
+            if seen.contains(needle) {
                 return;
             }
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("the run did not start; last seen: {seen:#}");
+    panic!("no `{needle}` in the running step's log; last seen: {seen}");
 }
 
 #[test]
