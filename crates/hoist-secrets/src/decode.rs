@@ -173,12 +173,7 @@ impl Passes {
 
     /// The segments of the last pass that `span` (of the last pass's text) overlaps.
     pub fn overlapping(&self, span: Span) -> impl Iterator<Item = &Segment> {
-        // A pass's segments are in order and apart, so a binary search finds the first.
-        let segments = self.last();
-        let first = segments.partition_point(|s| s.decoded.end < span.start);
-        segments[first..]
-            .iter()
-            .take_while(move |s| s.decoded.start <= span.end)
+        overlapping(self.last(), span)
     }
 
     /// Where `span` of the last pass's text was in the original text: wholly inside one
@@ -188,7 +183,7 @@ impl Passes {
         let mut span = span;
         for pass in self.passes.iter().rev() {
             let mut encoded: Option<Span> = None;
-            for p in pass.iter().filter(|p| p.decoded.overlaps(span)) {
+            for p in overlapping(pass, span) {
                 if p.decoded.contains(span) {
                     return p.original;
                 }
@@ -222,22 +217,32 @@ impl Passes {
     }
 
     /// The decoded line around `segments` in `text` (the last pass's text), which allowlists
-    /// with `regexTarget = "line"` see. As gitleaks, it keeps the newline before it.
-    pub fn line<'t, 's>(text: &'t str, segments: impl IntoIterator<Item = &'s Segment>) -> &'t str {
+    /// with `regexTarget = "line"` see; `newlines` are the offsets of the text's newlines, in
+    /// order. As gitleaks, it keeps the newline before it.
+    pub fn line<'t, 's>(
+        text: &'t str,
+        newlines: &[usize],
+        segments: impl IntoIterator<Item = &'s Segment>,
+    ) -> &'t str {
         let Some(span) = segments.into_iter().map(|s| s.decoded).reduce(Span::merge) else {
             return text;
         };
-        let bytes = text.as_bytes();
-        let start = bytes[..(span.start + 1).min(bytes.len())]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .unwrap_or(0);
-        let end = bytes[span.end.min(bytes.len())..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| span.end + i);
+        // The last newline at or before the start, and the first at or after the end.
+        let before = newlines.partition_point(|&n| n <= span.start);
+        let start = before.checked_sub(1).map_or(0, |i| newlines[i]);
+        let after = newlines.partition_point(|&n| n < span.end);
+        let end = newlines.get(after).map_or(text.len(), |&n| n);
         text.get(start..end).unwrap_or(text)
     }
+}
+
+/// The segments of one pass whose decoded values `span` overlaps. A pass's segments are in
+/// order and apart, so a binary search finds the first.
+fn overlapping(segments: &[Segment], span: Span) -> impl Iterator<Item = &Segment> {
+    let first = segments.partition_point(|s| s.decoded.end < span.start);
+    segments[first..]
+        .iter()
+        .take_while(move |s| s.decoded.start <= span.end)
 }
 
 /// The runs of `text` worth decoding, in order: every encoded-looking run, less those that
@@ -467,6 +472,27 @@ mod tests {
         assert_eq!(once.as_deref(), Some("c2VjcmV0LXZhbHVlLTEyMw=="));
         let twice = passes.decode("c2VjcmV0LXZhbHVlLTEyMw==");
         assert_eq!(twice.as_deref(), Some("secret-value-123"));
+    }
+
+    #[test]
+    fn the_line_of_a_segment_keeps_the_newline_before_it() {
+        let mut passes = Passes::default();
+        let text = passes
+            .decode("first\nk = dG9rZW46IGhlbGxvLXdvcmxkLTEyMzQ1 end\nlast")
+            .unwrap_or_default();
+        let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+        assert_eq!(
+            Passes::line(&text, &newlines, passes.last()),
+            "\nk = token: hello-world-12345 end"
+        );
+        // On the first line there is no newline before.
+        let text = passes
+            .decode("dG9rZW46IGhlbGxvLXdvcmxkLTEyMzQ1")
+            .unwrap_or_default();
+        assert_eq!(
+            Passes::line(&text, &[], passes.last()),
+            "token: hello-world-12345"
+        );
     }
 
     #[test]

@@ -35,11 +35,12 @@ pub struct Finding {
     pub matched: String,
     /// The secret part of the match.
     pub secret: String,
-    /// The whole line (or lines) of the match, as in the file.
+    /// The line (or lines) of the match, as in the file; a long line is cut to the part
+    /// around the match, with `…` where it was cut.
     pub line: String,
-    /// For a match in decoded text, the original text it was decoded from (so that
+    /// For a match in decoded text, where the text it was decoded from is in `line` (so that
     /// redaction hides the encoded form too).
-    pub encoded: Option<String>,
+    pub encoded: Option<std::ops::Range<usize>>,
     pub entropy: f32,
     pub tags: Vec<String>,
     pub commit: Option<CommitInfo>,
@@ -74,11 +75,13 @@ impl Finding {
             let keep = self.secret.chars().count() * usize::from(100 - percent) / 100;
             format!("{}...", self.secret.chars().take(keep).collect::<String>())
         };
+        if let Some(encoded) = self.encoded.take()
+            && self.line.get(encoded.clone()).is_some()
+        {
+            self.line.replace_range(encoded, &masked);
+        }
         self.matched = self.matched.replace(&self.secret, &masked);
         self.line = self.line.replace(&self.secret, &masked);
-        if let Some(encoded) = self.encoded.take() {
-            self.line = self.line.replace(&encoded, &masked);
-        }
         self.secret = masked;
     }
 }
@@ -118,6 +121,8 @@ pub struct Scanner {
     keyword_windows: bool,
     /// How many times encoded text is decoded and scanned again.
     max_decode_depth: usize,
+    /// Whether an allowlist matches its regexes against the line.
+    line_allowlists: bool,
 }
 
 /// The text a scan started from, with its line starts once a finding needs them.
@@ -155,6 +160,11 @@ impl Scanner {
                 patterns_of[i].push(p);
             }
         }
+        let line_allowlists = config
+            .allowlists
+            .iter()
+            .chain(config.rules.iter().flat_map(|r| &r.allowlists))
+            .any(|a| a.regex_target == RegexTarget::Line && !a.regexes.is_empty());
         let keywords = (!patterns.is_empty()).then(|| {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
@@ -171,6 +181,7 @@ impl Scanner {
             always,
             keyword_windows: true,
             max_decode_depth: DEFAULT_DECODE_DEPTH,
+            line_allowlists,
         }
     }
 
@@ -300,6 +311,8 @@ impl Scanner {
         candidates.sort_unstable();
         candidates.dedup();
         let whole_text = !self.keyword_windows || crate::window::folds_to_ascii(current);
+        // The newlines of decoded text, once a finding in it needs its line.
+        let newlines: std::cell::OnceCell<Vec<usize>> = std::cell::OnceCell::new();
         for i in candidates {
             let rule = &self.config.rules[i];
             if rule.skip_report {
@@ -340,7 +353,16 @@ impl Scanner {
                         if passes.overlapping(here).next().is_none() {
                             continue;
                         }
-                        let line = Passes::line(current, passes.overlapping(here));
+                        // Only allowlists with `regexTarget = "line"` read it, and on a long
+                        // line it costs a scan per match.
+                        let line = if self.line_allowlists {
+                            let newlines = newlines.get_or_init(|| {
+                                memchr::memchr_iter(b'\n', current.as_bytes()).collect()
+                            });
+                            Passes::line(current, newlines, passes.overlapping(here))
+                        } else {
+                            ""
+                        };
                         let tags = Passes::tags(passes.overlapping(here));
                         (passes.to_original(here), Some(line), Some(tags))
                     }
@@ -358,10 +380,13 @@ impl Scanner {
                 let (start_line, start_column) = index.position(text, at.start);
                 let (end_line, end_column) =
                     index.position(text, at.end.saturating_sub(1).max(at.start));
-                let line_text = index.lines_text(text, start_line, end_line);
-                if line_text.contains("gitleaks:allow") || line_text.contains("hoist:allow") {
+                if index.allow_comment(text, start_line, end_line) {
                     continue;
                 }
+                let line_text = index.lines_text(text, start_line, end_line);
+                let line_start = index.starts[start_line - 1];
+                let (excerpt, in_excerpt) =
+                    excerpt(line_text, at.start - line_start, at.end - line_start);
                 let mut rule_tags = rule.tags.clone();
                 rule_tags.extend(tags.into_iter().flatten());
                 let f = Finding {
@@ -374,16 +399,14 @@ impl Scanner {
                     end_column,
                     matched: current[span.range()].to_owned(),
                     secret: secret.to_owned(),
-                    line: line_text.to_owned(),
-                    encoded: passes
-                        .and_then(|_| text.get(at.start..at.end))
-                        .map(str::to_owned),
+                    line: excerpt,
+                    encoded: passes.and(Some(in_excerpt)),
                     entropy: entropy as f32,
                     tags: rule_tags,
                     commit: commit.cloned(),
                     stable: None,
                 };
-                if !self.allowed(rule, &f, decoded_line.unwrap_or(&f.line)) {
+                if !self.allowed(rule, &f, decoded_line.unwrap_or(line_text)) {
                     findings.push(f);
                 }
             }
@@ -515,9 +538,47 @@ fn allows(a: &Allowlist, f: &Finding, line: &str) -> bool {
     }
 }
 
+/// How much of a long line a finding keeps around its match, on each side.
+const EXCERPT_CONTEXT: usize = 200;
+/// The most of a long line a finding keeps: a minified file can hold thousands of findings
+/// on one line of megabytes.
+const EXCERPT_MAX: usize = 2048;
+
+/// `line` cut to the part around `start..end` (byte offsets in it) when it is long, with `…`
+/// where it was cut, and where `start..end` is in what is kept.
+fn excerpt(line: &str, start: usize, end: usize) -> (String, std::ops::Range<usize>) {
+    let (start, end) = (start.min(line.len()), end.min(line.len()));
+    if line.len() <= EXCERPT_MAX {
+        return (line.to_owned(), start..end);
+    }
+    let mut from = start.saturating_sub(EXCERPT_CONTEXT);
+    while !line.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = end
+        .saturating_add(EXCERPT_CONTEXT)
+        .min(from + EXCERPT_MAX)
+        .min(line.len())
+        .max(from);
+    while !line.is_char_boundary(to) {
+        to += 1;
+    }
+    let lead = if from > 0 { "…" } else { "" };
+    let tail = if to < line.len() { "…" } else { "" };
+    let kept = format!("{lead}{}{tail}", &line[from..to]);
+    let at = |i: usize| lead.len() + i.clamp(from, to) - from;
+    (kept, at(start)..at(end))
+}
+
 /// Byte offsets of line starts, built once per file that has a candidate match.
 struct LineIndex {
     starts: Vec<usize>,
+    /// The last position asked for (byte offset, its column, its line's start): matches come
+    /// in order, so the next column counts on from there, not from the line's start, which
+    /// on a minified line of megabytes with many findings would be quadratic.
+    last: std::cell::Cell<(usize, usize, usize)>,
+    /// Whether the last lines asked about hold an allow comment (first line, last line).
+    allow_comment: std::cell::Cell<Option<(usize, usize, bool)>>,
 }
 
 impl LineIndex {
@@ -529,18 +590,42 @@ impl LineIndex {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        Self { starts }
+        Self {
+            starts,
+            last: std::cell::Cell::new((0, 1, 0)),
+            allow_comment: std::cell::Cell::new(None),
+        }
     }
 
     /// 1-based line and character column of byte `offset`.
     fn position(&self, text: &str, offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|s| *s <= offset);
         let start = self.starts[line - 1];
+        let (last, last_column, last_start) = self.last.get();
+        let (from, base) = if last_start == start && last <= offset {
+            (last, last_column)
+        } else {
+            (start, 1)
+        };
         let column = text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
+            .get(from..offset)
+            .map_or(offset - from, |s| s.chars().count())
+            + base;
+        self.last.set((offset, column, start));
         (line, column)
+    }
+
+    /// Whether lines `first..=last` hold a `gitleaks:allow` or `hoist:allow` comment.
+    fn allow_comment(&self, text: &str, first: usize, last: usize) -> bool {
+        if let Some((f, l, allowed)) = self.allow_comment.get()
+            && (f, l) == (first, last)
+        {
+            return allowed;
+        }
+        let lines = self.lines_text(text, first, last);
+        let allowed = lines.contains("gitleaks:allow") || lines.contains("hoist:allow");
+        self.allow_comment.set(Some((first, last, allowed)));
+        allowed
     }
 
     fn lines_text<'t>(&self, text: &'t str, first: usize, last: usize) -> &'t str {
@@ -557,7 +642,26 @@ impl LineIndex {
 
 #[cfg(test)]
 mod tests {
-    use super::shannon_entropy;
+    use super::{EXCERPT_CONTEXT, EXCERPT_MAX, excerpt, shannon_entropy};
+
+    #[test]
+    fn long_lines_are_cut_around_the_match() {
+        // A short line is kept whole.
+        assert_eq!(excerpt("k = abc", 4, 7), ("k = abc".to_owned(), 4..7));
+        // A long one keeps the match and some context, and says where it was cut.
+        let line = format!("{}SECRET{}", "é".repeat(3000), "x".repeat(3000));
+        let start = "é".repeat(3000).len();
+        let (kept, at) = excerpt(&line, start, start + 6);
+        assert_eq!(&kept[at.clone()], "SECRET");
+        assert!(kept.starts_with('…') && kept.ends_with('…'), "{kept}");
+        assert!(kept.len() <= EXCERPT_MAX + 2 * '…'.len_utf8() + 2);
+        assert!(kept.len() >= 2 * EXCERPT_CONTEXT);
+        // A match longer than the limit is kept from its start.
+        let (kept, at) = excerpt(&line, 10, line.len() - 10);
+        assert!(kept.len() <= EXCERPT_MAX + 2 * '…'.len_utf8() + 2);
+        assert_eq!(at.start, 10);
+        assert_eq!(at.end, kept.len() - '…'.len_utf8());
+    }
 
     #[test]
     fn entropy_of_known_strings() {

@@ -243,3 +243,31 @@ fn generic_assignment_ignores_code_identifiers() {
     // A quoted value in code is still reported.
     check_generic("    let token = \"q8Zr2LmX0vTe9Ksb4NwYc7Hd\";\n", true);
 }
+
+/// A minified file: thousands of tokens on one line of a quarter megabyte, after multi-byte
+/// characters. Each finding has its own column, and keeps only the part of the line around
+/// it (the whole line per finding would be gigabytes).
+#[test]
+fn many_findings_on_one_long_line() {
+    let tokens: Vec<String> = (0..5000)
+        .map(|i| format!("ghp_{i:0>6}AbCdEfGhIjKlMnOpQrStUvWxYz1234"))
+        .collect();
+    let line = tokens.join(" é ");
+    let scanner = Scanner::new(hoist_secrets::builtin_config());
+    let found = scanner.scan("bundle.min.js", &line, None);
+    assert_eq!(found.len(), tokens.len());
+    for (i, f) in found.iter().enumerate() {
+        assert_eq!(f.secret, tokens[i]);
+        // Each token and its separator are 43 characters.
+        assert_eq!((f.start_line, f.start_column), (1, 1 + 43 * i));
+        assert!(
+            f.line.contains(&tokens[i]) && f.line.len() < 2100,
+            "{}",
+            f.line.len()
+        );
+    }
+    // Redaction hides the secret in the excerpt too.
+    let mut f = found[2500].clone();
+    f.redact(100);
+    assert!(!f.line.contains(&tokens[2500]) && f.line.contains("REDACTED"));
+}
