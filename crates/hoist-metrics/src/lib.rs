@@ -12,7 +12,7 @@ pub mod summary;
 pub use errors::MetricsError;
 pub use junit::TestCounts;
 pub use record::{
-    Detail, DocumentWriter, Kind, Record, RunContext, SCHEMA_VERSION, document_key, key_segment,
-    parse_document, to_ndjson,
+    Detail, DocumentWriter, JobFields, Kind, Record, RunContext, SCHEMA_VERSION, document_key,
+    key_segment, parse_document, to_ndjson,
 };
 pub use summary::{Summary, Window, summarise};

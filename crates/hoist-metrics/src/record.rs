@@ -92,35 +92,89 @@ pub struct Detail {
 }
 
 /// Writes one run's document line by line. The run's context is serialised once and spliced
-/// into every line, so a run of thousands of steps costs one context, not thousands; the
-/// lines are exactly what serialising each [`Record`] gives.
+/// into every line, so a run of thousands of steps costs one context, not thousands; a job's
+/// fields are serialised once for all its steps ([`DocumentWriter::job_fields`]). The lines
+/// are exactly what serialising each [`Record`] gives.
 #[derive(Debug)]
 pub struct DocumentWriter {
+    /// `{"version":1,"kind":"`: how every line starts.
+    head: Vec<u8>,
     /// `,"repo":…,"runner":"…"`: the context's fields without braces.
     context: Vec<u8>,
     out: Vec<u8>,
 }
 
+/// The fields a step's record repeats from its job's (`job` … `service`, which come first in
+/// a [`Detail`]), serialised once.
+#[derive(Debug)]
+pub struct JobFields(Vec<u8>);
+
+/// The leading fields of a [`Detail`] that a step shares with its job, in their order there.
+#[derive(Serialize)]
+struct SharedFields<'d> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job: Option<&'d String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_id: Option<&'d String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_name: Option<&'d String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matrix: Option<&'d serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<&'d String>,
+}
+
 impl DocumentWriter {
     pub fn new(run: &RunContext) -> Self {
+        let mut context = Vec::new();
+        append_fields(&mut context, run);
         Self {
-            context: object_fields(run),
+            head: format!("{{\"version\":{SCHEMA_VERSION},\"kind\":\"").into_bytes(),
+            context,
             out: Vec::new(),
         }
     }
 
     pub fn push(&mut self, kind: Kind, detail: &Detail) {
+        self.start_line(kind);
+        append_fields(&mut self.out, detail);
+        self.out.extend_from_slice(b"}\n");
+    }
+
+    /// `job`'s fields that its steps repeat, for [`DocumentWriter::push_step`].
+    pub fn job_fields(job: &Detail) -> JobFields {
+        let mut fields = Vec::new();
+        append_fields(
+            &mut fields,
+            &SharedFields {
+                job: job.job.as_ref(),
+                job_id: job.job_id.as_ref(),
+                job_name: job.job_name.as_ref(),
+                matrix: job.matrix.as_ref(),
+                service: job.service.as_ref(),
+            },
+        );
+        JobFields(fields)
+    }
+
+    /// A step's line: its job's `fields`, then `step`'s own (its job fields left empty).
+    pub fn push_step(&mut self, fields: &JobFields, step: &Detail) {
+        self.start_line(Kind::Step);
+        self.out.extend_from_slice(&fields.0);
+        append_fields(&mut self.out, step);
+        self.out.extend_from_slice(b"}\n");
+    }
+
+    fn start_line(&mut self, kind: Kind) {
         let kind = match kind {
             Kind::Run => "run",
             Kind::Job => "job",
             Kind::Step => "step",
         };
-        self.out.extend_from_slice(
-            format!("{{\"version\":{SCHEMA_VERSION},\"kind\":\"{kind}\"").as_bytes(),
-        );
+        self.out.extend_from_slice(&self.head);
+        self.out.extend_from_slice(kind.as_bytes());
+        self.out.push(b'"');
         self.out.extend_from_slice(&self.context);
-        self.out.extend_from_slice(&object_fields(detail));
-        self.out.extend_from_slice(b"}\n");
     }
 
     pub fn finish(self) -> String {
@@ -128,16 +182,20 @@ impl DocumentWriter {
     }
 }
 
-/// A struct's JSON fields as `,"a":1,"b":2` (empty for no fields).
-fn object_fields(value: &impl Serialize) -> Vec<u8> {
-    let mut json = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
-    // `{…}` → `,…`; `{}` → nothing.
-    json.pop();
-    if json.len() <= 1 {
-        return Vec::new();
+/// Appends a struct's JSON fields to `out` as `,"a":1,"b":2` (nothing for no fields).
+fn append_fields(out: &mut Vec<u8>, value: &impl Serialize) {
+    let at = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(at);
+        return;
     }
-    json[0] = b',';
-    json
+    // `{…}` → `,…`; `{}` → nothing.
+    out.pop();
+    if out.len() == at + 1 {
+        out.truncate(at);
+    } else {
+        out[at] = b',';
+    }
 }
 
 /// Where a run's document goes in object storage:

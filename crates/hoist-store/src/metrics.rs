@@ -45,7 +45,8 @@ fn service_of(matrix: &serde_json::Value) -> Option<String> {
 }
 
 /// One run's records, the context held once: the run's own detail, then each job's
-/// followed by its steps'.
+/// followed by its steps'. A step's detail holds only its own fields; the job's (`job` …
+/// `service`) are those of the job line before it.
 struct RunRecords {
     context: RunContext,
     lines: Vec<(Kind, Detail)>,
@@ -53,12 +54,30 @@ struct RunRecords {
 
 impl RunRecords {
     fn into_records(self, out: &mut Vec<Record>) {
-        out.extend(self.lines.into_iter().map(|(kind, detail)| Record {
-            version: SCHEMA_VERSION,
-            kind,
-            run: self.context.clone(),
-            detail,
-        }));
+        let mut job = Detail::default();
+        for (kind, detail) in self.lines {
+            let detail = match kind {
+                Kind::Job => {
+                    job = detail.clone();
+                    detail
+                }
+                Kind::Step => Detail {
+                    job: job.job.clone(),
+                    job_id: job.job_id.clone(),
+                    job_name: job.job_name.clone(),
+                    matrix: job.matrix.clone(),
+                    service: job.service.clone(),
+                    ..detail
+                },
+                Kind::Run => detail,
+            };
+            out.push(Record {
+                version: SCHEMA_VERSION,
+                kind,
+                run: self.context.clone(),
+                detail,
+            });
+        }
     }
 }
 
@@ -79,8 +98,17 @@ impl Store {
             return Err(StoreError::NoSuchRun(run_id));
         };
         let mut writer = DocumentWriter::new(&run.context);
+        let mut job = DocumentWriter::job_fields(&Detail::default());
         for (kind, detail) in &run.lines {
-            writer.push(*kind, detail);
+            match kind {
+                Kind::Step => writer.push_step(&job, detail),
+                _ => {
+                    if *kind == Kind::Job {
+                        job = DocumentWriter::job_fields(detail);
+                    }
+                    writer.push(*kind, detail);
+                }
+            }
         }
         Ok(writer.finish())
     }
@@ -105,7 +133,7 @@ impl Store {
 
     fn runs_where(&self, filter: &str, args: &[&dyn ToSql]) -> Result<Vec<RunRecords>, StoreError> {
         let conn = self.conn();
-        let mut runs = conn.prepare(&format!(
+        let mut runs = conn.prepare_cached(&format!(
             "SELECT r.id, r.number, r.attempt, r.workflow_name, r.workflow_path, r.event, r.branch, r.sha, r.actor, \
              r.repo, r.runner, r.conclusion, r.created_at, r.started_at, r.finished_at \
              FROM runs r WHERE r.status = 'completed' AND {filter} ORDER BY r.id"
@@ -150,7 +178,7 @@ impl Store {
             out.push(run);
         }
         drop(runs);
-        let mut jobs = conn.prepare(&format!(
+        let mut jobs = conn.prepare_cached(&format!(
             "SELECT j.id, j.run_id, j.key, COALESCE(j.path, j.job_id), j.name, j.matrix, j.conclusion, j.queued_at, \
              j.started_at, j.finished_at, j.tests FROM jobs j JOIN runs r ON r.id = j.run_id \
              WHERE r.status = 'completed' AND {filter} ORDER BY j.id"
@@ -188,7 +216,7 @@ impl Store {
             }
         }
         drop(jobs);
-        let mut steps = conn.prepare(&format!(
+        let mut steps = conn.prepare_cached(&format!(
             "SELECT s.job, s.idx, s.name, s.conclusion, s.exit_code, s.started_at, s.finished_at, s.tests \
              FROM steps s JOIN jobs j ON j.id = s.job JOIN runs r ON r.id = j.run_id \
              WHERE r.status = 'completed' AND {filter} ORDER BY s.job, s.idx"
@@ -218,25 +246,10 @@ impl Store {
             job_steps.entry(job_row).or_default().push(step);
         }
         for (job_row, i, job) in job_details {
-            let steps: Vec<(Kind, Detail)> = job_steps
-                .remove(&job_row)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|step| {
-                    let detail = Detail {
-                        job: job.job.clone(),
-                        job_id: job.job_id.clone(),
-                        job_name: job.job_name.clone(),
-                        matrix: job.matrix.clone(),
-                        service: job.service.clone(),
-                        ..step
-                    };
-                    (Kind::Step, detail)
-                })
-                .collect();
+            let steps = job_steps.remove(&job_row).unwrap_or_default();
             let lines = &mut out[i].lines;
             lines.push((Kind::Job, job));
-            lines.extend(steps);
+            lines.extend(steps.into_iter().map(|step| (Kind::Step, step)));
         }
         Ok(out)
     }

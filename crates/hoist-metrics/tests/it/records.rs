@@ -115,4 +115,23 @@ fn the_document_writer_writes_what_serialising_each_record_gives() {
         writer.push(r.kind, &r.detail);
     }
     assert_eq!(writer.finish(), to_ndjson(&records));
+    // A step written with its job's fields serialised once gives the same line.
+    let mut writer = DocumentWriter::new(&records[0].run);
+    let fields = DocumentWriter::job_fields(&records[1].detail);
+    let own = Detail {
+        job: None,
+        job_id: None,
+        job_name: None,
+        matrix: None,
+        service: None,
+        ..records[2].detail.clone()
+    };
+    writer.push_step(&fields, &own);
+    assert_eq!(writer.finish(), to_ndjson(&records[2..3]));
+    // And a job without job fields adds none.
+    let mut writer = DocumentWriter::new(&records[0].run);
+    writer.push_step(&DocumentWriter::job_fields(&Detail::default()), &own);
+    let mut bare_step = records[2].clone();
+    bare_step.detail = own.clone();
+    assert_eq!(writer.finish(), to_ndjson(&[bare_step]));
 }
