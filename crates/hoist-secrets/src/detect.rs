@@ -60,6 +60,15 @@ impl Finding {
         }
     }
 
+    /// The encodings the secret was hidden behind (from its `decoded:…` tags), outermost
+    /// last; empty for a secret found as it is.
+    pub fn decoded_from(&self) -> Vec<&str> {
+        self.tags
+            .iter()
+            .filter_map(|t| t.strip_prefix("decoded:"))
+            .collect()
+    }
+
     /// Hides the secret in `secret`, `matched` and `line`: 100 (%) replaces it with
     /// `REDACTED`; less keeps that share of the beginning visible.
     pub fn redact(&mut self, percent: u8) {

@@ -122,10 +122,16 @@ pub fn sarif(findings: &[Finding], config: &Config, version: &str) -> String {
     let results: Vec<Value> = findings
         .iter()
         .map(|f| {
+            let decoded = f.decoded_from();
+            let how = if decoded.is_empty() {
+                String::new()
+            } else {
+                format!(" (decoded from {})", decoded.join("+"))
+            };
             let mut result = json!({
                 "ruleId": f.rule_id,
                 "level": "error",
-                "message": {"text": format!("{} has detected a secret in {}", f.rule_id, f.file)},
+                "message": {"text": format!("{} has detected a secret in {}{how}", f.rule_id, f.file)},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": f.file.replace('\\', "/")},
@@ -143,9 +149,24 @@ pub fn sarif(findings: &[Finding], config: &Config, version: &str) -> String {
             if let Some(i) = config.rules.iter().position(|r| r.id == f.rule_id) {
                 result["ruleIndex"] = json!(i);
             }
+            let mut properties = serde_json::Map::new();
             if let Some(c) = &f.commit {
-                result["properties"] =
-                    json!({"commit": c.sha, "author": c.author, "email": c.email, "date": c.date});
+                properties.extend([
+                    ("commit".to_owned(), json!(c.sha)),
+                    ("author".to_owned(), json!(c.author)),
+                    ("email".to_owned(), json!(c.email)),
+                    ("date".to_owned(), json!(c.date)),
+                ]);
+            }
+            if !f.tags.is_empty() {
+                // SARIF wants them unique.
+                let mut seen = std::collections::HashSet::new();
+                let mut tags = f.tags.clone();
+                tags.retain(|t| seen.insert(t.clone()));
+                properties.insert("tags".to_owned(), json!(tags));
+            }
+            if !properties.is_empty() {
+                result["properties"] = Value::Object(properties);
             }
             result
         })

@@ -253,11 +253,7 @@ fn text_report(findings: &[Finding]) -> String {
                 c.date
             )
         });
-        let encodings: Vec<&str> = f
-            .tags
-            .iter()
-            .filter_map(|t| t.strip_prefix("decoded:"))
-            .collect();
+        let encodings = f.decoded_from();
         let decoded = if encodings.is_empty() {
             String::new()
         } else {

@@ -121,6 +121,25 @@ fn finds_secrets_behind_encodings_and_hides_the_encoded_form() {
     );
     // The match is what the rule matched in the decoded text.
     assert_eq!(report[0]["Match"], token);
+    // SARIF says so too, and carries the tags.
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&scan(dir.path(), &["-f", "sarif"]).stdout).unwrap();
+    crate::assert_valid_sarif(&sarif);
+    let result = &sarif["runs"][0]["results"][0];
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("(decoded from base64)"),
+        "{result}"
+    );
+    assert!(
+        result["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("decode-depth:1")),
+        "{result}"
+    );
     let plain = scan(dir.path(), &["--max-decode-depth", "0"]);
     assert_eq!(plain.status.code(), Some(0), "{}", stdout(&plain));
 }
