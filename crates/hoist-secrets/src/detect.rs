@@ -60,8 +60,9 @@ impl Finding {
         }
     }
 
-    /// The encodings the secret was hidden behind (from its `decoded:…` tags), outermost
-    /// last; empty for a secret found as it is.
+    /// The encodings the secret was hidden behind (from its `decoded:…` tags), in gitleaks'
+    /// order (percent, unicode, hex, base64), not the order they were nested in; empty for a
+    /// secret found as it is.
     pub fn decoded_from(&self) -> Vec<&str> {
         self.tags
             .iter()
