@@ -312,28 +312,24 @@ impl Store {
              WHERE a.run_id = ?1 ORDER BY a.id",
         )?;
         let rows = stmt.query_map([run_id], |r| {
+            let stored = match (
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ) {
+                (Some(storage), Some(key)) => Some((storage, key)),
+                _ => None,
+            };
             Ok(ArtifactRow {
                 job: r.get(0)?,
                 name: r.get(1)?,
                 path: r.get(2)?,
                 size: r.get(3)?,
-                url: None,
-                stored: match (
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                ) {
-                    (Some(storage), Some(key)) => Some((storage, key)),
-                    _ => None,
-                },
+                url: stored
+                    .as_ref()
+                    .map(|(storage, key)| format!("{storage}/{key}")),
+                stored,
             })
         })?;
-        let mut artifacts: Vec<ArtifactRow> = rows.collect::<Result<_, _>>()?;
-        for a in &mut artifacts {
-            a.url = a
-                .stored
-                .as_ref()
-                .map(|(storage, key)| format!("{storage}/{key}"));
-        }
-        Ok(artifacts)
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

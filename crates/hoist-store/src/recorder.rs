@@ -138,11 +138,19 @@ pub(crate) fn fold_saved_lines(
                 params![job, blob],
             )?,
         };
-        tx.execute(
-            "DELETE FROM log_chunks WHERE job = ?1 AND step_idx IS ?2",
-            params![job, step],
-        )?;
+        forget_saved_lines(tx, job, step)?;
     }
+    Ok(())
+}
+
+/// Drops the saved lines of a log now written whole.
+fn forget_saved_lines(
+    tx: &rusqlite::Transaction<'_>,
+    job: i64,
+    step: Option<i64>,
+) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached("DELETE FROM log_chunks WHERE job = ?1 AND step_idx IS ?2")?
+        .execute(params![job, step])?;
     Ok(())
 }
 
@@ -228,8 +236,7 @@ impl Writer {
             return Ok(None);
         };
         if log.saved > 0 {
-            tx.prepare_cached("DELETE FROM log_chunks WHERE job = ?1 AND step_idx IS ?2")?
-                .execute(params![row, step])?;
+            forget_saved_lines(tx, row, step)?;
         }
         Ok(Some(log.text))
     }
@@ -402,20 +409,8 @@ impl Writer {
             RunEvent::RunFinished { conclusion, .. } => {
                 // Logs whose step never reported its end (nothing should be left, but a
                 // line kept is worth more than a tidy table).
-                for (key, log) in logs.drain() {
-                    if let Some(&row) = jobs.get(&key.0)
-                        && log.text.len() > log.saved
-                    {
-                        tx.prepare_cached(
-                            "INSERT INTO log_chunks (job, step_idx, text) VALUES (?1, ?2, ?3)",
-                        )?
-                        .execute(params![
-                            row,
-                            key.1.map(|s| s as i64),
-                            &log.text[log.saved..]
-                        ])?;
-                    }
-                }
+                Self::save_running_logs(tx, jobs, logs)?;
+                logs.clear();
                 fold_saved_lines(tx, run_id)?;
                 tx.prepare_cached("UPDATE runs SET status = 'completed', conclusion = ?2, finished_at = ?3 WHERE id = ?1")?.execute(params![run_id, conclusion.as_str(), now_ms()],
                 )?;
