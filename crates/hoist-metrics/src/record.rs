@@ -91,6 +91,21 @@ pub struct Detail {
     pub tests: Option<TestCounts>,
 }
 
+impl Detail {
+    /// A step's detail with its job's fields (`job` … `service`) taken from `job`, as its
+    /// record carries them.
+    pub fn with_job_of(self, job: &Detail) -> Detail {
+        Detail {
+            job: job.job.clone(),
+            job_id: job.job_id.clone(),
+            job_name: job.job_name.clone(),
+            matrix: job.matrix.clone(),
+            service: job.service.clone(),
+            ..self
+        }
+    }
+}
+
 /// Writes one run's document line by line. The run's context is serialised once and spliced
 /// into every line, so a run of thousands of steps costs one context, not thousands; a job's
 /// fields are serialised once for all its steps ([`DocumentWriter::job_fields`]). The lines

@@ -61,14 +61,7 @@ impl RunRecords {
                     job = detail.clone();
                     detail
                 }
-                Kind::Step => Detail {
-                    job: job.job.clone(),
-                    job_id: job.job_id.clone(),
-                    job_name: job.job_name.clone(),
-                    matrix: job.matrix.clone(),
-                    service: job.service.clone(),
-                    ..detail
-                },
+                Kind::Step => detail.with_job_of(&job),
                 Kind::Run => detail,
             };
             out.push(Record {
@@ -101,13 +94,12 @@ impl Store {
         let mut job = DocumentWriter::job_fields(&Detail::default());
         for (kind, detail) in &run.lines {
             match kind {
-                Kind::Step => writer.push_step(&job, detail),
-                _ => {
-                    if *kind == Kind::Job {
-                        job = DocumentWriter::job_fields(detail);
-                    }
-                    writer.push(*kind, detail);
+                Kind::Run => writer.push(Kind::Run, detail),
+                Kind::Job => {
+                    job = DocumentWriter::job_fields(detail);
+                    writer.push(Kind::Job, detail);
                 }
+                Kind::Step => writer.push_step(&job, detail),
             }
         }
         Ok(writer.finish())
