@@ -51,6 +51,13 @@ impl Encoding {
         1 << (4 - self.precedence())
     }
 
+    /// The encodings whose bits are set in `bits`, in gitleaks' order.
+    fn among(bits: u8) -> impl Iterator<Item = Encoding> {
+        Encoding::ALL
+            .into_iter()
+            .filter(move |e| bits & e.bit() != 0)
+    }
+
     fn decode(self, encoded: &str) -> Option<String> {
         let decoded = match self {
             Encoding::Percent => codec::percent(encoded)?,
@@ -116,9 +123,7 @@ pub struct Segment {
 
 impl Segment {
     pub fn encodings(&self) -> impl Iterator<Item = Encoding> + '_ {
-        Encoding::ALL
-            .into_iter()
-            .filter(|e| self.encodings & e.bit() != 0)
+        Encoding::among(self.encodings)
     }
 }
 
@@ -149,7 +154,9 @@ impl Passes {
             copied = encoded.end;
             let inherited = self.overlapping(encoded);
             segments.push(Segment {
-                encodings: inherited.fold(encoding.bit(), |bits, p| bits | p.encodings),
+                encodings: inherited
+                    .iter()
+                    .fold(encoding.bit(), |bits, p| bits | p.encodings),
                 depth,
                 original: self.to_original(encoded),
                 encoded,
@@ -171,7 +178,7 @@ impl Passes {
     }
 
     /// The segments of the last pass that `span` (of the last pass's text) overlaps.
-    pub fn overlapping(&self, span: Span) -> impl Iterator<Item = &Segment> {
+    pub fn overlapping(&self, span: Span) -> &[Segment] {
         overlapping(self.last(), span)
     }
 
@@ -206,9 +213,7 @@ impl Passes {
             bits |= s.encodings;
             depth = s.depth;
         }
-        let mut tags: Vec<String> = Encoding::ALL
-            .into_iter()
-            .filter(|e| bits & e.bit() != 0)
+        let mut tags: Vec<String> = Encoding::among(bits)
             .map(|e| format!("decoded:{}", e.name()))
             .collect();
         tags.push(format!("decode-depth:{depth}"));
@@ -237,11 +242,10 @@ impl Passes {
 
 /// The segments of one pass whose decoded values `span` overlaps. A pass's segments are in
 /// order and apart, so a binary search finds the first.
-fn overlapping(segments: &[Segment], span: Span) -> impl Iterator<Item = &Segment> {
+fn overlapping(segments: &[Segment], span: Span) -> &[Segment] {
     let first = segments.partition_point(|s| s.decoded.end < span.start);
-    segments[first..]
-        .iter()
-        .take_while(move |s| s.decoded.start <= span.end)
+    let past = segments.partition_point(|s| s.decoded.start <= span.end);
+    &segments[first..past.max(first)]
 }
 
 /// The runs of `text` worth decoding, in order: every encoded-looking run, less those that

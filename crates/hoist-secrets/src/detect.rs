@@ -60,14 +60,16 @@ impl Finding {
         }
     }
 
-    /// The encodings the secret was hidden behind (from its `decoded:…` tags), in gitleaks'
-    /// order (percent, unicode, hex, base64), not the order they were nested in; empty for a
-    /// secret found as it is.
-    pub fn decoded_from(&self) -> Vec<&str> {
-        self.tags
+    /// The encodings the secret was hidden behind (from its `decoded:…` tags) joined by `+`,
+    /// in gitleaks' order (percent, unicode, hex, base64), not the order they were nested in;
+    /// `None` for a secret found as it is.
+    pub fn decoded_from(&self) -> Option<String> {
+        let encodings: Vec<&str> = self
+            .tags
             .iter()
             .filter_map(|t| t.strip_prefix("decoded:"))
-            .collect()
+            .collect();
+        (!encodings.is_empty()).then(|| encodings.join("+"))
     }
 
     /// Hides the secret in `secret`, `matched` and `line`: 100 (%) replaces it with
@@ -342,7 +344,7 @@ impl Scanner {
             };
             // In decoded text a window away from every segment holds nothing new.
             if let Some(passes) = passes {
-                ranges.retain(|&(s, e)| passes.overlapping(Span::new(s, e)).next().is_some());
+                ranges.retain(|&(s, e)| !passes.overlapping(Span::new(s, e)).is_empty());
             }
             let searcher = regex.searcher();
             let matches = ranges.into_iter().flat_map(|(start, end)| {
@@ -360,7 +362,8 @@ impl Scanner {
                     None => (Span::new(span.start(), span.end()), None, None),
                     Some(passes) => {
                         let here = Span::new(span.start(), span.end());
-                        if passes.overlapping(here).next().is_none() {
+                        let segments = passes.overlapping(here);
+                        if segments.is_empty() {
                             continue;
                         }
                         // Only allowlists with `regexTarget = "line"` read it, and on a long
@@ -369,11 +372,11 @@ impl Scanner {
                             let newlines = newlines.get_or_init(|| {
                                 memchr::memchr_iter(b'\n', current.as_bytes()).collect()
                             });
-                            Passes::line(current, newlines, passes.overlapping(here))
+                            Passes::line(current, newlines, segments)
                         } else {
                             ""
                         };
-                        let tags = Passes::tags(passes.overlapping(here));
+                        let tags = Passes::tags(segments);
                         (passes.to_original(here), Some(line), Some(tags))
                     }
                 };

@@ -122,12 +122,9 @@ pub fn sarif(findings: &[Finding], config: &Config, version: &str) -> String {
     let results: Vec<Value> = findings
         .iter()
         .map(|f| {
-            let decoded = f.decoded_from();
-            let how = if decoded.is_empty() {
-                String::new()
-            } else {
-                format!(" (decoded from {})", decoded.join("+"))
-            };
+            let how = f
+                .decoded_from()
+                .map_or(String::new(), |e| format!(" (decoded from {e})"));
             let mut result = json!({
                 "ruleId": f.rule_id,
                 "level": "error",

@@ -253,12 +253,9 @@ fn text_report(findings: &[Finding]) -> String {
                 c.date
             )
         });
-        let encodings = f.decoded_from();
-        let decoded = if encodings.is_empty() {
-            String::new()
-        } else {
-            format!(", decoded from {}", encodings.join("+"))
-        };
+        let decoded = f
+            .decoded_from()
+            .map_or(String::new(), |e| format!(", decoded from {e}"));
         out.push_str(&format!(
             "{}:{}:{}: {}: {} (entropy {:.2}{decoded}{commit})\n",
             f.file, f.start_line, f.start_column, f.rule_id, f.secret, f.entropy
