@@ -456,13 +456,8 @@ fn download(
                             object.key
                         );
                     }
-                    let to = target.join(rel);
-                    if let Some(parent) = to.parent() {
-                        std::fs::create_dir_all(parent)
-                            .with_context(|| format!("cannot create `{}`", parent.display()))?;
-                    }
-                    std::fs::write(&to, storage.get(&object.key)?)
-                        .with_context(|| format!("cannot write `{}`", to.display()))?;
+                    let body = storage.get(&object.key)?;
+                    write_file(&target.join(rel), |to| std::fs::write(to, body))?;
                     files += 1;
                 }
             }
@@ -484,13 +479,9 @@ fn download(
                         continue;
                     }
                     let rel = entry.path().strip_prefix(&from).unwrap_or(entry.path());
-                    let to = target.join(rel);
-                    if let Some(parent) = to.parent() {
-                        std::fs::create_dir_all(parent)
-                            .with_context(|| format!("cannot create `{}`", parent.display()))?;
-                    }
-                    std::fs::copy(entry.path(), &to)
-                        .with_context(|| format!("cannot write `{}`", to.display()))?;
+                    write_file(&target.join(rel), |to| {
+                        std::fs::copy(entry.path(), to).map(|_| ())
+                    })?;
                     files += 1;
                 }
             }
@@ -503,4 +494,16 @@ fn download(
     }
     output::stdout(&out);
     Ok(Outcome::Success)
+}
+
+/// Writes one file of a downloaded artifact at `to` with `write`, creating its directories.
+fn write_file(
+    to: &std::path::Path,
+    write: impl FnOnce(&std::path::Path) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create `{}`", parent.display()))?;
+    }
+    write(to).with_context(|| format!("cannot write `{}`", to.display()))
 }
