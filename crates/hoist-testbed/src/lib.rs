@@ -1,7 +1,12 @@
-//! Real servers for tests, started on loopback by the test that needs them.
+//! Real servers and tools for tests, started on loopback by the test that needs them.
 //!
+//! [`tools`]: the pinned test dependencies and [`program`], the one way a test finds one.
 //! [`S3Server`]: a real S3-compatible server: `s3s-fs` on a free loopback port, storing objects
-//! as files under a temporary directory. `.ci/run` installs it (`cargo install s3s-fs`).
+//! as files under a temporary directory.
+
+pub mod tools;
+
+pub use tools::program;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -54,7 +59,7 @@ impl S3Server {
     /// Starts the server again on the same port and data, and waits until it accepts.
     pub fn restart(&mut self) {
         self.stop();
-        let child = Command::new("s3s-fs")
+        let child = Command::new(program("s3s-fs"))
             .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
             .args([
                 "--access-key",
@@ -66,7 +71,7 @@ impl S3Server {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("`s3s-fs` must be installed (`cargo install s3s-fs --features binary`)");
+            .expect("start `s3s-fs`");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {

