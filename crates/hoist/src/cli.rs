@@ -176,6 +176,23 @@ pub(crate) struct RunArgs {
     /// run of the same workflow was using the workflow's own); those are deleted otherwise.
     #[arg(long)]
     pub(crate) keep_workspaces: bool,
+    /// Run jobs asking for this `runs-on` label here, as `LABEL=host`: by default jobs for
+    /// other platforms (`windows-latest`, `macos-*`, `*-arm` on x64) are skipped. Repeatable.
+    #[arg(long = "runner-label", value_name = "LABEL=host")]
+    pub(crate) runner_labels: Vec<String>,
+    /// Jobs with `container:` or `services:`: `skip` them (there is no container executor
+    /// yet), or run their steps on this machine (`host`).
+    #[arg(long, value_enum, default_value_t = ContainerModeArg::Skip)]
+    pub(crate) container_mode: ContainerModeArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ContainerModeArg {
+    /// Leave such jobs out, saying why.
+    Skip,
+    /// Run them on this machine, with a warning.
+    Host,
 }
 
 #[derive(Debug, clap::Args)]
@@ -282,7 +299,9 @@ pub(crate) enum Format {
     {\"github\": {\"ref\": \"refs/heads/main\"}, \"matrix\": {\"os\": \"linux\"}}.\n\
     A context that is not in the file is an unrecognized named-value, as on GitHub.")]
 pub(crate) struct ExprArgs {
-    /// The expression (the text inside `${{ }}`), or a template with --template.
+    /// The expression (the text inside `${{ }}`), or a template with --template. It may start
+    /// with `-` (`hoist expr -1`); put options before it, or `--` to end them.
+    #[arg(allow_hyphen_values = true)]
     pub(crate) expression: String,
     /// A JSON file whose top-level keys are contexts (`github`, `env`, `matrix`, ...); `-` reads
     /// standard input.

@@ -89,3 +89,20 @@ fn bad_context_files_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot read context file `missing.json`"));
 }
+
+#[test]
+fn expressions_and_templates_may_start_with_a_hyphen() {
+    let dir = with_contexts(r#"{"matrix": {"n": 2}}"#);
+    let cases: [&[&str]; 4] = [
+        &["expr", "-1"],
+        &["expr", "-c", "ctx.json", "-1 < matrix.n"],
+        &["expr", "-2 < matrix.n", "-c", "ctx.json"],
+        &["expr", "--template", "-${{ matrix.n }}-", "-c", "ctx.json"],
+    ];
+    let expected = ["-1", "true", "true", "\"-2-\""];
+    for (args, expect) in cases.iter().zip(expected) {
+        let out = hoist(args, dir.path());
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out).trim_end(), expect, "{args:?}");
+    }
+}
