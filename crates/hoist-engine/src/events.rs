@@ -127,6 +127,12 @@ pub enum RunEvent {
         index: usize,
         counts: hoist_metrics::TestCounts,
     },
+    /// The job instance is not run on this machine (another platform, a container), and why;
+    /// sent just before its `JobFinished` with `Skipped`.
+    JobNotRunHere {
+        job: JobKey,
+        reason: String,
+    },
     JobFinished {
         job: JobKey,
         result: Conclusion,

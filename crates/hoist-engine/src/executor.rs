@@ -44,6 +44,13 @@ pub trait Executor: Send + Sync + 'static {
     ) -> impl Future<Output = ProcessEnd> + Send;
 }
 
+/// A cancellation signal that never fires: for what runs because the run was cancelled
+/// (`always()` and `cancelled()` steps and jobs), which the same cancellation must not stop.
+pub(crate) fn never_cancelled() -> watch::Receiver<bool> {
+    // With the sender gone, `changed()` fails and executors wait for the process alone.
+    watch::channel(false).1
+}
+
 /// Runs each step as a child process in its own process group, so that a timeout or a
 /// cancellation stops everything the step started.
 #[derive(Clone, Copy, Debug, Default)]
@@ -84,6 +91,8 @@ impl Executor for HostExecutor {
             }
         };
         let pgid = child.id().map(|id| Pid::from_raw(id as i32));
+        // Dropped when this function returns, after the group has been dealt with.
+        let _watchdog = pgid.and_then(Watchdog::start);
         // Read the pipe on the runtime itself: no thread hand-off between steps.
         let reader = match tokio::net::unix::pipe::Receiver::from_owned_fd(
             std::os::fd::OwnedFd::from(reader),
@@ -131,6 +140,45 @@ impl Executor for HostExecutor {
         // Background processes may hold the pipe open; give the reader a moment, then move on.
         let _ = tokio::time::timeout(Duration::from_secs(1), reader_done).await;
         end
+    }
+}
+
+/// Ends a step's process group when Hoist dies without ending it (SIGKILL, a crash, an
+/// abort): a small `sh`, in a process group of its own so a terminal's Ctrl-C does not reach
+/// it, blocks reading a pipe whose only write end Hoist holds. The kernel closes that end when
+/// Hoist dies, however it dies; the read returns and the shell signals the group.
+///
+/// On the normal path the watchdog is killed before the pipe closes (field order), so it never
+/// signals a group whose number the system may since have given to someone else.
+struct Watchdog {
+    _shell: tokio::process::Child,
+    _alive: std::io::PipeWriter,
+}
+
+/// TERM, then KILL after a grace period for whatever ignored it. (No `--` before the negative
+/// group id: dash, Debian's `sh`, refuses it.)
+const WATCHDOG_SCRIPT: &str =
+    "read -r _; kill -TERM -\"$1\" 2>/dev/null; sleep 2; kill -KILL -\"$1\" 2>/dev/null";
+
+impl Watchdog {
+    fn start(pgid: Pid) -> Option<Self> {
+        // `std::io::pipe` opens both ends close-on-exec: no step inherits the write end, or
+        // its mere presence would keep the watchdog waiting after Hoist died.
+        let (reader, writer) = std::io::pipe().ok()?;
+        let shell = tokio::process::Command::new("/bin/sh")
+            .args(["-c", WATCHDOG_SCRIPT, "hoist-watchdog"])
+            .arg(pgid.to_string())
+            .stdin(Stdio::from(reader))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .ok()?;
+        Some(Self {
+            _shell: shell,
+            _alive: writer,
+        })
     }
 }
 

@@ -106,10 +106,36 @@ pub(crate) async fn run_job<E: Executor>(
     cancel: watch::Receiver<bool>,
 ) -> InstanceOutcome {
     let started = Instant::now();
+    if let Some(reason) = not_here(shared, job, &base.contexts) {
+        shared.emit(RunEvent::JobNotRunHere {
+            job: key.clone(),
+            reason: reason.clone(),
+        });
+        shared.log(key, None, &reason);
+        shared.emit(RunEvent::JobFinished {
+            job: key.clone(),
+            result: Conclusion::Skipped,
+            duration: Duration::ZERO,
+            outputs: Vec::new(),
+        });
+        return InstanceOutcome {
+            result: Conclusion::Skipped,
+            outputs: IndexMap::new(),
+        };
+    }
     shared.emit(RunEvent::JobStarted {
         job: key.clone(),
         at: SystemTime::now(),
     });
+    if shared.req.container_mode == crate::placement::ContainerMode::Host
+        && let Some(what) = crate::placement::container_need(job)
+    {
+        let message = format!(
+            "this job asks to run {what}; it runs on this machine instead (`--container-mode host`)"
+        );
+        shared.log(key, None, &format!("Warning: {message}"));
+        shared.annotate(key, None, AnnotationLevel::Warning, &message);
+    }
     let outcome = match prepare(shared, workflow, job, key, base) {
         Ok(mut state) => {
             // Like GitHub's "Set up job": every action is found before the first step runs,
@@ -280,26 +306,36 @@ fn prepare<E: Executor>(
     })
 }
 
-/// Refuses a job whose `runs-on` names labels this runner does not have.
-fn check_labels(labels: &[String], job: &Job, contexts: &Object) -> Result<(), String> {
-    let (false, Some(node)) = (labels.is_empty(), &job.runs_on) else {
-        return Ok(());
-    };
+/// Why the job must not run on this machine, if so (see `placement`). A `runs-on` that does
+/// not evaluate is left to `prepare`, which fails the job with the message.
+fn not_here<E: Executor>(shared: &Arc<Shared<E>>, job: &Job, contexts: &Object) -> Option<String> {
     let scope = ExprScope {
         contexts,
         status: Status::default(),
         workspace: None,
     };
-    let wanted: Vec<String> = match eval_node(node, &scope)? {
-        serde_json::Value::String(s) => vec![s],
-        serde_json::Value::Array(items) => items.iter().map(json_to_text).collect(),
-        serde_json::Value::Object(o) => match o.get("labels") {
-            Some(serde_json::Value::Array(items)) => items.iter().map(json_to_text).collect(),
-            Some(v) => vec![json_to_text(v)],
-            None => Vec::new(),
-        },
-        other => vec![json_to_text(&other)],
+    let wanted = crate::placement::wanted_labels(job, &scope).unwrap_or_default();
+    let ours: Vec<String> = shared
+        .req
+        .mapped_labels
+        .iter()
+        .chain(&shared.req.runner_labels)
+        .cloned()
+        .collect();
+    crate::placement::reason_not_here(job, &wanted, &ours, shared.req.container_mode)
+}
+
+/// Refuses a job whose `runs-on` names labels this runner does not have.
+fn check_labels(labels: &[String], job: &Job, contexts: &Object) -> Result<(), String> {
+    if labels.is_empty() {
+        return Ok(());
+    }
+    let scope = ExprScope {
+        contexts,
+        status: Status::default(),
+        workspace: None,
     };
+    let wanted = crate::placement::wanted_labels(job, &scope)?;
     let missing: Vec<&String> = wanted
         .iter()
         .filter(|w| !labels.iter().any(|l| l.eq_ignore_ascii_case(w)))
@@ -456,16 +492,14 @@ pub(crate) fn run_step<'a, E: Executor>(
         };
         let name = step_name(step, &scope);
 
-        // `if:` (with the implied `success()`); a cancelled run skips what remains.
-        let run_it = if cancelled {
-            Ok(false)
-        } else {
-            match &step.condition {
-                None => Ok(!state.failed),
-                Some(c) => parse_condition(&c.value, &RUNTIME)
-                    .and_then(|cond| cond.evaluate(&scope))
-                    .map_err(|e| format!("error in `if: {}`: {}", c.value, e.message)),
-            }
+        // `if:` (with the implied `success()`, false once the run is cancelled): after a
+        // cancellation only steps whose condition still holds run, `always()` and
+        // `cancelled()` ones, as on GitHub.
+        let run_it = match &step.condition {
+            None => Ok(!state.failed && !cancelled),
+            Some(c) => parse_condition(&c.value, &RUNTIME)
+                .and_then(|cond| cond.evaluate(&scope))
+                .map_err(|e| format!("error in `if: {}`: {}", c.value, e.message)),
         };
         let log_index = report.log_index(step.index);
         let run_it = match run_it {
@@ -513,6 +547,17 @@ pub(crate) fn run_step<'a, E: Executor>(
         }
         step_started(shared, key, step, &name, report);
         let since = SystemTime::now();
+        // A cleanup step that runs because the run was cancelled must not be cancelled at
+        // once by the same signal: it runs to its end (or its timeout).
+        let never = crate::executor::never_cancelled();
+        let cx = if cancelled {
+            JobCx {
+                cancel: &never,
+                ..cx
+            }
+        } else {
+            cx
+        };
         let result = match execute_step(cx, step, state, report).await {
             Ok(r) => r,
             Err(message) => {

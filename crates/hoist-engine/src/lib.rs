@@ -14,6 +14,7 @@ mod events;
 mod executor;
 mod job;
 mod mask;
+mod placement;
 mod request;
 mod run;
 mod shell;
@@ -31,6 +32,7 @@ pub use errors::EngineError;
 pub use events::{Annotation, AnnotationLevel, Conclusion, JobKey, NoObserver, Observer, RunEvent};
 pub use executor::{Executor, HostExecutor, ProcessEnd, ProcessSpec};
 pub use mask::Masker;
+pub use placement::ContainerMode;
 pub use request::{EnvironmentScope, EventInfo, RunRequest, Source, WorkflowFile};
 pub use workflow_commands::{WorkflowCommand, parse as parse_workflow_command};
 

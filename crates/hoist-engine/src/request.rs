@@ -90,6 +90,11 @@ pub struct RunRequest {
     /// This runner's labels. A job whose `runs-on` asks for a label not in the list fails
     /// instead of running on the wrong machine; an empty list accepts every job.
     pub runner_labels: Vec<String>,
+    /// Labels mapped to this machine (`--runner-label windows-latest=host`): a job asking
+    /// for them runs here even where they name another platform.
+    pub mapped_labels: Vec<String>,
+    /// What to do with jobs that need a container (`container:`, `services:`).
+    pub container_mode: crate::placement::ContainerMode,
     /// Globs (relative to a job's workspace) of JUnit XML files whose counts a step reports
     /// when it modified them; `HOIST_JUNIT` in a step's environment adds more.
     pub junit: Vec<String>,

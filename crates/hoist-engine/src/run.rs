@@ -417,9 +417,10 @@ async fn run_job_group<E: Executor>(
             status,
             workspace: None,
         };
+        // After a cancellation only jobs whose `if:` still holds start (`always()`,
+        // `cancelled()`), as on GitHub.
         match &job.condition {
-            _ if cancelled => Ok(false),
-            None => Ok(status.success),
+            None => Ok(status.success && !cancelled),
             Some(c) => parse_condition(&c.value, &RUNTIME)
                 .and_then(|cond| cond.evaluate(&scope))
                 .map_err(|e| format!("error in `if: {}`: {}", c.value, e.message)),
@@ -448,6 +449,14 @@ async fn run_job_group<E: Executor>(
             outputs: IndexMap::new(),
         };
     }
+
+    // A job started by the cancellation itself runs to its end; the same cancellation must
+    // not stop it at once.
+    let cancel = if cancelled {
+        crate::executor::never_cancelled()
+    } else {
+        cancel
+    };
 
     // Strategy: matrix, fail-fast, max-parallel.
     let combos = match expand_matrix(job, &contexts, status) {
@@ -633,7 +642,8 @@ async fn run_job_group<E: Executor>(
         Conclusion::Failure
     } else if results.contains(&Conclusion::Cancelled) {
         Conclusion::Cancelled
-    } else if results.is_empty() {
+    } else if results.iter().all(|r| *r == Conclusion::Skipped) {
+        // No instance, or none that ran here (other platforms, containers).
         Conclusion::Skipped
     } else {
         Conclusion::Success

@@ -269,7 +269,8 @@ impl Writer {
         event: RunEvent,
     ) -> Result<(), rusqlite::Error> {
         match event {
-            RunEvent::RunStarted { .. } => {}
+            // The reason is also a log line of the job, which is what the history keeps.
+            RunEvent::RunStarted { .. } | RunEvent::JobNotRunHere { .. } => {}
             RunEvent::JobQueued { job } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
                 tx.prepare_cached(

@@ -33,6 +33,8 @@ pub(crate) struct JobLine {
     pub(crate) name: String,
     pub(crate) result: Conclusion,
     pub(crate) duration: Duration,
+    /// Why it did not run on this machine (another platform, a container), if so.
+    pub(crate) not_here: Option<String>,
 }
 
 pub(crate) struct TerminalView {
@@ -47,6 +49,8 @@ struct ViewState {
     /// The last lines of each running step, shown when it fails in live mode.
     tails: HashMap<(String, usize), Vec<String>>,
     jobs: Vec<JobLine>,
+    /// Reasons given by `JobNotRunHere`, until the job's `JobFinished`.
+    not_here: HashMap<String, String>,
 }
 
 fn result_mark(c: Conclusion) -> &'static str {
@@ -118,6 +122,10 @@ impl Observer for TerminalView {
                 }
             }
             RunEvent::JobQueued { .. } => {}
+            // Shown as the job's log line, which the engine sends next; kept for the summary.
+            RunEvent::JobNotRunHere { job, reason } => {
+                st.not_here.insert(job.id.clone(), reason.clone());
+            }
             RunEvent::TestReport { job, counts, .. } => {
                 if self.live.is_none() && !quiet {
                     drop(st);
@@ -240,10 +248,12 @@ impl Observer for TerminalView {
                 duration,
                 ..
             } => {
+                let not_here = st.not_here.remove(&job.id);
                 st.jobs.push(JobLine {
                     name: job.name.clone(),
                     result: *result,
                     duration: *duration,
+                    not_here,
                 });
                 if let Some(bar) = st.bars.remove(&job.id) {
                     bar.finish_and_clear();
@@ -307,6 +317,21 @@ pub(crate) fn summary(
             j.result.as_str(),
             format_duration(j.duration)
         ));
+    }
+    let not_here: Vec<&JobLine> = jobs.iter().filter(|j| j.not_here.is_some()).collect();
+    if !not_here.is_empty() {
+        out.push_str(&format!(
+            "  {} job(s) not run on this machine:\n",
+            not_here.len()
+        ));
+        for j in not_here {
+            let reason = j.not_here.as_deref().unwrap_or_default();
+            out.push_str(&format!(
+                "    {}: {}\n",
+                j.name,
+                reason.strip_prefix("skipped: ").unwrap_or(reason)
+            ));
+        }
     }
     out
 }

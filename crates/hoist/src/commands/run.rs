@@ -12,7 +12,7 @@ use hoist_workflow::trigger::{Decision, Event, decide, resolve_inputs};
 use indexmap::IndexMap;
 use serde_json::{Value as Json, json};
 
-use crate::cli::RunArgs;
+use crate::cli::{ContainerModeArg, RunArgs};
 use crate::commands::Outcome;
 use crate::config::{Config, parse_dotenv};
 use crate::output;
@@ -31,6 +31,30 @@ pub(crate) struct Invocation {
     pub(crate) event_file: Option<PathBuf>,
     pub(crate) vars: Vec<String>,
     pub(crate) secret_names: Vec<String>,
+    /// `runs-on` labels mapped to this machine (`--runner-label L=host`).
+    #[serde(default)]
+    pub(crate) host_labels: Vec<String>,
+    #[serde(default = "default_container_mode")]
+    pub(crate) container_mode: ContainerModeArg,
+}
+
+fn default_container_mode() -> ContainerModeArg {
+    ContainerModeArg::Skip
+}
+
+/// The labels of `--runner-label LABEL=host`.
+fn host_labels(given: &[String]) -> anyhow::Result<Vec<String>> {
+    given
+        .iter()
+        .map(|g| match g.rsplit_once('=') {
+            Some((label, target)) if !label.is_empty() && target.eq_ignore_ascii_case("host") => {
+                Ok(label.to_owned())
+            }
+            _ => bail!(
+                "runner label `{g}` must be written as `LABEL=host` (e.g. `--runner-label windows-latest=host`)"
+            ),
+        })
+        .collect()
 }
 
 pub(crate) fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
@@ -45,6 +69,8 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
         event_file: args.event_file.clone(),
         vars: args.vars.clone(),
         secret_names: Vec::new(),
+        host_labels: host_labels(&args.runner_labels)?,
+        container_mode: args.container_mode,
     };
     let verbosity = if args.quiet {
         Verbosity::Quiet
@@ -200,8 +226,15 @@ pub(crate) fn execute(
     let mut store = open_store(&config)?;
 
     let mut to_run = Vec::new();
+    // Workflows that would run but do not parse: GitHub shows each as a failed run ("workflow
+    // file issue"), so they fail this one too, with every error printed.
+    let mut invalid = 0;
     for (file, parsed) in workflows {
-        let decision = if parsed
+        let decision = if parsed.has_errors() && parsed.workflow.on.events.is_empty() {
+            // Its triggers could not be read, so it cannot be told apart from one this event
+            // starts: never report it as skipped.
+            Decision::Run
+        } else if parsed
             .workflow
             .on
             .events
@@ -215,18 +248,9 @@ pub(crate) fn execute(
         match decision {
             Decision::Run => {
                 if parsed.has_errors() {
-                    let first = parsed.diagnostics.iter().find(|d| d.is_error());
-                    let at = first.map_or(String::new(), |d| {
-                        format!(
-                            ":{}:{}: {}",
-                            d.span.start.line, d.span.start.column, d.message
-                        )
-                    });
-                    bail!(
-                        "{}{at}\n  the workflow has errors; `hoist check {}` shows all of them",
-                        file.path,
-                        file.path
-                    );
+                    invalid += 1;
+                    report_invalid(&file, parsed.diagnostics);
+                    continue;
                 }
                 let inputs = if inv.event == "workflow_dispatch" {
                     let trigger = &parsed.workflow.on.events["workflow_dispatch"];
@@ -245,6 +269,9 @@ pub(crate) fn execute(
         }
     }
     if to_run.is_empty() {
+        if invalid > 0 {
+            return Ok(Outcome::Failure);
+        }
         output::stderr(&format!(
             "no workflow runs for `{}` on `{}`\n",
             inv.event, event.info.git_ref
@@ -257,14 +284,26 @@ pub(crate) fn execute(
         .build()
         .context("cannot start the async runtime")?;
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let stop_signals = {
+        // Registered here, before any job starts, so no signal finds the default action
+        // (which would end Hoist and leave the steps running).
+        let _entered = runtime.enter();
+        StopSignals::register().context("cannot install the signal handlers")?
+    };
     runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            output::stderr("\ncancelling the run (press Ctrl-C again to stop at once)...\n");
-            let _ = cancel_tx.send(true);
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
+        let mut signals = stop_signals;
+        let first = signals.next().await;
+        output::stderr(&format!(
+            "\ncancelling the run ({first}; {} again stops at once)...\n",
+            if first == "SIGINT" {
+                "Ctrl-C"
+            } else {
+                "a second signal"
             }
-        }
+        ));
+        let _ = cancel_tx.send(true);
+        let second = signals.next().await;
+        std::process::exit(if second == "SIGINT" { 130 } else { 143 });
     });
 
     let storages = hoist_storage::StorageCatalog::new(config.storage_settings());
@@ -338,6 +377,11 @@ pub(crate) fn execute(
             artifact_dir: data_dir.join("artifacts").join(run_id.to_string()),
             debug: options.verbosity == Verbosity::Verbose,
             runner_labels: config.runner.labels.clone(),
+            mapped_labels: inv.host_labels.clone(),
+            container_mode: match inv.container_mode {
+                ContainerModeArg::Skip => hoist_engine::ContainerMode::Skip,
+                ContainerModeArg::Host => hoist_engine::ContainerMode::Host,
+            },
             junit: config.metrics.junit.clone(),
         };
         let recorder = Arc::new(store.recorder(run_id)?);
@@ -380,6 +424,9 @@ pub(crate) fn execute(
         }
     }
     runtime.shutdown_timeout(Duration::from_secs(1));
+    if invalid > 0 {
+        all_ok = false;
+    }
     if config.metrics.upload {
         // Earlier runs whose upload failed, now that their backoff may have expired.
         super::metrics::flush_due(&mut store, &storages, options.verbosity);
@@ -389,6 +436,53 @@ pub(crate) fn execute(
     } else {
         Outcome::Failure
     })
+}
+
+/// The signals that cancel a run: Ctrl-C (SIGINT), SIGTERM (a service manager, `kill`, a CI
+/// system stopping the job) and SIGHUP (the terminal went away). All three cancel alike: the
+/// steps' process groups are ended, `always()` steps run and the run is recorded as cancelled.
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn register() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Waits for the next of them and names it.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.hangup.recv() => "SIGHUP",
+        }
+    }
+}
+
+/// Prints the errors of a workflow that cannot run, as `hoist check` shows them (warnings
+/// never stop a run, so they are left to `hoist check`).
+fn report_invalid(file: &WorkflowFile, mut diagnostics: Vec<hoist_diagnostics::Diagnostic>) {
+    diagnostics.retain(hoist_diagnostics::Diagnostic::is_error);
+    let mut report = hoist_diagnostics::FileReport {
+        path: file.path.clone(),
+        text: file.text.clone(),
+        diagnostics,
+    };
+    report.sort();
+    output::stderr(&format!(
+        "error: `{}` is not a valid workflow ({} error(s)); it did not run:\n{}",
+        file.path,
+        report.error_count(),
+        hoist_diagnostics::render_human(&report)
+    ));
 }
 
 /// Where a run's jobs work. Like a self-hosted runner's `_work` directory, each workflow of

@@ -493,43 +493,89 @@ jobs:
 }
 
 #[test]
-fn ctrl_c_cancels_and_records_the_run() {
-    let wf = "on: push\njobs:\n  wait:\n    runs-on: x\n    steps:\n      - run: echo waiting; sleep 121\n";
-    let p = Project::new(&[("wait.yml", wf)]);
-    let mut child = p
-        .command(&["run"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_log(&p, "waiting");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(1));
-    let run = p.last_run();
-    assert_eq!(run["run"]["conclusion"], "cancelled");
-    assert_eq!(conclusion(&run, "wait"), "cancelled");
+fn ctrl_c_sigterm_and_sighup_cancel_alike_and_cleanup_steps_still_run() {
+    use nix::sys::signal::Signal;
+    for (signal, seconds) in [
+        (Signal::SIGINT, 125),
+        (Signal::SIGTERM, 126),
+        (Signal::SIGHUP, 127),
+    ] {
+        let wf = format!(
+            r#"on: push
+jobs:
+  wait:
+    runs-on: x
+    steps:
+      - run: sleep {seconds} & echo waiting; wait
+      - run: echo not-after-cancel
+      - if: always()
+        run: echo cleanup-always
+      - if: cancelled()
+        run: echo cleanup-cancelled
+      - if: failure()
+        run: echo on-failure
+      - if: success()
+        run: echo on-success
+  after:
+    needs: wait
+    if: always()
+    runs-on: x
+    steps:
+      - run: echo after-always
+  plain:
+    needs: wait
+    runs-on: x
+    steps:
+      - run: echo plain-job
+"#
+        );
+        let p = Project::new(&[("wait.yml", &wf)]);
+        let child = p
+            .command(&["run"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_log(&p, "waiting");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{signal}: {}", stderr(&out));
+        assert!(stderr(&out).contains(signal.as_str()), "{}", stderr(&out));
+        assert_gone(&format!("sleep {seconds}"));
+        let run = p.last_run();
+        assert_eq!(run["run"]["conclusion"], "cancelled", "{signal}");
+        assert_eq!(conclusion(&run, "wait"), "cancelled", "{signal}");
+        assert_eq!(conclusion(&run, "after"), "success", "{signal}");
+        assert_eq!(conclusion(&run, "plain"), "cancelled", "{signal}");
+        let log = p.log(run_id(&run));
+        // A step that did not start has no log at all, so its text is nowhere in it.
+        for ran in ["cleanup-always", "cleanup-cancelled", "after-always"] {
+            assert!(log.contains(ran), "{signal}: {ran} missing in\n{log}");
+        }
+        for skipped in ["not-after-cancel", "on-failure", "on-success", "plain-job"] {
+            assert!(!log.contains(skipped), "{signal}: {skipped} ran:\n{log}");
+        }
+    }
 }
 
 #[test]
 fn a_killed_run_is_marked_interrupted_and_the_database_survives() {
-    let wf = "on: push\njobs:\n  wait:\n    runs-on: x\n    steps:\n      - run: echo waiting; sleep 122\n";
+    // Two jobs in parallel, each with a process in the background of its step.
+    let wf = "on: push\njobs:\n  wait:\n    runs-on: x\n    steps:\n      - run: sleep 122 & echo waiting; wait\n  other:\n    runs-on: x\n    steps:\n      - run: sleep 123 & sleep 124 & echo other; wait\n";
     let p = Project::new(&[("wait.yml", wf)]);
     let mut child = p
-        .command(&["run"])
+        .command(&["run", "--jobs", "2"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     wait_for_log(&p, "waiting");
+    wait_for_log(&p, "other");
+    assert!(processes_matching("sleep 12[234]") >= 3);
     child.kill().unwrap();
     child.wait().unwrap();
-    // The step's process group outlives a SIGKILLed Hoist; end it so it does not linger.
-    let _ = Command::new("pkill").args(["-f", "sleep 122"]).status();
+    // The steps' process groups end with the Hoist that ran them.
+    assert_gone("sleep 12[234]");
     let out = p.hoist(&["runs", "list"]);
     assert!(stderr(&out).contains("was interrupted"), "{}", stderr(&out));
     let run = p.last_run();
@@ -553,6 +599,37 @@ fn a_killed_run_is_marked_interrupted_and_the_database_survives() {
     )
     .unwrap();
     assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
+}
+
+/// How many processes' command lines match `pattern` (`pgrep -f`).
+fn processes_matching(pattern: &str) -> usize {
+    let out = Command::new("pgrep")
+        .args(["-f", pattern])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+/// Waits (10 s at most) until no process matches `pattern`; fails the test, and ends them,
+/// if some are still there.
+fn assert_gone(pattern: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while processes_matching(pattern) > 0 {
+        if Instant::now() > deadline {
+            let left = Command::new("pgrep")
+                .args(["-af", pattern])
+                .output()
+                .unwrap();
+            let _ = Command::new("pkill")
+                .args(["-KILL", "-f", pattern])
+                .status();
+            panic!(
+                "processes outlived the run: {}",
+                String::from_utf8_lossy(&left.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Polls the store until a running step's log, as `hoist runs view --log` shows it, holds
@@ -811,6 +888,179 @@ fn configuration_errors_are_reported_with_position() {
         run["annotations"]
     );
     assert!(p.log(run_id(&run)).contains("region=eu"));
+}
+
+#[test]
+fn a_workflow_that_does_not_parse_fails_the_run_with_its_errors() {
+    let good = "on: push\njobs:\n  ok:\n    runs-on: x\n    steps:\n      - run: echo fine\n";
+    // Unparseable YAML: nothing of it, not even `on:`, can be read.
+    let broken = "on: push\njobs:\n  j:\n    runs-on: x\n    steps: [\n      - run: echo\n";
+    let p = Project::new(&[("good.yml", good), ("broken.yml", broken)]);
+    let out = p.hoist(&["run"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: `.github/workflows/broken.yml` is not a valid workflow"),
+        "{err}"
+    );
+    assert!(err.contains(".github/workflows/broken.yml:"), "{err}");
+    assert!(!err.contains("reusable workflow"), "{err}");
+    // The valid workflow still ran, as on GitHub.
+    assert_eq!(p.last_run()["run"]["conclusion"], "success");
+
+    // Named on its own, it fails as well; so does valid YAML that is not a valid workflow.
+    let out = p.hoist(&["run", "--workflow", "broken.yml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is not a valid workflow"));
+    p.write(
+        ".github/workflows/broken.yml",
+        "on: push\njobs:\n  j:\n    runs-on: x\n    steps: 5\n",
+    );
+    let out = p.hoist(&["run", "--workflow", "broken.yml"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("broken.yml:5:"), "{err}");
+    // One that is not triggered by this event is skipped as before, errors or not.
+    p.write(
+        ".github/workflows/broken.yml",
+        "on: pull_request\njobs:\n  j:\n    runs-on: x\n    steps: 5\n",
+    );
+    let out = p.hoist(&["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn jobs_for_other_platforms_and_containers_are_skipped_with_the_reason() {
+    let wf = r#"on: push
+jobs:
+  linux:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo on-linux
+  win:
+    runs-on: windows-latest
+    steps:
+      - run: echo on-windows
+  mac:
+    runs-on: [macos-14]
+    steps:
+      - run: echo on-mac
+  legs:
+    strategy:
+      matrix:
+        os: [ubuntu-22.04, windows-2022]
+    runs-on: ${{ matrix.os }}
+    steps:
+      - run: echo leg-${{ matrix.os }}
+  alpine:
+    runs-on: ubuntu-latest
+    container: alpine:3.20
+    steps:
+      - run: echo in-alpine
+  db:
+    runs-on: ubuntu-latest
+    services:
+      postgres:
+        image: postgres:15
+    steps:
+      - run: echo with-db
+  after-win:
+    needs: win
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo after-win
+"#;
+    let p = Project::new(&[("platforms.yml", wf)]);
+    let out = p.hoist(&["run"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("[win]   | skipped: no runner for `windows-latest` here; map it with `--runner-label windows-latest=host` or `[runner] labels`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[alpine]   | skipped: the job runs in `alpine:3.20`"),
+        "{text}"
+    );
+    assert!(text.contains("--container-mode host"), "{text}");
+    assert!(text.contains("5 job(s) not run on this machine:"), "{text}");
+    assert!(
+        text.contains("legs (windows-2022): no runner for `windows-2022` here"),
+        "{text}"
+    );
+    assert!(
+        text.contains("db: the job runs with the services `postgres`"),
+        "{text}"
+    );
+    let run = p.last_run();
+    for skipped in [
+        "win",
+        "mac",
+        "legs (windows-2022)",
+        "alpine",
+        "db",
+        "after-win",
+    ] {
+        assert_eq!(conclusion(&run, skipped), "skipped", "{skipped}");
+    }
+    assert_eq!(conclusion(&run, "linux"), "success");
+    assert_eq!(conclusion(&run, "legs (ubuntu-22.04)"), "success");
+    let log = p.log(run_id(&run));
+    assert!(
+        log.contains("on-linux") && log.contains("leg-ubuntu-22.04"),
+        "{log}"
+    );
+    for absent in [
+        "on-windows",
+        "on-mac",
+        "leg-windows",
+        "in-alpine",
+        "with-db",
+        "after-win",
+    ] {
+        assert!(!log.contains(absent), "{absent} ran:\n{log}");
+    }
+    // The history keeps the reason with the job.
+    assert!(
+        log.contains("skipped: no runner for `macos-14` here"),
+        "{log}"
+    );
+
+    // Mapped to this machine, they run; a container job then runs on the host, warned.
+    let out = p.hoist(&[
+        "run",
+        "--runner-label",
+        "windows-latest=host",
+        "--container-mode",
+        "host",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("2 job(s) not run on this machine:"), "{text}");
+    let run = p.last_run();
+    for ran in ["win", "alpine", "db", "after-win"] {
+        assert_eq!(conclusion(&run, ran), "success", "{ran}");
+    }
+    assert_eq!(conclusion(&run, "mac"), "skipped");
+    let log = p.log(run_id(&run));
+    assert!(
+        log.contains("on-windows") && log.contains("in-alpine"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "Warning: this job asks to run in `alpine:3.20`; it runs on this machine instead"
+        ),
+        "{log}"
+    );
+
+    let out = p.hoist(&["run", "--runner-label", "windows-latest"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("must be written as `LABEL=host`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
