@@ -1,5 +1,7 @@
 //! Parsing and checking 1,000 workflow files: the seed pipeline and the valid fixtures,
 //! cycled, checked in-process (no file IO), reusable-workflow callees served from memory.
+//! And one file with a long `run:` script holding an expression on every line, at two
+//! sizes: checking time must grow linearly with the number of expressions.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -68,6 +70,30 @@ fn bench(c: &mut Criterion) {
         });
     });
     group.finish();
+
+    let mut group = c.benchmark_group("one run script, an expression per line");
+    group.sample_size(20);
+    for lines in [2_000, 8_000] {
+        let text = long_script(lines);
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(format!("{lines} lines"), |b| {
+            b.iter(|| check_workflow(&text, &others).diagnostics.len());
+        });
+    }
+    group.finish();
+}
+
+/// A workflow whose one step runs a script of `lines` lines, each with one `${{ }}`.
+fn long_script(lines: usize) -> String {
+    let mut text = String::from(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n",
+    );
+    for i in 0..lines {
+        text.push_str(&format!(
+            "          echo \"${{{{ github.sha }}}} line {i}\"\n"
+        ));
+    }
+    text
 }
 
 criterion_group!(benches, bench);

@@ -61,7 +61,7 @@ pub fn check_workflow(source: &str, others: &dyn WorkflowSource) -> ParsedWorkfl
     let yaml_broken = parsed.diagnostics.iter().any(|d| d.code == "yaml-syntax");
     if !yaml_broken {
         let ctx = check::RuleContext {
-            source,
+            locator: hoist_yaml::Locator::new(source),
             workflow: &parsed.workflow,
             others,
         };

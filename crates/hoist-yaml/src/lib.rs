@@ -7,7 +7,7 @@
 mod locate;
 mod tree;
 
-pub use locate::{locate_in_scalar, locate_in_span};
+pub use locate::{Locator, locate_in_scalar, locate_in_span};
 pub use tree::{Node, NodeKind, Scalar, ScalarStyle, parse};
 
 use hoist_diagnostics::Diagnostic;

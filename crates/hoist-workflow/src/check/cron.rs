@@ -1,7 +1,6 @@
 //! `schedule` cron expressions must be valid; GitHub runs schedules at most every 5 minutes.
 
 use hoist_diagnostics::Diagnostic;
-use hoist_yaml::locate_in_span;
 
 use super::RuleContext;
 
@@ -23,7 +22,8 @@ pub(super) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             Err(e) => {
                 let field: String = cron.value.chars().skip(e.offset).take(e.len).collect();
                 let span = if e.field.is_some() {
-                    locate_in_span(ctx.source, cron.span, &cron.value, e.offset, &field)
+                    ctx.locator
+                        .locate_in_span(cron.span, &cron.value, e.offset, &field)
                 } else {
                     cron.span
                 };

@@ -7,7 +7,6 @@ use hoist_expr::{
     ConditionForm, Expr, ExprError, ParseOptions, PathSegment, Reason, parse_condition,
     parse_template,
 };
-use hoist_yaml::locate_in_scalar;
 
 use super::RuleContext;
 use crate::contexts::{ALL_CONTEXTS, availability, is_known_function};
@@ -73,20 +72,13 @@ fn check_site(ctx: &RuleContext<'_>, site: &ExprSite, out: &mut Vec<Diagnostic>)
         }
     }
     for (expr, base) in parsed {
-        check_references(ctx, site, text, expr, base, out);
+        check_references(ctx, site, expr, base, out);
     }
 }
 
 /// The span in the file of `len` characters at character `offset` of the scalar's value.
-fn span_in_value(
-    ctx: &RuleContext<'_>,
-    site: &ExprSite,
-    text: &str,
-    offset: usize,
-    len: usize,
-) -> Span {
-    let needle: String = text.chars().skip(offset).take(len.max(1)).collect();
-    locate_in_scalar(ctx.source, &site.node, offset, &needle)
+fn span_in_value(ctx: &RuleContext<'_>, site: &ExprSite, offset: usize, len: usize) -> Span {
+    ctx.locator.locate_chars_in_scalar(&site.node, offset, len)
 }
 
 fn expr_error(
@@ -98,7 +90,7 @@ fn expr_error(
     options: &ParseOptions<'_>,
 ) -> Diagnostic {
     let span = match e.offset {
-        Some(o) => span_in_value(ctx, site, text, o, e.len),
+        Some(o) => span_in_value(ctx, site, o, e.len),
         None => site.node.span,
     };
     let name = e.name.clone().unwrap_or_default();
@@ -182,7 +174,6 @@ fn arity_message(e: &ExprError, text: &str) -> String {
 fn check_references(
     ctx: &RuleContext<'_>,
     site: &ExprSite,
-    text: &str,
     expr: &Expr,
     base: usize,
     out: &mut Vec<Diagnostic>,
@@ -195,8 +186,8 @@ fn check_references(
             _ => continue,
         };
         let (seg_start, seg_end) = path.segment_spans[0];
-        let first_span = span_in_value(ctx, site, text, base + seg_start, seg_end - seg_start);
-        let whole_span = span_in_value(ctx, site, text, base + path.start, path.end - path.start);
+        let first_span = span_in_value(ctx, site, base + seg_start, seg_end - seg_start);
+        let whole_span = span_in_value(ctx, site, base + path.start, path.end - path.start);
         match context.as_str() {
             "needs" => {
                 if let Some(job) = job {

@@ -35,7 +35,8 @@ impl WorkflowSource for NoOtherWorkflows {
 
 /// What every rule sees.
 pub(crate) struct RuleContext<'a> {
-    pub(crate) source: &'a str,
+    /// Finds places inside scalars; one for the whole check, so it learns each scalar once.
+    pub(crate) locator: hoist_yaml::Locator<'a>,
     pub(crate) workflow: &'a Workflow,
     pub(crate) others: &'a dyn WorkflowSource,
 }

@@ -1,7 +1,7 @@
 //! The tree keeps positions, reports problems as diagnostics and never panics.
 
 use expect_test::{Expect, expect};
-use hoist_yaml::{Node, NodeKind, locate_in_scalar, parse};
+use hoist_yaml::{Locator, Node, NodeKind, locate_in_scalar, parse};
 use proptest::prelude::*;
 
 /// Renders the tree as one line per node, `line:col kind value`, then the diagnostics.
@@ -144,6 +144,51 @@ fn locates_text_inside_block_scalars() {
     let offset = value.find("${{").unwrap();
     let span = locate_in_scalar(src, node, offset, "${{ matrix.x }}");
     assert_eq!((span.start.line, span.start.column), (3, 8));
+}
+
+#[test]
+fn one_locator_finds_every_expression_of_every_scalar_style() {
+    // Each case: a document, the key of the scalar, and for every `${{` of its value the
+    // (line, column) where it stands in the source.
+    let check = |src: &str, key: &str, expect: &[(u32, u32)]| {
+        let root = parse(src).root.unwrap();
+        let node = root.get(key).unwrap();
+        let value = node.as_str().unwrap();
+        let locator = Locator::new(src);
+        let found: Vec<(u32, u32)> = value
+            .match_indices("${{")
+            .map(|(byte, _)| {
+                let offset = value[..byte].chars().count();
+                let a = locator.locate_in_scalar(node, offset, "${{");
+                let b = locator.locate_chars_in_scalar(node, offset, 3);
+                assert_eq!(a, b, "{src:?}");
+                (a.start.line, a.start.column)
+            })
+            .collect();
+        assert_eq!(found, expect, "{src:?}");
+    };
+    // Literal block: the same expression on many lines, non-ASCII text before some, a blank
+    // line and a line indented deeper.
+    check(
+        "k: 1\nrun: |\n  a ${{ x }}\n  é ${{ x }} ${{ x }}\n\n    ${{ x }}\n  ü\n  ${{ x }}\n",
+        "run",
+        &[(3, 5), (4, 5), (4, 14), (6, 5), (8, 3)],
+    );
+    // Folded block: lines are joined with spaces in the value, still found line by line.
+    check(
+        "run: >\n  a ${{ x }}\n  b ${{ x }}\n",
+        "run",
+        &[(2, 5), (3, 5)],
+    );
+    // Plain, single- and double-quoted scalars, one line and several.
+    check("run: echo ${{ x }} ${{ y }}\n", "run", &[(1, 11), (1, 20)]);
+    check("run: 'it''s ${{ x }}'\n", "run", &[(1, 13)]);
+    check("run: \"a\\tb ${{ x }}\"\n", "run", &[(1, 12)]);
+    check(
+        "run: echo ${{ x }}\n  and ${{ y }}\n",
+        "run",
+        &[(1, 11), (2, 7)],
+    );
 }
 
 #[test]
