@@ -78,11 +78,20 @@ pub(crate) async fn resolve<E: Executor>(
                     "action `{label}` is not built in and no action cache is configured (`action-cache` in hoist.toml)"
                 ));
             };
-            let checkout = cache.join(owner).join(format!("{repo}@{git_ref}"));
+            let action = crate::action_cache::RemoteAction {
+                owner: owner.clone(),
+                repo: repo.clone(),
+                git_ref: git_ref.clone(),
+            };
+            let checkout = cache.path_of(&action);
             if !checkout.is_dir() {
-                fetch(&shared.req.actions_url, owner, repo, git_ref, &checkout)
-                    .await
-                    .map_err(|e| format!("action `{label}` is not in the action cache (`{}`) and could not be fetched: {e}; to run offline, put a copy of the action's repository at that path", checkout.display()))?;
+                shared.fetch_action(cache, &action).await.map_err(|e| {
+                    format!(
+                        "action `{label}` is not in the action cache (`{}`) and could not be fetched: {e}; {}",
+                        checkout.display(),
+                        crate::action_cache::HOW_TO_ADD
+                    )
+                })?;
             }
             match path {
                 Some(p) => checkout.join(p),
@@ -113,42 +122,6 @@ pub(crate) async fn resolve<E: Executor>(
         )
     })?;
     Ok(ResolvedAction { label, dir, action })
-}
-
-/// Clones `owner/repo` at `git_ref` into `dest` (through a temporary directory, so a failed
-/// fetch leaves nothing behind).
-async fn fetch(
-    base_url: &str,
-    owner: &str,
-    repo: &str,
-    git_ref: &str,
-    dest: &Path,
-) -> Result<(), String> {
-    let url = format!("{}/{owner}/{repo}.git", base_url.trim_end_matches('/'));
-    let parent = dest.parent().ok_or("bad cache path")?;
-    std::fs::create_dir_all(parent)
-        .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
-    let tmp = parent.join(format!(".fetch-{repo}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let clone = tokio::process::Command::new("git")
-        .args([
-            "clone", "--quiet", "--depth", "1", "--branch", git_ref, &url,
-        ])
-        .arg(&tmp)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), clone)
-        .await
-        .map_err(|_| format!("`git clone {url}` timed out"))?
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(format!(
-            "`git clone {url}` failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    std::fs::rename(&tmp, dest).map_err(|e| format!("cannot move the action into the cache: {e}"))
 }
 
 /// The values of an action's inputs: `with:` first, then defaults; warns about unknown and

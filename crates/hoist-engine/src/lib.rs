@@ -5,6 +5,7 @@
 //! runs each step as a process through an [`Executor`]. Progress is reported as [`RunEvent`]s
 //! to an [`Observer`]; the engine itself prints nothing and stores nothing.
 
+pub mod action_cache;
 mod actions;
 mod builtin;
 mod command_files;

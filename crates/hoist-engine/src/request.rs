@@ -78,10 +78,8 @@ pub struct RunRequest {
     pub parallelism: usize,
     /// Grace period between SIGTERM and SIGKILL when a step times out or is cancelled.
     pub kill_grace: Duration,
-    /// Directory of cached remote actions, laid out as `owner/repo@ref/`.
-    pub action_cache: Option<PathBuf>,
-    /// Where missing remote actions are cloned from: `<url>/<owner>/<repo>.git`.
-    pub actions_url: String,
+    /// The action cache and where missing remote actions are fetched from.
+    pub action_cache: Option<crate::action_cache::ActionCache>,
     /// Where `actions/cache` keeps its entries.
     pub cache_dir: PathBuf,
     /// Where artifacts of this run are stored.

@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+use crate::action_cache::{ActionCache, RemoteAction};
 use crate::contexts::{ExprScope, RUNTIME, Status, eval_node, eval_string, eval_value, object};
 use crate::events::{Annotation, AnnotationLevel, Conclusion, JobKey, Observer, RunEvent};
 use crate::executor::Executor;
@@ -30,7 +31,12 @@ pub(crate) struct Shared<E> {
     pub(crate) event_path: PathBuf,
     /// Where each program was found on PATH, so steps do not search for `bash` every time.
     programs: std::sync::Mutex<std::collections::HashMap<String, Option<PathBuf>>>,
+    /// One fetch per remote action and run, whichever job needs it first; the others wait
+    /// for that one's result.
+    fetches: std::sync::Mutex<std::collections::HashMap<RemoteAction, Arc<FetchOnce>>>,
 }
+
+type FetchOnce = tokio::sync::OnceCell<Result<(), String>>;
 
 impl<E: Executor> Shared<E> {
     pub(crate) fn new(
@@ -56,7 +62,23 @@ impl<E: Executor> Shared<E> {
             slots,
             event_path,
             programs: std::sync::Mutex::new(std::collections::HashMap::new()),
+            fetches: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
+    }
+
+    /// Fetches a remote action into the cache once for the whole run.
+    pub(crate) async fn fetch_action(
+        &self,
+        cache: &ActionCache,
+        action: &RemoteAction,
+    ) -> Result<(), String> {
+        let once = {
+            let mut fetches = self.fetches.lock().unwrap_or_else(|e| e.into_inner());
+            fetches.entry(action.clone()).or_default().clone()
+        };
+        once.get_or_init(|| async { cache.fetch(action).await.map(|_| ()) })
+            .await
+            .clone()
     }
 
     pub(crate) fn emit(&self, event: RunEvent) {

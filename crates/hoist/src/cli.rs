@@ -28,9 +28,58 @@ pub(crate) enum Command {
     Runs(RunsArgs),
     /// Pipeline metrics: summaries of recorded runs, and their upload to object storage.
     Metrics(MetricsArgs),
+    /// The action cache: fetch the remote actions of workflows, import one, list them.
+    #[command(subcommand)]
+    Actions(ActionsCommand),
     /// Quality gates that scan the code: `hoist scan secrets`.
     #[command(subcommand)]
     Scan(ScanCommand),
+}
+
+#[derive(Debug, Subcommand)]
+#[command(
+    after_help = "The cache is `action-cache` in hoist.toml (default `<data dir>/actions`), laid out as \
+`<owner>/<repo>@<ref>/`. Missing actions are fetched from `[actions] mirror` templates first, then from \
+GitHub (`$HOIST_ACTIONS_URL` replaces it)."
+)]
+pub(crate) enum ActionsCommand {
+    /// Fetch every remote action the workflows use (and the local reusable workflows they call)
+    /// that is not cached yet.
+    ///
+    /// Exit code 1 when one could not be fetched.
+    Pull {
+        /// Workflow files (`ci.yml` or paths) [default: all of `.github/workflows`].
+        workflows: Vec<String>,
+        /// The configuration file [default: hoist.toml at the project root].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put one action into the cache from a local clone, a bare repository or a git URL (an
+    /// internal mirror): `hoist actions add actions/setup-go@v5 ~/src/setup-go`.
+    Add {
+        /// The action as workflows name it: `owner/repo@ref`.
+        #[arg(value_name = "OWNER/REPO@REF")]
+        action: String,
+        /// A path to a git repository, or a URL git can fetch.
+        #[arg(value_name = "PATH|GIT-URL")]
+        source: String,
+        /// Replace the cached copy if there is one.
+        #[arg(long)]
+        force: bool,
+        /// The configuration file [default: hoist.toml at the project root].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// List the cached actions.
+    List {
+        /// The configuration file [default: hoist.toml at the project root].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,9 @@
 //! secrets-file = ".secrets"            # dotenv file of secrets
 //! action-cache = "~/.cache/hoist/actions"
 //!
+//! [actions]                            # where missing remote actions come from, before GitHub
+//! mirror = "https://git.example.com/{owner}/{repo}.git"   # or a list of templates
+//!
 //! [vars]                               # the `vars` context
 //! REGION = "us-east"
 //!
@@ -56,6 +59,36 @@ pub(crate) struct Config {
     pub(crate) storage: StorageConfig,
     #[serde(default)]
     pub(crate) metrics: MetricsConfig,
+    #[serde(default)]
+    pub(crate) actions: ActionsConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ActionsConfig {
+    /// URL templates (`{owner}`, `{repo}`) tried before GitHub, as GitHub Enterprise's action
+    /// mirrors; one string or a list.
+    #[serde(default)]
+    pub(crate) mirror: OneOrMore,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMore {
+    #[default]
+    None,
+    One(String),
+    More(Vec<String>),
+}
+
+impl OneOrMore {
+    pub(crate) fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMore::None => Vec::new(),
+            OneOrMore::One(s) => vec![s.clone()],
+            OneOrMore::More(v) => v.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -188,6 +221,20 @@ impl Config {
     }
 
     /// The data directory: the config's, else `HOIST_DATA_DIR`, else the XDG data directory.
+    /// The action cache (`action-cache`, default `actions/` in the data directory) and its
+    /// sources: `[actions] mirror`, then `$HOIST_ACTIONS_URL` (default GitHub).
+    pub(crate) fn action_cache(&self) -> hoist_engine::action_cache::ActionCache {
+        let dir = self
+            .action_cache
+            .clone()
+            .unwrap_or_else(|| self.data_dir().join("actions"));
+        let base = std::env::var("HOIST_ACTIONS_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "https://github.com".to_owned());
+        hoist_engine::action_cache::ActionCache::new(dir, &self.actions.mirror.to_vec(), &base)
+    }
+
     pub(crate) fn data_dir(&self) -> PathBuf {
         if let Some(d) = &self.data_dir {
             return d.clone();

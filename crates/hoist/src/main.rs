@@ -7,10 +7,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod action_fetch;
 mod cli;
 mod commands;
 mod config;
 mod output;
+mod project;
 mod view;
 
 fn main() -> ExitCode {

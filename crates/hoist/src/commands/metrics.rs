@@ -12,9 +12,10 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::cli::{MetricsArgs, MetricsCommand, MetricsFormat, SummaryArgs};
 use crate::commands::Outcome;
-use crate::commands::run::{find_project, open_store};
+use crate::commands::run::open_store;
 use crate::config::Config;
 use crate::output;
+use crate::project::find_project;
 use crate::view::{Verbosity, format_duration};
 
 pub(crate) fn run(args: &MetricsArgs) -> anyhow::Result<Outcome> {

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
+mod actions;
 mod check;
 mod expr;
 pub(crate) mod metrics;
@@ -31,6 +32,7 @@ impl From<Outcome> for ExitCode {
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
+        Command::Actions(command) => actions::run(&command),
         Command::Check(args) => check::run(&args),
         Command::Expr(args) => expr::run(&args),
         Command::Run(args) => run::run(&args),

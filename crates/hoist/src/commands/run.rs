@@ -80,7 +80,7 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
         Verbosity::Normal
     };
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
-    let project = find_project(&cwd)?;
+    let project = crate::project::find_project(&cwd)?;
     let options = RunOptions {
         config: args.config.clone(),
         secrets: args.secrets.clone(),
@@ -109,24 +109,6 @@ pub(crate) struct Rerun {
     pub(crate) number: i64,
     pub(crate) attempt: u32,
     pub(crate) reuse: IndexMap<String, (Conclusion, IndexMap<String, String>)>,
-}
-
-/// The directory holding `.github/workflows`: `dir` or the nearest parent (within the git
-/// repository, if any) that has one.
-pub(crate) fn find_project(dir: &Path) -> anyhow::Result<PathBuf> {
-    let repo_root = Repository::discover(dir).map(|r| r.root);
-    for d in dir.ancestors() {
-        if d.join(".github/workflows").is_dir() {
-            return Ok(d.to_path_buf());
-        }
-        if repo_root.as_deref() == Some(d) {
-            break;
-        }
-    }
-    bail!(
-        "no `.github/workflows` directory in `{}` or above; run `hoist run` in a repository with workflows",
-        dir.display()
-    )
 }
 
 pub(crate) fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -221,7 +203,7 @@ pub(crate) fn execute(
         .collect::<anyhow::Result<_>>()?;
 
     let event = build_event(project, repo.as_ref(), inv)?;
-    let workflows = load_workflows(project, &inv.workflows)?;
+    let workflows = crate::project::load_workflows(project, &inv.workflows)?;
     let data_dir = config.data_dir();
     let mut store = open_store(&config)?;
 
@@ -277,6 +259,28 @@ pub(crate) fn execute(
             inv.event, event.info.git_ref
         ));
         return Ok(Outcome::Success);
+    }
+
+    // Every remote action is in the cache before the first job starts, or the run does not
+    // start: all the missing ones are named at once, not one failed job at a time.
+    let cache = config.action_cache();
+    let needed =
+        crate::action_fetch::actions_of(project, to_run.iter().map(|(_, p, _)| &p.workflow));
+    let failed: Vec<_> = crate::action_fetch::fetch_missing(&cache, &needed)
+        .into_iter()
+        .filter_map(|(action, fetched)| match fetched {
+            crate::action_fetch::ActionState::Failed { reason } => Some((action, reason)),
+            crate::action_fetch::ActionState::Fetched { from } => {
+                if options.verbosity != Verbosity::Quiet {
+                    output::stderr(&format!("fetched action `{action}` from `{from}`\n"));
+                }
+                None
+            }
+            crate::action_fetch::ActionState::Cached => None,
+        })
+        .collect();
+    if !failed.is_empty() {
+        bail!("{}", crate::action_fetch::missing_message(&cache, &failed));
     }
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -365,14 +369,7 @@ pub(crate) fn execute(
                 .unwrap_or_default(),
             parallelism: options.parallelism.or(config.jobs).unwrap_or_else(num_cpus),
             kill_grace: Duration::from_secs(5),
-            action_cache: Some(
-                config
-                    .action_cache
-                    .clone()
-                    .unwrap_or_else(|| data_dir.join("actions")),
-            ),
-            actions_url: std::env::var("HOIST_ACTIONS_URL")
-                .unwrap_or_else(|_| "https://github.com".to_owned()),
+            action_cache: Some(cache.clone()),
             cache_dir: data_dir.join("cache"),
             artifact_dir: data_dir.join("artifacts").join(run_id.to_string()),
             debug: options.verbosity == Verbosity::Verbose,
@@ -536,57 +533,6 @@ impl WorkDir {
 
 fn num_cpus() -> usize {
     std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
-}
-
-/// `.github/workflows/*.yml` of the project, restricted to `names` when given.
-fn load_workflows(
-    project: &Path,
-    names: &[String],
-) -> anyhow::Result<Vec<(WorkflowFile, hoist_workflow::ParsedWorkflow)>> {
-    let dir = project.join(".github/workflows");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("cannot list `{}`", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
-        .collect();
-    paths.sort();
-    if !names.is_empty() {
-        for n in names {
-            let found = paths
-                .iter()
-                .any(|p| p.file_name().is_some_and(|f| f == n.as_str()) || p.ends_with(n));
-            if !found {
-                let available: Vec<String> = paths
-                    .iter()
-                    .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
-                    .collect();
-                bail!(
-                    "no workflow `{n}` in `{}` (there are: {})",
-                    dir.display(),
-                    available.join(", ")
-                );
-            }
-        }
-        paths.retain(|p| {
-            names
-                .iter()
-                .any(|n| p.file_name().is_some_and(|f| f == n.as_str()) || p.ends_with(n))
-        });
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        let text = std::fs::read_to_string(&p)
-            .with_context(|| format!("cannot read `{}`", p.display()))?;
-        let rel = p
-            .strip_prefix(project)
-            .unwrap_or(&p)
-            .to_string_lossy()
-            .into_owned();
-        let parsed = hoist_workflow::parse_workflow(&text);
-        out.push((WorkflowFile { path: rel, text }, parsed));
-    }
-    Ok(out)
 }
 
 struct BuiltEvent {

@@ -10,9 +10,10 @@ use indexmap::IndexMap;
 
 use crate::cli::{RunsArgs, RunsCommand};
 use crate::commands::Outcome;
-use crate::commands::run::{Invocation, Rerun, RunOptions, execute, find_project, open_store};
+use crate::commands::run::{Invocation, Rerun, RunOptions, execute, open_store};
 use crate::config::Config;
 use crate::output;
+use crate::project::find_project;
 use crate::view::{Verbosity, format_duration};
 
 pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {

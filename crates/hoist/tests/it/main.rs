@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // a panic is how a test reports failure
 
+mod actions;
 mod check;
 mod expr;
 mod metrics;

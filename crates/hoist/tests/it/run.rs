@@ -110,7 +110,7 @@ fn step_conclusions(run: &Value, job_name: &str) -> Vec<String> {
         .collect()
 }
 
-fn run_id(run: &Value) -> i64 {
+pub(crate) fn run_id(run: &Value) -> i64 {
     run["run"]["id"].as_i64().unwrap()
 }
 
@@ -1197,110 +1197,6 @@ jobs:
         "{}",
         run["annotations"]
     );
-}
-
-#[test]
-fn remote_actions_come_from_the_cache_or_are_fetched_with_git() {
-    // A "remote" repository for `acme/hello@v1`, served from a local directory.
-    let remotes = tempfile::tempdir().unwrap();
-    let src = remotes.path().join("src");
-    std::fs::create_dir_all(&src).unwrap();
-    std::fs::write(src.join("action.yml"), "name: hello\ninputs:\n  to: {default: you}\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo \"remote hello to ${{ inputs.to }}\"\n").unwrap();
-    let git = |args: &[&str], dir: &Path| {
-        assert!(
-            Command::new("git")
-                .args(args)
-                .current_dir(dir)
-                .output()
-                .unwrap()
-                .status
-                .success()
-        )
-    };
-    git(&["init", "-q", "-b", "main"], &src);
-    git(
-        &[
-            "-c",
-            "user.name=a",
-            "-c",
-            "user.email=a@b",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            "x",
-        ],
-        &src,
-    );
-    git(&["add", "-A"], &src);
-    git(
-        &[
-            "-c",
-            "user.name=a",
-            "-c",
-            "user.email=a@b",
-            "commit",
-            "-q",
-            "-m",
-            "action",
-        ],
-        &src,
-    );
-    git(&["tag", "v1"], &src);
-    std::fs::create_dir_all(remotes.path().join("acme")).unwrap();
-    git(
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            src.to_str().unwrap(),
-            remotes.path().join("acme/hello.git").to_str().unwrap(),
-        ],
-        remotes.path(),
-    );
-
-    let wf = "on: push\njobs:\n  r:\n    runs-on: x\n    steps:\n      - uses: acme/hello@v1\n        with:\n          to: hoist\n";
-    let p = Project::new(&[("remote.yml", wf)]);
-    let url = format!("file://{}", remotes.path().display());
-    let out = p
-        .command(&["run"])
-        .env("HOIST_ACTIONS_URL", &url)
-        .output()
-        .unwrap();
-    crate::assert_succeeded(&out);
-    assert!(
-        p.log(run_id(&p.last_run()))
-            .contains("remote hello to hoist")
-    );
-    assert!(
-        p.data().join("actions/acme/hello@v1/action.yml").is_file(),
-        "the action was cached"
-    );
-    // Now from the cache, with the remote gone.
-    drop(remotes);
-    let out = p
-        .command(&["run"])
-        .env("HOIST_ACTIONS_URL", &url)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-
-    // An action that is neither cached nor fetchable fails the job before any step, by name.
-    let wf = "on: push\njobs:\n  r:\n    runs-on: x\n    steps:\n      - run: echo first\n      - uses: acme/missing@v9\n";
-    std::fs::write(p.root().join(".github/workflows/remote.yml"), wf).unwrap();
-    let out = p
-        .command(&["run"])
-        .env("HOIST_ACTIONS_URL", &url)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let run = p.last_run();
-    let annotations = run["annotations"].to_string();
-    assert!(
-        annotations.contains("action `acme/missing@v9` is not in the action cache"),
-        "{annotations}"
-    );
-    assert!(!p.log(run_id(&run)).contains("first"), "no step ran");
 }
 
 #[test]
