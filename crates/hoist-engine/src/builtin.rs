@@ -16,6 +16,8 @@ use crate::events::{AnnotationLevel, Conclusion, JobKey, RunEvent};
 use crate::executor::Executor;
 use crate::run::Shared;
 
+mod setup;
+
 pub(crate) struct StepContext<'a, E> {
     pub(crate) shared: &'a Arc<Shared<E>>,
     pub(crate) key: &'a JobKey,
@@ -101,10 +103,10 @@ pub(crate) async fn run<E: Executor>(
         }
         ("upload-artifact", None) => upload_artifact(&ctx),
         ("download-artifact", None) => download_artifact(&ctx),
-        ("setup-go", None) => setup_tool(&ctx, &TOOLS[0]).await,
-        ("setup-node", None) => setup_tool(&ctx, &TOOLS[1]).await,
-        ("setup-python", None) => setup_tool(&ctx, &TOOLS[2]).await,
-        ("setup-java", None) => setup_tool(&ctx, &TOOLS[3]).await,
+        ("setup-go", None) => setup::run(&ctx, &setup::GO).await,
+        ("setup-node", None) => setup::run(&ctx, &setup::NODE).await,
+        ("setup-python", None) => setup::run(&ctx, &setup::PYTHON).await,
+        ("setup-java", None) => setup::run(&ctx, &setup::JAVA).await,
         _ => Err(format!(
             "action `{}` is not built in",
             crate::job::action_label(action)
@@ -633,209 +635,6 @@ fn download_artifact<E: Executor>(ctx: &StepContext<'_, E>) -> Result<ActionResu
     )]))
 }
 
-// ---- setup-* ----
-
-struct Tool {
-    /// The action's name without `setup-`, and the tool-cache directory name.
-    name: &'static str,
-    input: &'static str,
-    file_input: &'static str,
-    program: &'static str,
-    version_args: &'static [&'static str],
-    output: &'static str,
-}
-
-const TOOLS: [Tool; 4] = [
-    Tool {
-        name: "go",
-        input: "go-version",
-        file_input: "go-version-file",
-        program: "go",
-        version_args: &["version"],
-        output: "go-version",
-    },
-    Tool {
-        name: "node",
-        input: "node-version",
-        file_input: "node-version-file",
-        program: "node",
-        version_args: &["--version"],
-        output: "node-version",
-    },
-    Tool {
-        name: "python",
-        input: "python-version",
-        file_input: "python-version-file",
-        program: "python3",
-        version_args: &["--version"],
-        output: "python-version",
-    },
-    Tool {
-        name: "java",
-        input: "java-version",
-        file_input: "java-version-file",
-        program: "java",
-        version_args: &["-version"],
-        output: "version",
-    },
-];
-
-/// The first dotted number in `text`: `go version go1.22.5 linux` → `1.22.5`.
-pub(crate) fn version_in(text: &str) -> Option<String> {
-    let start = text.find(|c: char| c.is_ascii_digit())?;
-    let v: String = text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    Some(v.trim_end_matches('.').to_owned()).filter(|v| !v.is_empty())
-}
-
-/// Whether `version` satisfies `spec`: a prefix such as `1.22` or `20`, with `x`/`*`
-/// wildcards, `>=X`, or `latest`/`stable`/`lts/*`/empty for anything.
-pub(crate) fn version_matches(spec: &str, version: &str) -> bool {
-    let spec = spec.trim().trim_start_matches('v');
-    if spec.is_empty() || matches!(spec, "latest" | "stable" | "lts/*" | "node" | "x" | "*") {
-        return true;
-    }
-    let parse = |s: &str| {
-        s.split('.')
-            .map(|p| p.parse::<u64>().ok())
-            .collect::<Vec<_>>()
-    };
-    if let Some(min) = spec.strip_prefix(">=") {
-        let (a, b) = (parse(version), parse(min.trim()));
-        for i in 0..a.len().max(b.len()) {
-            let (x, y) = (
-                a.get(i).copied().flatten().unwrap_or(0),
-                b.get(i).copied().flatten().unwrap_or(0),
-            );
-            if x != y {
-                return x > y;
-            }
-        }
-        return true;
-    }
-    let wanted: Vec<&str> = spec
-        .trim_start_matches(['^', '~', '='])
-        .split('.')
-        .collect();
-    let have: Vec<&str> = version.split('.').collect();
-    wanted
-        .iter()
-        .enumerate()
-        .all(|(i, w)| matches!(*w, "x" | "X" | "*") || have.get(i) == Some(w))
-}
-
-fn version_from_file(tool: &Tool, text: &str) -> Option<String> {
-    match tool.name {
-        "go" => text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("go ").map(|v| v.trim().to_owned())),
-        _ => text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(|l| l.trim_start_matches('v').to_owned()),
-    }
-}
-
-async fn setup_tool<E: Executor>(
-    ctx: &StepContext<'_, E>,
-    tool: &Tool,
-) -> Result<ActionResult, String> {
-    let spec = match (
-        ctx.with.get(tool.input).filter(|v| !v.is_empty()),
-        ctx.with.get(tool.file_input).filter(|v| !v.is_empty()),
-    ) {
-        (Some(v), _) => v.lines().next().unwrap_or_default().trim().to_owned(),
-        (None, Some(file)) => {
-            let path = absolute(ctx.workspace, file);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read `{file}` for `{}`: {e}", tool.file_input))?;
-            version_from_file(tool, &text).ok_or_else(|| {
-                format!("`{file}` does not say which {} version to use", tool.name)
-            })?
-        }
-        (None, None) => String::new(),
-    };
-    // Candidates: the tool cache (<tool cache>/<name>/<version>/[<arch>/]bin), then PATH.
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    let cache = ctx.shared.req.cache_dir.join("tools").join(tool.name);
-    if let Ok(versions) = std::fs::read_dir(&cache) {
-        let mut dirs: Vec<PathBuf> = versions.flatten().map(|e| e.path()).collect();
-        dirs.sort();
-        dirs.reverse();
-        for d in dirs {
-            for bin in [d.join("bin"), d.join("x64/bin"), d.join("arm64/bin")] {
-                if bin.join(tool.program).is_file() {
-                    candidates.push(bin);
-                }
-            }
-        }
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for d in std::env::split_paths(&path) {
-            if d.join(tool.program).is_file() && !candidates.contains(&d) {
-                candidates.push(d);
-            }
-        }
-    }
-    let mut seen = Vec::new();
-    for bin in candidates {
-        let program = bin.join(tool.program);
-        let out = tokio::process::Command::new(&program)
-            .args(tool.version_args)
-            .output()
-            .await;
-        let Ok(out) = out else { continue };
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let Some(version) = version_in(&text) else {
-            continue;
-        };
-        if version_matches(&spec, &version) {
-            ctx.shared.log(
-                ctx.key,
-                Some(ctx.index),
-                &format!("Using {} {version} from {}", tool.name, bin.display()),
-            );
-            let mut result = ActionResult::with_outputs(vec![(tool.output, version.clone())]);
-            result.paths.push(bin.to_string_lossy().into_owned());
-            let root = bin.parent().unwrap_or(&bin).to_string_lossy().into_owned();
-            match tool.name {
-                "java" => {
-                    result.env.push(("JAVA_HOME".into(), root.clone()));
-                    result.outputs.push(("path".into(), root));
-                }
-                "python" => {
-                    result.env.push(("pythonLocation".into(), root));
-                    result
-                        .outputs
-                        .push(("python-path".into(), program.to_string_lossy().into_owned()));
-                }
-                "go" => result.env.push(("GOTOOLCHAIN".into(), "local".into())),
-                _ => {}
-            }
-            return Ok(result);
-        }
-        seen.push(format!("{version} at {}", bin.display()));
-    }
-    let found = if seen.is_empty() {
-        format!("no `{}` was found", tool.program)
-    } else {
-        format!("found {}", seen.join(", "))
-    };
-    Err(format!(
-        "no {} matching `{}` on this machine ({found}); install it, or unpack it under `{}/<version>/bin`",
-        tool.name,
-        if spec.is_empty() { "any" } else { &spec },
-        cache.display()
-    ))
-}
-
 /// `actions/checkout`: the run's source into the workspace (or `path:` below it).
 async fn checkout<E: Executor>(ctx: &StepContext<'_, E>) -> Result<ActionResult, String> {
     let req = &ctx.shared.req;
@@ -1023,39 +822,4 @@ async fn export_ref(git_dir: &Path, git_ref: &str, target: &Path) -> Result<(), 
         return Err(format!("cannot extract `{git_ref}`"));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{version_in, version_matches};
-
-    #[test]
-    fn reads_versions_from_tool_output() {
-        assert_eq!(
-            version_in("go version go1.22.5 linux/amd64").as_deref(),
-            Some("1.22.5")
-        );
-        assert_eq!(version_in("v20.20.2").as_deref(), Some("20.20.2"));
-        assert_eq!(version_in("Python 3.11.7").as_deref(), Some("3.11.7"));
-        assert_eq!(
-            version_in("openjdk version \"17.0.15\" 2025-04-15").as_deref(),
-            Some("17.0.15")
-        );
-        assert_eq!(version_in("no digits"), None);
-    }
-
-    #[test]
-    fn matches_version_specs_like_the_setup_actions() {
-        assert!(version_matches("1.22", "1.22.5"));
-        assert!(!version_matches("1.22", "1.21.9"));
-        assert!(!version_matches("1.2", "1.22.5"));
-        assert!(version_matches("20", "20.20.2"));
-        assert!(version_matches("v20.x", "20.20.2"));
-        assert!(version_matches("3.x", "3.11.7"));
-        assert!(version_matches(">=3.10", "3.11.7"));
-        assert!(!version_matches(">=3.12", "3.11.7"));
-        assert!(version_matches("latest", "1.0"));
-        assert!(version_matches("", "1.0"));
-        assert!(version_matches("^17", "17.0.15"));
-    }
 }

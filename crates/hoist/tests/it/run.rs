@@ -1355,6 +1355,88 @@ jobs:
 }
 
 #[test]
+fn setup_actions_find_pyenv_and_nvm_installs_by_version_spec() {
+    // A home directory with toolchains as pyenv and nvm lay them out; each "toolchain" is a
+    // script that prints its version.
+    let home = tempfile::tempdir().unwrap();
+    let fake = |rel: &str, says: &str| {
+        let path = home.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, format!("#!/bin/sh\necho '{says}'\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    fake(".pyenv/versions/3.8.19/bin/python3", "Python 3.8.19");
+    fake(".pyenv/versions/3.8.20/bin/python3", "Python 3.8.20");
+    fake(".pyenv/versions/3.7.17/bin/python3", "Python 3.7.17");
+    fake(".nvm/versions/node/v16.20.2/bin/node", "v16.20.2");
+    fake(".nvm/versions/node/v17.9.1/bin/node", "v17.9.1");
+    let wf = r###"
+on: push
+jobs:
+  s:
+    runs-on: x
+    steps:
+      - uses: actions/checkout@v4
+      - id: py
+        uses: actions/setup-python@v5
+        with:
+          python-version: '>=3.8 <3.9'
+      - run: python3 --version
+      - id: file
+        uses: actions/setup-python@v5
+      - id: node
+        uses: actions/setup-node@v4
+        with:
+          node-version: lts/gallium
+      - run: node --version
+      - id: nvmrc
+        uses: actions/setup-node@v4
+        with:
+          node-version-file: .nvmrc
+      - run: echo "py=${{ steps.py.outputs.python-version }} file=${{ steps.file.outputs.python-version }} node=${{ steps.node.outputs.node-version }} nvmrc=${{ steps.nvmrc.outputs.node-version }}"
+      - uses: actions/setup-python@v5
+        with:
+          python-version: '3.7.1'
+"###;
+    let p = Project::new(&[("setup.yml", wf)]);
+    // setup-python reads .python-version when no version is given; .nvmrc names a version.
+    p.write(".python-version", "3.7\n");
+    p.write(".nvmrc", "v17\n");
+    p.commit("versions");
+    let out = p
+        .command(&["run"])
+        .env("HOME", home.path())
+        .env_remove("PYENV_ROOT")
+        .env_remove("NVM_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let run = p.last_run();
+    let log = p.log(run_id(&run));
+    assert!(
+        log.contains("Python 3.8.20"),
+        "the highest matching version: {log}"
+    );
+    assert!(log.contains("v16.20.2"), "{log}");
+    assert!(
+        log.contains("py=3.8.20 file=3.7.17 node=16.20.2 nvmrc=17.9.1"),
+        "{log}"
+    );
+    // Nothing matches: the error lists what was found.
+    let annotations = run["annotations"].to_string();
+    assert!(
+        annotations.contains("no python matching `3.7.1` on this machine"),
+        "{annotations}"
+    );
+    assert!(
+        annotations.contains("3.8.20 at ")
+            && annotations.contains(".pyenv/versions/3.7.17/bin/python3"),
+        "{annotations}"
+    );
+}
+
+#[test]
 fn workspaces_persist_between_runs_and_checkout_brings_them_up_to_date() {
     let wf = r###"
 on: push
