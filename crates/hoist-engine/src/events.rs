@@ -99,6 +99,15 @@ pub enum RunEvent {
         name: String,
         at: SystemTime,
     },
+    /// A step's process started as the leader of process group `pgid` (with its start time,
+    /// which tells it from a later process given the same number): recorded so that a later
+    /// Hoist can end what a killed one left running.
+    StepProcess {
+        job: JobKey,
+        index: usize,
+        pgid: u32,
+        start_ticks: u64,
+    },
     /// One line of output, already masked. `step` is `None` for job set-up messages.
     Log {
         job: JobKey,

@@ -34,12 +34,22 @@ pub enum ProcessEnd {
     FailedToStart(String),
 }
 
+/// What a running process reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProcessMessage {
+    /// The process started as the leader of process group `pgid`; `start_ticks` is its start
+    /// time (`/proc/<pid>/stat`), which tells it from a later process given the same number.
+    Started { pgid: u32, start_ticks: Option<u64> },
+    /// One line of its combined stdout and stderr.
+    Line(String),
+}
+
 /// Runs processes, sending each line of combined stdout/stderr to `lines`.
 pub trait Executor: Send + Sync + 'static {
     fn run(
         &self,
         spec: ProcessSpec,
-        lines: mpsc::UnboundedSender<String>,
+        lines: mpsc::UnboundedSender<ProcessMessage>,
         cancel: watch::Receiver<bool>,
     ) -> impl Future<Output = ProcessEnd> + Send;
 }
@@ -60,7 +70,7 @@ impl Executor for HostExecutor {
     async fn run(
         &self,
         spec: ProcessSpec,
-        lines: mpsc::UnboundedSender<String>,
+        lines: mpsc::UnboundedSender<ProcessMessage>,
         mut cancel: watch::Receiver<bool>,
     ) -> ProcessEnd {
         // One pipe for stdout and stderr keeps their lines in the order they were written.
@@ -93,6 +103,13 @@ impl Executor for HostExecutor {
         let pgid = child.id().map(|id| Pid::from_raw(id as i32));
         // Dropped when this function returns, after the group has been dealt with.
         let _watchdog = pgid.and_then(Watchdog::start);
+        if let Some(pgid) = pgid {
+            let pgid = pgid.as_raw() as u32;
+            let _ = lines.send(ProcessMessage::Started {
+                pgid,
+                start_ticks: process_start_ticks(pgid),
+            });
+        }
         // Read the pipe on the runtime itself: no thread hand-off between steps.
         let reader = match tokio::net::unix::pipe::Receiver::from_owned_fd(
             std::os::fd::OwnedFd::from(reader),
@@ -196,7 +213,7 @@ async fn stop_group(pgid: Pid, child: &mut tokio::process::Child, grace: Duratio
 
 async fn read_lines(
     reader: tokio::net::unix::pipe::Receiver,
-    lines: mpsc::UnboundedSender<String>,
+    lines: mpsc::UnboundedSender<ProcessMessage>,
 ) {
     use tokio::io::AsyncBufReadExt;
     let mut reader = tokio::io::BufReader::new(reader);
@@ -210,7 +227,9 @@ async fn read_lines(
                     buf.pop();
                 }
                 if lines
-                    .send(String::from_utf8_lossy(&buf).into_owned())
+                    .send(ProcessMessage::Line(
+                        String::from_utf8_lossy(&buf).into_owned(),
+                    ))
                     .is_err()
                 {
                     break;
@@ -218,4 +237,61 @@ async fn read_lines(
             }
         }
     }
+}
+
+/// The fields of `/proc/<pid>/stat` after the command name (which may hold spaces and
+/// parentheses, so the split is at the last `)`): index 0 is the state, 2 the process group,
+/// 19 the start time in clock ticks since boot.
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+/// When process `pid` started, in clock ticks since boot (Linux); `None` elsewhere.
+pub fn process_start_ticks(pid: u32) -> Option<u64> {
+    stat_fields(pid)?.get(19)?.parse().ok()
+}
+
+/// Ends process group `pgid` if it is still the one a step of an interrupted run left behind:
+/// its members started no earlier than the step's leader (`leader_start`), and the leader,
+/// if still there, is the same process (same start time). TERM, then KILL after 2 s. Returns
+/// whether it found the group and signalled it.
+///
+/// The second line of defence behind each step's watchdog (which ends the group as soon as
+/// Hoist dies): for when the watchdog itself was killed too.
+pub fn end_orphaned_group(pgid: u32, leader_start: u64) -> bool {
+    let members = |pgid: u32| -> Vec<(u32, u64)> {
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        dir.filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter_map(|pid| {
+                let f = stat_fields(pid)?;
+                // Zombies are already gone in all but name.
+                let alive = f.first().is_some_and(|s| s != "Z");
+                let group: u32 = f.get(2)?.parse().ok()?;
+                let start: u64 = f.get(19)?.parse().ok()?;
+                (alive && group == pgid).then_some((pid, start))
+            })
+            .collect()
+    };
+    let found = members(pgid);
+    let ours = !found.is_empty()
+        && found.iter().all(|(_, start)| *start >= leader_start)
+        && found
+            .iter()
+            .all(|(pid, start)| *pid != pgid || *start == leader_start);
+    if !ours {
+        return false;
+    }
+    let group = Pid::from_raw(pgid as i32);
+    let _ = killpg(group, Signal::SIGTERM);
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while !members(pgid).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = killpg(group, Signal::SIGKILL);
+    true
 }

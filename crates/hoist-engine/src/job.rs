@@ -15,7 +15,7 @@ use crate::contexts::{
     ExprScope, RUNTIME, Status, eval_node, eval_string, eval_value, json_to_text, object,
 };
 use crate::events::{Annotation, AnnotationLevel, Conclusion, JobKey, RunEvent};
-use crate::executor::{Executor, ProcessEnd, ProcessSpec};
+use crate::executor::{Executor, ProcessEnd, ProcessMessage, ProcessSpec};
 use crate::run::Shared;
 use crate::shell;
 use crate::workflow_commands::CommandGate;
@@ -990,15 +990,27 @@ pub(crate) async fn run_process<E: Executor>(
     let mut legacy_outputs = Vec::new();
     let drain = async {
         let mut gate = CommandGate::default();
-        while let Some(line) = rx.recv().await {
-            handle_line(
-                shared,
-                key,
-                log_index,
-                &line,
-                &mut gate,
-                &mut legacy_outputs,
-            );
+        while let Some(message) = rx.recv().await {
+            match message {
+                ProcessMessage::Line(line) => handle_line(
+                    shared,
+                    key,
+                    log_index,
+                    &line,
+                    &mut gate,
+                    &mut legacy_outputs,
+                ),
+                ProcessMessage::Started { pgid, start_ticks } => {
+                    if let (Some(index), Some(start_ticks)) = (log_index, start_ticks) {
+                        shared.emit(RunEvent::StepProcess {
+                            job: key.clone(),
+                            index,
+                            pgid,
+                            start_ticks,
+                        });
+                    }
+                }
+            }
         }
     };
     let (end, ()) = tokio::join!(process, drain);

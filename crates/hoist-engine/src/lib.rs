@@ -31,7 +31,10 @@ use tokio::sync::watch;
 pub use command_files::parse_key_values;
 pub use errors::EngineError;
 pub use events::{Annotation, AnnotationLevel, Conclusion, JobKey, NoObserver, Observer, RunEvent};
-pub use executor::{Executor, HostExecutor, ProcessEnd, ProcessSpec};
+pub use executor::{
+    Executor, HostExecutor, ProcessEnd, ProcessMessage, ProcessSpec, end_orphaned_group,
+    process_start_ticks,
+};
 pub use mask::Masker;
 pub use placement::ContainerMode;
 pub use request::{EnvironmentScope, EventInfo, RunRequest, Source, WorkflowFile};

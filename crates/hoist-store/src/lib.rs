@@ -23,7 +23,24 @@ pub use errors::StoreError;
 pub use metrics::Imported;
 pub use queries::{AnnotationRow, ArtifactRow, JobRow, RunFilter, RunRow, StepRow};
 pub use recorder::Recorder;
+
 pub use upload::{FlushReport, PendingRun, RunObjects, UploadFailure};
+
+/// A run found interrupted by [`Store::mark_interrupted`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interrupted {
+    pub run_id: i64,
+    /// The process groups of its steps that were running when its Hoist died.
+    pub process_groups: Vec<ProcessGroup>,
+}
+
+/// A step's process group, with its leader's start time (clock ticks since boot), which
+/// tells it from a later group given the same number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcessGroup {
+    pub pgid: u32,
+    pub leader_start: u64,
+}
 
 /// The history database.
 #[derive(Debug)]
@@ -128,11 +145,13 @@ impl Store {
     }
 
     /// Marks runs left `in_progress` by a process that no longer exists as interrupted.
-    /// `alive` says whether a process id is still running. Returns the ids marked.
+    /// `alive` says whether a process id is still running. Returns the runs marked, each with
+    /// the process groups of the steps that were still running (for the caller to end, if
+    /// they are still alive and still those steps').
     pub fn mark_interrupted(
         &mut self,
         alive: impl Fn(u32) -> bool,
-    ) -> Result<Vec<i64>, StoreError> {
+    ) -> Result<Vec<Interrupted>, StoreError> {
         let mut stmt = self
             .conn
             .prepare("SELECT id, pid FROM runs WHERE status = 'in_progress'")?;
@@ -145,6 +164,26 @@ impl Store {
             .map(|(id, _)| id)
             .collect();
         drop(stmt);
+        let mut marked = Vec::with_capacity(stale.len());
+        for &run_id in &stale {
+            let mut groups = self.conn.prepare(
+                "SELECT s.pgid, s.pgid_start FROM steps s JOIN jobs j ON s.job = j.id \
+                 WHERE j.run_id = ?1 AND s.status != 'completed' AND s.pgid IS NOT NULL \
+                 AND s.pgid_start IS NOT NULL",
+            )?;
+            let process_groups = groups
+                .query_map(params![run_id], |r| {
+                    Ok(ProcessGroup {
+                        pgid: r.get::<_, i64>(0)? as u32,
+                        leader_start: r.get::<_, i64>(1)? as u64,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            marked.push(Interrupted {
+                run_id,
+                process_groups,
+            });
+        }
         let now = now_ms();
         let tx = self.conn.transaction()?;
         for id in &stale {
@@ -165,7 +204,7 @@ impl Store {
             crate::recorder::fold_saved_lines(&tx, *id)?;
         }
         tx.commit()?;
-        Ok(stale)
+        Ok(marked)
     }
 
     /// Records a new run as in progress (by this process) and returns its id and number.

@@ -303,6 +303,18 @@ impl Writer {
                      ON CONFLICT (job, idx) DO UPDATE SET status = 'in_progress', started_at = ?4")?.execute(params![row, index as i64, name, ms(at)],
                 )?;
             }
+            RunEvent::StepProcess {
+                job,
+                index,
+                pgid,
+                start_ticks,
+            } => {
+                let row = Self::job_row(tx, run_id, jobs, &job)?;
+                tx.prepare_cached(
+                    "UPDATE steps SET pgid = ?3, pgid_start = ?4 WHERE job = ?1 AND idx = ?2",
+                )?
+                .execute(params![row, index as i64, pgid, start_ticks as i64])?;
+            }
             RunEvent::Log { job, step, line } => {
                 // The row is needed when the lines are saved at the end of the batch.
                 Self::job_row(tx, run_id, jobs, &job)?;

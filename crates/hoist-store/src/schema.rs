@@ -119,4 +119,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX log_chunks_by_log ON log_chunks (job, step_idx, id);
     ",
+    // 5: a running step's process group and its leader's start time, so that the Hoist that
+    // finds a run interrupted can end what the killed one left running.
+    "
+    ALTER TABLE steps ADD COLUMN pgid INTEGER;
+    ALTER TABLE steps ADD COLUMN pgid_start INTEGER;
+    ",
 ];

@@ -121,7 +121,7 @@ impl Observer for TerminalView {
                     self.print(&format!("▶ {workflow} ({workflow_path}), run {run_id}"));
                 }
             }
-            RunEvent::JobQueued { .. } => {}
+            RunEvent::JobQueued { .. } | RunEvent::StepProcess { .. } => {}
             // Shown as the job's log line, which the engine sends next; kept for the summary.
             RunEvent::JobNotRunHere { job, reason } => {
                 st.not_here.insert(job.id.clone(), reason.clone());

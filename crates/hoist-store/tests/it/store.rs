@@ -158,10 +158,71 @@ fn runs_of_dead_processes_become_interrupted() {
     let mut store = Store::open(&dir.path().join("h.db")).unwrap();
     let (id, _) = store.create_run(&new_run("w.yml")).unwrap();
     assert!(store.mark_interrupted(|_| true).unwrap().is_empty());
-    assert_eq!(store.mark_interrupted(|_| false).unwrap(), vec![id]);
+    let marked = store.mark_interrupted(|_| false).unwrap();
+    assert_eq!(marked.iter().map(|m| m.run_id).collect::<Vec<_>>(), [id]);
     assert_eq!(
         store.run(id).unwrap().conclusion.as_deref(),
         Some("interrupted")
+    );
+}
+
+#[test]
+fn an_interrupted_run_hands_back_the_process_groups_of_its_running_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let (id, _) = store.create_run(&new_run("w.yml")).unwrap();
+    let rec = store.recorder(id).unwrap();
+    let j = key("build");
+    let step = |index: usize| RunEvent::StepStarted {
+        job: j.clone(),
+        index,
+        name: format!("step {index}"),
+        at: SystemTime::now(),
+    };
+    let process = |index: usize, pgid: u32| RunEvent::StepProcess {
+        job: j.clone(),
+        index,
+        pgid,
+        start_ticks: 1000 + u64::from(pgid),
+    };
+    for e in [
+        RunEvent::JobQueued { job: j.clone() },
+        RunEvent::JobStarted {
+            job: j.clone(),
+            at: SystemTime::now(),
+        },
+        // A step that finished: its group is not handed back.
+        step(0),
+        process(0, 41),
+        RunEvent::StepFinished {
+            job: j.clone(),
+            index: 0,
+            name: "step 0".into(),
+            outcome: Conclusion::Success,
+            conclusion: Conclusion::Success,
+            exit_code: Some(0),
+            duration: Duration::ZERO,
+            outputs: Vec::new(),
+            summary: None,
+        },
+        // One still running when its Hoist died.
+        step(1),
+        process(1, 42),
+    ] {
+        rec.on_event(&e);
+    }
+    // Wrote what it had, as a killed Hoist's recorder has by the time of the kill.
+    rec.finish().unwrap();
+    let marked = store.mark_interrupted(|_| false).unwrap();
+    assert_eq!(
+        marked,
+        [hoist_store::Interrupted {
+            run_id: id,
+            process_groups: vec![hoist_store::ProcessGroup {
+                pgid: 42,
+                leader_start: 1042
+            }],
+        }]
     );
 }
 

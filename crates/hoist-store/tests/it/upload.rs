@@ -556,7 +556,8 @@ fn an_interrupted_run_keeps_its_lines_and_is_uploaded_by_the_next_flush() {
     assert!(store.pending_uploads().unwrap().is_empty());
     // Its process is gone: the next start marks it interrupted, the lines become the
     // step's log, and the run is due.
-    assert_eq!(store.mark_interrupted(|_| false).unwrap(), [id]);
+    let marked = store.mark_interrupted(|_| false).unwrap();
+    assert_eq!(marked.iter().map(|m| m.run_id).collect::<Vec<_>>(), [id]);
     assert_eq!(logs(&store, id, &storages), live);
     let storage = Storage::open(&settings).unwrap();
     let report = store.flush_uploads(&storage, false, usize::MAX).unwrap();

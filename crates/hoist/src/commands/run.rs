@@ -116,10 +116,19 @@ pub(crate) fn open_store(config: &Config) -> anyhow::Result<Store> {
     let mut store = Store::open(&path)
         .with_context(|| format!("cannot open the run history at `{}`", path.display()))?;
     let marked = store.mark_interrupted(pid_alive)?;
-    for id in marked {
+    for run in marked {
         output::stderr(&format!(
-            "note: run {id} was interrupted (its process is gone); marked as interrupted\n"
+            "note: run {} was interrupted (its process is gone); marked as interrupted\n",
+            run.run_id
         ));
+        for group in run.process_groups {
+            if hoist_engine::end_orphaned_group(group.pgid, group.leader_start) {
+                output::stderr(&format!(
+                    "note: ended process group {} that a step of run {} left running\n",
+                    group.pgid, run.run_id
+                ));
+            }
+        }
     }
     Ok(store)
 }

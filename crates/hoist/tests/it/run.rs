@@ -601,6 +601,70 @@ fn a_killed_run_is_marked_interrupted_and_the_database_survives() {
     assert_eq!(p.hoist(&["run"]).status.code(), Some(0));
 }
 
+#[test]
+fn what_a_killed_run_left_running_is_ended_on_the_next_start() {
+    let wf = "on: push\njobs:\n  wait:\n    runs-on: x\n    steps:\n      - run: sleep 141 & echo waiting; wait\n";
+    let p = Project::new(&[("wait.yml", wf)]);
+    let mut child = p
+        .command(&["run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_log(&p, "waiting");
+    // The step's process group, read from its background `sleep`.
+    let out = Command::new("pgrep")
+        .args(["-f", "sleep 141"])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let pgid = stat[stat.rfind(')').unwrap() + 1..]
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    // The first line of defence goes first: kill this step's watchdog, then Hoist.
+    let watchdog = format!("hoist-watchdog {pgid}$");
+    assert_eq!(
+        processes_matching(&watchdog),
+        1,
+        "one watchdog for the step"
+    );
+    Command::new("pkill")
+        .args(["-KILL", "-f", &watchdog])
+        .status()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        processes_matching("sleep 141"),
+        1,
+        "the step outlived Hoist"
+    );
+    // The next Hoist finds the run interrupted and ends the group it recorded.
+    let out = p.hoist(&["runs", "list"]);
+    let err = stderr(&out);
+    assert!(err.contains("was interrupted"), "{err}");
+    assert!(
+        err.contains(&format!("ended process group {pgid} that a step of run")),
+        "{err}"
+    );
+    assert_gone("sleep 141");
+    // A group that is gone is not signalled again.
+    let out = p.hoist(&["runs", "list"]);
+    assert!(
+        !stderr(&out).contains("ended process group"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// How many processes' command lines match `pattern` (`pgrep -f`).
 fn processes_matching(pattern: &str) -> usize {
     let out = Command::new("pgrep")
