@@ -1,0 +1,158 @@
+//! `steps:`: `run` and `uses` steps, and the keys each kind accepts.
+
+use hoist_diagnostics::Span;
+use hoist_yaml::Node;
+use indexmap::IndexMap;
+
+use super::*;
+
+impl Lowerer<'_> {
+    pub(crate) fn steps(&mut self, node: &Node, job: &str) -> Vec<Step> {
+        let Some(items) = node.as_sequence() else {
+            self.type_error(node, "`steps`", "a sequence of steps");
+            return Vec::new();
+        };
+        if items.is_empty() {
+            self.error(
+                "missing-key",
+                node.span,
+                format!("job `{job}` has an empty `steps` list"),
+                None,
+            );
+        }
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| self.step(s, job, i))
+            .collect()
+    }
+
+    pub(super) fn step(&mut self, node: &Node, job: &str, index: usize) -> Option<Step> {
+        let what = format!("step {} of job `{job}`", index + 1);
+        let pairs = self.mapping(node, &what)?;
+        self.check_keys(pairs, STEP_KEYS, &what);
+        let (j, st) = (Some(job), Some(index));
+        let mut step = Step {
+            index,
+            span: node.span,
+            id: None,
+            name: None,
+            condition: None,
+            run: None,
+            shell: None,
+            working_directory: None,
+            uses: None,
+            with: IndexMap::new(),
+            env: IndexMap::new(),
+            continue_on_error: None,
+            timeout_minutes: None,
+        };
+        for (k, v) in pairs {
+            match k.as_str().unwrap_or_default() {
+                "id" => {
+                    step.id = self.string(v, "`id`");
+                    if let Some(id) = &step.id
+                        && !is_valid_id(&id.value)
+                    {
+                        self.error(
+                                "invalid-id",
+                                id.span,
+                                format!("invalid step id `{}`", id.value),
+                                Some("a step id must start with a letter or `_` and contain only letters, digits, `-` and `_`"),
+                            );
+                    }
+                }
+                "name" => {
+                    step.name = self.string(v, "`name`");
+                    self.site(v, Location::StepName, j, st);
+                }
+                "if" => step.condition = self.condition(v, Location::StepIf, j, st),
+                "run" => {
+                    step.run = self.string(v, "`run`");
+                    self.site(v, Location::StepRun, j, st);
+                }
+                "shell" => {
+                    step.shell = self.string(v, "`shell`");
+                    self.check_shell(step.shell.as_ref());
+                }
+                "working-directory" => {
+                    step.working_directory = self.string(v, "`working-directory`");
+                    self.site(v, Location::StepWorkingDirectory, j, st);
+                }
+                "uses" => {
+                    if let Some(s) = self.string(v, "`uses`") {
+                        match crate::action_ref::parse_action_ref(&s.value) {
+                            Ok(r) => step.uses = Some(Spanned::new(r, s.span)),
+                            Err(msg) => self.error("invalid-uses", s.span, msg, Some("use `./path`, `owner/repo@ref`, `owner/repo/path@ref` or `docker://image`")),
+                        }
+                    }
+                }
+                "with" => {
+                    if let Some(wpairs) = self.mapping(v, "`with`") {
+                        for (wk, wv) in wpairs {
+                            self.site(wv, Location::StepWith, j, st);
+                            step.with.insert(
+                                wk.as_str().unwrap_or_default().to_owned(),
+                                (wk.span, wv.clone()),
+                            );
+                        }
+                    }
+                }
+                "env" => step.env = self.env(v, "`env`", Location::StepEnv, j, st),
+                "continue-on-error" => {
+                    step.continue_on_error = self.bool_or_expr(v, "`continue-on-error`");
+                    self.site(v, Location::StepContinueOnError, j, st);
+                }
+                "timeout-minutes" => {
+                    step.timeout_minutes = self.number_or_expr(v, "`timeout-minutes`");
+                    self.site(v, Location::StepTimeoutMinutes, j, st);
+                }
+                _ => {}
+            }
+        }
+        let has_run = node.get("run").is_some();
+        let has_uses = node.get("uses").is_some();
+        if has_run && has_uses {
+            self.error(
+                "invalid-step",
+                node.span,
+                format!("{what} has both `run` and `uses`"),
+                Some("a step either runs a command or uses an action; split it in two"),
+            );
+        } else if !has_run && !has_uses {
+            self.error(
+                "invalid-step",
+                Span::on_line(node.span.start, 1),
+                format!("{what} has neither `run` nor `uses`"),
+                Some("add `run:` with a command or `uses:` with an action"),
+            );
+        }
+        if has_uses {
+            if let Some((k, _)) = node.entry("shell") {
+                self.error(
+                    "invalid-step",
+                    k.span,
+                    "`shell` only applies to `run` steps",
+                    None,
+                );
+            }
+            if let Some((k, _)) = node.entry("working-directory") {
+                self.error(
+                    "invalid-step",
+                    k.span,
+                    "`working-directory` only applies to `run` steps",
+                    None,
+                );
+            }
+        }
+        if has_run && let Some((k, _)) = node.entry("with") {
+            self.error(
+                "invalid-step",
+                k.span,
+                "`with` only applies to `uses` steps",
+                Some("pass values to a `run` step through `env`"),
+            );
+        }
+        Some(step)
+    }
+}
