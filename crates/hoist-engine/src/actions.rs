@@ -62,6 +62,17 @@ pub(crate) async fn resolve<E: Executor>(
             }
             dir
         }
+        // The workflow's own repository, as the run's source has it (no checkout needed).
+        ActionRef::SelfRepository(path) => {
+            let dir = shared.req.source.root.join(path);
+            if !dir.is_dir() {
+                return Err(format!(
+                    "action `$/{path}` not found in this repository (`{}`)",
+                    dir.display()
+                ));
+            }
+            dir
+        }
         ActionRef::Docker(image) => {
             return Err(format!(
                 "action `docker://{image}` needs a container runtime; Hoist runs steps on this machine and cannot run Docker actions yet"

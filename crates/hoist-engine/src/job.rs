@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use hoist_expr::{Object, Value, parse_condition};
-use hoist_workflow::model::{ActionRef, Job, Step, Workflow};
+use hoist_workflow::model::{ActionRef, Job, Step, StepControl, Workflow};
 use indexmap::IndexMap;
 use tokio::sync::{mpsc, watch};
 
@@ -437,6 +437,7 @@ fn step_name(step: &Step, scope: &ExprScope<'_>) -> String {
 pub(crate) fn action_label(r: &ActionRef) -> String {
     match r {
         ActionRef::Local(p) => p.clone(),
+        ActionRef::SelfRepository(p) => format!("$/{p}"),
         ActionRef::Docker(i) => format!("docker://{i}"),
         ActionRef::Repository {
             owner,
@@ -832,6 +833,35 @@ async fn execute_step<E: Executor>(
         cancel,
     } = cx;
     let log_index = report.log_index(step.index);
+    // Background steps run in the foreground here, so by the time a `wait`, `wait-all` or
+    // `cancel` step comes, the steps it names have ended: there is nothing left to do.
+    if let Some(control) = &step.control {
+        let what = match control {
+            StepControl::Wait(ids) => format!(
+                "Waiting for {}: already finished (Hoist runs `background` steps in the foreground)",
+                ids.iter().map(|i| format!("`{}`", i.value)).collect::<Vec<_>>().join(", ")
+            ),
+            StepControl::WaitAll => "Waiting for all background steps: already finished (Hoist runs `background` steps in the foreground)".to_owned(),
+            StepControl::Cancel(id) => format!(
+                "Cancelling `{}`: it already finished (Hoist runs `background` steps in the foreground)",
+                id.value
+            ),
+        };
+        shared.log(key, Some(log_index), &what);
+        return Ok(StepResult {
+            outcome: Conclusion::Success,
+            exit_code: None,
+            outputs: Vec::new(),
+            summary: None,
+        });
+    }
+    if step.background.is_some() {
+        shared.log(
+            key,
+            Some(log_index),
+            "hoist: `background: true` is not supported yet; this step runs in the foreground",
+        );
+    }
     let (step_env, timeout) = {
         let scope = state.scope();
         let mut step_env = IndexMap::new();

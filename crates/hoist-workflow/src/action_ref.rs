@@ -2,9 +2,16 @@
 
 use crate::model::ActionRef;
 
-/// Parses `./local`, `owner/repo@ref`, `owner/repo/path@ref` or `docker://image`.
+/// Parses `./local`, `$/path` (the workflow's own repository), `owner/repo@ref`,
+/// `owner/repo/path@ref` or `docker://image`.
 pub fn parse_action_ref(s: &str) -> Result<ActionRef, String> {
     let s = s.trim();
+    if let Some(path) = s.strip_prefix("$/") {
+        if path.trim_matches('/').is_empty() {
+            return Err("`$/` needs the action's path in this repository, e.g. `$/.github/actions/build`".to_owned());
+        }
+        return Ok(ActionRef::SelfRepository(path.trim_start_matches('/').to_owned()));
+    }
     if let Some(image) = s.strip_prefix("docker://") {
         if image.is_empty() {
             return Err("`docker://` needs an image name".to_owned());
@@ -46,7 +53,9 @@ pub fn parse_action_ref(s: &str) -> Result<ActionRef, String> {
 /// or a remote `owner/repo/.github/workflows/x.yml@ref`. Returns the local path for local ones.
 pub fn local_workflow_path(s: &str) -> Option<&str> {
     let s = s.trim();
+    // `$/path`: the workflow's own repository at the calling workflow's commit.
     s.strip_prefix("./")
+        .or_else(|| s.strip_prefix("$/"))
         .map(|rest| rest.trim_start_matches('/'))
 }
 
@@ -81,6 +90,15 @@ mod tests {
         assert_eq!(
             parse_action_ref("docker://alpine:3.20"),
             Ok(ActionRef::Docker("alpine:3.20".into()))
+        );
+        assert_eq!(
+            parse_action_ref("$/.github/actions/build"),
+            Ok(ActionRef::SelfRepository(".github/actions/build".into()))
+        );
+        assert!(parse_action_ref("$/").is_err());
+        assert_eq!(
+            local_workflow_path("$/.github/workflows/plan.yml"),
+            Some(".github/workflows/plan.yml")
         );
         assert!(parse_action_ref("actions/checkout").is_err());
         assert!(parse_action_ref("checkout@v4").is_err());

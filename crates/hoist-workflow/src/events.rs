@@ -61,6 +61,8 @@ pub fn event_keys(name: &str) -> &'static [&'static str] {
         "workflow_dispatch" => &["inputs"],
         "workflow_call" => &["inputs", "outputs", "secrets"],
         "workflow_run" => &["types", "workflows", "branches", "branches-ignore"],
+        "merge_group" => &["types", "branches", "branches-ignore"],
+        "image_version" => &["types", "names", "versions"],
         "create" | "delete" | "fork" | "gollum" | "page_build" | "public" | "status" => &[],
         _ => &["types"],
     }

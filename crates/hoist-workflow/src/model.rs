@@ -198,8 +198,11 @@ pub struct Job {
 /// What a step's `uses:` names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ActionRef {
-    /// `./path/to/action` in the workflow's repository.
+    /// `./path/to/action` in the workspace (after `actions/checkout`).
     Local(String),
+    /// `$/path/to/action`: in the workflow's own repository, at the workflow's commit, with
+    /// no checkout needed.
+    SelfRepository(String),
     /// `owner/repo@ref` or `owner/repo/path@ref`.
     Repository {
         owner: String,
@@ -226,6 +229,21 @@ pub struct Step {
     pub env: IndexMap<String, Spanned<String>>,
     pub continue_on_error: Option<Node>,
     pub timeout_minutes: Option<Node>,
+    /// `background: true`: the job goes on to the next step without waiting for this one.
+    pub background: Option<Node>,
+    /// A step that neither runs nor uses anything, but waits for or cancels background steps.
+    pub control: Option<StepControl>,
+}
+
+/// What a `wait`, `wait-all` or `cancel` step does.
+#[derive(Clone, Debug)]
+pub enum StepControl {
+    /// Wait for these background steps (by id).
+    Wait(Vec<Spanned<String>>),
+    /// Wait for every background step started so far.
+    WaitAll,
+    /// Cancel this background step (by id).
+    Cancel(Spanned<String>),
 }
 
 /// Where in a workflow an expression appears; decides which contexts and functions it may use

@@ -41,7 +41,13 @@ impl Lowerer<'_> {
             });
         }
         let pairs = self.mapping(node, what)?;
-        self.check_keys(pairs, CONTAINER_KEYS, what);
+        let keys = if service { SERVICE_KEYS } else { CONTAINER_KEYS };
+        self.check_keys(pairs, keys, what);
+        for key in ["entrypoint", "command"] {
+            if let Some(v) = node.get(key).filter(|_| service) {
+                self.string(v, &format!("`{key}`"));
+            }
+        }
         let mut c = Container {
             image: None,
             credentials: None,

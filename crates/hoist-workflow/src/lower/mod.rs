@@ -17,6 +17,7 @@ mod triggers;
 
 const WORKFLOW_KEYS: &[&str] = &[
     "name",
+    "description",
     "run-name",
     "on",
     "permissions",
@@ -38,6 +39,7 @@ const JOB_KEYS: &[&str] = &[
     "if",
     "steps",
     "timeout-minutes",
+    "cancel-timeout-minutes",
     "strategy",
     "continue-on-error",
     "container",
@@ -67,28 +69,48 @@ const STEP_KEYS: &[&str] = &[
     "env",
     "continue-on-error",
     "timeout-minutes",
+    "background",
+    "wait",
+    "wait-all",
+    "cancel",
 ];
 /// Shells GitHub runs by name; anything else must be a template containing `{0}`.
 const SHELLS: &[&str] = &["bash", "sh", "pwsh", "powershell", "python", "cmd"];
 const CONTAINER_KEYS: &[&str] = &["image", "credentials", "env", "ports", "volumes", "options"];
-const STRATEGY_KEYS: &[&str] = &["matrix", "fail-fast", "max-parallel"];
-const PERMISSION_SCOPES: &[&str] = &[
-    "actions",
-    "attestations",
-    "checks",
-    "contents",
-    "deployments",
-    "discussions",
-    "id-token",
-    "issues",
-    "models",
-    "packages",
-    "pages",
-    "pull-requests",
-    "repository-projects",
-    "security-events",
-    "statuses",
+/// A service container also takes `entrypoint` and `command`.
+const SERVICE_KEYS: &[&str] = &[
+    "image",
+    "credentials",
+    "env",
+    "ports",
+    "volumes",
+    "options",
+    "entrypoint",
+    "command",
 ];
+const STRATEGY_KEYS: &[&str] = &["matrix", "fail-fast", "max-parallel"];
+/// The `GITHUB_TOKEN` scopes of GitHub's workflow schema, with the levels each accepts.
+const PERMISSION_SCOPES: &[(&str, &[&str])] = &[
+    ("actions", ANY_LEVEL),
+    ("artifact-metadata", ANY_LEVEL),
+    ("attestations", ANY_LEVEL),
+    ("checks", ANY_LEVEL),
+    ("contents", ANY_LEVEL),
+    ("copilot-requests", &["write", "none"]),
+    ("deployments", ANY_LEVEL),
+    ("discussions", ANY_LEVEL),
+    ("id-token", &["write", "none"]),
+    ("issues", ANY_LEVEL),
+    ("models", &["read", "none"]),
+    ("packages", ANY_LEVEL),
+    ("pages", ANY_LEVEL),
+    ("pull-requests", ANY_LEVEL),
+    ("repository-projects", ANY_LEVEL),
+    ("security-events", ANY_LEVEL),
+    ("statuses", ANY_LEVEL),
+    ("vulnerability-alerts", &["read", "none"]),
+];
+const ANY_LEVEL: &[&str] = &["read", "write", "none"];
 
 /// Lowers `root` (the document's root node, if any). `source` is the file's text.
 pub(crate) fn lower(root: Option<&Node>, diagnostics: &mut Vec<Diagnostic>) -> Workflow {
@@ -226,6 +248,35 @@ impl Lowerer<'_> {
                     Some(&hint),
                 );
             }
+        }
+    }
+
+    /// Like [`Self::check_keys`], for places where GitHub ignores unknown keys (inside the
+    /// events of `on:`): a warning, since such a key is almost surely a mistake.
+    pub(crate) fn warn_keys(&mut self, pairs: &[(Node, Node)], allowed: &[&str], what: &str) {
+        for (key, _) in pairs {
+            let name = key.as_str().unwrap_or_default();
+            if allowed.contains(&name) {
+                continue;
+            }
+            let hint = match did_you_mean(name, allowed.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? GitHub ignores unknown keys here"),
+                None if allowed.is_empty() => {
+                    format!("{what} takes no settings; GitHub ignores them")
+                }
+                None => format!(
+                    "GitHub ignores it; {what} takes {}",
+                    list(allowed)
+                ),
+            };
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "unknown-key",
+                    key.span,
+                    format!("unknown key `{name}` in {what}"),
+                )
+                .with_hint(hint),
+            );
         }
     }
 
@@ -409,7 +460,13 @@ impl Lowerer<'_> {
     /// A shell is one GitHub knows, or a command template with `{0}` for the script path.
     fn check_shell(&mut self, shell: Option<&Spanned<String>>) {
         let Some(shell) = shell else { return };
-        if SHELLS.contains(&shell.value.as_str()) || shell.value.contains("{0}") {
+        // Names are matched without case (`Bash`, `PowerShell`), as the runner does; an
+        // expression is only known at run time.
+        let lower = shell.value.to_ascii_lowercase();
+        if SHELLS.contains(&lower.as_str())
+            || shell.value.contains("{0}")
+            || shell.value.contains("${{")
+        {
             return;
         }
         let hint = match did_you_mean(&shell.value, SHELLS.iter().copied()) {
@@ -437,7 +494,22 @@ impl Lowerer<'_> {
                 cancel_in_progress: None,
             }),
             NodeKind::Mapping(pairs) => {
-                self.check_keys(pairs, &["group", "cancel-in-progress"], "`concurrency`");
+                self.check_keys(
+                    pairs,
+                    &["group", "cancel-in-progress", "queue"],
+                    "`concurrency`",
+                );
+                if let Some(q) = node.get("queue")
+                    && !is_expression(q)
+                    && !matches!(q.as_str(), Some("single" | "max"))
+                {
+                    self.error(
+                        "invalid-value",
+                        q.span,
+                        "`concurrency.queue` must be `single` or `max`",
+                        Some("`single` (the default) keeps at most one run pending; `max` queues them"),
+                    );
+                }
                 let group = match node.get("group") {
                     Some(g) => self.string(g, "`concurrency.group`")?,
                     None => {
@@ -480,14 +552,14 @@ impl Lowerer<'_> {
                 }
             }
             NodeKind::Mapping(pairs) => {
-                self.check_keys(pairs, PERMISSION_SCOPES, "`permissions`");
+                let scopes: Vec<&str> = PERMISSION_SCOPES.iter().map(|(s, _)| *s).collect();
+                self.check_keys(pairs, &scopes, "`permissions`");
                 for (k, v) in pairs {
                     let scope = k.as_str().unwrap_or_default();
-                    // OIDC tokens can only be requested, models only read.
-                    let allowed: &[&str] = match scope {
-                        "id-token" => &["write", "none"],
-                        "models" => &["read", "none"],
-                        _ => &["read", "write", "none"],
+                    // OIDC tokens can only be requested, models only read, and so on.
+                    let Some((_, allowed)) = PERMISSION_SCOPES.iter().find(|(s, _)| *s == scope)
+                    else {
+                        continue;
                     };
                     match v.as_str() {
                         Some(level) if allowed.contains(&level) => {}

@@ -46,6 +46,8 @@ impl Lowerer<'_> {
             env: IndexMap::new(),
             continue_on_error: None,
             timeout_minutes: None,
+            background: None,
+            control: None,
         };
         for (k, v) in pairs {
             match k.as_str().unwrap_or_default() {
@@ -75,9 +77,29 @@ impl Lowerer<'_> {
                     step.shell = self.string(v, "`shell`");
                     self.check_shell(step.shell.as_ref());
                 }
+                // Empty, it is null to GitHub: the default directory.
+                "working-directory" if v.is_null() => {}
                 "working-directory" => {
                     step.working_directory = self.string(v, "`working-directory`");
                     self.site(v, Location::StepWorkingDirectory, j, st);
+                }
+                "background" => step.background = self.bool_or_expr(v, "`background`"),
+                "wait" => {
+                    let ids = self.string_list(v, "`wait`").unwrap_or_default();
+                    step.control = Some(StepControl::Wait(ids));
+                }
+                "wait-all" => {
+                    if !v.is_null() && v.as_bool().is_none() {
+                        self.type_error(v, "`wait-all`", "empty or a boolean");
+                    }
+                    if v.as_bool() != Some(false) {
+                        step.control = Some(StepControl::WaitAll);
+                    }
+                }
+                "cancel" => {
+                    if let Some(id) = self.string(v, "`cancel`") {
+                        step.control = Some(StepControl::Cancel(id));
+                    }
                 }
                 "uses" => {
                     if let Some(s) = self.string(v, "`uses`") {
@@ -112,6 +134,14 @@ impl Lowerer<'_> {
         }
         let has_run = node.get("run").is_some();
         let has_uses = node.get("uses").is_some();
+        let controls: Vec<&str> = ["wait", "wait-all", "cancel"]
+            .into_iter()
+            .filter(|k| node.get(k).is_some())
+            .collect();
+        if !controls.is_empty() {
+            self.control_step(node, &what, &controls, has_run || has_uses);
+            return Some(step);
+        }
         if has_run && has_uses {
             self.error(
                 "invalid-step",
@@ -154,5 +184,31 @@ impl Lowerer<'_> {
             );
         }
         Some(step)
+    }
+
+    /// A `wait`, `wait-all` or `cancel` step takes only `name`, `id` and
+    /// `continue-on-error` besides its own key, and exactly one of the three.
+    fn control_step(&mut self, node: &Node, what: &str, controls: &[&str], runs: bool) {
+        if controls.len() > 1 || runs {
+            let mut found: Vec<&str> = controls.to_vec();
+            found.extend(["run", "uses"].into_iter().filter(|k| node.get(k).is_some()));
+            self.error(
+                "invalid-step",
+                Span::on_line(node.span.start, 1),
+                format!("{what} combines {}", list(&found)),
+                Some("a step runs a command, uses an action, or waits for or cancels background steps: one of these"),
+            );
+        }
+        for (k, _) in node.as_mapping().unwrap_or_default() {
+            let key = k.as_str().unwrap_or_default();
+            if matches!(key, "if" | "shell" | "working-directory" | "with" | "env" | "timeout-minutes" | "background") {
+                self.error(
+                    "invalid-step",
+                    k.span,
+                    format!("`{key}` does not apply to a `{}` step", controls[0]),
+                    Some("such a step takes only `name`, `id` and `continue-on-error`"),
+                );
+            }
+        }
     }
 }

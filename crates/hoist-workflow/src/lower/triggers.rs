@@ -85,7 +85,10 @@ impl Lowerer<'_> {
                 let Some(pairs) = self.mapping(item, "a `schedule` entry") else {
                     continue;
                 };
-                self.check_keys(pairs, &["cron"], "a `schedule` entry");
+                self.check_keys(pairs, &["cron", "timezone"], "a `schedule` entry");
+                if let Some(tz) = item.get("timezone") {
+                    self.string(tz, "`timezone`");
+                }
                 match item.get("cron") {
                     Some(c) => {
                         if let Some(s) = self.string(c, "`cron`") {
@@ -106,7 +109,13 @@ impl Lowerer<'_> {
         let Some(pairs) = self.mapping(node, &what) else {
             return e;
         };
-        self.check_keys(pairs, event_keys(name), &what);
+        // GitHub reads every event but `workflow_call` loosely: keys it does not know are
+        // ignored, so they are warnings here.
+        if name == "workflow_call" {
+            self.check_keys(pairs, event_keys(name), &what);
+        } else {
+            self.warn_keys(pairs, event_keys(name), &what);
+        }
         for (k, v) in pairs {
             let key = k.as_str().unwrap_or_default();
             let key_what = format!("`on.{name}.{key}`");
@@ -147,6 +156,10 @@ impl Lowerer<'_> {
     pub(super) fn inputs(&mut self, event: &str, node: &Node) -> IndexMap<String, InputDef> {
         let mut out = IndexMap::new();
         let what = format!("`on.{event}.inputs`");
+        // `inputs:` with nothing under it is null to GitHub: no inputs.
+        if node.is_null() {
+            return out;
+        }
         let Some(pairs) = self.mapping(node, &what) else {
             return out;
         };
