@@ -8,9 +8,14 @@ pub fn parse_action_ref(s: &str) -> Result<ActionRef, String> {
     let s = s.trim();
     if let Some(path) = s.strip_prefix("$/") {
         if path.trim_matches('/').is_empty() {
-            return Err("`$/` needs the action's path in this repository, e.g. `$/.github/actions/build`".to_owned());
+            return Err(
+                "`$/` needs the action's path in this repository, e.g. `$/.github/actions/build`"
+                    .to_owned(),
+            );
         }
-        return Ok(ActionRef::SelfRepository(path.trim_start_matches('/').to_owned()));
+        return Ok(ActionRef::SelfRepository(
+            path.trim_start_matches('/').to_owned(),
+        ));
     }
     if let Some(image) = s.strip_prefix("docker://") {
         if image.is_empty() {

@@ -5,6 +5,7 @@
 //! as much of the tree as could be read.
 
 mod locate;
+mod relax;
 mod tree;
 
 pub use locate::{Locator, locate_in_scalar, locate_in_span};

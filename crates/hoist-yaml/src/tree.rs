@@ -231,7 +231,32 @@ enum Frame {
 }
 
 /// Parses `text` and returns the first document's tree with any diagnostics.
+///
+/// Text that the YAML specification refuses only because a flow collection's lines sit left of
+/// its block (which libyaml, and so GitHub, accepts) is read as GitHub reads it.
 pub fn parse(text: &str) -> Parsed {
+    let strict = parse_strict(text);
+    let syntax_error = strict.diagnostics.iter().any(|d| d.code == "yaml-syntax");
+    if !syntax_error {
+        return strict;
+    }
+    let Some(relaxed) = crate::relax::relax_flow_indentation(text) else {
+        return strict;
+    };
+    let mut lenient = parse_strict(&relaxed.text);
+    if lenient.diagnostics.iter().any(|d| d.code == "yaml-syntax") {
+        return strict;
+    }
+    if let Some(root) = &mut lenient.root {
+        relaxed.restore(root);
+    }
+    for d in &mut lenient.diagnostics {
+        d.span = relaxed.span(d.span);
+    }
+    lenient
+}
+
+fn parse_strict(text: &str) -> Parsed {
     let mut diagnostics = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();

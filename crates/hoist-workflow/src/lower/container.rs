@@ -41,7 +41,11 @@ impl Lowerer<'_> {
             });
         }
         let pairs = self.mapping(node, what)?;
-        let keys = if service { SERVICE_KEYS } else { CONTAINER_KEYS };
+        let keys = if service {
+            SERVICE_KEYS
+        } else {
+            CONTAINER_KEYS
+        };
         self.check_keys(pairs, keys, what);
         for key in ["entrypoint", "command"] {
             if let Some(v) = node.get(key).filter(|_| service) {

@@ -264,10 +264,7 @@ impl Lowerer<'_> {
                 None if allowed.is_empty() => {
                     format!("{what} takes no settings; GitHub ignores them")
                 }
-                None => format!(
-                    "GitHub ignores it; {what} takes {}",
-                    list(allowed)
-                ),
+                None => format!("GitHub ignores it; {what} takes {}", list(allowed)),
             };
             self.diagnostics.push(
                 Diagnostic::warning(

@@ -191,7 +191,11 @@ impl Lowerer<'_> {
     fn control_step(&mut self, node: &Node, what: &str, controls: &[&str], runs: bool) {
         if controls.len() > 1 || runs {
             let mut found: Vec<&str> = controls.to_vec();
-            found.extend(["run", "uses"].into_iter().filter(|k| node.get(k).is_some()));
+            found.extend(
+                ["run", "uses"]
+                    .into_iter()
+                    .filter(|k| node.get(k).is_some()),
+            );
             self.error(
                 "invalid-step",
                 Span::on_line(node.span.start, 1),
@@ -201,7 +205,15 @@ impl Lowerer<'_> {
         }
         for (k, _) in node.as_mapping().unwrap_or_default() {
             let key = k.as_str().unwrap_or_default();
-            if matches!(key, "if" | "shell" | "working-directory" | "with" | "env" | "timeout-minutes" | "background") {
+            if matches!(
+                key,
+                "if" | "shell"
+                    | "working-directory"
+                    | "with"
+                    | "env"
+                    | "timeout-minutes"
+                    | "background"
+            ) {
                 self.error(
                     "invalid-step",
                     k.span,
