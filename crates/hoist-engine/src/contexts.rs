@@ -9,11 +9,13 @@ use sha2::{Digest, Sha256};
 /// Parse options for run time: names were checked by `hoist check`; everything is allowed.
 pub(crate) const RUNTIME: ParseOptions<'static> = ParseOptions {
     contexts: None,
+    // A job's `if:` may pass job names to `success()` and `failure()`; `hoist check` holds
+    // each place to its own list.
     functions: &[
-        hoist_expr::STATUS_FUNCTIONS[0],
-        hoist_expr::STATUS_FUNCTIONS[1],
-        hoist_expr::STATUS_FUNCTIONS[2],
-        hoist_expr::STATUS_FUNCTIONS[3],
+        hoist_expr::STATUS_FUNCTIONS_ANY_ARGUMENTS[0],
+        hoist_expr::STATUS_FUNCTIONS_ANY_ARGUMENTS[1],
+        hoist_expr::STATUS_FUNCTIONS_ANY_ARGUMENTS[2],
+        hoist_expr::STATUS_FUNCTIONS_ANY_ARGUMENTS[3],
         hoist_expr::HASH_FILES,
     ],
 };

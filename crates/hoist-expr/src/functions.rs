@@ -40,6 +40,16 @@ pub const STATUS_FUNCTIONS: &[FunctionSig] = &[
     sig("failure", 0, 0),
 ];
 
+/// The status functions with any number of arguments, as GitHub runs them: a job's `if:` may
+/// name jobs in `success()` and `failure()`, and arguments elsewhere are ignored rather than
+/// refused. `hoist check` warns about the arguments GitHub's schema does not list.
+pub const STATUS_FUNCTIONS_ANY_ARGUMENTS: &[FunctionSig] = &[
+    sig("success", 0, usize::MAX),
+    sig("always", 0, usize::MAX),
+    sig("cancelled", 0, usize::MAX),
+    sig("failure", 0, usize::MAX),
+];
+
 /// `hashFiles(pattern, ...)`, available where steps run.
 pub const HASH_FILES: FunctionSig = sig("hashFiles", 1, 255);
 

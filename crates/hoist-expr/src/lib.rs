@@ -20,7 +20,10 @@ pub use ast::{BinaryOp, Expr, ExprKind, Index, LogicalOp, PathSegment, PropertyP
 pub use condition::{Condition, ConditionForm, parse_condition};
 pub use errors::{ErrorKind, ExprError, Reason};
 pub use eval::{MAX_MEMORY_BYTES, Scope, evaluate};
-pub use functions::{BUILTIN_FUNCTIONS, FunctionSig, HASH_FILES, STATUS_FUNCTIONS, kind_name};
+pub use functions::{
+    BUILTIN_FUNCTIONS, FunctionSig, HASH_FILES, STATUS_FUNCTIONS, STATUS_FUNCTIONS_ANY_ARGUMENTS,
+    kind_name,
+};
 pub use lexer::MAX_EXPRESSION_LENGTH;
 pub use parser::{MAX_DEPTH, ParseOptions, parse};
 pub use template::{EmbeddedExpr, Template, TemplatePart, has_expression, parse_template};

@@ -1,7 +1,7 @@
 //! GitHub's context-availability table: which contexts and special functions an expression may
 //! use, depending on where in the workflow it is written.
 
-use hoist_expr::{FunctionSig, HASH_FILES, STATUS_FUNCTIONS};
+use hoist_expr::{FunctionSig, HASH_FILES, STATUS_FUNCTIONS_ANY_ARGUMENTS as STATUS};
 
 use crate::model::Location;
 
@@ -11,13 +11,7 @@ pub const ALL_CONTEXTS: &[&str] = &[
     "needs", "inputs",
 ];
 
-const STATUS_AND_HASH: [FunctionSig; 5] = [
-    STATUS_FUNCTIONS[0],
-    STATUS_FUNCTIONS[1],
-    STATUS_FUNCTIONS[2],
-    STATUS_FUNCTIONS[3],
-    HASH_FILES,
-];
+const STATUS_AND_HASH: [FunctionSig; 5] = [STATUS[0], STATUS[1], STATUS[2], STATUS[3], HASH_FILES];
 const HASH_ONLY: [FunctionSig; 1] = [HASH_FILES];
 
 /// What an expression at a location may use.
@@ -110,7 +104,7 @@ pub fn availability(location: Location) -> Availability {
             ),
             JobIf => (
                 &["github", "needs", "vars", "inputs"],
-                &STATUS_FUNCTIONS_ONLY,
+                hoist_expr::STATUS_FUNCTIONS_ANY_ARGUMENTS,
                 "jobs.<job_id>.if",
             ),
             JobName => (
@@ -195,13 +189,6 @@ pub fn availability(location: Location) -> Availability {
         path,
     }
 }
-
-const STATUS_FUNCTIONS_ONLY: [FunctionSig; 4] = [
-    STATUS_FUNCTIONS[0],
-    STATUS_FUNCTIONS[1],
-    STATUS_FUNCTIONS[2],
-    STATUS_FUNCTIONS[3],
-];
 
 /// Every function name that exists somewhere, for telling "unknown" from "not available here".
 pub fn is_known_function(name: &str) -> bool {

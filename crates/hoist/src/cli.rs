@@ -325,9 +325,16 @@ pub(crate) struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
-    /// Report errors only, not warnings (warnings never change the exit code).
-    #[arg(long)]
+    /// Report errors only, not warnings.
+    #[arg(long, conflicts_with_all = ["deny_warnings", "deny"])]
     pub(crate) no_warnings: bool,
+    /// Fail (exit 1) on warnings too. Errors are what GitHub refuses to run; warnings are what
+    /// it runs but is almost surely a mistake, which CI may want to refuse as well.
+    #[arg(long)]
+    pub(crate) deny_warnings: bool,
+    /// `-D warnings`: the same as `--deny-warnings`, as rustc and clippy spell it.
+    #[arg(short = 'D', value_name = "warnings", value_parser = ["warnings"])]
+    pub(crate) deny: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

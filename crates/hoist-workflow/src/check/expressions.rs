@@ -1,6 +1,7 @@
-//! Every `${{ }}` must parse, use only what is available where it is written, and refer to
-//! things that exist: direct dependencies in `needs`, defined matrix keys, earlier steps,
-//! declared inputs and job outputs.
+//! Every `${{ }}` must parse and use only what is available where it is written (errors: GitHub
+//! refuses the workflow), and should refer to things that exist: direct dependencies in
+//! `needs`, defined matrix keys, earlier steps, declared inputs and job outputs (warnings:
+//! GitHub runs the workflow, and the reference evaluates to null).
 
 use hoist_diagnostics::{Diagnostic, Span};
 use hoist_expr::{
@@ -73,7 +74,44 @@ fn check_site(ctx: &RuleContext<'_>, site: &ExprSite, out: &mut Vec<Diagnostic>)
     }
     for (expr, base) in parsed {
         check_references(ctx, site, expr, base, out);
+        check_status_arguments(ctx, site, expr, base, out);
     }
+}
+
+/// Arguments to a status function where GitHub's schema lists none: GitHub runs the workflow
+/// and ignores them, so they are a warning. A job's `if:` may name jobs in `success()` and
+/// `failure()`.
+fn check_status_arguments(
+    ctx: &RuleContext<'_>,
+    site: &ExprSite,
+    expr: &Expr,
+    base: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    expr.walk(&mut |e| {
+        let hoist_expr::ExprKind::Call { name, args } = &e.kind else {
+            return;
+        };
+        let lower = name.to_ascii_lowercase();
+        let is_status = matches!(lower.as_str(), "success" | "failure" | "always" | "cancelled");
+        let allowed = site.location == Location::JobIf && matches!(lower.as_str(), "success" | "failure");
+        if !is_status || args.is_empty() || allowed {
+            return;
+        }
+        let span = span_in_value(ctx, site, base + e.start, e.end - e.start);
+        out.push(
+            Diagnostic::warning(
+                "status-function-arguments",
+                span,
+                format!("`{name}()` takes no arguments here; GitHub ignores them"),
+            )
+            .with_hint(if site.location == Location::JobIf {
+                "only `success()` and `failure()` may name jobs, in a job's `if:`".to_owned()
+            } else {
+                format!("in a step's `if:` the status functions look at the job itself: write `{name}()`")
+            }),
+        );
+    });
 }
 
 /// The span in the file of `len` characters at character `offset` of the scalar's value.
@@ -233,14 +271,14 @@ fn check_needs(
             .keys()
             .any(|k| k.eq_ignore_ascii_case(needed));
         let d = if exists {
-            Diagnostic::error(
+            Diagnostic::warning(
                 "needs-not-dependency",
                 span,
                 format!("`needs.{needed}` refers to job `{needed}`, which is not a direct dependency of job `{}`", job.id),
             )
             .with_hint(format!("add `{needed}` to `needs:` of job `{}`", job.id))
         } else {
-            let d = Diagnostic::error(
+            let d = Diagnostic::warning(
                 "needs-not-dependency",
                 span,
                 format!("`needs.{needed}` refers to job `{needed}`, which does not exist"),
@@ -291,7 +329,7 @@ fn check_output_ref(
         .keys()
         .any(|k| k.eq_ignore_ascii_case(output))
     {
-        let mut d = Diagnostic::error(
+        let mut d = Diagnostic::warning(
             "undefined-output",
             whole_span,
             format!(
@@ -332,7 +370,7 @@ fn check_jobs_context(
         .keys()
         .any(|k| k.eq_ignore_ascii_case(job_id))
     {
-        let d = Diagnostic::error(
+        let d = Diagnostic::warning(
             "undefined-output",
             span,
             format!("`jobs.{job_id}` refers to job `{job_id}`, which does not exist"),
@@ -351,7 +389,7 @@ fn check_matrix_key(job: &Job, key: &str, span: Span, out: &mut Vec<Diagnostic>)
     let matrix = job.strategy.as_ref().and_then(|s| s.matrix.as_ref());
     let Some(matrix) = matrix else {
         out.push(
-            Diagnostic::error(
+            Diagnostic::warning(
                 "undefined-matrix-key",
                 span,
                 format!(
@@ -381,7 +419,7 @@ fn check_matrix_key(job: &Job, key: &str, span: Span, out: &mut Vec<Diagnostic>)
     let mut seen = std::collections::HashSet::new();
     keys.retain(|k| seen.insert(k.to_ascii_lowercase()));
     if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
-        let d = Diagnostic::error(
+        let d = Diagnostic::warning(
             "undefined-matrix-key",
             span,
             format!(
@@ -409,7 +447,7 @@ fn check_step(job: &Job, site: &ExprSite, id: &str, span: Span, out: &mut Vec<Di
                 .iter()
                 .filter_map(|s| s.id.as_ref().map(|i| i.value.as_str()))
                 .collect();
-            let d = Diagnostic::error(
+            let d = Diagnostic::warning(
                 "undefined-step",
                 span,
                 format!(
@@ -430,7 +468,7 @@ fn check_step(job: &Job, site: &ExprSite, id: &str, span: Span, out: &mut Vec<Di
                 "runs after this one"
             };
             out.push(
-                Diagnostic::error(
+                Diagnostic::warning(
                     "undefined-step",
                     span,
                     format!(
@@ -466,7 +504,7 @@ fn check_input(ctx: &RuleContext<'_>, name: &str, span: Span, out: &mut Vec<Diag
             "input `{name}` is not defined: the workflow has no `workflow_dispatch` or `workflow_call` trigger"
         )
     };
-    let d = Diagnostic::error("undefined-input", span, message);
+    let d = Diagnostic::warning("undefined-input", span, message);
     out.push(match did_you_mean(name, defined.iter().copied()) {
         Some(s) => d.with_hint(format!("did you mean `{s}`?")),
         None => d,

@@ -74,6 +74,10 @@ pub const RULES: &[SarifRule] = &[
         description: "A value of the wrong type.",
     },
     SarifRule {
+        id: "status-function-arguments",
+        description: "Arguments to a status function where GitHub ignores them.",
+    },
+    SarifRule {
         id: "invalid-value",
         description: "A value outside the allowed set.",
     },

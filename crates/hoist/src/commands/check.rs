@@ -54,7 +54,8 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
             &reports,
         )),
     }
-    Ok(if errors > 0 {
+    let deny_warnings = args.deny_warnings || args.deny.is_some();
+    Ok(if errors > 0 || (deny_warnings && total > errors) {
         Outcome::Failure
     } else {
         Outcome::Success

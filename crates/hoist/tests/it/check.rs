@@ -45,7 +45,11 @@ fn broken_pipeline_exits_one_with_located_errors() {
         text.contains("67 |     run-on: ubuntu-latest\n   |     ^^^^^^\n"),
         "{text}"
     );
-    assert!(stderr(&out).contains("18 error(s)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("15 error(s), 3 warning(s)"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -117,11 +121,11 @@ fn checks_the_repository_workflows_by_default() {
     .unwrap();
     let sub = repo.path().join("src/deep");
     std::fs::create_dir_all(&sub).unwrap();
-    let out = hoist(&["check"], &sub);
+    let out = hoist(&["check", "-D", "warnings"], &sub);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stdout(&out).contains(
-            "ci.yml:6:30: error: `matrix.os` is used but job `build` has no `strategy.matrix`"
+            "ci.yml:6:30: warning: `matrix.os` is used but job `build` has no `strategy.matrix`"
         ),
         "{}",
         stdout(&out)
@@ -159,4 +163,38 @@ fn usage_errors_exit_two() {
     );
     let bad_flag = hoist(&["check", "--format", "xml"], dir.path());
     assert_eq!(bad_flag.status.code(), Some(2));
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    // GitHub runs this; the reference to a step that does not exist is only a warning.
+    std::fs::write(
+        dir.path().join("w.yml"),
+        "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ steps.nope.outputs.x }}\n",
+    )
+    .unwrap();
+    let out = hoist(&["check", "w.yml"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("warning:"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("0 error(s), 1 warning(s)"),
+        "{}",
+        stderr(&out)
+    );
+    for deny in [
+        &["--deny-warnings"][..],
+        &["-D", "warnings"],
+        &["-Dwarnings"],
+    ] {
+        let mut args = vec!["check", "w.yml"];
+        args.extend_from_slice(deny);
+        let out = hoist(&args, dir.path());
+        assert_eq!(out.status.code(), Some(1), "{deny:?}: {}", stderr(&out));
+    }
+    let out = hoist(&["check", "w.yml", "-D", "errors"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let out = hoist(&["check", "w.yml", "--no-warnings"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!stdout(&out).contains("warning:"));
 }
