@@ -31,6 +31,8 @@ pub struct Workflow {
     pub permissions: Option<Node>,
     pub concurrency: Option<Concurrency>,
     pub jobs: IndexMap<String, Job>,
+    /// The `jobs:` mapping, for problems of the job graph as a whole.
+    pub jobs_span: Span,
     /// Every string that may contain an expression, with where it sits; see [`ExprSite`].
     pub expression_sites: Vec<ExprSite>,
 }

@@ -74,6 +74,10 @@ pub const RULES: &[SarifRule] = &[
         description: "A value of the wrong type.",
     },
     SarifRule {
+        id: "duplicate-job-id",
+        description: "Two job ids that differ only in case, which GitHub reads as one.",
+    },
+    SarifRule {
         id: "status-function-arguments",
         description: "Arguments to a status function where GitHub ignores them.",
     },

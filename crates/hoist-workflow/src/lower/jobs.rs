@@ -21,16 +21,27 @@ impl Lowerer<'_> {
                 Some("add at least one job"),
             );
         }
+        let mut seen: Vec<&str> = Vec::new();
         for (k, v) in pairs {
             let id = k.as_str().unwrap_or_default().to_owned();
-            if !is_valid_id(&id) {
+            if let Some(problem) = id_problem(&id) {
                 self.error(
                     "invalid-id",
                     k.span,
                     format!("invalid job id `{id}`"),
-                    Some("a job id must start with a letter or `_` and contain only letters, digits, `-` and `_`"),
+                    Some(problem),
                 );
             }
+            // GitHub compares job ids without case: `Build` and `build` are one job twice.
+            if let Some(other) = seen.iter().find(|s| s.eq_ignore_ascii_case(&id)) {
+                self.error(
+                    "duplicate-job-id",
+                    k.span,
+                    format!("job id `{id}` differs from `{other}` only in case; GitHub reads them as the same job"),
+                    Some("give one of them another id"),
+                );
+            }
+            seen.push(k.as_str().unwrap_or_default());
             if let Some(job) = self.job(&id, k.span, v) {
                 out.insert(id, job);
             }
@@ -182,10 +193,35 @@ impl Lowerer<'_> {
                 if let Some(l) = node.get("labels") {
                     self.string_list(l, "`runs-on.labels`");
                 }
-                if let Some(g) = node.get("group") {
-                    self.string(g, "`runs-on.group`");
+                if let Some(g) = node.get("group")
+                    && let Some(group) = self.string(g, "`runs-on.group`")
+                    && !group.value.contains("${{")
+                {
+                    self.runner_group(&group);
                 }
             }
+        }
+    }
+
+    /// A runner group is a name, or `organization/NAME` / `enterprise/NAME` (also `org/`,
+    /// `ent/`) to pick one of that level, as GitHub's parser requires.
+    fn runner_group(&mut self, group: &Spanned<String>) {
+        let parts: Vec<&str> = group.value.split('/').collect();
+        let problem = match parts.as_slice() {
+            [name] if name.is_empty() => Some("a runner group needs a name"),
+            [_] => None,
+            [level, name] if ["org", "organization", "ent", "enterprise"].contains(level) => {
+                name.is_empty().then_some("the group's name is missing after the `/`")
+            }
+            _ => Some("use a group name, or prefix it with `organization/` or `enterprise/` to pick a group of that level"),
+        };
+        if let Some(problem) = problem {
+            self.error(
+                "invalid-value",
+                group.span,
+                format!("invalid runner group `{}`", group.value),
+                Some(problem),
+            );
         }
     }
 

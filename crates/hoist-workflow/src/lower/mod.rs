@@ -160,6 +160,7 @@ pub(crate) fn lower(root: Option<&Node>, diagnostics: &mut Vec<Diagnostic>) -> W
             }
             "jobs" => {
                 saw_jobs = true;
+                wf.jobs_span = value.span;
                 wf.jobs = l.jobs(value);
             }
             _ => {}
@@ -581,11 +582,21 @@ pub(crate) fn is_expression(node: &Node) -> bool {
     node.as_str().is_some_and(|s| s.contains("${{"))
 }
 
-/// Job and step ids: a letter or `_`, then letters, digits, `-` and `_`.
-pub(crate) fn is_valid_id(id: &str) -> bool {
+/// What is wrong with a job or step id, by GitHub's rules: a letter or `_`, then letters,
+/// digits, `-` and `_`; fewer than 100 characters; `__` at the start is reserved.
+pub(crate) fn id_problem(id: &str) -> Option<&'static str> {
     let mut chars = id.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    let well_formed = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !well_formed {
+        Some("an id must start with a letter or `_` and contain only letters, digits, `-` and `_`")
+    } else if id.len() >= 100 {
+        Some("an id must be shorter than 100 characters")
+    } else if id.starts_with("__") {
+        Some("ids starting with `__` are reserved by GitHub")
+    } else {
+        None
+    }
 }
 
 pub(crate) fn list(items: &[&str]) -> String {

@@ -54,14 +54,14 @@ impl Lowerer<'_> {
                 "id" => {
                     step.id = self.string(v, "`id`");
                     if let Some(id) = &step.id
-                        && !is_valid_id(&id.value)
+                        && let Some(problem) = id_problem(&id.value)
                     {
                         self.error(
-                                "invalid-id",
-                                id.span,
-                                format!("invalid step id `{}`", id.value),
-                                Some("a step id must start with a letter or `_` and contain only letters, digits, `-` and `_`"),
-                            );
+                            "invalid-id",
+                            id.span,
+                            format!("invalid step id `{}`", id.value),
+                            Some(problem),
+                        );
                     }
                 }
                 "name" => {
