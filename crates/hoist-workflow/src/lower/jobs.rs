@@ -208,12 +208,14 @@ impl Lowerer<'_> {
     fn runner_group(&mut self, group: &Spanned<String>) {
         let parts: Vec<&str> = group.value.split('/').collect();
         let problem = match parts.as_slice() {
-            [name] if name.is_empty() => Some("a runner group needs a name"),
+            [""] => Some("a runner group needs a name"),
             [_] => None,
-            [level, name] if ["org", "organization", "ent", "enterprise"].contains(level) => {
-                name.is_empty().then_some("the group's name is missing after the `/`")
-            }
-            _ => Some("use a group name, or prefix it with `organization/` or `enterprise/` to pick a group of that level"),
+            [level, name] if ["org", "organization", "ent", "enterprise"].contains(level) => name
+                .is_empty()
+                .then_some("the group's name is missing after the `/`"),
+            _ => Some(
+                "use a group name, or prefix it with `organization/` or `enterprise/` to pick a group of that level",
+            ),
         };
         if let Some(problem) = problem {
             self.error(
