@@ -75,6 +75,7 @@ fn check_site(ctx: &RuleContext<'_>, site: &ExprSite, out: &mut Vec<Diagnostic>)
     for (expr, base) in parsed {
         check_references(ctx, site, expr, base, out);
         check_status_arguments(ctx, site, expr, base, out);
+        super::injection::check_expr(ctx, site, expr, base, out);
     }
 }
 
@@ -115,7 +116,12 @@ fn check_status_arguments(
 }
 
 /// The span in the file of `len` characters at character `offset` of the scalar's value.
-fn span_in_value(ctx: &RuleContext<'_>, site: &ExprSite, offset: usize, len: usize) -> Span {
+pub(super) fn span_in_value(
+    ctx: &RuleContext<'_>,
+    site: &ExprSite,
+    offset: usize,
+    len: usize,
+) -> Span {
     ctx.locator.locate_chars_in_scalar(&site.node, offset, len)
 }
 

@@ -7,6 +7,7 @@
 mod cron;
 mod expressions;
 mod filters;
+mod injection;
 mod matrix;
 mod needs;
 mod reusable;
@@ -76,6 +77,10 @@ pub const RULES: &[SarifRule] = &[
     SarifRule {
         id: "duplicate-job-id",
         description: "Two job ids that differ only in case, which GitHub reads as one.",
+    },
+    SarifRule {
+        id: "script-injection",
+        description: "An event field that whoever triggers the workflow writes, interpolated into a script.",
     },
     SarifRule {
         id: "status-function-arguments",

@@ -45,3 +45,25 @@ fn check_fixtures_match_their_expected_diagnostics() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Every code a fixture produces is in the SARIF rule table, so no rule ships unlisted.
+#[test]
+fn every_reported_code_is_registered() {
+    let dir = data_dir().join("check");
+    let registered: Vec<&str> = hoist_workflow::RULES.iter().map(|r| r.id).collect();
+    let mut unregistered = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "yml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parsed = hoist_workflow::check_workflow(&text, &crate::Directory(dir.clone()));
+        for d in parsed.diagnostics {
+            if !registered.contains(&d.code) {
+                unregistered.insert(d.code);
+            }
+        }
+    }
+    assert!(unregistered.is_empty(), "not in RULES: {unregistered:?}");
+}
