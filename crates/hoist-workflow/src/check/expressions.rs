@@ -39,6 +39,7 @@ fn check_site(ctx: &RuleContext<'_>, site: &ExprSite, out: &mut Vec<Diagnostic>)
             Ok(c) => c,
             Err(e) => return out.push(expr_error(ctx, site, text, &e, avail.path, &options)),
         };
+        super::constant_condition::check_condition(site, &condition, out);
         match &condition.form {
             ConditionForm::Expr { expr, offset } => {
                 if let Some(e) = expr {

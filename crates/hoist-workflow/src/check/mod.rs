@@ -4,7 +4,11 @@
 //! look across the workflow: job dependencies, what expressions refer to, schedules, filters,
 //! matrices and calls to reusable workflows.
 
+mod checkout_untrusted;
+mod constant_condition;
+mod credentials;
 mod cron;
+mod deprecated_commands;
 mod expressions;
 mod filters;
 mod injection;
@@ -50,6 +54,9 @@ pub(crate) fn run_rules(ctx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     filters::check(ctx, out);
     matrix::check(ctx, out);
     reusable::check(ctx, out);
+    deprecated_commands::check(ctx, out);
+    checkout_untrusted::check(ctx, out);
+    credentials::check(ctx, out);
 }
 
 /// Every rule code `hoist check` can report, for SARIF's rule table.
@@ -77,6 +84,30 @@ pub const RULES: &[SarifRule] = &[
     SarifRule {
         id: "duplicate-job-id",
         description: "Two job ids that differ only in case, which GitHub reads as one.",
+    },
+    SarifRule {
+        id: "deprecated-command",
+        description: "A workflow command GitHub disabled (`::set-output`, `::set-env`, ...).",
+    },
+    SarifRule {
+        id: "untrusted-checkout",
+        description: "A `pull_request_target` workflow that checks out the pull request's code.",
+    },
+    SarifRule {
+        id: "hardcoded-credentials",
+        description: "A registry password written in the workflow instead of a secret.",
+    },
+    SarifRule {
+        id: "constant-condition",
+        description: "An `if:` that depends on nothing, so it is always true or always false.",
+    },
+    SarifRule {
+        id: "matrix-duplicate-value",
+        description: "A matrix dimension lists the same value twice.",
+    },
+    SarifRule {
+        id: "matrix-exclude-unmatched",
+        description: "A matrix `exclude` entry that matches no combination.",
     },
     SarifRule {
         id: "script-injection",
