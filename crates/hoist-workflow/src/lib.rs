@@ -54,8 +54,24 @@ pub fn parse_workflow(source: &str) -> ParsedWorkflow {
     }
 }
 
+/// What a check knows beyond the file itself.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Labels of the project's own runners (`[runner] labels`): not reported as unknown.
+    pub runner_labels: Vec<String>,
+}
+
 /// Parses a workflow and runs every check on it.
 pub fn check_workflow(source: &str, others: &dyn WorkflowSource) -> ParsedWorkflow {
+    check_workflow_with(source, others, &CheckOptions::default())
+}
+
+/// [`check_workflow`] with what is known of the project (its runners' labels).
+pub fn check_workflow_with(
+    source: &str,
+    others: &dyn WorkflowSource,
+    options: &CheckOptions,
+) -> ParsedWorkflow {
     let mut parsed = parse_workflow(source);
     // Semantic rules on a file that is not even YAML would only add noise.
     let yaml_broken = parsed.diagnostics.iter().any(|d| d.code == "yaml-syntax");
@@ -64,6 +80,7 @@ pub fn check_workflow(source: &str, others: &dyn WorkflowSource) -> ParsedWorkfl
             locator: hoist_yaml::Locator::new(source),
             workflow: &parsed.workflow,
             others,
+            options,
         };
         check::run_rules(&ctx, &mut parsed.diagnostics);
     }

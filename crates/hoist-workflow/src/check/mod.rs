@@ -15,6 +15,7 @@ mod injection;
 mod matrix;
 mod needs;
 mod reusable;
+mod runner_labels;
 mod step_ids;
 
 use hoist_diagnostics::{Diagnostic, SarifRule};
@@ -44,6 +45,7 @@ pub(crate) struct RuleContext<'a> {
     pub(crate) locator: hoist_yaml::Locator<'a>,
     pub(crate) workflow: &'a Workflow,
     pub(crate) others: &'a dyn WorkflowSource,
+    pub(crate) options: &'a crate::CheckOptions,
 }
 
 pub(crate) fn run_rules(ctx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -57,6 +59,7 @@ pub(crate) fn run_rules(ctx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     deprecated_commands::check(ctx, out);
     checkout_untrusted::check(ctx, out);
     credentials::check(ctx, out);
+    runner_labels::check(ctx, out);
 }
 
 /// Every rule code `hoist check` can report, for SARIF's rule table.
@@ -108,6 +111,10 @@ pub const RULES: &[SarifRule] = &[
     SarifRule {
         id: "matrix-exclude-unmatched",
         description: "A matrix `exclude` entry that matches no combination.",
+    },
+    SarifRule {
+        id: "unknown-runner-label",
+        description: "A `runs-on` label that no GitHub-hosted image or configured runner has.",
     },
     SarifRule {
         id: "script-injection",

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use hoist_diagnostics::{FileReport, render_human, render_json, render_sarif};
-use hoist_workflow::{WorkflowSource, check_workflow};
+use hoist_workflow::{WorkflowSource, check_workflow_with};
 
 use crate::cli::{CheckArgs, Format};
 use crate::commands::Outcome;
@@ -12,12 +12,19 @@ use crate::output;
 
 pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let files = collect_files(&args.paths)?;
+    // The project's own runners (`[runner] labels` of its hoist.toml) are known labels.
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let project = crate::project::find_project(&cwd).ok();
+    let (config, _) = crate::config::Config::load(None, project.as_deref())?;
+    let options = hoist_workflow::CheckOptions {
+        runner_labels: config.runner.labels.clone(),
+    };
     let mut reports = Vec::with_capacity(files.len());
     for file in &files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read `{}`", file.display()))?;
         let source = RepositoryFiles::for_workflow(file);
-        let mut parsed = check_workflow(&text, &source);
+        let mut parsed = check_workflow_with(&text, &source, &options);
         if args.no_warnings {
             parsed.diagnostics.retain(|d| d.is_error());
         }

@@ -202,3 +202,29 @@ fn warnings_pass_unless_denied() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!stdout(&out).contains("warning:"));
 }
+
+#[test]
+fn labels_of_the_projects_runners_are_known() {
+    let repo = tempfile::tempdir().unwrap();
+    crate::git(repo.path(), &["init", "-q"]);
+    let workflows = repo.path().join(".github/workflows");
+    std::fs::create_dir_all(&workflows).unwrap();
+    std::fs::write(
+        workflows.join("ci.yml"),
+        "on: push\njobs:\n  train:\n    runs-on: [linux, gpu]\n    steps:\n      - run: echo\n",
+    )
+    .unwrap();
+    let out = hoist(&["check"], repo.path());
+    assert!(
+        stdout(&out).contains("no GitHub-hosted or configured runner has the label `gpu`"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(
+        repo.path().join("hoist.toml"),
+        "[runner]\nlabels = [\"linux\", \"gpu\"]\n",
+    )
+    .unwrap();
+    let out = hoist(&["check", "-D", "warnings"], repo.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
