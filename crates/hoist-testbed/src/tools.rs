@@ -113,6 +113,11 @@ pub const SYSTEM: &[SystemCommand] = &[
         package: "tar",
         purpose: "`actions/checkout` of a commit",
     },
+    SystemCommand {
+        command: "shellcheck",
+        package: "shellcheck",
+        purpose: "`hoist check` lints `run:` scripts with it",
+    },
 ];
 
 /// The command that installs what is missing; named by every "not installed" message.

@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hoist_testbed::tools::TOOLS;
+use hoist_testbed::tools::{SYSTEM, TOOLS};
 
 /// A temporary cache and a directory of stand-in programs.
 struct Sandbox {
@@ -33,7 +33,8 @@ impl Sandbox {
         path
     }
 
-    /// Stand-ins for every pinned tool, each reporting its pinned version.
+    /// Stand-ins for every pinned tool, each reporting its pinned version, and for every
+    /// system command (so that no test ever reaches for apt-get).
     fn fake_all(&self) {
         for tool in TOOLS {
             self.fake(
@@ -41,15 +42,15 @@ impl Sandbox {
                 &format!("{} {}", tool.name, tool.version),
             );
         }
+        for command in SYSTEM {
+            self.fake(command.command, "system");
+        }
     }
 
-    /// Runs `xtask` with the stand-ins first on PATH, then only the system's directories (so
-    /// a developer's own copies of the tools do not change the outcome).
+    /// Runs `xtask` with only the stand-ins on PATH, so a developer's own copies of the tools
+    /// do not change the outcome.
     fn xtask(&self, args: &[&str]) -> Output {
-        let path = format!(
-            "{}:/usr/local/bin:/usr/bin:/bin",
-            self.fakes.path().display()
-        );
+        let path = self.fakes.path().display().to_string();
         Command::new(env!("CARGO_BIN_EXE_xtask"))
             .args(args)
             .env("HOIST_DEV_CACHE", self.cache.path())
@@ -112,11 +113,8 @@ fn setup_links_what_is_present_and_installs_nothing_twice() {
     sandbox.fake_all();
     let first = sandbox.xtask(&["setup"]);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-    assert!(
-        stderr(&first).contains("all 9 present"),
-        "{}",
-        stderr(&first)
-    );
+    let all = format!("all {} present", TOOLS.len() + SYSTEM.len());
+    assert!(stderr(&first).contains(&all), "{}", stderr(&first));
     for tool in TOOLS {
         let link = sandbox.cache.path().join("bin").join(tool.programs[0].0);
         assert_eq!(
@@ -171,10 +169,7 @@ fn a_failed_install_names_the_tool_its_log_and_the_command_by_hand() {
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .arg("setup")
         .env("HOIST_DEV_CACHE", sandbox.cache.path())
-        .env(
-            "PATH",
-            format!("{}:/usr/bin:/bin", sandbox.fakes.path().display()),
-        )
+        .env("PATH", sandbox.fakes.path())
         .env("CARGO", &cargo)
         .output()
         .unwrap();
@@ -197,10 +192,7 @@ fn a_failed_install_names_the_tool_its_log_and_the_command_by_hand() {
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .arg("setup")
         .env("HOIST_DEV_CACHE", sandbox.cache.path())
-        .env(
-            "PATH",
-            format!("{}:/usr/bin:/bin", sandbox.fakes.path().display()),
-        )
+        .env("PATH", sandbox.fakes.path())
         .env("CARGO", &cargo)
         .output()
         .unwrap();
