@@ -17,6 +17,7 @@ pub mod filter;
 mod lower;
 pub mod matrix;
 pub mod model;
+pub mod shell_scripts;
 mod suggest;
 pub mod trigger;
 

@@ -335,6 +335,17 @@ pub(crate) struct CheckArgs {
     /// `-D warnings`: the same as `--deny-warnings`, as rustc and clippy spell it.
     #[arg(short = 'D', value_name = "warnings", value_parser = ["warnings"])]
     pub(crate) deny: Option<String>,
+    /// Lint `run:` scripts in bash and sh with shellcheck: when it is installed (`auto`),
+    /// required (`always`, exit 2 without it), or not at all (`never`).
+    #[arg(long, value_enum, default_value_t = Shellcheck::Auto)]
+    pub(crate) shellcheck: Shellcheck,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Shellcheck {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -13,6 +13,7 @@ mod commands;
 mod config;
 mod output;
 mod project;
+mod shellcheck;
 mod view;
 
 fn main() -> ExitCode {

@@ -117,6 +117,10 @@ pub const RULES: &[SarifRule] = &[
         description: "A `runs-on` label that no GitHub-hosted image or configured runner has.",
     },
     SarifRule {
+        id: "shellcheck",
+        description: "A finding of shellcheck in a `run:` script (when shellcheck is installed).",
+    },
+    SarifRule {
         id: "script-injection",
         description: "An event field that whoever triggers the workflow writes, interpolated into a script.",
     },

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use hoist_diagnostics::{FileReport, render_human, render_json, render_sarif};
 use hoist_workflow::{WorkflowSource, check_workflow_with};
 
-use crate::cli::{CheckArgs, Format};
+use crate::cli::{CheckArgs, Format, Shellcheck};
 use crate::commands::Outcome;
 use crate::output;
 
@@ -19,12 +19,26 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     let options = hoist_workflow::CheckOptions {
         runner_labels: config.runner.labels.clone(),
     };
+    let shellcheck = match args.shellcheck {
+        Shellcheck::Never => None,
+        Shellcheck::Auto => crate::shellcheck::find(),
+        Shellcheck::Always => Some(crate::shellcheck::find().context(
+            "`--shellcheck always` needs shellcheck on PATH; install it (Debian: `apt-get install shellcheck`)",
+        )?),
+    };
     let mut reports = Vec::with_capacity(files.len());
     for file in &files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read `{}`", file.display()))?;
         let source = RepositoryFiles::for_workflow(file);
         let mut parsed = check_workflow_with(&text, &source, &options);
+        if let Some(shellcheck) = &shellcheck
+            && !parsed.has_errors()
+        {
+            let found = crate::shellcheck::check(shellcheck, &parsed.workflow, &text)
+                .with_context(|| format!("linting the scripts of `{}`", file.display()))?;
+            parsed.diagnostics.extend(found);
+        }
         if args.no_warnings {
             parsed.diagnostics.retain(|d| d.is_error());
         }

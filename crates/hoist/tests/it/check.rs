@@ -228,3 +228,76 @@ fn labels_of_the_projects_runners_are_known() {
     let out = hoist(&["check", "-D", "warnings"], repo.path());
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+#[test]
+fn run_scripts_are_linted_with_shellcheck_at_their_lines() {
+    // The real shellcheck; the test fails, naming the setup command, where it is missing.
+    hoist_testbed::program("shellcheck");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("w.yml"),
+        r#"on: push
+jobs:
+  linux:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "${{ github.sha }}" ${{ github.ref }}
+          cd $HOME/build
+      - shell: sh
+        run: echo $1
+      - shell: python
+        run: print($HOME)
+  windows:
+    runs-on: windows-latest
+    steps:
+      - run: cd $HOME
+"#,
+    )
+    .unwrap();
+    let out = hoist(
+        &[
+            "check",
+            "w.yml",
+            "--shellcheck",
+            "always",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(u64, u64, String)> = items
+        .iter()
+        .map(|i| {
+            assert_eq!(i["code"], "shellcheck");
+            assert_eq!(i["severity"], "warning");
+            let sc = i["message"]
+                .as_str()
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .to_owned();
+            (
+                i["line"].as_u64().unwrap(),
+                i["column"].as_u64().unwrap(),
+                sc,
+            )
+        })
+        .collect();
+    // Line 8: `cd` without `|| exit` and an unquoted `$HOME`; line 10 (sh): unquoted `$1`.
+    // Nothing for the placeholders of `${{ }}`, the Python step or the Windows job.
+    assert_eq!(
+        found,
+        [
+            (8, 11, "SC2164".to_owned()),
+            (8, 14, "SC2086".to_owned()),
+            (10, 19, "SC2086".to_owned()),
+        ],
+        "{items:#?}"
+    );
+    let out = hoist(&["check", "w.yml", "--shellcheck", "never"], dir.path());
+    assert!(!stdout(&out).contains("shellcheck"), "{}", stdout(&out));
+}
