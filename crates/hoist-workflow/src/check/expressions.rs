@@ -32,6 +32,7 @@ fn check_site(ctx: &RuleContext<'_>, site: &ExprSite, out: &mut Vec<Diagnostic>)
     };
     // Each parsed expression with the offset of its text within the scalar's value.
     let mut parsed: Vec<(&Expr, usize)> = Vec::new();
+    let mut in_string = false;
     let condition;
     let template;
     if site.is_condition {
@@ -72,11 +73,15 @@ fn check_site(ctx: &RuleContext<'_>, site: &ExprSite, out: &mut Vec<Diagnostic>)
                 parsed.push((x, e.offset));
             }
         }
+        // An expression shares its string with text or other expressions (or is a script):
+        // its value becomes text.
+        in_string = template.parts.len() > 1 || site.location == Location::StepRun;
     }
     for (expr, base) in parsed {
         check_references(ctx, site, expr, base, out);
         check_status_arguments(ctx, site, expr, base, out);
         super::injection::check_expr(ctx, site, expr, base, out);
+        super::typed_contexts::check_expr(ctx, site, expr, base, in_string, out);
     }
 }
 

@@ -17,6 +17,7 @@ mod needs;
 mod reusable;
 mod runner_labels;
 mod step_ids;
+mod typed_contexts;
 
 use hoist_diagnostics::{Diagnostic, SarifRule};
 
@@ -119,6 +120,14 @@ pub const RULES: &[SarifRule] = &[
     SarifRule {
         id: "shellcheck",
         description: "A finding of shellcheck in a `run:` script (when shellcheck is installed).",
+    },
+    SarifRule {
+        id: "unknown-property",
+        description: "A property that a context with a fixed shape (`github`, `runner`, `steps.<id>`, ...) does not have.",
+    },
+    SarifRule {
+        id: "object-in-string",
+        description: "An object put into a string, where it becomes the word `Object`.",
     },
     SarifRule {
         id: "script-injection",
