@@ -4,6 +4,7 @@
 //! look across the workflow: job dependencies, what expressions refer to, schedules, filters,
 //! matrices and calls to reusable workflows.
 
+mod action_inputs;
 mod checkout_untrusted;
 mod constant_condition;
 mod credentials;
@@ -28,6 +29,14 @@ use crate::model::Workflow;
 /// (`.github/workflows/build.yml`).
 pub trait WorkflowSource {
     fn read(&self, path: &str) -> Option<String>;
+
+    /// The text of an action's `action.yml`, where it can be read (a local action, or one in
+    /// the action cache). `None`: not known, and its inputs are checked only if Hoist knows
+    /// the action itself.
+    fn read_action(&self, action: &crate::model::ActionRef) -> Option<String> {
+        let _ = action;
+        None
+    }
 }
 
 /// A source with no other files: calls to local reusable workflows are not checked.
@@ -61,6 +70,7 @@ pub(crate) fn run_rules(ctx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     checkout_untrusted::check(ctx, out);
     credentials::check(ctx, out);
     runner_labels::check(ctx, out);
+    action_inputs::check(ctx, out);
 }
 
 /// Every rule code `hoist check` can report, for SARIF's rule table.
@@ -128,6 +138,18 @@ pub const RULES: &[SarifRule] = &[
     SarifRule {
         id: "object-in-string",
         description: "An object put into a string, where it becomes the word `Object`.",
+    },
+    SarifRule {
+        id: "unknown-action-input",
+        description: "A `with:` key that the step's action does not declare.",
+    },
+    SarifRule {
+        id: "missing-action-input",
+        description: "A required input of the step's action that the step does not give.",
+    },
+    SarifRule {
+        id: "deprecated-action-input",
+        description: "An input that the step's action marks as deprecated.",
     },
     SarifRule {
         id: "script-injection",

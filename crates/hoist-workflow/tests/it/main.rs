@@ -25,6 +25,17 @@ impl WorkflowSource for Directory {
         let name = Path::new(path).file_name()?;
         std::fs::read_to_string(self.0.join(name)).ok()
     }
+
+    /// Local actions of the fixtures live below the fixtures' directory.
+    fn read_action(&self, action: &hoist_workflow::model::ActionRef) -> Option<String> {
+        match action {
+            hoist_workflow::model::ActionRef::Local(p) => {
+                std::fs::read_to_string(self.0.join(p.trim_start_matches("./")).join("action.yml"))
+                    .ok()
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Checks `file` and renders its diagnostics the way `hoist check` prints them.

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use hoist_diagnostics::{FileReport, render_human, render_json, render_sarif};
+use hoist_workflow::model::ActionRef;
 use hoist_workflow::{WorkflowSource, check_workflow_with};
 
 use crate::cli::{CheckArgs, Format, Shellcheck};
@@ -30,7 +31,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     for file in &files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read `{}`", file.display()))?;
-        let source = RepositoryFiles::for_workflow(file);
+        let source = RepositoryFiles::for_workflow(file, config.action_cache().dir);
         let mut parsed = check_workflow_with(&text, &source, &options);
         if let Some(shellcheck) = &shellcheck
             && !parsed.has_errors()
@@ -143,17 +144,30 @@ struct RepositoryFiles {
     root: Option<PathBuf>,
     /// The directory of the file being checked, as a fallback for loose files.
     dir: PathBuf,
+    /// Where remote actions are cached (`owner/repo@ref/`), for their `action.yml`.
+    action_cache: PathBuf,
 }
 
 impl RepositoryFiles {
-    fn for_workflow(file: &Path) -> Self {
+    fn for_workflow(file: &Path, action_cache: PathBuf) -> Self {
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = dir
             .ends_with(".github/workflows")
             .then(|| dir.parent().and_then(Path::parent).map(Path::to_path_buf))
             .flatten();
-        Self { root, dir }
+        Self {
+            root,
+            dir,
+            action_cache,
+        }
     }
+}
+
+/// `action.yml` (or `action.yaml`) in `dir`.
+fn read_metadata(dir: &Path) -> Option<String> {
+    ["action.yml", "action.yaml"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(dir.join(f)).ok())
 }
 
 impl WorkflowSource for RepositoryFiles {
@@ -163,5 +177,26 @@ impl WorkflowSource for RepositoryFiles {
         }
         let name = Path::new(path).file_name()?;
         std::fs::read_to_string(self.dir.join(name)).ok()
+    }
+
+    fn read_action(&self, action: &ActionRef) -> Option<String> {
+        match action {
+            ActionRef::Local(path) | ActionRef::SelfRepository(path) => {
+                read_metadata(&self.root.as_ref()?.join(path.trim_start_matches("./")))
+            }
+            ActionRef::Repository {
+                owner,
+                repo,
+                path,
+                git_ref,
+            } => {
+                let checkout = self
+                    .action_cache
+                    .join(owner)
+                    .join(format!("{repo}@{git_ref}"));
+                read_metadata(&path.as_ref().map_or(checkout.clone(), |p| checkout.join(p)))
+            }
+            ActionRef::Docker(_) => None,
+        }
     }
 }

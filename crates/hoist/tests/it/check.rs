@@ -1,5 +1,6 @@
 //! `hoist check`.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::{hoist, pipeline, stderr, stdout, workspace_root};
@@ -300,4 +301,48 @@ jobs:
     );
     let out = hoist(&["check", "w.yml", "--shellcheck", "never"], dir.path());
     assert!(!stdout(&out).contains("shellcheck"), "{}", stdout(&out));
+}
+
+#[test]
+fn inputs_of_local_and_cached_actions_are_checked() {
+    let repo = tempfile::tempdir().unwrap();
+    crate::git(repo.path(), &["init", "-q"]);
+    let data = tempfile::tempdir().unwrap();
+    let write = |path: &Path, text: &str| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let metadata = "name: tool\ninputs:\n  level:\n    required: true\nruns:\n  using: node20\n  main: index.js\n";
+    write(
+        &data.path().join("actions/acme/tool@v1/action.yml"),
+        metadata,
+    );
+    write(
+        &repo.path().join(".github/actions/local/action.yml"),
+        metadata,
+    );
+    write(
+        &repo.path().join(".github/workflows/ci.yml"),
+        "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/tool@v1\n        with:\n          levle: 3\n      - uses: ./.github/actions/local\n        with:\n          level: 1\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["check", "--shellcheck", "never"])
+        .current_dir(repo.path())
+        .env("HOIST_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("ci.yml:8:11: warning: `acme/tool@v1` has no input `levle`; it is ignored"),
+        "{text}"
+    );
+    assert!(text.contains("did you mean `level`?"), "{text}");
+    assert!(
+        text.contains("ci.yml:6:15: warning: `acme/tool@v1` needs the input `level`"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("./.github/actions/local"),
+        "the local action is given its input: {text}"
+    );
 }
