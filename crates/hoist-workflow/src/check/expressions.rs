@@ -25,6 +25,23 @@ fn check_site(ctx: &RuleContext<'_>, site: &ExprSite, out: &mut Vec<Diagnostic>)
     let Some(text) = site.node.as_str() else {
         return;
     };
+    // GitHub reads a value holding `${{ }}` as one template, and refuses templates longer
+    // than an expression may be: a long `run:` script with one `${{ }}` in it is refused
+    // whole, before any job starts.
+    let length = text.chars().count();
+    if length > hoist_expr::MAX_EXPRESSION_LENGTH && text.contains("${{") {
+        out.push(
+            Diagnostic::error(
+                "expression-too-long",
+                Span::on_line(site.node.span.start, 1),
+                format!(
+                    "this value holds `${{{{ }}}}`, so GitHub reads all {length} characters of it as one template, over its limit of {} (\"Exceeded max expression length\")",
+                    hoist_expr::MAX_EXPRESSION_LENGTH
+                ),
+            )
+            .with_hint("move the script into a file in the repository, or pass the values through `env:` so that the script holds no `${{ }}`"),
+        );
+    }
     let avail = availability(site.location);
     let options = ParseOptions {
         contexts: Some(avail.contexts),

@@ -152,6 +152,10 @@ pub const RULES: &[SarifRule] = &[
         description: "An input that the step's action marks as deprecated.",
     },
     SarifRule {
+        id: "expression-too-long",
+        description: "A value with `${{ }}` longer than GitHub's template limit (21,000 characters).",
+    },
+    SarifRule {
         id: "script-injection",
         description: "An event field that whoever triggers the workflow writes, interpolated into a script.",
     },
