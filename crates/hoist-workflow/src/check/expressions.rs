@@ -95,10 +95,12 @@ fn check_site(ctx: &RuleContext<'_>, site: &ExprSite, out: &mut Vec<Diagnostic>)
         in_string = template.parts.len() > 1 || site.location == Location::StepRun;
     }
     for (expr, base) in parsed {
-        check_references(ctx, site, expr, base, out);
+        // Found once, read by every rule below.
+        let paths = expr.property_paths();
+        check_references(ctx, site, &paths, base, out);
         check_status_arguments(ctx, site, expr, base, out);
-        super::injection::check_expr(ctx, site, expr, base, out);
-        super::typed_contexts::check_expr(ctx, site, expr, base, in_string, out);
+        super::injection::check_expr(ctx, site, expr, &paths, base, out);
+        super::typed_contexts::check_expr(ctx, site, expr, &paths, base, in_string, out);
     }
 }
 
@@ -241,12 +243,12 @@ fn arity_message(e: &ExprError, text: &str) -> String {
 fn check_references(
     ctx: &RuleContext<'_>,
     site: &ExprSite,
-    expr: &Expr,
+    paths: &[hoist_expr::PropertyPath],
     base: usize,
     out: &mut Vec<Diagnostic>,
 ) {
     let job = site.job.as_deref().and_then(|j| ctx.workflow.jobs.get(j));
-    for path in expr.property_paths() {
+    for path in paths {
         let context = path.context.to_ascii_lowercase();
         let first = match path.segments.first() {
             Some(PathSegment::Name(n)) => n.as_str(),
@@ -258,7 +260,7 @@ fn check_references(
         match context.as_str() {
             "needs" => {
                 if let Some(job) = job {
-                    check_needs(ctx, job, &path, first, first_span, whole_span, out);
+                    check_needs(ctx, job, path, first, first_span, whole_span, out);
                 }
             }
             "matrix" => {
@@ -273,7 +275,7 @@ fn check_references(
             }
             "inputs" => check_input(ctx, first, first_span, out),
             "jobs" if site.location == Location::CallOutputValue => {
-                check_jobs_context(ctx, &path, first, first_span, whole_span, out);
+                check_jobs_context(ctx, path, first, first_span, whole_span, out);
             }
             _ => {}
         }

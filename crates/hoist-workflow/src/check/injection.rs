@@ -4,7 +4,7 @@
 //! warning; the fix is to pass the value through `env:`.
 
 use hoist_diagnostics::Diagnostic;
-use hoist_expr::{Expr, PathSegment};
+use hoist_expr::{Expr, PathSegment, PropertyPath};
 
 use super::RuleContext;
 use super::expressions::span_in_value;
@@ -44,6 +44,7 @@ pub(super) fn check_expr(
     ctx: &RuleContext<'_>,
     site: &ExprSite,
     expr: &Expr,
+    paths: &[PropertyPath],
     base: usize,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -53,7 +54,7 @@ pub(super) fn check_expr(
     let mut flowing = Vec::new();
     reaches_result(expr, &mut flowing);
     let text = site.node.as_str().unwrap_or_default();
-    for path in expr.property_paths() {
+    for path in paths {
         if !path.context.eq_ignore_ascii_case("github")
             || !flowing
                 .iter()
@@ -136,6 +137,11 @@ fn script_place(ctx: &RuleContext<'_>, site: &ExprSite) -> Option<&'static str> 
 
 /// Whether `segments` (after the context) start with the pattern's.
 fn matches(pattern: &str, segments: &[PathSegment]) -> bool {
+    // Cheap refusal first: most paths are not under `event` or `head_ref` at all.
+    let first = pattern.split('.').next().unwrap_or_default();
+    if !matches!(segments.first(), Some(PathSegment::Name(n)) if n.eq_ignore_ascii_case(first)) {
+        return false;
+    }
     let wanted: Vec<&str> = pattern.split('.').collect();
     segments.len() >= wanted.len()
         && wanted.iter().zip(segments).all(|(w, s)| match s {

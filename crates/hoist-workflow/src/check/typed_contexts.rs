@@ -75,12 +75,13 @@ pub(super) fn check_expr(
     ctx: &RuleContext<'_>,
     site: &ExprSite,
     expr: &Expr,
+    paths: &[PropertyPath],
     base: usize,
     whole_template_part: bool,
     out: &mut Vec<Diagnostic>,
 ) {
-    for path in expr.property_paths() {
-        if let Some((index, known)) = fixed_property(&path) {
+    for path in paths {
+        if let Some((index, known)) = fixed_property(path) {
             let Some(PathSegment::Name(name)) = path.segments.get(index) else {
                 continue;
             };
@@ -89,7 +90,7 @@ pub(super) fn check_expr(
             }
             let (start, end) = path.segment_spans[index];
             let span = span_in_value(ctx, site, base + start, end - start);
-            let owner = owner_name(&path, index);
+            let owner = owner_name(path, index);
             let d = Diagnostic::warning(
                 "unknown-property",
                 span,
@@ -108,7 +109,7 @@ pub(super) fn check_expr(
             });
         }
     }
-    if whole_template_part && let Some(what) = object_path(expr) {
+    if whole_template_part && let Some(what) = object_path(expr, paths) {
         let span = span_in_value(ctx, site, base + expr.start, expr.end - expr.start);
         out.push(
             Diagnostic::warning(
@@ -152,12 +153,11 @@ fn owner_name(path: &PropertyPath, index: usize) -> String {
 
 /// The text of a bare property path that names an object: a whole context, `github.event`,
 /// a step, a job's result, their `outputs`.
-fn object_path(expr: &Expr) -> Option<String> {
+fn object_path(expr: &Expr, paths: &[PropertyPath]) -> Option<String> {
     if !matches!(expr.kind, ExprKind::Context(_) | ExprKind::Index { .. }) {
         return None;
     }
-    let paths = expr.property_paths();
-    let [path] = paths.as_slice() else {
+    let [path] = paths else {
         return None;
     };
     let names: Option<Vec<String>> = path
