@@ -101,6 +101,7 @@ fn check_site(ctx: &RuleContext<'_>, site: &ExprSite, out: &mut Vec<Diagnostic>)
         check_status_arguments(ctx, site, expr, base, out);
         super::injection::check_expr(ctx, site, expr, &paths, base, out);
         super::typed_contexts::check_expr(ctx, site, expr, &paths, base, in_string, out);
+        super::typed_contexts::check_comparisons(ctx, site, expr, base, out);
     }
 }
 

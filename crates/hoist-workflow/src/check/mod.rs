@@ -136,6 +136,10 @@ pub const RULES: &[SarifRule] = &[
         description: "A property that a context with a fixed shape (`github`, `runner`, `steps.<id>`, ...) does not have.",
     },
     SarifRule {
+        id: "impossible-comparison",
+        description: "A comparison with a value the property never takes, or of an object with a string.",
+    },
+    SarifRule {
         id: "object-in-string",
         description: "An object put into a string, where it becomes the word `Object`.",
     },

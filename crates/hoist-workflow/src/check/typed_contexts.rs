@@ -185,3 +185,109 @@ fn object_path(expr: &Expr, paths: &[PropertyPath]) -> Option<String> {
             .join(".")
     })
 }
+
+/// The values some properties can take; comparing them with anything else never holds.
+fn enumerated(path: &PropertyPath) -> Option<&'static [&'static str]> {
+    let names: Vec<String> = path
+        .segments
+        .iter()
+        .map(|s| match s {
+            PathSegment::Name(n) => n.to_ascii_lowercase(),
+            _ => String::new(),
+        })
+        .collect();
+    let context = path.context.to_ascii_lowercase();
+    const RESULTS: &[&str] = &["success", "failure", "cancelled", "skipped"];
+    match (
+        context.as_str(),
+        names
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+    ) {
+        ("needs" | "jobs", [_, "result"]) => Some(RESULTS),
+        ("steps", [_, "outcome" | "conclusion"]) => {
+            Some(&["success", "failure", "cancelled", "skipped"])
+        }
+        ("job", ["status"]) => Some(&["success", "failure", "cancelled"]),
+        ("runner", ["os"]) => Some(&["Linux", "Windows", "macOS"]),
+        ("runner", ["arch"]) => Some(&["X86", "X64", "ARM", "ARM64"]),
+        ("github", ["event_name"]) => Some(crate::events::EVENTS),
+        ("github", ["ref_type"]) => Some(&["branch", "tag"]),
+        _ => None,
+    }
+}
+
+/// `needs.build.result == 'sucess'`, `runner.os == 'linux64'`, `github.event == 'push'`: a
+/// comparison that can never hold (GitHub compares strings without case, so `'linux'` does
+/// match `Linux`).
+pub(super) fn check_comparisons(
+    ctx: &RuleContext<'_>,
+    site: &ExprSite,
+    expr: &Expr,
+    base: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    use hoist_expr::{BinaryOp, Value};
+    expr.walk(&mut |e| {
+        let ExprKind::Binary { op, left, right } = &e.kind else {
+            return;
+        };
+        if !matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+            return;
+        }
+        for (side, other) in [(left, right), (right, left)] {
+            let ExprKind::Literal(Value::String(literal)) = &other.kind else {
+                continue;
+            };
+            let paths = side.property_paths();
+            if let Some(what) = object_path(side, &paths) {
+                let span = span_in_value(ctx, site, base + e.start, e.end - e.start);
+                out.push(
+                    Diagnostic::warning(
+                        "impossible-comparison",
+                        span,
+                        format!(
+                            "`{what}` is an object, so it never equals the string `'{literal}'`"
+                        ),
+                    )
+                    .with_hint("compare one of its properties instead"),
+                );
+                continue;
+            }
+            let [path] = paths.as_slice() else { continue };
+            if !matches!(side.kind, ExprKind::Index { .. }) {
+                continue;
+            }
+            let Some(values) = enumerated(path) else {
+                continue;
+            };
+            if values.iter().any(|v| v.eq_ignore_ascii_case(literal)) {
+                continue;
+            }
+            let (start, end) = (other.start, other.end);
+            let span = span_in_value(ctx, site, base + start, end - start);
+            let d = Diagnostic::warning(
+                "impossible-comparison",
+                span,
+                format!(
+                    "`{}` is never `'{literal}'`, so this comparison is always {}",
+                    owner_name(path, path.segments.len()),
+                    if *op == BinaryOp::Eq { "false" } else { "true" }
+                ),
+            );
+            out.push(match did_you_mean(literal, values.iter().copied()) {
+                Some(s) => d.with_hint(format!("did you mean `'{s}'`?")),
+                None => d.with_hint(format!(
+                    "its values are {}",
+                    values
+                        .iter()
+                        .map(|v| format!("`'{v}'`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            });
+        }
+    });
+}
