@@ -68,33 +68,40 @@ impl Node {
         }
     }
 
-    /// A plain scalar that YAML 1.2's core schema reads as null: empty, `~` or `null`.
-    pub fn is_null(&self) -> bool {
-        matches!(&self.kind, NodeKind::Scalar(s) if s.style == ScalarStyle::Plain
-            && s.tag.is_none()
-            && matches!(s.value.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    /// The core-schema type a scalar is read as: from its tag (`!!int 5`), else by its plain
+    /// text (`5`), else a string.
+    fn core_type(&self) -> Option<&'static str> {
+        let NodeKind::Scalar(s) = &self.kind else {
+            return None;
+        };
+        match s.tag.as_deref().and_then(core_tag) {
+            Some(t) => Some(t),
+            None if s.tag.is_some() || s.style != ScalarStyle::Plain => Some("str"),
+            None if matches!(s.value.as_str(), "" | "~" | "null" | "Null" | "NULL") => Some("null"),
+            None if parse_core_bool(&s.value).is_some() => Some("bool"),
+            None if parse_core_number(&s.value).is_some() => Some("float"),
+            None => Some("str"),
+        }
     }
 
-    /// A plain scalar that the core schema reads as a boolean.
+    /// A scalar that YAML 1.2's core schema reads as null: empty, `~` or `null` (or `!!null`).
+    pub fn is_null(&self) -> bool {
+        self.core_type() == Some("null")
+    }
+
+    /// A scalar that the core schema reads as a boolean (`true`, or `!!bool true`).
     pub fn as_bool(&self) -> Option<bool> {
-        match &self.kind {
-            NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && s.tag.is_none() => {
-                match s.value.as_str() {
-                    "true" | "True" | "TRUE" => Some(true),
-                    "false" | "False" | "FALSE" => Some(false),
-                    _ => None,
-                }
-            }
+        match (&self.kind, self.core_type()) {
+            (NodeKind::Scalar(s), Some("bool")) => parse_core_bool(&s.value),
             _ => None,
         }
     }
 
-    /// A plain scalar that the core schema reads as a number (`12`, `0x1f`, `1.5e3`, `.inf`).
+    /// A scalar that the core schema reads as a number (`12`, `0x1f`, `1.5e3`, `.inf`, or
+    /// `!!int 12`).
     pub fn as_number(&self) -> Option<f64> {
-        match &self.kind {
-            NodeKind::Scalar(s) if s.style == ScalarStyle::Plain && s.tag.is_none() => {
-                parse_core_number(&s.value)
-            }
+        match (&self.kind, self.core_type()) {
+            (NodeKind::Scalar(s), Some("int" | "float")) => parse_core_number(&s.value),
             _ => None,
         }
     }
@@ -297,6 +304,14 @@ fn parse_strict(text: &str) -> Parsed {
                     saphyr_parser::ScalarStyle::Folded => ScalarStyle::Folded,
                 };
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                if let Some(t) = &tag {
+                    check_scalar_tag(
+                        t,
+                        &value,
+                        span(&ev_span.start, &ev_span.end),
+                        &mut diagnostics,
+                    );
+                }
                 let node = Node {
                     kind: NodeKind::Scalar(Scalar {
                         value: value.into_owned(),
@@ -307,7 +322,14 @@ fn parse_strict(text: &str) -> Parsed {
                 };
                 Some((node, anchor))
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                check_collection_tag(
+                    tag.as_deref(),
+                    "seq",
+                    span(&ev_span.start, &ev_span.end),
+                    &mut diagnostics,
+                );
                 stack.push(Frame::Sequence {
                     items: Vec::new(),
                     start: ev_span.start,
@@ -315,7 +337,14 @@ fn parse_strict(text: &str) -> Parsed {
                 });
                 None
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                check_collection_tag(
+                    tag.as_deref(),
+                    "map",
+                    span(&ev_span.start, &ev_span.end),
+                    &mut diagnostics,
+                );
                 stack.push(Frame::Mapping {
                     pairs: Vec::new(),
                     pending_key: None,
@@ -459,5 +488,79 @@ fn scan_error(e: &ScanError) -> Diagnostic {
     match hint {
         Some(h) => d.with_hint(h),
         None => d,
+    }
+}
+
+/// The name of a YAML core-schema tag (`!!int` or `tag:yaml.org,2002:int` → `int`), if it is
+/// one GitHub's parser reads on a scalar.
+fn core_tag(tag: &str) -> Option<&'static str> {
+    let name = tag
+        .strip_prefix("tag:yaml.org,2002:")
+        .or_else(|| tag.strip_prefix("!!"))?;
+    ["str", "int", "float", "bool", "null"]
+        .into_iter()
+        .find(|t| *t == name)
+}
+
+fn parse_core_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// GitHub's workflow parser knows only the core schema's tags: a scalar with another tag
+/// (`!Ref`, `!!binary`) is refused, and a core tag must fit its value (`!!int abc`).
+fn check_scalar_tag(tag: &str, value: &str, at: Span, diagnostics: &mut Vec<Diagnostic>) {
+    let shown = shown_tag(tag);
+    let tag = shown.as_str();
+    let problem = match core_tag(tag) {
+        None => Some(format!(
+            "GitHub's workflow parser does not read the YAML tag `{tag}`"
+        )),
+        Some("int" | "float") if parse_core_number(value).is_none() => Some(format!(
+            "`{value}` is not a number, but it is tagged `{tag}`"
+        )),
+        Some("bool") if parse_core_bool(value).is_none() => Some(format!(
+            "`{value}` is not a boolean, but it is tagged `{tag}`"
+        )),
+        Some("null") if !matches!(value, "" | "~" | "null" | "Null" | "NULL") => {
+            Some(format!("`{value}` is not null, but it is tagged `{tag}`"))
+        }
+        Some(_) => None,
+    };
+    if let Some(message) = problem {
+        diagnostics.push(Diagnostic::error("yaml-tag", at, message).with_hint(
+            "remove the tag; workflow values take their type from how they are written",
+        ));
+    }
+}
+
+/// A sequence or mapping may carry only its own core tag (`!!seq`, `!!map`).
+fn check_collection_tag(tag: Option<&str>, own: &str, at: Span, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(tag) = tag else { return };
+    let shown = shown_tag(tag);
+    let tag = shown.as_str();
+    let name = tag
+        .strip_prefix("tag:yaml.org,2002:")
+        .or_else(|| tag.strip_prefix("!!"));
+    if name != Some(own) {
+        diagnostics.push(
+            Diagnostic::error(
+                "yaml-tag",
+                at,
+                format!("GitHub's workflow parser does not read the YAML tag `{tag}` here"),
+            )
+            .with_hint("remove the tag"),
+        );
+    }
+}
+
+/// A tag as it is written: `!!binary`, not the resolved `tag:yaml.org,2002:binary`.
+fn shown_tag(tag: &str) -> String {
+    match tag.strip_prefix("tag:yaml.org,2002:") {
+        Some(name) => format!("!!{name}"),
+        None => tag.to_owned(),
     }
 }

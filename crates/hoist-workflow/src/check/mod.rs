@@ -80,6 +80,10 @@ pub const RULES: &[SarifRule] = &[
         description: "The file is not valid YAML.",
     },
     SarifRule {
+        id: "yaml-tag",
+        description: "A YAML tag GitHub's workflow parser does not read, or one its value does not fit.",
+    },
+    SarifRule {
         id: "duplicate-key",
         description: "A mapping defines the same key twice.",
     },
