@@ -56,7 +56,8 @@ impl RemoteAction {
         })
     }
 
-    fn from_ref(r: &ActionRef) -> Option<Self> {
+    /// The remote action a `uses:` names, if it names one (`owner/repo[/path]@ref`).
+    pub fn of(r: &ActionRef) -> Option<Self> {
         match r {
             ActionRef::Repository {
                 owner,
@@ -82,7 +83,7 @@ pub fn remote_actions(workflow: &Workflow) -> Vec<RemoteAction> {
         .flat_map(|job| &job.steps)
         .filter_map(|step| step.uses.as_ref())
         .filter(|uses| !crate::builtin::handles(&uses.value))
-        .filter_map(|uses| RemoteAction::from_ref(&uses.value))
+        .filter_map(|uses| RemoteAction::of(&uses.value))
         .collect();
     found.sort();
     found.dedup();

@@ -78,21 +78,14 @@ pub(crate) async fn resolve<E: Executor>(
                 "action `docker://{image}` needs a container runtime; Hoist runs steps on this machine and cannot run Docker actions yet"
             ));
         }
-        ActionRef::Repository {
-            owner,
-            repo,
-            path,
-            git_ref,
-        } => {
+        ActionRef::Repository { path, .. } => {
             let Some(cache) = &shared.req.action_cache else {
                 return Err(format!(
                     "action `{label}` is not built in and no action cache is configured (`action-cache` in hoist.toml)"
                 ));
             };
-            let action = crate::action_cache::RemoteAction {
-                owner: owner.clone(),
-                repo: repo.clone(),
-                git_ref: git_ref.clone(),
+            let Some(action) = crate::action_cache::RemoteAction::of(r) else {
+                return Err(format!("action `{label}` names no repository"));
             };
             let checkout = cache.path_of(&action);
             if !checkout.is_dir() {

@@ -435,20 +435,7 @@ fn step_name(step: &Step, scope: &ExprScope<'_>) -> String {
 }
 
 pub(crate) fn action_label(r: &ActionRef) -> String {
-    match r {
-        ActionRef::Local(p) => p.clone(),
-        ActionRef::SelfRepository(p) => format!("$/{p}"),
-        ActionRef::Docker(i) => format!("docker://{i}"),
-        ActionRef::Repository {
-            owner,
-            repo,
-            path,
-            git_ref,
-        } => match path {
-            Some(p) => format!("{owner}/{repo}/{p}@{git_ref}"),
-            None => format!("{owner}/{repo}@{git_ref}"),
-        },
-    }
+    r.to_string()
 }
 
 /// Everything a step produced.

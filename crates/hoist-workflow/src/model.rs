@@ -216,6 +216,45 @@ pub enum ActionRef {
     Docker(String),
 }
 
+/// The action as a workflow names it: `./path`, `$/path`, `owner/repo/path@ref`,
+/// `docker://image`.
+impl std::fmt::Display for ActionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ActionRef::Local(p) => write!(f, "{p}"),
+            ActionRef::SelfRepository(p) => write!(f, "$/{p}"),
+            ActionRef::Docker(i) => write!(f, "docker://{i}"),
+            ActionRef::Repository {
+                owner,
+                repo,
+                path: Some(p),
+                git_ref,
+            } => write!(f, "{owner}/{repo}/{p}@{git_ref}"),
+            ActionRef::Repository {
+                owner,
+                repo,
+                path: None,
+                git_ref,
+            } => write!(f, "{owner}/{repo}@{git_ref}"),
+        }
+    }
+}
+
+impl Container {
+    /// A container given by its image alone (`container: alpine:3.20`), or nothing yet.
+    pub fn of_image(image: Option<Spanned<String>>, span: Span) -> Self {
+        Self {
+            image,
+            credentials: None,
+            env: IndexMap::new(),
+            ports: Vec::new(),
+            volumes: Vec::new(),
+            options: None,
+            span,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Step {
     pub index: usize,

@@ -193,20 +193,10 @@ pub(super) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 fn metadata(ctx: &RuleContext<'_>, action: &ActionRef) -> Option<Known> {
-    let label = match action {
-        ActionRef::Local(p) => p.clone(),
-        ActionRef::SelfRepository(p) => format!("$/{p}"),
-        ActionRef::Docker(_) => return None,
-        ActionRef::Repository {
-            owner,
-            repo,
-            path,
-            git_ref,
-        } => match path {
-            Some(p) => format!("{owner}/{repo}/{p}@{git_ref}"),
-            None => format!("{owner}/{repo}@{git_ref}"),
-        },
-    };
+    if matches!(action, ActionRef::Docker(_)) {
+        return None;
+    }
+    let label = action.to_string();
     if let Some(text) = ctx.others.read_action(action) {
         let parsed = parse_action(&text).ok()?;
         let inputs = parsed

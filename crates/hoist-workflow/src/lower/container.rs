@@ -1,7 +1,6 @@
 //! `container:` and `services:`: the images a job runs in or beside.
 
 use hoist_yaml::{Node, NodeKind};
-use indexmap::IndexMap;
 
 use super::*;
 
@@ -30,15 +29,7 @@ impl Lowerer<'_> {
         if let NodeKind::Scalar(_) = node.kind {
             self.site(node, loc, j, None);
             let image = self.string(node, what)?;
-            return Some(Container {
-                image: Some(image),
-                credentials: None,
-                env: IndexMap::new(),
-                ports: Vec::new(),
-                volumes: Vec::new(),
-                options: None,
-                span: node.span,
-            });
+            return Some(Container::of_image(Some(image), node.span));
         }
         let pairs = self.mapping(node, what)?;
         let keys = if service {
@@ -52,15 +43,7 @@ impl Lowerer<'_> {
                 self.string(v, &format!("`{key}`"));
             }
         }
-        let mut c = Container {
-            image: None,
-            credentials: None,
-            env: IndexMap::new(),
-            ports: Vec::new(),
-            volumes: Vec::new(),
-            options: None,
-            span: node.span,
-        };
+        let mut c = Container::of_image(None, node.span);
         for (k, v) in pairs {
             match k.as_str().unwrap_or_default() {
                 "image" => {

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use hoist_diagnostics::{FileReport, render_human, render_json, render_sarif};
+use hoist_engine::action_cache::{ActionCache, RemoteAction};
 use hoist_workflow::model::ActionRef;
 use hoist_workflow::{WorkflowSource, check_workflow_with};
 
@@ -31,7 +32,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     for file in &files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read `{}`", file.display()))?;
-        let source = RepositoryFiles::for_workflow(file, config.action_cache().dir);
+        let source = RepositoryFiles::for_workflow(file, config.action_cache());
         let mut parsed = check_workflow_with(&text, &source, &options);
         if let Some(shellcheck) = &shellcheck
             && !parsed.has_errors()
@@ -144,12 +145,12 @@ struct RepositoryFiles {
     root: Option<PathBuf>,
     /// The directory of the file being checked, as a fallback for loose files.
     dir: PathBuf,
-    /// Where remote actions are cached (`owner/repo@ref/`), for their `action.yml`.
-    action_cache: PathBuf,
+    /// Where remote actions are cached, for their `action.yml`.
+    action_cache: ActionCache,
 }
 
 impl RepositoryFiles {
-    fn for_workflow(file: &Path, action_cache: PathBuf) -> Self {
+    fn for_workflow(file: &Path, action_cache: ActionCache) -> Self {
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = dir
             .ends_with(".github/workflows")
@@ -184,16 +185,8 @@ impl WorkflowSource for RepositoryFiles {
             ActionRef::Local(path) | ActionRef::SelfRepository(path) => {
                 read_metadata(&self.root.as_ref()?.join(path.trim_start_matches("./")))
             }
-            ActionRef::Repository {
-                owner,
-                repo,
-                path,
-                git_ref,
-            } => {
-                let checkout = self
-                    .action_cache
-                    .join(owner)
-                    .join(format!("{repo}@{git_ref}"));
+            ActionRef::Repository { path, .. } => {
+                let checkout = self.action_cache.path_of(&RemoteAction::of(action)?);
                 read_metadata(&path.as_ref().map_or(checkout.clone(), |p| checkout.join(p)))
             }
             ActionRef::Docker(_) => None,

@@ -59,6 +59,17 @@ impl Sandbox {
             .unwrap()
     }
 
+    /// `xtask setup` with `cargo` standing in for Cargo.
+    fn setup_with_cargo(&self, cargo: &Path) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("setup")
+            .env("HOIST_DEV_CACHE", self.cache.path())
+            .env("PATH", self.fakes.path())
+            .env("CARGO", cargo)
+            .output()
+            .unwrap()
+    }
+
     fn doctor(&self) -> serde_json::Value {
         let out = self.xtask(&["doctor", "--json"]);
         serde_json::from_slice(&out.stdout).unwrap()
@@ -166,13 +177,7 @@ fn a_failed_install_names_the_tool_its_log_and_the_command_by_hand() {
     std::fs::remove_file(sandbox.fakes.path().join("s3s-fs")).unwrap();
     // `cargo install` that fails at once, as it does without a registry.
     let cargo = sandbox.fake("cargo", "error: no matching package named `s3s-fs` found");
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("setup")
-        .env("HOIST_DEV_CACHE", sandbox.cache.path())
-        .env("PATH", sandbox.fakes.path())
-        .env("CARGO", &cargo)
-        .output()
-        .unwrap();
+    let out = sandbox.setup_with_cargo(&cargo);
     // The stand-in exits 0, so the install "succeeds" but provides no program: setup must
     // still refuse it.
     let err = stderr(&out);
@@ -189,13 +194,7 @@ fn a_failed_install_names_the_tool_its_log_and_the_command_by_hand() {
         "#!/bin/sh\necho 'error: no matching package' >&2\nexit 101\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("setup")
-        .env("HOIST_DEV_CACHE", sandbox.cache.path())
-        .env("PATH", sandbox.fakes.path())
-        .env("CARGO", &cargo)
-        .output()
-        .unwrap();
+    let out = sandbox.setup_with_cargo(&cargo);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("installing s3s-fs 0.14.1 failed"), "{err}");
