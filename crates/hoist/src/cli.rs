@@ -317,9 +317,13 @@ pub(crate) enum RunsCommand {
 
 #[derive(Debug, clap::Args)]
 #[command(
+    args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 usage error or unreadable file."
 )]
 pub(crate) struct CheckArgs {
+    /// Another gate than workflow files.
+    #[command(subcommand)]
+    pub(crate) gate: Option<CheckGate>,
     /// Workflow files or directories to check [default: .github/workflows of the repository].
     pub(crate) paths: Vec<PathBuf>,
     /// Output format.
@@ -339,6 +343,29 @@ pub(crate) struct CheckArgs {
     /// required (`always`, exit 2 without it), or not at all (`never`).
     #[arg(long, value_enum, default_value_t = Shellcheck::Auto)]
     pub(crate) shellcheck: Shellcheck,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CheckGate {
+    /// Schema migrations: the layout of golang-migrate, sqlx, Flyway, dbmate or goose
+    /// (versions that collide, ups without downs, files the tool ignores) and the PostgreSQL
+    /// syntax of every statement.
+    #[command(
+        after_help = "Exit codes: 0 no errors, 1 errors found, 2 usage error or unreadable directory."
+    )]
+    Migrations(MigrationsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct MigrationsArgs {
+    /// The migrations directory [default: db/migrations].
+    pub(crate) dir: Option<PathBuf>,
+    /// The tool whose layout the directory follows [default: detected from the files].
+    #[arg(long, value_parser = ["golang-migrate", "sqlx", "flyway", "dbmate", "goose"])]
+    pub(crate) tool: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

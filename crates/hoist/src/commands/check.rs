@@ -13,6 +13,9 @@ use crate::commands::Outcome;
 use crate::output;
 
 pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
+    if let Some(crate::cli::CheckGate::Migrations(m)) = &args.gate {
+        return super::migrations::run(m);
+    }
     let files = collect_files(&args.paths)?;
     // The project's own runners (`[runner] labels` of its hoist.toml) are known labels.
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;

@@ -8,6 +8,7 @@ mod actions;
 mod check;
 mod expr;
 pub(crate) mod metrics;
+mod migrations;
 pub(crate) mod run;
 mod runs;
 mod scan;

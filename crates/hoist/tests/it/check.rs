@@ -346,3 +346,48 @@ fn inputs_of_local_and_cached_actions_are_checked() {
         "the local action is given its input: {text}"
     );
 }
+
+#[test]
+fn migrations_gate_reports_layout_and_syntax_on_their_lines() {
+    let dir = workspace_root().join("crates/hoist-migrations/tests/data/broken");
+    let out = hoist(
+        &["check", "migrations", dir.to_str().unwrap()],
+        &workspace_root(),
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    for expected in [
+        "002_kind.up.sql:2:1: error: invalid PostgreSQL: expected command, found IDENT [migration-syntax]",
+        "002_path.up.sql:1:1: error: version `002` is used again: `002_path.up.sql` and `002_kind.down.sql` are two migrations with one version [migration-version-collision]",
+        "002_kind.down.sql:1:1: error: migration `002` (kind) has an empty down, so it cannot be rolled back [migration-missing-down]",
+        "003_seed.sql:1:1: error: golang-migrate ignores `003_seed.sql`",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    let out = hoist(
+        &[
+            "check",
+            "migrations",
+            dir.to_str().unwrap(),
+            "--format",
+            "sarif",
+        ],
+        &workspace_root(),
+    );
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::assert_valid_sarif(&log);
+    // The bundled example's history is clean.
+    let out = hoist(
+        &["check", "migrations", "examples/platform/db/migrations"],
+        &workspace_root(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = hoist(&["check", "migrations", "/nonexistent"], &workspace_root());
+    assert_eq!(out.status.code(), Some(2));
+}

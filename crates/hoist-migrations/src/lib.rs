@@ -1,0 +1,64 @@
+//! Migration guardrails: a directory of schema migrations read as the tool that applies them
+//! reads it (golang-migrate, sqlx, Flyway, dbmate, goose), its layout checked (versions that
+//! collide, ups without downs, files the tool would silently ignore), and every statement
+//! parsed as PostgreSQL.
+//!
+//! Pure: callers hand in file names and texts and receive the migrations with diagnostics per
+//! file. The binary reads the directory and prints.
+
+mod layout;
+mod syntax;
+
+pub use layout::{Migration, MigrationFile, Part, Tool, read_migrations};
+
+use hoist_diagnostics::{Diagnostic, SarifRule};
+
+/// The result of checking a directory: the tool, its migrations in order, and diagnostics
+/// by file (as the file was named).
+#[derive(Debug)]
+pub struct Checked {
+    pub tool: Option<Tool>,
+    pub migrations: Vec<Migration>,
+    pub diagnostics: Vec<(String, Diagnostic)>,
+}
+
+/// Reads the migrations of `files` (as `tool` lays them out, or as detected) and checks their
+/// layout and the syntax of every part.
+pub fn check(files: &[MigrationFile], tool: Option<Tool>) -> Checked {
+    let mut read = read_migrations(files, tool);
+    for migration in &read.migrations {
+        for part in [&migration.up, &migration.down].into_iter().flatten() {
+            let file = files.iter().find(|f| f.path == part.file);
+            if let Some(file) = file {
+                for d in syntax::check(&file.text, part) {
+                    read.diagnostics.push((part.file.clone(), d));
+                }
+            }
+        }
+    }
+    read
+}
+
+/// Every rule code, for SARIF's rule table.
+pub const RULES: &[SarifRule] = &[
+    SarifRule {
+        id: "migration-syntax",
+        description: "A statement that does not parse as PostgreSQL.",
+    },
+    SarifRule {
+        id: "migration-version-collision",
+        description: "Two migrations with the same version (Flyway: `V1` and `V1.0` too).",
+    },
+    SarifRule {
+        id: "migration-missing-down",
+        description: "A migration with no down (or an empty one) that is not marked irreversible.",
+    },
+    SarifRule {
+        id: "migration-ignored-file",
+        description: "A file in the migrations directory that the tool would silently ignore.",
+    },
+    SarifRule {
+        id: "migration-layout",
+        description: "Files of more than one migration tool's layout, or none.",
+    },
+];

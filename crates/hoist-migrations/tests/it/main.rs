@@ -1,0 +1,205 @@
+//! Migration directories of every layout, as files in memory: what is read and reported.
+
+#![allow(clippy::unwrap_used)] // a panic is how a test reports failure
+
+use hoist_migrations::{MigrationFile, Tool, check};
+
+fn files(list: &[(&str, &str)]) -> Vec<MigrationFile> {
+    list.iter()
+        .map(|(path, text)| MigrationFile {
+            path: (*path).to_owned(),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}
+
+/// Checks the files and compares the detected tool, the migrations (`version:name:up,down`)
+/// and the diagnostics (`file:line:col code`) with what is expected.
+fn check_dir(list: &[(&str, &str)], tool: Option<Tool>, expect_tool: &str, expect: &[&str]) {
+    let files = files(list);
+    let checked = check(&files, tool);
+    assert_eq!(checked.tool.map_or("none", Tool::name), expect_tool);
+    let mut got: Vec<String> = checked
+        .migrations
+        .iter()
+        .map(|m| {
+            format!(
+                "{}:{}:{}{}",
+                m.version,
+                m.name,
+                if m.up.is_some() { "up" } else { "-" },
+                if m.down.is_some() { ",down" } else { "" }
+            )
+        })
+        .collect();
+    let mut diagnostics: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .map(|(file, d)| {
+            format!(
+                "{file}:{}:{} {}",
+                d.span.start.line, d.span.start.column, d.code
+            )
+        })
+        .collect();
+    diagnostics.sort();
+    got.extend(diagnostics);
+    assert_eq!(got, expect, "{:#?}", checked.diagnostics);
+}
+
+#[test]
+fn a_good_golang_migrate_history_reports_nothing() {
+    check_dir(
+        &[
+            (
+                "001_create_routes.up.sql",
+                "CREATE TABLE routes (id bigint PRIMARY KEY, path text NOT NULL);\n",
+            ),
+            ("001_create_routes.down.sql", "DROP TABLE routes;\n"),
+            (
+                "002_route_kind.up.sql",
+                "CREATE TYPE route_kind AS ENUM ('http', 'grpc');\nALTER TABLE routes ADD COLUMN kind route_kind;\n",
+            ),
+            (
+                "002_route_kind.down.sql",
+                "ALTER TABLE routes DROP COLUMN kind;\nDROP TYPE route_kind;\n",
+            ),
+            ("README.md", "not a migration"),
+        ],
+        None,
+        "golang-migrate",
+        &["001:create_routes:up,down", "002:route_kind:up,down"],
+    );
+}
+
+#[test]
+fn collisions_missing_downs_ignored_files_and_syntax_errors_are_reported_on_their_files() {
+    check_dir(
+        &[
+            ("001_init.up.sql", "CREATE TABLE t (id int);\n"),
+            ("001_init.down.sql", "DROP TABLE t;\n"),
+            ("002_add_a.up.sql", "ALTER TABLE t ADD COLUMN a int;\n"),
+            ("002_add_b.up.sql", "ALTER TABLE t ADD COLUMN b int;\n"),
+            ("003_index.up.sql", "CREATE INDEX i ON t (a);\nSELEC 1;\n"),
+            ("003_index.down.sql", "-- nothing to undo\n"),
+            ("004_notes.sql", "SELECT 1;\n"),
+            (
+                "0005_backfill.up.sql",
+                "-- hoist:irreversible: data cannot come back\nUPDATE t SET a = 0;\n",
+            ),
+            ("02_again.up.sql", "SELECT 2;\n"),
+        ],
+        None,
+        "golang-migrate",
+        &[
+            "001:init:up,down",
+            "002:add_a:up",
+            "003:index:up,down",
+            "0005:backfill:up",
+            "002_add_a.up.sql:1:1 migration-missing-down",
+            "002_add_b.up.sql:1:1 migration-version-collision",
+            "003_index.down.sql:1:1 migration-missing-down",
+            "003_index.up.sql:2:1 migration-syntax",
+            "004_notes.sql:1:1 migration-ignored-file",
+        ]
+        .into_iter()
+        .chain(["02_again.up.sql:1:1 migration-version-collision"])
+        .collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn flyway_versions_compare_as_numbers() {
+    check_dir(
+        &[
+            ("V1__init.sql", "CREATE TABLE t (id int);\n"),
+            ("V1.0__again.sql", "CREATE TABLE u (id int);\n"),
+            ("V2__more.sql", "ALTER TABLE t ADD COLUMN x int;\n"),
+            ("U2__more.sql", "ALTER TABLE t DROP COLUMN x;\n"),
+            ("R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;\n"),
+            ("notes.sql", "SELECT 1;\n"),
+        ],
+        None,
+        "flyway",
+        &[
+            // File names sort `V1.0__` before `V1__`: the second one read is the collision.
+            "1.0:again:up",
+            "2:more:up,down",
+            "R:views:views:up",
+            "V1__init.sql:1:1 migration-version-collision",
+            "notes.sql:1:1 migration-ignored-file",
+        ],
+    );
+}
+
+#[test]
+fn dbmate_and_goose_sections() {
+    check_dir(
+        &[
+            (
+                "20240101000000_init.sql",
+                "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n",
+            ),
+            (
+                "20240102000000_more.sql",
+                "-- migrate:up\nALTER TABLE t ADD COLUMN x int;\n-- migrate:down\n",
+            ),
+        ],
+        None,
+        "dbmate",
+        &[
+            "20240101000000:init:up,down",
+            "20240102000000:more:up,down",
+            "20240102000000_more.sql:1:1 migration-missing-down",
+        ],
+    );
+    check_dir(
+        &[(
+            "00001_init.sql",
+            "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE t (id int);\n-- +goose StatementEnd\n-- +goose Down\nDROP TABLE t;\nDROP TABL u;\n",
+        )],
+        None,
+        "goose",
+        &["00001:init:up,down", "00001_init.sql:7:1 migration-syntax"],
+    );
+}
+
+#[test]
+fn sqlx_plain_migrations_need_no_down_and_the_tool_can_be_named() {
+    check_dir(
+        &[
+            ("20240101_init.sql", "CREATE TABLE t (id int);\n"),
+            (
+                "20240102_more.sql",
+                "DO $$ BEGIN RAISE NOTICE 'x'; END $$;\nREINDEX TABLE t;\nDROP INDEX CONCURRENTLY IF EXISTS i;\n",
+            ),
+        ],
+        Some(Tool::Sqlx),
+        "sqlx",
+        &["20240101:init:up", "20240102:more:up"],
+    );
+    check_dir(&[("notes.txt", "x")], None, "none", &[]);
+    check_dir(
+        &[("init.sql", "SELECT 1;")],
+        None,
+        "none",
+        &["init.sql:1:1 migration-layout"],
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_files_never_panic(
+        names in proptest::collection::vec("[0-9A-Za-z_.]{0,12}(\\.up|\\.down)?\\.sql", 0..6),
+        texts in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..200), 0..6),
+    ) {
+        let files: Vec<MigrationFile> = names
+            .iter()
+            .zip(texts.iter())
+            .map(|(n, t)| MigrationFile { path: n.clone(), text: String::from_utf8_lossy(t).into_owned() })
+            .collect();
+        for tool in [None, Some(Tool::GolangMigrate), Some(Tool::Dbmate), Some(Tool::Goose), Some(Tool::Flyway)] {
+            let _ = check(&files, tool);
+        }
+    }
+}
