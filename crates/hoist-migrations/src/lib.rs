@@ -7,6 +7,7 @@
 //! file. The binary reads the directory and prints.
 
 mod layout;
+mod lint;
 mod syntax;
 
 pub use layout::{Migration, MigrationFile, Part, Tool, read_migrations};
@@ -27,11 +28,20 @@ pub struct Checked {
 pub fn check(files: &[MigrationFile], tool: Option<Tool>) -> Checked {
     let mut read = read_migrations(files, tool);
     for migration in &read.migrations {
-        for part in [&migration.up, &migration.down].into_iter().flatten() {
+        let parts = [(&migration.up, false), (&migration.down, true)];
+        for (part, is_down) in parts
+            .into_iter()
+            .filter_map(|(p, d)| p.as_ref().map(|p| (p, d)))
+        {
             let file = files.iter().find(|f| f.path == part.file);
             if let Some(file) = file {
                 for d in syntax::check(&file.text, part) {
                     read.diagnostics.push((part.file.clone(), d));
+                }
+                if let Some(tool) = read.tool {
+                    for d in lint::check(&file.text, part, tool, is_down) {
+                        read.diagnostics.push((part.file.clone(), d));
+                    }
                 }
             }
         }
@@ -56,6 +66,54 @@ pub const RULES: &[SarifRule] = &[
     SarifRule {
         id: "migration-ignored-file",
         description: "A file in the migrations directory that the tool would silently ignore.",
+    },
+    SarifRule {
+        id: "index-not-concurrent",
+        description: "An index created without CONCURRENTLY, which blocks writes to the table.",
+    },
+    SarifRule {
+        id: "index-drop-not-concurrent",
+        description: "An index dropped without CONCURRENTLY.",
+    },
+    SarifRule {
+        id: "concurrently-in-transaction",
+        description: "CONCURRENTLY inside a transaction, which PostgreSQL refuses.",
+    },
+    SarifRule {
+        id: "constraint-not-valid",
+        description: "A constraint added without NOT VALID, which scans the table under a lock.",
+    },
+    SarifRule {
+        id: "volatile-default",
+        description: "A column added with a volatile default, which rewrites the table.",
+    },
+    SarifRule {
+        id: "column-type-change",
+        description: "A column type change, which rewrites the table and breaks running code.",
+    },
+    SarifRule {
+        id: "not-null-without-default",
+        description: "A NOT NULL column added without a default.",
+    },
+    SarifRule {
+        id: "rename",
+        description: "A table or column renamed under code that still uses the old name.",
+    },
+    SarifRule {
+        id: "drop",
+        description: "A table, column, constraint, type or index dropped in an up migration.",
+    },
+    SarifRule {
+        id: "varchar-length",
+        description: "varchar(n) where text is the cheaper choice (hygiene).",
+    },
+    SarifRule {
+        id: "timestamp-without-time-zone",
+        description: "timestamp without time zone (hygiene).",
+    },
+    SarifRule {
+        id: "int-key",
+        description: "int or smallint where bigint avoids running out (hygiene).",
     },
     SarifRule {
         id: "migration-layout",

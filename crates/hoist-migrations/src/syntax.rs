@@ -32,7 +32,7 @@ pub(crate) fn check(text: &str, part: &Part) -> Vec<Diagnostic> {
 }
 
 /// The 1-based line and column (in characters) of byte `offset` of `text`.
-fn position(text: &str, offset: usize) -> Position {
+pub(crate) fn position(text: &str, offset: usize) -> Position {
     let offset = offset.min(text.len());
     let mut at = offset;
     while !text.is_char_boundary(at) {

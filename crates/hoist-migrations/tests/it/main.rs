@@ -14,7 +14,7 @@ fn files(list: &[(&str, &str)]) -> Vec<MigrationFile> {
 }
 
 /// Checks the files and compares the detected tool, the migrations (`version:name:up,down`)
-/// and the diagnostics (`file:line:col code`) with what is expected.
+/// and the layout and syntax diagnostics (`file:line:col code`) with what is expected.
 fn check_dir(list: &[(&str, &str)], tool: Option<Tool>, expect_tool: &str, expect: &[&str]) {
     let files = files(list);
     let checked = check(&files, tool);
@@ -35,6 +35,7 @@ fn check_dir(list: &[(&str, &str)], tool: Option<Tool>, expect_tool: &str, expec
     let mut diagnostics: Vec<String> = checked
         .diagnostics
         .iter()
+        .filter(|(_, d)| d.code.starts_with("migration-"))
         .map(|(file, d)| {
             format!(
                 "{file}:{}:{} {}",
@@ -185,6 +186,83 @@ fn sqlx_plain_migrations_need_no_down_and_the_tool_can_be_named() {
         "none",
         &["init.sql:1:1 migration-layout"],
     );
+}
+
+/// The lints of one migration pair: `line code severity` for each finding of the up, then the
+/// down.
+fn lints(tool: Tool, up: &str, down: &str) -> Vec<String> {
+    let files = files(&[("001_x.up.sql", up), ("001_x.down.sql", down)]);
+    let checked = check(&files, Some(tool));
+    let mut out: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|(_, d)| !d.code.starts_with("migration-"))
+        .map(|(f, d)| {
+            format!(
+                "{} {}:{} {} {}",
+                if f.contains(".up.") { "up" } else { "down" },
+                d.span.start.line,
+                d.span.start.column,
+                d.code,
+                if d.is_error() { "error" } else { "warning" }
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn dangerous_operations_in_ups_and_the_profile_of_downs() {
+    let up = "CREATE INDEX routes_path ON routes (path);
+ALTER TABLE routes ADD CONSTRAINT fk FOREIGN KEY (owner) REFERENCES owners (id);
+ALTER TABLE routes ALTER COLUMN path TYPE varchar(100);
+ALTER TABLE routes RENAME COLUMN path TO route_path;
+ALTER TABLE routes DROP COLUMN legacy;
+-- hoist:allow index-not-concurrent (a new, empty table)
+CREATE INDEX fresh_idx ON fresh (id);
+";
+    let down = "DROP INDEX routes_path;\nALTER TABLE routes ADD COLUMN legacy text;\n";
+    assert_eq!(
+        lints(Tool::GolangMigrate, up, down),
+        [
+            "up 1:1 index-not-concurrent error",
+            "up 2:20 constraint-not-valid error",
+            "up 3:38 column-type-change error",
+            "up 3:43 varchar-length warning",
+            "up 4:20 rename error",
+            "up 5:20 drop error",
+        ],
+    );
+    // Safe forms report nothing; a down may drop what its up created.
+    let up = "SET lock_timeout = '2s';
+CREATE INDEX CONCURRENTLY routes_owner ON routes (owner);
+ALTER TABLE routes ADD CONSTRAINT fk FOREIGN KEY (owner) REFERENCES owners (id) NOT VALID;
+ALTER TABLE routes ADD COLUMN note text;
+";
+    let down = "DROP INDEX CONCURRENTLY routes_owner;\nALTER TABLE routes DROP CONSTRAINT fk;\nALTER TABLE routes DROP COLUMN note;\n";
+    let found = lints(Tool::Flyway, up, down);
+    assert!(found.is_empty(), "{found:?}");
+    // golang-migrate runs a file of several statements in a transaction, where CONCURRENTLY
+    // cannot run (alone in its file, it runs outside one).
+    let found = lints(
+        Tool::GolangMigrate,
+        "CREATE INDEX CONCURRENTLY i ON t (a);\nCREATE INDEX CONCURRENTLY j ON t (b);\n",
+        "DROP INDEX i;\n",
+    );
+    assert_eq!(
+        found,
+        [
+            "up 1:14 concurrently-in-transaction error",
+            "up 2:14 concurrently-in-transaction error"
+        ]
+    );
+    let alone = lints(
+        Tool::GolangMigrate,
+        "CREATE INDEX CONCURRENTLY i ON t (a);\n",
+        "DROP INDEX i;\n",
+    );
+    assert!(alone.is_empty(), "{alone:?}");
 }
 
 proptest::proptest! {
