@@ -170,6 +170,10 @@ pub fn read_migrations(files: &[MigrationFile], tool: Option<Tool>) -> crate::Ch
         }
     }
     let migrations: Vec<Migration> = by_version.into_values().collect();
+    let texts: std::collections::HashMap<&str, &str> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
     for m in &migrations {
         let file =
             m.up.as_ref()
@@ -180,10 +184,10 @@ pub fn read_migrations(files: &[MigrationFile], tool: Option<Tool>) -> crate::Ch
             continue;
         }
         let empty_down = m.down.as_ref().is_some_and(|d| {
-            files
-                .iter()
-                .find(|f| f.path == d.file)
-                .is_some_and(|f| !has_statement(&f.text[d.start..d.end]))
+            texts
+                .get(d.file.as_str())
+                .and_then(|t| t.get(d.start..d.end))
+                .is_some_and(|sql| !has_statement(sql))
         });
         if m.down.is_none() || empty_down {
             let what = if empty_down {
@@ -257,15 +261,31 @@ struct Named {
     direction: Direction,
 }
 
+/// The file-name pattern of each tool, compiled once.
+fn pattern(tool: Tool) -> Option<&'static Regex> {
+    static PATTERNS: std::sync::LazyLock<Vec<(Tool, Option<Regex>)>> =
+        std::sync::LazyLock::new(|| {
+            Tool::ALL
+                .into_iter()
+                .map(|tool| {
+                    let source = match tool {
+                        Tool::GolangMigrate => r"^(\d+)_(.+)\.(up|down)\.sql$",
+                        Tool::Sqlx => r"^(\d+)_(.+?)(?:\.(up|down))?\.sql$",
+                        Tool::Flyway => r"^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$|^(R)__(.+)\.sql$",
+                        Tool::Dbmate | Tool::Goose => r"^(\d+)_(.+)\.sql$",
+                    };
+                    (tool, Regex::new(source).ok())
+                })
+                .collect()
+        });
+    PATTERNS
+        .iter()
+        .find(|(t, _)| *t == tool)
+        .and_then(|(_, re)| re.as_ref())
+}
+
 fn name_of(tool: Tool, base: &str) -> Option<Named> {
-    let pattern = match tool {
-        Tool::GolangMigrate => r"^(\d+)_(.+)\.(up|down)\.sql$",
-        Tool::Sqlx => r"^(\d+)_(.+?)(?:\.(up|down))?\.sql$",
-        Tool::Flyway => r"^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$|^(R)__(.+)\.sql$",
-        Tool::Dbmate | Tool::Goose => r"^(\d+)_(.+)\.sql$",
-    };
-    let re = Regex::new(pattern).ok()?;
-    let c = re.captures(base)?;
+    let c = pattern(tool)?.captures(base)?;
     let text = |i: usize| c.get(i).map(|m| m.as_str().to_owned());
     Some(match tool {
         Tool::Flyway => match (text(1), text(4)) {

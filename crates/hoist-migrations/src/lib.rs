@@ -27,21 +27,29 @@ pub struct Checked {
 /// layout and the syntax of every part.
 pub fn check(files: &[MigrationFile], tool: Option<Tool>) -> Checked {
     let mut read = read_migrations(files, tool);
+    let by_path: std::collections::HashMap<&str, &MigrationFile> =
+        files.iter().map(|f| (f.path.as_str(), f)).collect();
     for migration in &read.migrations {
         let parts = [(&migration.up, false), (&migration.down, true)];
         for (part, is_down) in parts
             .into_iter()
             .filter_map(|(p, d)| p.as_ref().map(|p| (p, d)))
         {
-            let file = files.iter().find(|f| f.path == part.file);
-            if let Some(file) = file {
-                for d in syntax::check(&file.text, part) {
+            let Some(file) = by_path.get(part.file.as_str()) else {
+                continue;
+            };
+            let Some(sql) = file.text.get(part.start..part.end) else {
+                continue;
+            };
+            // One parse serves the syntax check and the lints.
+            let parse = squawk_syntax::SourceFile::parse(sql);
+            let errors = syntax::check(&file.text, part, &parse);
+            let broken = !errors.is_empty();
+            read.diagnostics
+                .extend(errors.into_iter().map(|d| (part.file.clone(), d)));
+            if let (Some(tool), false) = (read.tool, broken) {
+                for d in lint::check(&file.text, part, &parse, tool, is_down) {
                     read.diagnostics.push((part.file.clone(), d));
-                }
-                if let Some(tool) = read.tool {
-                    for d in lint::check(&file.text, part, tool, is_down) {
-                        read.diagnostics.push((part.file.clone(), d));
-                    }
                 }
             }
         }

@@ -52,16 +52,18 @@ fn expected_in_down(rule: Rule) -> bool {
     )
 }
 
-/// Findings of one part of a migration file.
-pub(crate) fn check(text: &str, part: &Part, tool: Tool, is_down: bool) -> Vec<Diagnostic> {
+/// Findings of one part of a migration file (whose parse has no syntax errors: lints on a
+/// broken tree would only add noise).
+pub(crate) fn check(
+    text: &str,
+    part: &Part,
+    parse: &squawk_syntax::Parse<squawk_syntax::SourceFile>,
+    tool: Tool,
+    is_down: bool,
+) -> Vec<Diagnostic> {
     let Some(sql) = text.get(part.start..part.end) else {
         return Vec::new();
     };
-    let parse = squawk_syntax::SourceFile::parse(sql);
-    if !parse.errors().is_empty() {
-        // Reported as syntax errors; lints on a broken tree would only add noise.
-        return Vec::new();
-    }
     let mut linter = Linter::with_rules(
         &[
             Rule::AddingForeignKeyConstraint,
@@ -72,7 +74,7 @@ pub(crate) fn check(text: &str, part: &Part, tool: Tool, is_down: bool) -> Vec<D
     );
     linter.settings.assume_in_transaction = tool.runs_in_transaction();
     let mut out = Vec::new();
-    for violation in linter.lint(&parse, sql) {
+    for violation in linter.lint(parse, sql) {
         let Some((id, hygiene)) = hoist_rule(violation.code) else {
             continue;
         };

@@ -6,11 +6,11 @@ use hoist_diagnostics::{Diagnostic, Position, Span};
 use crate::layout::Part;
 
 /// Syntax errors of one part of a file, at their line and column in the file.
-pub(crate) fn check(text: &str, part: &Part) -> Vec<Diagnostic> {
-    let Some(sql) = text.get(part.start..part.end) else {
-        return Vec::new();
-    };
-    let parse = squawk_syntax::SourceFile::parse(sql);
+pub(crate) fn check(
+    text: &str,
+    part: &Part,
+    parse: &squawk_syntax::Parse<squawk_syntax::SourceFile>,
+) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::new();
     for error in parse.errors() {
         let offset = part.start + u32::from(error.range().start()) as usize;

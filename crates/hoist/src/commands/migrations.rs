@@ -43,17 +43,16 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
         });
     }
     let checked = check(&files, tool);
+    let mut by_file: std::collections::HashMap<&str, Vec<hoist_diagnostics::Diagnostic>> =
+        std::collections::HashMap::new();
+    for (file, d) in &checked.diagnostics {
+        by_file.entry(file.as_str()).or_default().push(d.clone());
+    }
     let mut reports: Vec<FileReport> = Vec::new();
     for file in &files {
-        let diagnostics: Vec<_> = checked
-            .diagnostics
-            .iter()
-            .filter(|(f, _)| *f == file.path)
-            .map(|(_, d)| d.clone())
-            .collect();
-        if diagnostics.is_empty() {
+        let Some(diagnostics) = by_file.remove(file.path.as_str()) else {
             continue;
-        }
+        };
         let mut report = FileReport {
             path: file.path.clone(),
             text: file.text.clone(),
