@@ -192,6 +192,70 @@ impl Repository {
     }
 
     /// The configured `user.name`, if any.
+    /// The files below `dir` (relative to the repository root) at `rev`, with their contents:
+    /// one `ls-tree` and one `cat-file --batch`, whatever their number.
+    pub fn files_at(&self, rev: &str, dir: &Path) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        use std::io::{Read, Write};
+        let dir = dir.to_string_lossy();
+        let listed = run(
+            &self.root,
+            &["ls-tree", "-r", "-z", "--name-only", rev, "--", &dir],
+        )?;
+        let names = split_nul(&listed);
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut child = Command::new("git")
+            .args(["cat-file", "--batch"])
+            .current_dir(&self.root)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|source| GitError::Spawn { source })?;
+        let mut stdin = child.stdin.take().ok_or_else(|| GitError::Failed {
+            command: "git cat-file --batch".to_owned(),
+            stderr: "no standard input".to_owned(),
+        })?;
+        let requests: String = names.iter().map(|n| format!("{rev}:{n}\n")).collect();
+        // Written from a thread: git answers while it reads, and a full pipe would stall both.
+        let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
+        let mut output = Vec::new();
+        if let Some(mut stdout) = child.stdout.take() {
+            stdout
+                .read_to_end(&mut output)
+                .map_err(|source| GitError::Spawn { source })?;
+        }
+        let _ = writer.join();
+        let _ = child.wait();
+        let mut files = Vec::with_capacity(names.len());
+        let mut at = 0;
+        for name in names {
+            let header_end = output[at..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map(|p| at + p)
+                .ok_or_else(|| GitError::Failed {
+                    command: "git cat-file --batch".to_owned(),
+                    stderr: "truncated answer".to_owned(),
+                })?;
+            let header = String::from_utf8_lossy(&output[at..header_end]).into_owned();
+            let size: usize = header
+                .rsplit(' ')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let body_start = header_end + 1;
+            let body_end = (body_start + size).min(output.len());
+            if header.ends_with(" missing") {
+                at = body_start;
+                continue;
+            }
+            files.push((name, output[body_start..body_end].to_vec()));
+            at = body_end + 1;
+        }
+        Ok(files)
+    }
+
     pub fn user_name(&self) -> Option<String> {
         run(&self.root, &["config", "user.name"])
             .ok()

@@ -6,10 +6,12 @@
 //! Pure: callers hand in file names and texts and receive the migrations with diagnostics per
 //! file. The binary reads the directory and prints.
 
+mod history;
 mod layout;
 mod lint;
 mod syntax;
 
+pub use history::compare_with_base;
 pub use layout::{Migration, MigrationFile, Part, Tool, read_migrations};
 
 use hoist_diagnostics::{Diagnostic, SarifRule};
@@ -122,6 +124,18 @@ pub const RULES: &[SarifRule] = &[
     SarifRule {
         id: "int-key",
         description: "int or smallint where bigint avoids running out (hygiene).",
+    },
+    SarifRule {
+        id: "migration-edited",
+        description: "A migration already on the base branch that was changed.",
+    },
+    SarifRule {
+        id: "migration-deleted",
+        description: "A migration on the base branch that was deleted.",
+    },
+    SarifRule {
+        id: "migration-out-of-order",
+        description: "A new migration with a version older than one already on the base branch.",
     },
     SarifRule {
         id: "migration-layout",

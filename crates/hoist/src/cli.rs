@@ -363,6 +363,14 @@ pub(crate) struct MigrationsArgs {
     /// The tool whose layout the directory follows [default: detected from the files].
     #[arg(long, value_parser = ["golang-migrate", "sqlx", "flyway", "dbmate", "goose"])]
     pub(crate) tool: Option<String>,
+    /// Compare with the migrations at this git revision (the base branch): migrations there
+    /// may not be edited or deleted, and new ones may not be older than its newest.
+    #[arg(long, value_name = "REF")]
+    pub(crate) base: Option<String>,
+    /// Report only on migrations that are new or changed since `--base` (to adopt the gate on
+    /// an old history).
+    #[arg(long, requires = "base")]
+    pub(crate) changed_only: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,

@@ -281,3 +281,43 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn against_the_base_branch_migrations_are_append_only() {
+    let base = files(&[
+        ("001_a.up.sql", "CREATE TABLE a (id bigint);\n"),
+        ("001_a.down.sql", "DROP TABLE a;\n"),
+        ("003_c.up.sql", "CREATE TABLE c (id bigint);\n"),
+        ("003_c.down.sql", "DROP TABLE c;\n"),
+        ("004_d.up.sql", "CREATE TABLE d (id bigint);\n"),
+        ("004_d.down.sql", "DROP TABLE d;\n"),
+    ]);
+    let now = files(&[
+        (
+            "001_a.up.sql",
+            "CREATE TABLE a (id bigint);\nCREATE TABLE a2 (id bigint);\n",
+        ),
+        ("001_a.down.sql", "DROP TABLE a;\n"),
+        ("002_b.up.sql", "CREATE TABLE b (id bigint);\n"),
+        ("002_b.down.sql", "DROP TABLE b;\n"),
+        ("003_c.up.sql", "CREATE TABLE c (id bigint);\n"),
+        ("003_c.down.sql", "DROP TABLE c;\n"),
+        ("005_e.up.sql", "CREATE TABLE e (id bigint);\n"),
+        ("005_e.down.sql", "DROP TABLE e;\n"),
+    ]);
+    let mut found: Vec<String> = hoist_migrations::compare_with_base(&now, &base, None)
+        .iter()
+        .map(|(f, d)| format!("{f}:{} {}", d.span.start.line, d.code))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        // Both files of 004 were deleted; they are reported on the directory's first file.
+        [
+            "001_a.up.sql:1 migration-deleted",
+            "001_a.up.sql:1 migration-deleted",
+            "001_a.up.sql:2 migration-edited",
+            "002_b.up.sql:1 migration-out-of-order",
+        ]
+    );
+}

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use hoist_diagnostics::{FileReport, render_human, render_json, render_sarif};
-use hoist_migrations::{MigrationFile, Tool, check};
+use hoist_migrations::{MigrationFile, Tool, check, compare_with_base};
 
 use crate::cli::{Format, MigrationsArgs};
 use crate::commands::Outcome;
@@ -42,7 +42,24 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
             text: String::from_utf8_lossy(&bytes).into_owned(),
         });
     }
-    let checked = check(&files, tool);
+    let mut checked = check(&files, tool);
+    if let Some(rev) = &args.base {
+        let base = base_files(&dir, rev)?;
+        if args.changed_only {
+            // Only what the branch adds or changes.
+            let unchanged: Vec<&str> = files
+                .iter()
+                .filter(|f| base.iter().any(|b| b.path == f.path && b.text == f.text))
+                .map(|f| f.path.as_str())
+                .collect();
+            checked
+                .diagnostics
+                .retain(|(file, _)| !unchanged.contains(&file.as_str()));
+        }
+        checked
+            .diagnostics
+            .extend(compare_with_base(&files, &base, checked.tool));
+    }
     let mut by_file: std::collections::HashMap<&str, Vec<hoist_diagnostics::Diagnostic>> =
         std::collections::HashMap::new();
     for (file, d) in &checked.diagnostics {
@@ -86,4 +103,35 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// The migrations of `dir` at revision `rev`, named as the working tree's are.
+fn base_files(dir: &std::path::Path, rev: &str) -> anyhow::Result<Vec<MigrationFile>> {
+    let repo = hoist_git::Repository::discover(dir).with_context(|| {
+        format!(
+            "`--base` needs `{}` to be inside a git repository",
+            dir.display()
+        )
+    })?;
+    let absolute = std::fs::canonicalize(dir)
+        .with_context(|| format!("cannot resolve `{}`", dir.display()))?;
+    let root = std::fs::canonicalize(&repo.root).unwrap_or(repo.root.clone());
+    let relative = absolute.strip_prefix(&root).unwrap_or(&absolute);
+    repo.resolve(rev)
+        .with_context(|| format!("`--base {rev}` is not a revision of this repository"))?;
+    let files = repo
+        .files_at(rev, relative)
+        .with_context(|| format!("cannot read the migrations at `{rev}`"))?;
+    Ok(files
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".sql"))
+        .filter(|(name, _)| std::path::Path::new(name).parent() == Some(relative))
+        .map(|(name, bytes)| {
+            let base_name = name.rsplit('/').next().unwrap_or(&name).to_owned();
+            MigrationFile {
+                path: dir.join(base_name).display().to_string(),
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+            }
+        })
+        .collect())
 }

@@ -391,3 +391,62 @@ fn migrations_gate_reports_layout_and_syntax_on_their_lines() {
     let out = hoist(&["check", "migrations", "/nonexistent"], &workspace_root());
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn migrations_are_compared_with_the_base_branch() {
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| crate::git(repo.path(), args);
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.email", "dev@example.com"]);
+    git(&["config", "user.name", "Dev"]);
+    let dir = repo.path().join("db/migrations");
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    write("001_a.up.sql", "CREATE TABLE a (id bigint);\n");
+    write("001_a.down.sql", "DROP TABLE a;\n");
+    // Already on main, and not concurrent: an old finding `--changed-only` leaves out.
+    write("003_c.up.sql", "CREATE INDEX c_idx ON a (id);\n");
+    write("003_c.down.sql", "DROP INDEX c_idx;\n");
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    git(&["checkout", "-q", "-b", "feature"]);
+    write("001_a.up.sql", "CREATE TABLE a (id bigint, name text);\n");
+    write("002_b.up.sql", "CREATE TABLE b (id bigint);\n");
+    write("002_b.down.sql", "DROP TABLE b;\n");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "migrations", "db/migrations", "--base", "main"];
+        args.extend_from_slice(extra);
+        hoist(&args, repo.path())
+    };
+    let out = run(&[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains(
+            "001_a.up.sql:1:1: error: this migration is already on the base branch and has changed"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("002_b.up.sql:1:1: error: version `002` is new but older than `003`"),
+        "{text}"
+    );
+    assert!(text.contains("[index-not-concurrent]"), "{text}");
+    let out = run(&["--changed-only"]);
+    let text = stdout(&out);
+    assert!(!text.contains("[index-not-concurrent]"), "{text}");
+    assert!(
+        text.contains("[migration-edited]") && text.contains("[migration-out-of-order]"),
+        "{text}"
+    );
+    let out = hoist(
+        &["check", "migrations", "db/migrations", "--base", "nope"],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`--base nope` is not a revision"),
+        "{}",
+        stderr(&out)
+    );
+}
