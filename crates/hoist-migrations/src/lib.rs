@@ -138,6 +138,14 @@ pub const RULES: &[SarifRule] = &[
         description: "A new migration with a version older than one already on the base branch.",
     },
     SarifRule {
+        id: "migration-apply",
+        description: "A migration that PostgreSQL refuses (the proof of `--postgres`/`--database`).",
+    },
+    SarifRule {
+        id: "migration-not-reversible",
+        description: "A down that does not bring the schema back to where it was before its up.",
+    },
+    SarifRule {
         id: "migration-layout",
         description: "Files of more than one migration tool's layout, or none.",
     },

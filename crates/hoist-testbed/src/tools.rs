@@ -41,6 +41,9 @@ pub struct SystemCommand {
     pub command: &'static str,
     pub package: &'static str,
     pub purpose: &'static str,
+    /// Where the package puts the command when that is not on `PATH` (PostgreSQL's server
+    /// programs live in `/usr/lib/postgresql/<version>/bin`).
+    pub at: Option<&'static str>,
 }
 
 /// Every pinned test dependency.
@@ -87,38 +90,74 @@ pub const SYSTEM: &[SystemCommand] = &[
         command: "git",
         package: "git",
         purpose: "fixture repositories",
+        at: None,
     },
     SystemCommand {
         command: "make",
         package: "make",
         purpose: "steps of the example's workflows",
+        at: None,
     },
     SystemCommand {
         command: "python3",
         package: "python3",
         purpose: "workflow steps; installs pip tools",
+        at: None,
     },
     SystemCommand {
         command: "perl",
         package: "perl",
         purpose: "workflow steps",
+        at: None,
     },
     SystemCommand {
         command: "pgrep",
         package: "procps",
         purpose: "checks that no step process outlives its run",
+        at: None,
     },
     SystemCommand {
         command: "tar",
         package: "tar",
         purpose: "`actions/checkout` of a commit",
+        at: None,
     },
     SystemCommand {
         command: "shellcheck",
         package: "shellcheck",
         purpose: "`hoist check` lints `run:` scripts with it",
+        at: None,
+    },
+    SystemCommand {
+        command: "initdb",
+        package: "postgresql-15",
+        purpose: "throwaway PostgreSQL servers for the migration proof",
+        at: Some("/usr/lib/postgresql/15/bin/initdb"),
     },
 ];
+
+impl SystemCommand {
+    /// Where the command is, if it is installed: where its package puts it, else on `PATH`.
+    pub fn find(&self) -> Option<PathBuf> {
+        self.at
+            .map(PathBuf::from)
+            .filter(|p| is_executable(p))
+            .or_else(|| search_path(self.command))
+    }
+}
+
+/// Where a test finds a command that the system provides (see [`SYSTEM`]); panics, naming
+/// the setup command, when it is missing.
+pub fn system_command(command: &str) -> PathBuf {
+    let known = SYSTEM.iter().find(|c| c.command == command);
+    if let Some(found) = known.map_or_else(|| search_path(command), SystemCommand::find) {
+        return found;
+    }
+    let package = known.map_or("", |c| c.package);
+    panic!(
+        "`{command}` (Debian `{package}`) is not installed: run `{SETUP_COMMAND}`, or run the tests with `cargo xtask test`"
+    );
+}
 
 /// The command that installs what is missing; named by every "not installed" message.
 pub const SETUP_COMMAND: &str = "cargo xtask setup";

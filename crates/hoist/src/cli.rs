@@ -371,6 +371,13 @@ pub(crate) struct MigrationsArgs {
     /// an old history).
     #[arg(long, requires = "base")]
     pub(crate) changed_only: bool,
+    /// Prove every migration reversible on a throwaway PostgreSQL (initdb into a temporary
+    /// directory, removed afterwards): up, down (the schema must be as before), up again.
+    #[arg(long, conflicts_with = "database")]
+    pub(crate) postgres: bool,
+    /// The same proof on this (empty) database: `postgres://user@host:port/db`.
+    #[arg(long, value_name = "URL")]
+    pub(crate) database: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,

@@ -99,7 +99,7 @@ pub(crate) fn first_line(text: &str) -> String {
 
 /// Where a system command is, if anywhere.
 pub(crate) fn find_system(command: &SystemCommand) -> Option<PathBuf> {
-    tools::search_path(command.command)
+    command.find()
 }
 
 pub(crate) fn is_executable(path: &Path) -> bool {

@@ -60,6 +60,23 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
             .diagnostics
             .extend(compare_with_base(&files, &base, checked.tool));
     }
+    let layout_errors = checked.diagnostics.iter().any(|(_, d)| d.is_error());
+    let mut proven = None;
+    if args.postgres || args.database.is_some() {
+        if layout_errors {
+            output::stderr(
+                "note: the reversibility proof needs a history without errors; fix them first\n",
+            );
+        } else {
+            let pg = match &args.database {
+                Some(url) => crate::postgres::Postgres::at(url)?,
+                None => crate::postgres::Postgres::throwaway()?,
+            };
+            let proof = crate::migration_proof::prove(&pg, &files, &checked)?;
+            proven = Some((proof.proven, pg.is_throwaway()));
+            checked.diagnostics.extend(proof.findings);
+        }
+    }
     let mut by_file: std::collections::HashMap<&str, Vec<hoist_diagnostics::Diagnostic>> =
         std::collections::HashMap::new();
     for (file, d) in &checked.diagnostics {
@@ -89,6 +106,16 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
                 dir.display(),
                 checked.tool.map_or("no known layout", Tool::name)
             ));
+            if let Some((n, throwaway)) = proven {
+                output::stderr(&format!(
+                    "PostgreSQL ({}): {n} migration(s) went up, down to the same schema, and up again\n",
+                    if throwaway {
+                        "a throwaway server"
+                    } else {
+                        "the given database"
+                    }
+                ));
+            }
         }
         Format::Json => output::stdout(&render_json(&reports)),
         Format::Sarif => output::stdout(&render_sarif(

@@ -1,0 +1,1 @@
+CREATE TABLE routes (id bigint PRIMARY KEY, path text NOT NULL);

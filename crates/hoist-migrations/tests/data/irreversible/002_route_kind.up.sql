@@ -1,0 +1,2 @@
+CREATE TYPE route_kind AS ENUM ('http', 'grpc');
+ALTER TABLE routes ADD COLUMN kind route_kind;

@@ -1,0 +1,2 @@
+ALTER TABLE routes DROP COLUMN kind;
+DROP TYPE route_kind;

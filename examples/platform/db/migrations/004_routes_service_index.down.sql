@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY routes_service_idx;

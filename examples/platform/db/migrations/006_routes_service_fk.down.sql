@@ -1,0 +1,1 @@
+ALTER TABLE routes DROP CONSTRAINT routes_service_fk;

@@ -1,0 +1,2 @@
+-- hoist:allow rename
+ALTER TABLE routes RENAME COLUMN route_path TO path;
