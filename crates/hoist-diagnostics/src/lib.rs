@@ -4,9 +4,11 @@
 //! scanner and the server all print problems the same way: `path:line:col: error: message`,
 //! the offending line with a caret, and a hint where one helps.
 
+mod junit;
 mod render;
 mod sarif;
 
+pub use junit::render_junit;
 pub use render::{render_human, render_json};
 pub use sarif::{SarifRule, render_sarif};
 

@@ -398,6 +398,8 @@ pub(crate) enum Format {
     Json,
     /// SARIF 2.1.0, for code-scanning viewers.
     Sarif,
+    /// JUnit XML, a test case per file, for CI test reports.
+    Junit,
 }
 
 #[derive(Debug, clap::Args)]

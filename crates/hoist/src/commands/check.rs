@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use hoist_diagnostics::{FileReport, render_human, render_json, render_sarif};
+use hoist_diagnostics::{FileReport, render_human, render_json, render_junit, render_sarif};
 use hoist_engine::action_cache::{ActionCache, RemoteAction};
 use hoist_workflow::model::ActionRef;
 use hoist_workflow::{WorkflowSource, check_workflow_with};
@@ -79,6 +79,10 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
             hoist_workflow::RULES,
             &reports,
         )),
+        Format::Junit => {
+            let names: Vec<String> = reports.iter().map(|r| r.path.clone()).collect();
+            output::stdout(&render_junit("hoist check", &names, &reports));
+        }
     }
     let deny_warnings = args.deny_warnings || args.deny.is_some();
     Ok(if errors > 0 || (deny_warnings && total > errors) {

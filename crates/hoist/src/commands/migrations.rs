@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use hoist_diagnostics::{FileReport, render_human, render_json, render_sarif};
+use hoist_diagnostics::{FileReport, render_human, render_json, render_junit, render_sarif};
 use hoist_migrations::{MigrationFile, Tool, check, compare_with_base};
 
 use crate::cli::{Format, MigrationsArgs};
@@ -124,6 +124,10 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
             hoist_migrations::RULES,
             &reports,
         )),
+        Format::Junit => {
+            let names: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+            output::stdout(&render_junit("hoist check migrations", &names, &reports));
+        }
     }
     Ok(if errors > 0 {
         Outcome::Failure

@@ -376,6 +376,25 @@ fn migrations_gate_reports_layout_and_syntax_on_their_lines() {
     );
     let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     crate::assert_valid_sarif(&log);
+    // JUnit: a test case per file, the four with errors failing; read by Hoist's own reader of
+    // test reports, as `hoist metrics` would count it.
+    let out = hoist(
+        &[
+            "check",
+            "migrations",
+            dir.to_str().unwrap(),
+            "--format",
+            "junit",
+        ],
+        &workspace_root(),
+    );
+    let counts = hoist_metrics::junit::parse(&stdout(&out)).unwrap();
+    assert_eq!(
+        (counts.total, counts.failed, counts.passed),
+        (6, 4, 2),
+        "{}",
+        stdout(&out)
+    );
     // The bundled example's history is clean.
     let out = hoist(
         &["check", "migrations", "examples/platform/db/migrations"],
