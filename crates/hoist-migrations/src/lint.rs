@@ -31,6 +31,7 @@ fn hoist_rule(rule: Rule) -> Option<(&'static str, bool)> {
         | Rule::BanDropNotNull
         | Rule::BanDropDatabase
         | Rule::BanDropSchema => ("drop", false),
+        Rule::RequireLockTimeout => ("missing-lock-timeout", true),
         Rule::PreferTextField => ("varchar-length", true),
         Rule::PreferTimestampTz => ("timestamp-without-time-zone", true),
         Rule::PreferBigintOverInt | Rule::PreferBigintOverSmallint => ("int-key", true),
@@ -49,6 +50,8 @@ fn expected_in_down(rule: Rule) -> bool {
             | Rule::BanDropIndex
             | Rule::BanDropNotNull
             | Rule::RequireConcurrentIndexDeletion
+            // A rollback is run by hand, watching: the lock timeout is for unattended ups.
+            | Rule::RequireLockTimeout
     )
 }
 

@@ -1,3 +1,4 @@
+SET lock_timeout = '2s';
 CREATE TABLE services (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name text NOT NULL UNIQUE,
