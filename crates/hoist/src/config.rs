@@ -6,6 +6,10 @@
 //! secrets-file = ".secrets"            # dotenv file of secrets
 //! action-cache = "~/.cache/hoist/actions"
 //!
+//! [migrations]                         # hoist check migrations
+//! tool = "golang-migrate"              # else detected from the files
+//! rules = { rename = "off", int-key = "error" }   # off | warning | error, per rule
+//!
 //! [actions]                            # where missing remote actions come from, before GitHub
 //! mirror = "https://git.example.com/{owner}/{repo}.git"   # or a list of templates
 //!
@@ -61,6 +65,27 @@ pub(crate) struct Config {
     pub(crate) metrics: MetricsConfig,
     #[serde(default)]
     pub(crate) actions: ActionsConfig,
+    #[serde(default)]
+    pub(crate) migrations: MigrationsConfig,
+}
+
+/// `[migrations]`: the migration guardrail's settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct MigrationsConfig {
+    /// The tool whose layout the directory follows (else detected).
+    pub(crate) tool: Option<String>,
+    /// Per rule: `off`, `warning` or `error`.
+    #[serde(default)]
+    pub(crate) rules: BTreeMap<String, RuleLevel>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RuleLevel {
+    Off,
+    Warning,
+    Error,
 }
 
 #[derive(Debug, Default, Deserialize)]

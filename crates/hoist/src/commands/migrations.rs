@@ -21,7 +21,29 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
             dir.display()
         );
     }
-    let tool = args.tool.as_deref().and_then(Tool::parse);
+    // hoist.toml of the project, if any: the tool and per-rule levels.
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let project = crate::project::find_project(&cwd).ok();
+    let (config, config_path) =
+        crate::config::Config::load(None, project.as_deref().or(Some(&cwd)))?;
+    let settings = &config.migrations;
+    for rule in settings.rules.keys() {
+        if !hoist_migrations::RULES.iter().any(|r| r.id == rule) {
+            let known: Vec<&str> = hoist_migrations::RULES.iter().map(|r| r.id).collect();
+            bail!(
+                "{}: `[migrations] rules` names `{rule}`, which is not a rule; the rules are {}",
+                config_path.map_or_else(|| "hoist.toml".to_owned(), |p| p.display().to_string()),
+                known.join(", ")
+            );
+        }
+    }
+    let tool_name = args.tool.as_deref().or(settings.tool.as_deref());
+    let tool = match tool_name {
+        Some(name) => Some(Tool::parse(name).with_context(|| {
+            format!("`{name}` is not a migration tool Hoist knows: golang-migrate, sqlx, flyway, dbmate or goose")
+        })?),
+        None => None,
+    };
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("cannot list `{}`", dir.display()))?
         .filter_map(Result::ok)
@@ -60,6 +82,7 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
             .diagnostics
             .extend(compare_with_base(&files, &base, checked.tool));
     }
+    apply_levels(&mut checked.diagnostics, &settings.rules);
     let layout_errors = checked.diagnostics.iter().any(|(_, d)| d.is_error());
     let mut proven = None;
     if args.postgres || args.database.is_some() {
@@ -165,4 +188,25 @@ fn base_files(dir: &std::path::Path, rev: &str) -> anyhow::Result<Vec<MigrationF
             }
         })
         .collect())
+}
+
+/// `[migrations] rules`: a rule turned off drops its findings; one given a level reports at it.
+fn apply_levels(
+    diagnostics: &mut Vec<(String, hoist_diagnostics::Diagnostic)>,
+    levels: &std::collections::BTreeMap<String, crate::config::RuleLevel>,
+) {
+    use crate::config::RuleLevel;
+    use hoist_diagnostics::Severity;
+    diagnostics.retain_mut(|(_, d)| match levels.get(d.code) {
+        Some(RuleLevel::Off) => false,
+        Some(RuleLevel::Warning) => {
+            d.severity = Severity::Warning;
+            true
+        }
+        Some(RuleLevel::Error) => {
+            d.severity = Severity::Error;
+            true
+        }
+        None => true,
+    });
 }

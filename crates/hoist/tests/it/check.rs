@@ -538,3 +538,53 @@ fn migrations_are_proven_reversible_on_a_real_postgres() {
         "{text}"
     );
 }
+
+#[test]
+fn migration_rules_can_be_turned_off_or_raised_in_hoist_toml() {
+    let repo = tempfile::tempdir().unwrap();
+    crate::git(repo.path(), &["init", "-q"]);
+    let dir = repo.path().join("db/migrations");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("001_a.up.sql"),
+        "SET lock_timeout = '1s';\nCREATE TABLE a (id int PRIMARY KEY);\nALTER TABLE a RENAME TO b;\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("001_a.down.sql"), "DROP TABLE b;\n").unwrap();
+    let out = hoist(&["check", "migrations"], repo.path());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("error: ") && text.contains("[rename]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: ") && text.contains("[int-key]"),
+        "{text}"
+    );
+    std::fs::write(
+        repo.path().join("hoist.toml"),
+        "[migrations]\ntool = \"golang-migrate\"\nrules = { rename = \"off\", int-key = \"error\" }\n",
+    )
+    .unwrap();
+    let out = hoist(&["check", "migrations"], repo.path());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains("[rename]"), "{text}");
+    assert!(
+        text.contains("error: Using 32-bit integer fields"),
+        "{text}"
+    );
+    std::fs::write(
+        repo.path().join("hoist.toml"),
+        "[migrations]\nrules = { renames = \"off\" }\n",
+    )
+    .unwrap();
+    let out = hoist(&["check", "migrations"], repo.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("names `renames`, which is not a rule"),
+        "{}",
+        stderr(&out)
+    );
+}
