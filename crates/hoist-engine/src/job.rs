@@ -293,7 +293,7 @@ fn prepare<E: Executor>(
     let _ = workflow;
     Ok(JobState {
         env,
-        paths: Vec::new(),
+        paths: shared.req.tool_paths.clone(),
         steps: Object::new(),
         failed: false,
         contexts,

@@ -96,4 +96,7 @@ pub struct RunRequest {
     /// Globs (relative to a job's workspace) of JUnit XML files whose counts a step reports
     /// when it modified them; `HOIST_JUNIT` in a step's environment adds more.
     pub junit: Vec<String>,
+    /// Directories put first on every step's `PATH` (the `hoist` binary's own, so that a step
+    /// can run `hoist check migrations` or `hoist scan secrets`).
+    pub tool_paths: Vec<String>,
 }

@@ -384,6 +384,11 @@ pub(crate) fn execute(
             debug: options.verbosity == Verbosity::Verbose,
             runner_labels: config.runner.labels.clone(),
             mapped_labels: inv.host_labels.clone(),
+            tool_paths: std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|d| d.to_string_lossy().into_owned()))
+                .into_iter()
+                .collect(),
             container_mode: match inv.container_mode {
                 ContainerModeArg::Skip => hoist_engine::ContainerMode::Skip,
                 ContainerModeArg::Host => hoist_engine::ContainerMode::Host,

@@ -1712,3 +1712,16 @@ jobs:
     assert!(log.contains("final=HOIST-MID"), "{log}");
     assert_eq!(conclusion(&run, "call / inner / work"), "success");
 }
+
+#[test]
+fn steps_can_run_hoist_itself() {
+    let wf = "on: push\njobs:\n  gate:\n    runs-on: ubuntu-latest\n    steps:\n      - run: hoist expr \"format('gate {0}', 2)\"\n";
+    let p = Project::new(&[("gate.yml", wf)]);
+    let out = p.hoist(&["run"]);
+    crate::assert_succeeded(&out);
+    assert!(
+        p.log(run_id(&p.last_run())).contains("gate 2"),
+        "{}",
+        p.log(run_id(&p.last_run()))
+    );
+}
