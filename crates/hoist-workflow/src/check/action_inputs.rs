@@ -8,6 +8,7 @@ use hoist_diagnostics::Diagnostic;
 
 use super::RuleContext;
 use crate::action::parse_action;
+use crate::lower::list;
 use crate::model::{ActionRef, Step};
 use crate::suggest::did_you_mean;
 
@@ -257,18 +258,10 @@ fn check_step(
                     *span,
                     format!("`{}` has no input `{key}`; it is ignored", known.label),
                 );
-                let names = known.inputs.iter().map(|(n, _, _)| n.as_str());
-                out.push(match did_you_mean(key, names) {
+                let names: Vec<&str> = known.inputs.iter().map(|(n, _, _)| n.as_str()).collect();
+                out.push(match did_you_mean(key, names.iter().copied()) {
                     Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                    None => d.with_hint(format!(
-                        "its inputs are {}",
-                        known
-                            .inputs
-                            .iter()
-                            .map(|(n, _, _)| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
+                    None => d.with_hint(format!("its inputs are {}", list(&names))),
                 });
             }
             Some((name, _, Some(message))) => out.push(Diagnostic::warning(

@@ -4,7 +4,7 @@
 use hoist_diagnostics::Diagnostic;
 
 use super::RuleContext;
-use crate::lower::is_expression;
+use crate::lower::{is_expression, list};
 use crate::model::Matrix;
 
 pub(super) fn check(ctx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -115,10 +115,7 @@ fn unmatched_excludes(
                     Diagnostic::warning("matrix-exclude-unmatched", key.span, message).with_hint(
                         format!(
                             "the dimensions are {}",
-                            dims.keys()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            list(&dims.keys().map(String::as_str).collect::<Vec<_>>())
                         ),
                     ),
                 );

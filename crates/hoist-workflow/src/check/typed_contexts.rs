@@ -7,6 +7,7 @@ use hoist_expr::{Expr, ExprKind, PathSegment, PropertyPath};
 
 use super::RuleContext;
 use super::expressions::span_in_value;
+use crate::lower::list;
 use crate::model::ExprSite;
 use crate::suggest::did_you_mean;
 
@@ -98,14 +99,7 @@ pub(super) fn check_expr(
             );
             out.push(match did_you_mean(name, known.iter().copied()) {
                 Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                None => d.with_hint(format!(
-                    "its properties are {}",
-                    known
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                None => d.with_hint(format!("its properties are {}", list(known))),
             });
         }
     }
