@@ -6,13 +6,14 @@ use std::collections::HashMap;
 
 use hoist_diagnostics::{Diagnostic, Position, Span};
 
-use crate::layout::{MigrationFile, Tool, read_migrations};
+use crate::layout::{MigrationFile, read_migrations};
 
-/// What changed against the base branch's migrations (`base`, same directory, same names).
+/// What changed against the base branch's migrations (`base`, same directory, same names);
+/// `current` is what [`crate::check`] read from `files`.
 pub fn compare_with_base(
     files: &[MigrationFile],
+    current: &crate::Checked,
     base: &[MigrationFile],
-    tool: Option<Tool>,
 ) -> Vec<(String, Diagnostic)> {
     let mut out = Vec::new();
     let base_by_name: HashMap<&str, &MigrationFile> =
@@ -52,15 +53,13 @@ pub fn compare_with_base(
         }
     }
     // A new version older than the newest on the base branch never runs where that one ran.
-    let tool = tool.or_else(|| read_migrations(files, None).tool);
-    let base_read = read_migrations(base, tool);
+    let base_read = read_migrations(base, current.tool);
     let newest_base = base_read
         .migrations
         .iter()
         .filter(|m| !m.version.starts_with("R:"))
         .filter_map(|m| numeric(&m.version).map(|n| (n, m.version.clone())))
         .max_by(|a, b| a.0.total_cmp(&b.0));
-    let current = read_migrations(files, tool);
     if let Some((newest, newest_text)) = newest_base {
         for m in &current.migrations {
             let on_base = base_read.migrations.iter().any(|b| b.version == m.version);

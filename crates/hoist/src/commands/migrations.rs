@@ -78,9 +78,8 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
                 .diagnostics
                 .retain(|(file, _)| !unchanged.contains(&file.as_str()));
         }
-        checked
-            .diagnostics
-            .extend(compare_with_base(&files, &base, checked.tool));
+        let history = compare_with_base(&files, &checked, &base);
+        checked.diagnostics.extend(history);
     }
     apply_levels(&mut checked.diagnostics, &settings.rules);
     let layout_errors = checked.diagnostics.iter().any(|(_, d)| d.is_error());
