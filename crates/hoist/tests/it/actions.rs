@@ -8,7 +8,8 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::run::{Project, run_id};
+use crate::project::Project;
+use crate::run::run_id;
 use crate::{git, stderr, stdout};
 
 const HELLO_ACTION: &str = "name: hello\ninputs:\n  to: {default: you}\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo \"remote hello to ${{ inputs.to }}\"\n";

@@ -1,8 +1,6 @@
 //! `hoist check`.
 
-use std::path::Path;
-use std::process::Command;
-
+use crate::project::Project;
 use crate::{hoist, pipeline, stderr, stdout, workspace_root};
 
 #[test]
@@ -107,24 +105,11 @@ fn sarif_output_is_well_formed() {
 
 #[test]
 fn checks_the_repository_workflows_by_default() {
-    let repo = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(repo.path())
-            .status()
-            .unwrap();
-        assert!(status.success());
-    };
-    git(&["init", "-q"]);
-    let workflows = repo.path().join(".github/workflows");
-    std::fs::create_dir_all(&workflows).unwrap();
-    std::fs::write(
-        workflows.join("ci.yml"),
+    let p = Project::new(&[(
+        "ci.yml",
         "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.os }}\n",
-    )
-    .unwrap();
-    let sub = repo.path().join("src/deep");
+    )]);
+    let sub = p.root().join("src/deep");
     std::fs::create_dir_all(&sub).unwrap();
     let out = hoist(&["check", "-D", "warnings"], &sub);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -206,27 +191,18 @@ fn warnings_pass_unless_denied() {
 
 #[test]
 fn labels_of_the_projects_runners_are_known() {
-    let repo = tempfile::tempdir().unwrap();
-    crate::git(repo.path(), &["init", "-q"]);
-    let workflows = repo.path().join(".github/workflows");
-    std::fs::create_dir_all(&workflows).unwrap();
-    std::fs::write(
-        workflows.join("ci.yml"),
+    let p = Project::new(&[(
+        "ci.yml",
         "on: push\njobs:\n  train:\n    runs-on: [linux, gpu]\n    steps:\n      - run: echo\n",
-    )
-    .unwrap();
-    let out = hoist(&["check"], repo.path());
+    )]);
+    let out = p.hoist(&["check"]);
     assert!(
         stdout(&out).contains("no GitHub-hosted or configured runner has the label `gpu`"),
         "{}",
         stdout(&out)
     );
-    std::fs::write(
-        repo.path().join("hoist.toml"),
-        "[runner]\nlabels = [\"linux\", \"gpu\"]\n",
-    )
-    .unwrap();
-    let out = hoist(&["check", "-D", "warnings"], repo.path());
+    p.write("hoist.toml", "[runner]\nlabels = [\"linux\", \"gpu\"]\n");
+    let out = p.hoist(&["check", "-D", "warnings"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
 
@@ -305,32 +281,17 @@ jobs:
 
 #[test]
 fn inputs_of_local_and_cached_actions_are_checked() {
-    let repo = tempfile::tempdir().unwrap();
-    crate::git(repo.path(), &["init", "-q"]);
-    let data = tempfile::tempdir().unwrap();
-    let write = |path: &Path, text: &str| {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    let metadata = "name: tool\ninputs:\n  level:\n    required: true\nruns:\n  using: node20\n  main: index.js\n";
-    write(
-        &data.path().join("actions/acme/tool@v1/action.yml"),
-        metadata,
-    );
-    write(
-        &repo.path().join(".github/actions/local/action.yml"),
-        metadata,
-    );
-    write(
-        &repo.path().join(".github/workflows/ci.yml"),
+    let p = Project::new(&[(
+        "ci.yml",
         "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/tool@v1\n        with:\n          levle: 3\n      - uses: ./.github/actions/local\n        with:\n          level: 1\n",
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
-        .args(["check", "--shellcheck", "never"])
-        .current_dir(repo.path())
-        .env("HOIST_DATA_DIR", data.path())
-        .output()
-        .unwrap();
+    )]);
+    let metadata = "name: tool\ninputs:\n  level:\n    required: true\nruns:\n  using: node20\n  main: index.js\n";
+    // As `hoist run` left it in the action cache of the data directory.
+    let cached = p.data().join("actions/acme/tool@v1/action.yml");
+    std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
+    std::fs::write(cached, metadata).unwrap();
+    p.write(".github/actions/local/action.yml", metadata);
+    let out = p.hoist(&["check", "--shellcheck", "never"]);
     let text = stdout(&out);
     assert!(
         text.contains("ci.yml:8:11: warning: `acme/tool@v1` has no input `levle`; it is ignored"),
@@ -414,29 +375,22 @@ fn migrations_gate_reports_layout_and_syntax_on_their_lines() {
 
 #[test]
 fn migrations_are_compared_with_the_base_branch() {
-    let repo = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| crate::git(repo.path(), args);
-    git(&["init", "-q", "-b", "main"]);
-    git(&["config", "user.email", "dev@example.com"]);
-    git(&["config", "user.name", "Dev"]);
-    let dir = repo.path().join("db/migrations");
-    std::fs::create_dir_all(&dir).unwrap();
-    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    let p = Project::new(&[]);
+    let write = |name: &str, text: &str| p.write(&format!("db/migrations/{name}"), text);
     write("001_a.up.sql", "CREATE TABLE a (id bigint);\n");
     write("001_a.down.sql", "DROP TABLE a;\n");
     // Already on main, and not concurrent: an old finding `--changed-only` leaves out.
     write("003_c.up.sql", "CREATE INDEX c_idx ON a (id);\n");
     write("003_c.down.sql", "DROP INDEX c_idx;\n");
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "base"]);
-    git(&["checkout", "-q", "-b", "feature"]);
+    p.commit("base");
+    p.git(&["checkout", "-q", "-b", "feature"]);
     write("001_a.up.sql", "CREATE TABLE a (id bigint, name text);\n");
     write("002_b.up.sql", "CREATE TABLE b (id bigint);\n");
     write("002_b.down.sql", "DROP TABLE b;\n");
     let run = |extra: &[&str]| {
         let mut args = vec!["check", "migrations", "db/migrations", "--base", "main"];
         args.extend_from_slice(extra);
-        hoist(&args, repo.path())
+        p.hoist(&args)
     };
     let out = run(&[]);
     let text = stdout(&out);
@@ -459,10 +413,7 @@ fn migrations_are_compared_with_the_base_branch() {
         text.contains("[migration-edited]") && text.contains("[migration-out-of-order]"),
         "{text}"
     );
-    let out = hoist(
-        &["check", "migrations", "db/migrations", "--base", "nope"],
-        repo.path(),
-    );
+    let out = p.hoist(&["check", "migrations", "db/migrations", "--base", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("`--base nope` is not a revision"),
@@ -542,17 +493,13 @@ fn migrations_are_proven_reversible_on_a_real_postgres() {
 
 #[test]
 fn migration_rules_can_be_turned_off_or_raised_in_hoist_toml() {
-    let repo = tempfile::tempdir().unwrap();
-    crate::git(repo.path(), &["init", "-q"]);
-    let dir = repo.path().join("db/migrations");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("001_a.up.sql"),
+    let p = Project::new(&[]);
+    p.write(
+        "db/migrations/001_a.up.sql",
         "SET lock_timeout = '1s';\nCREATE TABLE a (id int PRIMARY KEY);\nALTER TABLE a RENAME TO b;\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("001_a.down.sql"), "DROP TABLE b;\n").unwrap();
-    let out = hoist(&["check", "migrations"], repo.path());
+    );
+    p.write("db/migrations/001_a.down.sql", "DROP TABLE b;\n");
+    let out = p.hoist(&["check", "migrations"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
@@ -563,12 +510,11 @@ fn migration_rules_can_be_turned_off_or_raised_in_hoist_toml() {
         text.contains("warning: ") && text.contains("[int-key]"),
         "{text}"
     );
-    std::fs::write(
-        repo.path().join("hoist.toml"),
+    p.write(
+        "hoist.toml",
         "[migrations]\ntool = \"golang-migrate\"\nrules = { rename = \"off\", int-key = \"error\" }\n",
-    )
-    .unwrap();
-    let out = hoist(&["check", "migrations"], repo.path());
+    );
+    let out = p.hoist(&["check", "migrations"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(!text.contains("[rename]"), "{text}");
@@ -576,12 +522,11 @@ fn migration_rules_can_be_turned_off_or_raised_in_hoist_toml() {
         text.contains("error: Using 32-bit integer fields"),
         "{text}"
     );
-    std::fs::write(
-        repo.path().join("hoist.toml"),
+    p.write(
+        "hoist.toml",
         "[migrations]\nrules = { renames = \"off\" }\n",
-    )
-    .unwrap();
-    let out = hoist(&["check", "migrations"], repo.path());
+    );
+    let out = p.hoist(&["check", "migrations"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("names `renames`, which is not a rule"),

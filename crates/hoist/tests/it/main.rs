@@ -6,6 +6,7 @@ mod actions;
 mod check;
 mod expr;
 mod metrics;
+mod project;
 mod run;
 mod scan;
 

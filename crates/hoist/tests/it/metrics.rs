@@ -7,7 +7,7 @@ use std::process::Output;
 use hoist_testbed::S3Server;
 use serde_json::Value;
 
-use crate::run::Project;
+use crate::project::Project;
 use crate::{stderr, stdout};
 
 /// A workflow whose test job writes JUnit XML both ways Hoist reads it: into

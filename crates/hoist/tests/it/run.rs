@@ -1,89 +1,13 @@
 //! `hoist run` and `hoist runs`: real git repositories, real processes, a real SQLite file.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::project::Project;
 use crate::{stderr, stdout, workspace_root};
-
-/// A git repository in a temp dir with its own Hoist data directory.
-pub(crate) struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    pub(crate) fn new(workflows: &[(&str, &str)]) -> Self {
-        let p = Self {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        p.git(&["init", "-q", "-b", "main"]);
-        p.git(&["config", "user.email", "dev@example.com"]);
-        p.git(&["config", "user.name", "Dev"]);
-        for (name, text) in workflows {
-            p.write(&format!(".github/workflows/{name}"), text);
-        }
-        p.write("README.md", "hello\n");
-        p.commit("initial");
-        p
-    }
-
-    pub(crate) fn root(&self) -> PathBuf {
-        self.dir.path().join("repo")
-    }
-
-    pub(crate) fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    pub(crate) fn write(&self, rel: &str, text: &str) {
-        let path = self.root().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-
-    pub(crate) fn git(&self, args: &[&str]) -> String {
-        std::fs::create_dir_all(self.root()).unwrap();
-        crate::git(&self.root(), args)
-    }
-
-    pub(crate) fn commit(&self, message: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-    }
-
-    pub(crate) fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_hoist"));
-        c.args(args)
-            .current_dir(self.root())
-            .env("HOIST_DATA_DIR", self.data())
-            .env("CI", "true");
-        c
-    }
-
-    pub(crate) fn hoist(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    /// The newest run, as `hoist runs view --json` prints it.
-    pub(crate) fn last_run(&self) -> Value {
-        let list = self.hoist(&["runs", "list", "--json", "--limit", "1"]);
-        let runs: Value = serde_json::from_slice(&list.stdout).unwrap();
-        let id = runs[0]["id"].as_i64().unwrap();
-        self.view(id)
-    }
-
-    pub(crate) fn view(&self, id: i64) -> Value {
-        let out = self.hoist(&["runs", "view", &id.to_string(), "--json"]);
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    pub(crate) fn log(&self, id: i64) -> String {
-        stdout(&self.hoist(&["runs", "view", &id.to_string(), "--log"]))
-    }
-}
 
 fn job<'a>(run: &'a Value, name: &str) -> &'a Value {
     run["jobs"]
@@ -857,7 +781,7 @@ jobs:
           test -f "$HOME/.hoist-test-flaky-${{ github.run_number }}" || { touch "$HOME/.hoist-test-flaky-${{ github.run_number }}"; exit 1; }
 "###;
     let p = Project::new(&[("flaky.yml", wf)]);
-    let home = p.dir.path().join("home");
+    let home = p.beside("home");
     std::fs::create_dir_all(&home).unwrap();
     let first = p.command(&["run"]).env("HOME", &home).output().unwrap();
     assert_eq!(first.status.code(), Some(1));
@@ -1596,7 +1520,7 @@ jobs:
           echo "pr title: ${{ github.event.pull_request.title }} label: ${{ github.event.label }}"
 "###;
     let p = Project::new(&[("mp.yml", wf)]);
-    let home = p.dir.path().join("home");
+    let home = p.beside("home");
     std::fs::create_dir_all(&home).unwrap();
     p.write(
         "event.json",
