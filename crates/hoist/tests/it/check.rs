@@ -1,7 +1,7 @@
 //! `hoist check`.
 
 use crate::project::Project;
-use crate::{hoist, pipeline, stderr, stdout, workspace_root};
+use crate::{assert_succeeded, hoist, pipeline, stderr, stdout, workspace_root};
 
 #[test]
 fn clean_pipeline_exits_zero() {
@@ -9,13 +9,7 @@ fn clean_pipeline_exits_zero() {
         &["check", pipeline("valid").to_str().unwrap()],
         &workspace_root(),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_succeeded(&out);
     assert_eq!(stdout(&out), "");
     assert!(
         stderr(&out).contains("checked 6 workflow file(s): 0 error(s), 0 warning(s)"),
@@ -362,13 +356,7 @@ fn migrations_gate_reports_layout_and_syntax_on_their_lines() {
         &["check", "migrations", "examples/platform/db/migrations"],
         &workspace_root(),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_succeeded(&out);
     let out = hoist(&["check", "migrations", "/nonexistent"], &workspace_root());
     assert_eq!(out.status.code(), Some(2));
 }
@@ -436,13 +424,7 @@ fn migrations_are_proven_reversible_on_a_real_postgres() {
         ],
         &root,
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_succeeded(&out);
     assert!(
         stderr(&out).contains("8 migration(s) went up, down to the same schema, and up again"),
         "{}",
