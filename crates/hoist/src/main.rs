@@ -11,6 +11,7 @@ mod action_fetch;
 mod cli;
 mod commands;
 mod config;
+mod gate_report;
 mod migration_proof;
 mod output;
 mod postgres;

@@ -3,14 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use hoist_diagnostics::{FileReport, render_human, render_json, render_junit, render_sarif};
+use hoist_diagnostics::FileReport;
 use hoist_engine::action_cache::{ActionCache, RemoteAction};
 use hoist_workflow::model::ActionRef;
 use hoist_workflow::{WorkflowSource, check_workflow_with};
 
-use crate::cli::{CheckArgs, Format, Shellcheck};
+use crate::cli::{CheckArgs, Shellcheck};
 use crate::commands::Outcome;
-use crate::output;
 
 pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     if let Some(crate::cli::CheckGate::Migrations(m)) = &args.gate {
@@ -57,33 +56,17 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
     }
     let errors: usize = reports.iter().map(FileReport::error_count).sum();
     let total: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
-    match args.format {
-        Format::Text => {
-            let mut out = String::new();
-            for r in &reports {
-                out.push_str(&render_human(r));
-            }
-            output::stdout(&out);
-            let warnings = total - errors;
-            output::stderr(&format!(
-                "checked {} workflow file(s): {} error(s), {} warning(s)\n",
-                reports.len(),
-                errors,
-                warnings
-            ));
-        }
-        Format::Json => output::stdout(&render_json(&reports)),
-        Format::Sarif => output::stdout(&render_sarif(
-            "hoist",
-            env!("CARGO_PKG_VERSION"),
-            hoist_workflow::RULES,
-            &reports,
-        )),
-        Format::Junit => {
-            let names: Vec<String> = reports.iter().map(|r| r.path.clone()).collect();
-            output::stdout(&render_junit("hoist check", &names, &reports));
-        }
-    }
+    let names: Vec<String> = reports.iter().map(|r| r.path.clone()).collect();
+    let summary = format!(
+        "checked {} workflow file(s): {errors} error(s), {} warning(s)\n",
+        reports.len(),
+        total - errors
+    );
+    let gate = crate::gate_report::Gate {
+        suite: "hoist check",
+        rules: hoist_workflow::RULES,
+    };
+    crate::gate_report::print(&gate, args.format, &names, &reports, &summary);
     let deny_warnings = args.deny_warnings || args.deny.is_some();
     Ok(if errors > 0 || (deny_warnings && total > errors) {
         Outcome::Failure

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use hoist_diagnostics::{FileReport, render_human, render_json, render_junit, render_sarif};
+use hoist_diagnostics::FileReport;
 use hoist_migrations::{MigrationFile, Tool, check, compare_with_base};
 
-use crate::cli::{Format, MigrationsArgs};
+use crate::cli::MigrationsArgs;
 use crate::commands::Outcome;
 use crate::output;
 
@@ -118,39 +118,28 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
         reports.push(report);
     }
     let errors: usize = reports.iter().map(FileReport::error_count).sum();
-    match args.format {
-        Format::Text => {
-            let out: String = reports.iter().map(render_human).collect();
-            output::stdout(&out);
-            output::stderr(&format!(
-                "checked {} migration(s) in `{}` ({}): {errors} error(s)\n",
-                checked.migrations.len(),
-                dir.display(),
-                checked.tool.map_or("no known layout", Tool::name)
-            ));
-            if let Some((n, throwaway)) = proven {
-                output::stderr(&format!(
-                    "PostgreSQL ({}): {n} migration(s) went up, down to the same schema, and up again\n",
-                    if throwaway {
-                        "a throwaway server"
-                    } else {
-                        "the given database"
-                    }
-                ));
+    let mut summary = format!(
+        "checked {} migration(s) in `{}` ({}): {errors} error(s)\n",
+        checked.migrations.len(),
+        dir.display(),
+        checked.tool.map_or("no known layout", Tool::name)
+    );
+    if let Some((n, throwaway)) = proven {
+        summary.push_str(&format!(
+            "PostgreSQL ({}): {n} migration(s) went up, down to the same schema, and up again\n",
+            if throwaway {
+                "a throwaway server"
+            } else {
+                "the given database"
             }
-        }
-        Format::Json => output::stdout(&render_json(&reports)),
-        Format::Sarif => output::stdout(&render_sarif(
-            "hoist",
-            env!("CARGO_PKG_VERSION"),
-            hoist_migrations::RULES,
-            &reports,
-        )),
-        Format::Junit => {
-            let names: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-            output::stdout(&render_junit("hoist check migrations", &names, &reports));
-        }
+        ));
     }
+    let names: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    let gate = crate::gate_report::Gate {
+        suite: "hoist check migrations",
+        rules: hoist_migrations::RULES,
+    };
+    crate::gate_report::print(&gate, args.format, &names, &reports, &summary);
     Ok(if errors > 0 {
         Outcome::Failure
     } else {
