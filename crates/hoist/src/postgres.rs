@@ -55,8 +55,7 @@ fn bin_dir() -> Option<PathBuf> {
     if let Some(newest) = versions.pop() {
         return Some(newest);
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).find(|d| d.join("initdb").is_file())
+    which_dir("initdb")
 }
 
 impl Postgres {

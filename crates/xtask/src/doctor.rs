@@ -21,7 +21,7 @@ struct Row {
 pub(crate) fn run(json: bool) -> Result<bool> {
     let mut rows = Vec::new();
     for command in tools::SYSTEM {
-        let found = probe::find_system(command);
+        let found = command.find();
         rows.push(Row {
             name: command.command.to_owned(),
             wanted: format!("(Debian `{}`)", command.package),

@@ -39,7 +39,7 @@ pub(crate) fn setup(quiet: bool) -> Result<Outcome> {
 
     let missing: Vec<&SystemCommand> = tools::SYSTEM
         .iter()
-        .filter(|c| probe::find_system(c).is_none())
+        .filter(|c| c.find().is_none())
         .collect();
     outcome.present += tools::SYSTEM.len() - missing.len();
     if !missing.is_empty() {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hoist_testbed::tools::{self, SystemCommand, Tool};
+use hoist_testbed::tools::{self, Tool, is_executable};
 
 /// Where a pinned tool was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,16 +95,6 @@ pub(crate) fn first_line(text: &str) -> String {
         .unwrap_or("")
         .trim()
         .to_owned()
-}
-
-/// Where a system command is, if anywhere.
-pub(crate) fn find_system(command: &SystemCommand) -> Option<PathBuf> {
-    command.find()
-}
-
-pub(crate) fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]
