@@ -25,9 +25,9 @@ pub(crate) fn prove(
         proven: 0,
         findings: Vec::new(),
     };
-    let text_of = |part: &Part| -> Option<(String, &str)> {
+    let text_of = |part: &Part| -> Option<(&MigrationFile, &str)> {
         let file = files.iter().find(|f| f.path == part.file)?;
-        Some((file.path.clone(), file.text.get(part.start..part.end)?))
+        Some((file, file.text.get(part.start..part.end)?))
     };
     for m in &checked.migrations {
         let Some(up) = &m.up else { continue };
@@ -35,9 +35,9 @@ pub(crate) fn prove(
             continue;
         };
         let before = pg.schema()?;
-        if let Some(failure) = apply(pg, up_sql, &up_file, up, files)? {
+        if let Some(failure) = apply(pg, up_sql, up_file, up)? {
             proof.findings.push(failed(
-                &up_file,
+                &up_file.path,
                 failure,
                 format!("the up of `{}` ({}) fails on PostgreSQL", m.version, m.name),
             ));
@@ -49,9 +49,9 @@ pub(crate) fn prove(
         let Some((down_file, down_sql)) = text_of(down) else {
             continue;
         };
-        if let Some(failure) = apply(pg, down_sql, &down_file, down, files)? {
+        if let Some(failure) = apply(pg, down_sql, down_file, down)? {
             proof.findings.push(failed(
-                &down_file,
+                &down_file.path,
                 failure,
                 format!(
                     "the down of `{}` ({}) fails on PostgreSQL",
@@ -64,12 +64,12 @@ pub(crate) fn prove(
         if after != before {
             proof
                 .findings
-                .push((down_file.clone(), not_reversible(m, &before, &after)));
+                .push((down_file.path.clone(), not_reversible(m, &before, &after)));
             break;
         }
-        if let Some(failure) = apply(pg, up_sql, &up_file, up, files)? {
+        if let Some(failure) = apply(pg, up_sql, up_file, up)? {
             proof.findings.push(failed(
-                &up_file,
+                &up_file.path,
                 failure,
                 format!(
                     "the up of `{}` ({}) fails when applied again after its down",
@@ -89,12 +89,12 @@ struct Failure {
     line: u32,
 }
 
+/// Runs `sql`, the text of `part` of `file`; a failure is located in the file.
 fn apply(
     pg: &Postgres,
     sql: &str,
-    _file: &str,
+    file: &MigrationFile,
     part: &Part,
-    files: &[MigrationFile],
 ) -> anyhow::Result<Option<Failure>> {
     let out = pg.run_sql(sql)?;
     if out.status.success() {
@@ -111,9 +111,9 @@ fn apply(
         .and_then(|rest| rest.split(':').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
-    let offset_lines = files.iter().find(|f| f.path == part.file).map_or(0, |f| {
-        f.text[..part.start.min(f.text.len())].matches('\n').count() as u32
-    });
+    let offset_lines = file.text[..part.start.min(file.text.len())]
+        .matches('\n')
+        .count() as u32;
     let message = first
         .split_once("ERROR:")
         .map_or(first, |(_, m)| m)
