@@ -188,24 +188,21 @@ impl Postgres {
     /// The schema as `pg_dump --schema-only` prints it, without what changes from dump to dump
     /// (comments, settings, the random `\restrict` key of newer pg_dumps).
     pub(crate) fn schema(&self) -> anyhow::Result<Vec<String>> {
-        let out = Command::new(self.bin.join("pg_dump"))
-            .args(["--schema-only", "--no-owner", "--no-privileges"])
-            .args(["--restrict-key", "hoist"])
-            .args(&self.connection)
-            .output()
-            .context("cannot run `pg_dump`")?;
-        // Older pg_dumps do not know --restrict-key: try again without it.
-        let out = if !out.status.success()
-            && String::from_utf8_lossy(&out.stderr).contains("restrict-key")
-        {
-            Command::new(self.bin.join("pg_dump"))
-                .args(["--schema-only", "--no-owner", "--no-privileges"])
-                .args(&self.connection)
+        let dump = |restrict_key: bool| {
+            let mut c = Command::new(self.bin.join("pg_dump"));
+            c.args(["--schema-only", "--no-owner", "--no-privileges"]);
+            if restrict_key {
+                c.args(["--restrict-key", "hoist"]);
+            }
+            c.args(&self.connection)
                 .output()
-                .context("cannot run `pg_dump`")?
-        } else {
-            out
+                .context("cannot run `pg_dump`")
         };
+        let mut out = dump(true)?;
+        // Older pg_dumps do not know --restrict-key: try again without it.
+        if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("restrict-key") {
+            out = dump(false)?;
+        }
         if !out.status.success() {
             bail!(
                 "`pg_dump` failed: {}",
