@@ -31,18 +31,12 @@ pub(crate) fn load_workflows(
     names: &[String],
 ) -> anyhow::Result<Vec<(WorkflowFile, hoist_workflow::ParsedWorkflow)>> {
     let dir = project.join(".github/workflows");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("cannot list `{}`", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
-        .collect();
-    paths.sort();
+    let mut paths = workflow_files(&dir)?;
+    // A name is the file's name or a path ending in it.
+    let is_named = |p: &Path, n: &str| p.file_name().is_some_and(|f| f == n) || p.ends_with(n);
     if !names.is_empty() {
         for n in names {
-            let found = paths
-                .iter()
-                .any(|p| p.file_name().is_some_and(|f| f == n.as_str()) || p.ends_with(n));
+            let found = paths.iter().any(|p| is_named(p, n));
             if !found {
                 let available: Vec<String> = paths
                     .iter()
@@ -55,11 +49,7 @@ pub(crate) fn load_workflows(
                 );
             }
         }
-        paths.retain(|p| {
-            names
-                .iter()
-                .any(|n| p.file_name().is_some_and(|f| f == n.as_str()) || p.ends_with(n))
-        });
+        paths.retain(|p| names.iter().any(|n| is_named(p, n)));
     }
     let mut out = Vec::new();
     for p in paths {
@@ -74,4 +64,16 @@ pub(crate) fn load_workflows(
         out.push((WorkflowFile { path: rel, text }, parsed));
     }
     Ok(out)
+}
+
+/// The workflow files (`.yml`, `.yaml`) directly in `dir`, sorted.
+pub(crate) fn workflow_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list `{}`", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    paths.sort();
+    Ok(paths)
 }

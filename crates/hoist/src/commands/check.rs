@@ -108,16 +108,10 @@ fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         } else {
             root
         };
-        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .with_context(|| format!("cannot list `{}`", dir.display()))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
-            .collect();
+        let found = crate::project::workflow_files(&dir)?;
         if found.is_empty() {
             bail!("no `.yml` or `.yaml` files in `{}`", dir.display());
         }
-        found.sort();
         files.extend(found);
     }
     Ok(files)
