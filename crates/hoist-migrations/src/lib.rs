@@ -114,6 +114,10 @@ pub const RULES: &[SarifRule] = &[
         description: "A table, column, constraint, type or index dropped in an up migration.",
     },
     SarifRule {
+        id: "missing-lock-timeout",
+        description: "A statement that takes a lock without `lock_timeout` set first (hygiene).",
+    },
+    SarifRule {
         id: "varchar-length",
         description: "varchar(n) where text is the cheaper choice (hygiene).",
     },

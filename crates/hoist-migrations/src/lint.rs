@@ -126,3 +126,24 @@ fn allowed(text: &str, line: u32, id: &str, squawk_id: &str) -> bool {
                 .is_some_and(|rest| rest.split([' ', ',']).any(|r| r == id || r == squawk_id))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Rule, hoist_rule};
+
+    /// `[migrations] rules` and SARIF's rule table accept only what `RULES` lists.
+    #[test]
+    fn every_rule_the_lints_report_is_in_the_rule_table() {
+        let mut mapped = 0;
+        for rule in enum_iterator::all::<Rule>() {
+            if let Some((id, _)) = hoist_rule(rule) {
+                mapped += 1;
+                assert!(
+                    crate::RULES.iter().any(|r| r.id == id),
+                    "`{id}` (squawk `{rule}`) is not in `RULES`"
+                );
+            }
+        }
+        assert!(mapped > 20, "only {mapped} squawk rules are mapped");
+    }
+}
