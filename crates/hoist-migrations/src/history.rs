@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use hoist_diagnostics::{Diagnostic, Position, Span};
 
-use crate::layout::{MigrationFile, read_migrations};
+use crate::layout::{MigrationFile, VersionKey, read_migrations, version_key};
 
 /// What changed against the base branch's migrations (`base`, same directory, same names);
 /// `current` is what [`crate::check`] read from `files`.
@@ -54,19 +54,24 @@ pub fn compare_with_base(
     }
     // A new version older than the newest on the base branch never runs where that one ran.
     let base_read = read_migrations(base, current.tool);
+    let Some(tool) = base_read.tool else {
+        return out;
+    };
+    let numbered = |version: &str| {
+        Some(version_key(tool, version)).filter(|k| matches!(k, VersionKey::Numbered(_)))
+    };
     let newest_base = base_read
         .migrations
         .iter()
-        .filter(|m| !m.version.starts_with("R:"))
-        .filter_map(|m| numeric(&m.version).map(|n| (n, m.version.clone())))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
+        .filter_map(|m| numbered(&m.version).map(|k| (k, &m.version)))
+        .max();
     if let Some((newest, newest_text)) = newest_base {
         for m in &current.migrations {
             let on_base = base_read.migrations.iter().any(|b| b.version == m.version);
-            let Some(n) = numeric(&m.version) else {
+            let Some(key) = numbered(&m.version) else {
                 continue;
             };
-            if on_base || n >= newest {
+            if on_base || key >= newest {
                 continue;
             }
             let file = m.up.as_ref().map(|p| p.file.clone()).unwrap_or_default();
@@ -89,18 +94,6 @@ pub fn compare_with_base(
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-/// A version as a number, for ordering (`0005` → 5, Flyway's `1.2` → 1.2).
-fn numeric(version: &str) -> Option<f64> {
-    let mut parts = version.split(['.', '_']);
-    let whole: f64 = parts.next()?.parse().ok()?;
-    let fraction: String = parts.collect::<Vec<_>>().join("");
-    Some(if fraction.is_empty() {
-        whole
-    } else {
-        format!("{whole}.{fraction}").parse().unwrap_or(whole)
-    })
 }
 
 /// The 1-based line where two texts first differ.

@@ -101,8 +101,8 @@ pub fn read_migrations(files: &[MigrationFile], tool: Option<Tool>) -> crate::Ch
             diagnostics,
         };
     };
-    let mut by_version: BTreeMap<(u128, String), Migration> = BTreeMap::new();
-    let mut seen_names: BTreeMap<(u128, String), (String, String)> = BTreeMap::new();
+    let mut by_version: BTreeMap<VersionKey, Migration> = BTreeMap::new();
+    let mut seen_names: BTreeMap<VersionKey, (String, String)> = BTreeMap::new();
     let mut sorted: Vec<&MigrationFile> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     for file in sorted {
@@ -323,27 +323,35 @@ fn name_of(tool: Tool, base: &str) -> Option<Named> {
     })
 }
 
-/// The identity of a version as the tool compares them: numbers (so `001` is `1`), and for
-/// Flyway its dotted parts with trailing zeros dropped (so `1` and `1.0` are the same).
-fn version_key(tool: Tool, version: &str) -> (u128, String) {
+/// A version as the tool orders and identifies it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum VersionKey {
+    /// Its numbers: `001` is `[1]`; Flyway's dotted parts with trailing zeros dropped, so `1`
+    /// and `1.0` are one version and `1.10` comes after `1.2`.
+    Numbered(Vec<u128>),
+    /// A version that is not a number: after the numbered ones, by its text.
+    Other(String),
+    /// Flyway's repeatable migrations (`R:name`), which run after every versioned one.
+    Repeatable(String),
+}
+
+pub(crate) fn version_key(tool: Tool, version: &str) -> VersionKey {
     if let Some(name) = version.strip_prefix("R:") {
-        // Repeatable migrations run after every versioned one.
-        return (u128::MAX, name.to_owned());
+        return VersionKey::Repeatable(name.to_owned());
     }
-    if tool == Tool::Flyway {
-        let mut parts: Vec<String> = version
-            .split(['.', '_'])
-            .map(|p| p.parse::<u128>().map_or(p.to_owned(), |n| n.to_string()))
-            .collect();
-        while parts.len() > 1 && parts.last().is_some_and(|p| p == "0") {
-            parts.pop();
+    let numbers: Option<Vec<u128>> = if tool == Tool::Flyway {
+        version.split(['.', '_']).map(|p| p.parse().ok()).collect()
+    } else {
+        version.parse().ok().map(|n| vec![n])
+    };
+    match numbers {
+        Some(mut numbers) => {
+            while numbers.len() > 1 && numbers.last() == Some(&0) {
+                numbers.pop();
+            }
+            VersionKey::Numbered(numbers)
         }
-        let first = parts.first().and_then(|p| p.parse().ok()).unwrap_or(0);
-        return (first, parts.join("."));
-    }
-    match version.parse::<u128>() {
-        Ok(n) => (n, String::new()),
-        Err(_) => (u128::MAX, version.to_owned()),
+        None => VersionKey::Other(version.to_owned()),
     }
 }
 

@@ -325,3 +325,32 @@ fn against_the_base_branch_migrations_are_append_only() {
         ]
     );
 }
+
+#[test]
+fn flyway_versions_order_by_their_numbers() {
+    // `1.10` is after `1.2`, as Flyway runs them; text order and decimal fractions say the
+    // opposite.
+    check_dir(
+        &[
+            ("V1.10__later.sql", "CREATE TABLE l (id bigint);\n"),
+            ("V1.2__sooner.sql", "CREATE TABLE s (id bigint);\n"),
+        ],
+        None,
+        "flyway",
+        &["1.2:sooner:up", "1.10:later:up"],
+    );
+    let history = |base: &[(&str, &str)], now: &[(&str, &str)]| -> Vec<String> {
+        let (base, now) = (files(base), files(now));
+        hoist_migrations::compare_with_base(&now, &check(&now, None), &base)
+            .iter()
+            .map(|(f, d)| format!("{f} {}", d.code))
+            .collect()
+    };
+    let v1_2 = ("V1.2__sooner.sql", "CREATE TABLE s (id bigint);\n");
+    let v1_10 = ("V1.10__later.sql", "CREATE TABLE l (id bigint);\n");
+    assert_eq!(history(&[v1_2], &[v1_2, v1_10]), Vec::<String>::new());
+    assert_eq!(
+        history(&[v1_10], &[v1_10, v1_2]),
+        ["V1.2__sooner.sql migration-out-of-order"]
+    );
+}
