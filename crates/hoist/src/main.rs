@@ -14,7 +14,6 @@ mod config;
 mod gate_report;
 mod migration_proof;
 mod output;
-mod postgres;
 mod project;
 mod shellcheck;
 mod view;

@@ -8,7 +8,7 @@
 use hoist_diagnostics::{Diagnostic, Position, Span};
 use hoist_migrations::{Checked, Migration, MigrationFile, Part};
 
-use crate::postgres::Postgres;
+use hoist_postgres::Postgres;
 
 /// What was proven: how many migrations went up, down and up again cleanly, and the failure.
 pub(crate) struct Proof {

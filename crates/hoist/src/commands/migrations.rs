@@ -91,8 +91,9 @@ pub(crate) fn run(args: &MigrationsArgs) -> anyhow::Result<Outcome> {
             );
         } else {
             let pg = match &args.database {
-                Some(url) => crate::postgres::Postgres::at(url)?,
-                None => crate::postgres::Postgres::throwaway()?,
+                Some(url) => hoist_postgres::Postgres::at(url)?,
+                None => hoist_postgres::Postgres::throwaway()
+                    .context("cannot start PostgreSQL for the reversibility proof")?,
             };
             let proof = crate::migration_proof::prove(&pg, &files, &checked)?;
             proven = Some((proof.proven, pg.is_throwaway()));

@@ -1,16 +1,23 @@
-//! A PostgreSQL to try migrations on: a throwaway server (`initdb` into a temporary directory,
-//! started on a socket of its own, removed afterwards) or a database the user names.
+//! A PostgreSQL to work on: a throwaway server (`initdb` into a temporary directory, started
+//! on a socket of its own, removed afterwards) or a database the user names, reached through
+//! PostgreSQL's own `psql` and `pg_dump`.
+//!
+//! Guarantees: a throwaway server listens on a Unix socket only (no TCP port, so nothing else
+//! on the machine reaches it), runs as the `postgres` user when the caller is root (PostgreSQL
+//! refuses root), and is stopped and its directory removed when the [`Postgres`] is dropped.
+
+mod errors;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+pub use errors::Error;
 
-/// How to reach the database, for `psql` and `pg_dump`.
+/// How to reach a database, for `psql` and `pg_dump`.
 #[derive(Debug)]
-pub(crate) struct Postgres {
+pub struct Postgres {
     bin: PathBuf,
     /// `-h SOCKET -p PORT -U postgres -d DB`, or a connection URL.
     connection: Vec<String>,
@@ -22,10 +29,12 @@ pub(crate) struct Postgres {
 struct Server {
     child: Child,
     root: PathBuf,
+    port: u16,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // SIGINT is PostgreSQL's "fast shutdown": sessions are ended, nothing is waited for.
         let _ = nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(self.child.id() as i32),
             nix::sys::signal::Signal::SIGINT,
@@ -37,7 +46,7 @@ impl Drop for Server {
 
 /// The directory of PostgreSQL's programs: `$HOIST_POSTGRES_BIN`, else the newest
 /// `/usr/lib/postgresql/<version>/bin` (Debian's layout), else wherever `initdb` is on `PATH`.
-fn bin_dir() -> Option<PathBuf> {
+pub fn bin_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("HOIST_POSTGRES_BIN") {
         return Some(PathBuf::from(dir));
     }
@@ -55,15 +64,15 @@ fn bin_dir() -> Option<PathBuf> {
     if let Some(newest) = versions.pop() {
         return Some(newest);
     }
-    which_dir("initdb")
+    dir_on_path("initdb")
 }
 
 impl Postgres {
     /// A database given by URL (`postgres://user@host:port/db`); it should be empty.
-    pub(crate) fn at(url: &str) -> anyhow::Result<Self> {
+    pub fn at(url: &str) -> Result<Self, Error> {
         let bin = bin_dir()
-            .or_else(|| which_dir("psql"))
-            .context("`psql` and `pg_dump` are needed; install PostgreSQL's client (Debian: `apt-get install postgresql-client`)")?;
+            .or_else(|| dir_on_path("psql"))
+            .ok_or(Error::NoClient)?;
         Ok(Self {
             bin,
             connection: vec!["--dbname".to_owned(), url.to_owned()],
@@ -71,26 +80,32 @@ impl Postgres {
         })
     }
 
-    /// Starts a throwaway server. As root, the server runs as the `postgres` user (PostgreSQL
-    /// refuses to run as root); the temporary directory is given to it.
-    pub(crate) fn throwaway() -> anyhow::Result<Self> {
-        let bin = bin_dir().context(
-            "cannot start PostgreSQL: no `initdb` found; install the server (Debian: `apt-get install postgresql-15`) or set `HOIST_POSTGRES_BIN`",
-        )?;
+    /// Starts a throwaway server and waits until it accepts connections.
+    pub fn throwaway() -> Result<Self, Error> {
+        let bin = bin_dir().ok_or(Error::NoServer)?;
         let root = std::env::temp_dir().join(format!(
             "hoist-postgres-{}-{}",
             std::process::id(),
-            Instant::now().elapsed().as_nanos()
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
         ));
-        std::fs::create_dir_all(&root)
-            .with_context(|| format!("cannot create `{}`", root.display()))?;
+        let directory = |source| Error::Directory {
+            path: root.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&root).map_err(directory)?;
         let owner = if nix::unistd::geteuid().is_root() {
             let user = nix::unistd::User::from_name("postgres")
                 .ok()
                 .flatten()
-                .context("cannot start PostgreSQL as root without a `postgres` user to run it (Debian's packages create one)")?;
-            nix::unistd::chown(&root, Some(user.uid), Some(user.gid))
-                .with_context(|| format!("cannot give `{}` to `postgres`", root.display()))?;
+                .ok_or(Error::NoPostgresUser)?;
+            nix::unistd::chown(&root, Some(user.uid), Some(user.gid)).map_err(|source| {
+                Error::Chown {
+                    path: root.clone(),
+                    source,
+                }
+            })?;
             Some((user.uid.as_raw(), user.gid.as_raw()))
         } else {
             None
@@ -110,38 +125,50 @@ impl Postgres {
                 "--auth=trust",
                 "--username=postgres",
                 "--encoding=UTF8",
+                "--locale=C",
                 "--no-sync",
                 "-D",
             ])
             .arg(&data)
             .output()
-            .context("cannot run `initdb`")?;
+            .map_err(|source| Error::Spawn {
+                program: "initdb".to_owned(),
+                source,
+            })?;
         if !init.status.success() {
             let _ = std::fs::remove_dir_all(&root);
-            bail!(
-                "cannot start PostgreSQL: `initdb` failed: {}",
-                String::from_utf8_lossy(&init.stderr).trim()
-            );
+            return Err(Error::Initdb {
+                stderr: String::from_utf8_lossy(&init.stderr).trim().to_owned(),
+            });
         }
+        // The port only names the socket file (`.s.PGSQL.<port>`) since no TCP address is
+        // listened on; a free TCP port is still taken so that `psql -p` reads naturally.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or(54329);
+            .map_or(54329, |a| a.port());
+        let log = root.join("server.log");
+        let log_file = std::fs::File::create(&log).map_err(directory)?;
+        if let Some((uid, gid)) = owner {
+            let _ = nix::unistd::chown(
+                &log,
+                Some(nix::unistd::Uid::from_raw(uid)),
+                Some(nix::unistd::Gid::from_raw(gid)),
+            );
+        }
         let child = as_owner(&bin.join("postgres"))
             .arg("-D")
             .arg(&data)
-            .args(["-k"])
+            .arg("-k")
             .arg(&root)
             .args(["-c", "listen_addresses=", "-c", "fsync=off", "-p"])
             .arg(port.to_string())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log_file)
             .spawn()
-            .context("cannot start `postgres`")?;
-        let server = Server {
-            child,
-            root: root.clone(),
-        };
+            .map_err(|source| Error::Spawn {
+                program: "postgres".to_owned(),
+                source,
+            })?;
         let pg = Self {
             bin,
             connection: vec![
@@ -154,22 +181,37 @@ impl Postgres {
                 "-d".to_owned(),
                 "postgres".to_owned(),
             ],
-            server: Some(server),
+            server: Some(Server {
+                child,
+                root: root.clone(),
+                port,
+            }),
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let waited = Duration::from_secs(30);
+        let deadline = Instant::now() + waited;
         loop {
-            if pg.run_sql("SELECT 1").is_ok_and(|o| o.status.success()) {
+            let probe = pg.run_sql("SELECT 1");
+            if probe.as_ref().is_ok_and(|o| o.status.success()) {
                 return Ok(pg);
             }
             if Instant::now() > deadline {
-                bail!("cannot start PostgreSQL: the server did not accept connections within 30 s");
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                let last = log.lines().last().unwrap_or("(the server wrote nothing)");
+                return Err(Error::NotReady {
+                    seconds: waited.as_secs(),
+                    last: last.to_owned(),
+                });
             }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
     /// Runs SQL with `psql`, stopping at the first error.
-    pub(crate) fn run_sql(&self, sql: &str) -> anyhow::Result<Output> {
+    pub fn run_sql(&self, sql: &str) -> Result<Output, Error> {
+        let spawn = |source| Error::Spawn {
+            program: "psql".to_owned(),
+            source,
+        };
         let mut child = Command::new(self.bin.join("psql"))
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
             .args(&self.connection)
@@ -178,16 +220,17 @@ impl Postgres {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .context("cannot run `psql`")?;
+            .map_err(spawn)?;
         if let Some(mut stdin) = child.stdin.take() {
+            // A psql that exits early (cannot connect) closes its input: its status says why.
             let _ = stdin.write_all(sql.as_bytes());
         }
-        child.wait_with_output().context("`psql` did not finish")
+        child.wait_with_output().map_err(spawn)
     }
 
     /// The schema as `pg_dump --schema-only` prints it, without what changes from dump to dump
     /// (comments, settings, the random `\restrict` key of newer pg_dumps).
-    pub(crate) fn schema(&self) -> anyhow::Result<Vec<String>> {
+    pub fn schema(&self) -> Result<Vec<String>, Error> {
         let dump = |restrict_key: bool| {
             let mut c = Command::new(self.bin.join("pg_dump"));
             c.args(["--schema-only", "--no-owner", "--no-privileges"]);
@@ -196,7 +239,10 @@ impl Postgres {
             }
             c.args(&self.connection)
                 .output()
-                .context("cannot run `pg_dump`")
+                .map_err(|source| Error::Spawn {
+                    program: "pg_dump".to_owned(),
+                    source,
+                })
         };
         let mut out = dump(true)?;
         // Older pg_dumps do not know --restrict-key: try again without it.
@@ -204,10 +250,9 @@ impl Postgres {
             out = dump(false)?;
         }
         if !out.status.success() {
-            bail!(
-                "`pg_dump` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
+            return Err(Error::Dump {
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
         }
         Ok(String::from_utf8_lossy(&out.stdout)
             .lines()
@@ -225,12 +270,23 @@ impl Postgres {
     }
 
     /// Whether this is a server Hoist started (and will remove).
-    pub(crate) fn is_throwaway(&self) -> bool {
+    pub fn is_throwaway(&self) -> bool {
         self.server.is_some()
+    }
+
+    /// A libpq connection string for `database` on the throwaway server (a client library
+    /// connects with it; `host` is the socket's directory). `None` for a database given by URL.
+    pub fn conninfo(&self, database: &str) -> Option<String> {
+        let server = self.server.as_ref()?;
+        Some(format!(
+            "host={} port={} user=postgres dbname={database}",
+            server.root.display(),
+            server.port
+        ))
     }
 }
 
-fn which_dir(program: &str) -> Option<PathBuf> {
+fn dir_on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path).find(|d| d.join(program).is_file())
 }
