@@ -59,6 +59,17 @@ pub fn check(files: &[MigrationFile], tool: Option<Tool>) -> Checked {
     read
 }
 
+/// The syntax errors of SQL text on its own (as the text of one migration part): the verdict
+/// `check` gives each part, for callers that hold statements rather than files.
+pub fn syntax_errors(sql: &str) -> Vec<Diagnostic> {
+    let part = Part {
+        file: String::new(),
+        start: 0,
+        end: sql.len(),
+    };
+    syntax::check(sql, &part, &squawk_syntax::SourceFile::parse(sql))
+}
+
 /// Every rule code, for SARIF's rule table.
 pub const RULES: &[SarifRule] = &[
     SarifRule {

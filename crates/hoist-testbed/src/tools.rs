@@ -136,6 +136,74 @@ pub const SYSTEM: &[SystemCommand] = &[
     },
 ];
 
+/// Test data taken from a Debian source package (`apt-get source`): files of an upstream
+/// tarball that the tests read but the repository does not carry.
+#[derive(Debug)]
+pub struct SourceCorpus {
+    /// The name shown by `cargo xtask doctor` and passed to [`corpus`].
+    pub name: &'static str,
+    /// The source package.
+    pub package: &'static str,
+    /// The exact Debian version, so every machine tests against the same files.
+    pub version: &'static str,
+    pub purpose: &'static str,
+    /// `tar --wildcards` patterns of the files kept, relative to the tarball's top directory.
+    pub members: &'static [&'static str],
+}
+
+/// Every source corpus.
+pub const CORPORA: &[SourceCorpus] = &[SourceCorpus {
+    name: "postgresql-regress",
+    package: "postgresql-15",
+    // The version in bookworm's main suite: the security suite's newer sources are not
+    // always on the mirror.
+    version: "15.18-0+deb12u1",
+    purpose: "PostgreSQL's regression SQL, the corpus of the migration syntax differential test",
+    members: &[
+        "src/test/regress/sql/*.sql",
+        "src/test/regress/parallel_schedule",
+        "COPYRIGHT",
+    ],
+}];
+
+impl SourceCorpus {
+    /// Looks a corpus up by name.
+    pub fn named(name: &str) -> Option<&'static SourceCorpus> {
+        CORPORA.iter().find(|c| c.name == name)
+    }
+
+    /// The directory the files are extracted into (the tarball's top directory stripped).
+    pub fn dir(&self) -> PathBuf {
+        cache_dir()
+            .join("sources")
+            .join(format!("{}-{}", self.name, self.version))
+    }
+
+    /// Written last by the install: a directory without it is incomplete.
+    pub fn stamp(&self) -> PathBuf {
+        self.dir().join(".installed")
+    }
+
+    pub fn is_installed(&self) -> bool {
+        self.stamp().is_file()
+    }
+}
+
+/// Where a test finds the files of the corpus `name`; panics, naming the setup command, when
+/// they were not fetched.
+pub fn corpus(name: &str) -> PathBuf {
+    let corpus = SourceCorpus::named(name)
+        .unwrap_or_else(|| panic!("`{name}` is not in hoist-testbed's CORPORA"));
+    if !corpus.is_installed() {
+        panic!(
+            "`{name}` ({} {} from Debian's sources, {}) is not fetched: run `{SETUP_COMMAND}`, \
+             or run the tests with `cargo xtask test`",
+            corpus.package, corpus.version, corpus.purpose
+        );
+    }
+    corpus.dir()
+}
+
 impl SystemCommand {
     /// Where the command is, if it is installed: where its package puts it, else on `PATH`.
     pub fn find(&self) -> Option<PathBuf> {

@@ -47,6 +47,20 @@ pub(crate) fn run(json: bool) -> Result<bool> {
             purpose: tool.purpose,
         });
     }
+    for corpus in tools::CORPORA {
+        let found = corpus.is_installed();
+        rows.push(Row {
+            name: corpus.name.to_owned(),
+            wanted: corpus.version.to_owned(),
+            status: if found { "found" } else { "missing" },
+            found: if found {
+                corpus.dir().display().to_string()
+            } else {
+                String::new()
+            },
+            purpose: corpus.purpose,
+        });
+    }
     let all_found = rows.iter().all(|r| r.status == "found");
     if json {
         let rows: Vec<_> = rows

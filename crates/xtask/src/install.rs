@@ -19,6 +19,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use hoist_testbed::tools::{self, Source, SystemCommand, Tool};
 
+use crate::apt::{self, shown};
 use crate::probe::{self, Found};
 
 /// What setup did, for the summary line.
@@ -87,6 +88,26 @@ pub(crate) fn setup(quiet: bool) -> Result<Outcome> {
             }
         };
         link(tool, &target)?;
+    }
+    for corpus in tools::CORPORA {
+        if corpus.is_installed() {
+            outcome.present += 1;
+            if !quiet {
+                crate::say(&format!(
+                    "{} {}: present ({})",
+                    corpus.name,
+                    corpus.version,
+                    corpus.dir().display()
+                ));
+            }
+            continue;
+        }
+        match crate::debian_source::install(corpus) {
+            Ok(()) => outcome
+                .installed
+                .push(format!("{} {}", corpus.name, corpus.version)),
+            Err(e) => failures.push(format!("{} {}: {e:#}", corpus.name, corpus.version)),
+        }
     }
     if !failures.is_empty() {
         bail!("{}", failures.join("\n"));
@@ -259,68 +280,22 @@ fn install_system(missing: &[&SystemCommand]) -> Result<()> {
     let packages: Vec<&str> = missing.iter().map(|c| c.package).collect();
     let commands: Vec<&str> = missing.iter().map(|c| c.command).collect();
     let by_hand = format!("sudo apt-get install {}", packages.join(" "));
-    let is_root = nix::unistd::geteuid().is_root();
-    let sudo = (!is_root).then(|| tools::search_path("sudo")).flatten();
-    if !is_root && sudo.is_none() {
-        bail!(
-            "missing commands: {}\n  hint: install them with `{by_hand}` (setup needs root or \
-             sudo to do it)",
-            commands.join(", ")
-        );
-    }
-    if tools::search_path("apt-get").is_none() {
-        bail!(
-            "missing commands: {} and no apt-get on this machine\n  hint: install the packages \
-             {} with the system's package manager",
-            commands.join(", "),
-            packages.join(" ")
-        );
-    }
     crate::say(&format!(
         "system: installing {} with apt-get (for {})",
         packages.join(" "),
         commands.join(", ")
     ));
-    let apt = |args: &[&str]| {
-        let mut c = match &sudo {
-            Some(sudo) => {
-                let mut c = Command::new(sudo);
-                c.args(["-n", "apt-get"]);
-                c
-            }
-            None => Command::new("apt-get"),
-        };
-        c.args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null());
-        c
-    };
-    for args in [
-        vec!["update", "-qq"],
-        [&["install", "-y", "-qq"][..], &packages].concat(),
-    ] {
-        let mut command = apt(&args);
-        let out = command
-            .output()
-            .with_context(|| format!("cannot run `{}`", shown(&command)))?;
-        if !out.status.success() {
-            bail!(
-                "`{}` failed ({}):\n{}\n  hint: install them by hand with `{by_hand}`",
-                shown(&command),
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim_end()
-            );
-        }
-    }
-    Ok(())
-}
-
-fn shown(command: &Command) -> String {
-    std::iter::once(command.get_program())
-        .chain(command.get_args())
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let hint = format!("install them by hand with `{by_hand}`");
+    let missing_commands = || format!("missing commands: {}", commands.join(", "));
+    apt::run(
+        apt::apt_get(&["update", "-qq"], &by_hand).context(missing_commands())?,
+        &hint,
+    )?;
+    let install = [&["install", "-y", "-qq"][..], &packages].concat();
+    apt::run(
+        apt::apt_get(&install, &by_hand).context(missing_commands())?,
+        &hint,
+    )
 }
 
 /// The last `n` lines of a log, indented, each ending in a newline, so a failure shows its cause without opening it.

@@ -4,7 +4,9 @@
 // A developer tool whose output is its progress lines.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod apt;
 mod cli;
+mod debian_source;
 mod doctor;
 mod install;
 mod probe;

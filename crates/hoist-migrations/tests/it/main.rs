@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used)] // a panic is how a test reports failure
 
+mod differential;
+mod statements;
+
 use hoist_migrations::{MigrationFile, Tool, check};
 
 fn files(list: &[(&str, &str)]) -> Vec<MigrationFile> {
