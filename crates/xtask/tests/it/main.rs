@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hoist_testbed::tools::{SYSTEM, TOOLS};
+use hoist_testbed::tools::{CORPORA, SYSTEM, TOOLS};
 
 /// A temporary cache and a directory of stand-in programs.
 struct Sandbox {
@@ -44,6 +44,15 @@ impl Sandbox {
         }
         for command in SYSTEM {
             self.fake(command.command, "system");
+        }
+        for corpus in CORPORA {
+            let dir = self
+                .cache
+                .path()
+                .join("sources")
+                .join(format!("{}-{}", corpus.name, corpus.version));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(".installed"), corpus.version).unwrap();
         }
     }
 
@@ -124,7 +133,7 @@ fn setup_links_what_is_present_and_installs_nothing_twice() {
     sandbox.fake_all();
     let first = sandbox.xtask(&["setup"]);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-    let all = format!("all {} present", TOOLS.len() + SYSTEM.len());
+    let all = format!("all {} present", TOOLS.len() + SYSTEM.len() + CORPORA.len());
     assert!(stderr(&first).contains(&all), "{}", stderr(&first));
     for tool in TOOLS {
         let link = sandbox.cache.path().join("bin").join(tool.programs[0].0);
@@ -200,4 +209,29 @@ fn a_failed_install_names_the_tool_its_log_and_the_command_by_hand() {
     assert!(err.contains("installing s3s-fs 0.14.1 failed"), "{err}");
     assert!(err.contains("| error: no matching package"), "{err}");
     assert!(err.contains("logs/s3s-fs-0.14.1.log"), "{err}");
+}
+
+#[test]
+fn a_corpus_that_cannot_be_fetched_is_named_with_the_cause() {
+    let sandbox = Sandbox::new();
+    sandbox.fake_all();
+    let corpus = &CORPORA[0];
+    let stamp = sandbox
+        .cache
+        .path()
+        .join("sources")
+        .join(format!("{}-{}", corpus.name, corpus.version))
+        .join(".installed");
+    std::fs::remove_file(stamp).unwrap();
+    // Only the stand-ins are on PATH: no apt-cache to ask for the source package.
+    let out = sandbox.xtask(&["setup"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("error: {} {}", corpus.name, corpus.version))
+            && err.contains("apt-cache"),
+        "{err}"
+    );
+    let doctor = sandbox.doctor();
+    assert_eq!(status_of(&doctor, corpus.name).0, "missing");
 }
