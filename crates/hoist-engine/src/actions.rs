@@ -486,6 +486,7 @@ pub(crate) async fn run_action<E: Executor>(
                 contexts,
                 workspace: state.workspace.clone(),
                 temp: state.temp.clone(),
+                files_dir: state.files_dir.clone(),
                 deadline: timeout
                     .map_or(state.deadline, |t| Instant::now() + t)
                     .min(state.deadline),
@@ -493,6 +494,7 @@ pub(crate) async fn run_action<E: Executor>(
                 default_env: state.default_env.clone(),
                 // Reports are read once the whole composite step is done.
                 test_results_seen: None,
+                last_conclusion: None,
             };
             let parent = log_index;
             for s in steps {

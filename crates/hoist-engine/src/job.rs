@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use hoist_expr::{Object, Value, parse_condition};
-use hoist_workflow::model::{ActionRef, Job, Step, StepControl, Workflow};
+use hoist_workflow::model::{ActionRef, Job, Step, Workflow};
 use indexmap::IndexMap;
 use tokio::sync::{mpsc, watch};
 
+use crate::background::Background;
 use crate::builtin;
 use crate::command_files::{parse_key_values, parse_paths};
 use crate::contexts::{
@@ -83,6 +84,9 @@ pub(crate) struct JobState {
     pub(crate) contexts: Object,
     pub(crate) workspace: PathBuf,
     pub(crate) temp: PathBuf,
+    /// Where the step's command files and script live: `temp` itself, or a directory of its
+    /// own for a background step.
+    pub(crate) files_dir: PathBuf,
     pub(crate) deadline: Instant,
     /// `post:` scripts of JavaScript actions, run after the last step in reverse order.
     pub(crate) post: Vec<crate::actions::PostScript>,
@@ -90,6 +94,31 @@ pub(crate) struct JobState {
     pub(crate) default_env: Vec<(String, String)>,
     /// The test-results directory's modification time when last read (see `test_reports`).
     pub(crate) test_results_seen: Option<SystemTime>,
+    /// The conclusion of the step that ran last on this state.
+    pub(crate) last_conclusion: Option<Conclusion>,
+}
+
+impl JobState {
+    /// A copy for a background step: the same environment and contexts, its own command
+    /// files in `files_dir`, no post scripts yet.
+    pub(crate) fn fork(&self, files_dir: PathBuf) -> Self {
+        Self {
+            env: self.env.clone(),
+            paths: self.paths.clone(),
+            steps: self.steps.clone(),
+            failed: self.failed,
+            contexts: self.contexts.clone(),
+            workspace: self.workspace.clone(),
+            temp: self.temp.clone(),
+            files_dir,
+            deadline: self.deadline,
+            post: Vec::new(),
+            // Built again: they name the command files.
+            default_env: Vec::new(),
+            test_results_seen: self.test_results_seen,
+            last_conclusion: None,
+        }
+    }
 }
 
 pub(crate) struct InstanceOutcome {
@@ -152,9 +181,19 @@ pub(crate) async fn run_job<E: Executor>(
                 shared.annotate(key, None, AnnotationLevel::Error, &message);
                 state.failed = true;
             } else {
+                let mut background = Background::new();
                 for step in &job.steps {
-                    run_step(cx, step, &mut state, Report::Top).await;
+                    if let Some(control) = &step.control {
+                        background.control(cx, step, control, &mut state).await;
+                    } else if Background::wants(step, &state) {
+                        background.start(cx, step, &state);
+                    } else {
+                        background
+                            .beside(run_step(cx, step, &mut state, Report::Top))
+                            .await;
+                    }
                 }
+                background.finish(cx, &mut state).await;
             }
             crate::actions::run_post(cx, &mut state).await;
             let cancelled = *cancel.borrow();
@@ -298,11 +337,13 @@ fn prepare<E: Executor>(
         failed: false,
         contexts,
         workspace,
+        files_dir: temp.clone(),
         temp,
         deadline: Instant::now() + timeout,
         post: Vec::new(),
         default_env: Vec::new(),
         test_results_seen: None,
+        last_conclusion: None,
     })
 }
 
@@ -608,7 +649,7 @@ fn report_tests<E: Executor>(
     }
 }
 
-fn step_started<E: Executor>(
+pub(crate) fn step_started<E: Executor>(
     shared: &Arc<Shared<E>>,
     key: &JobKey,
     step: &Step,
@@ -641,7 +682,7 @@ fn set_job_status(contexts: &mut Object, failed: bool, cancelled: bool) {
     }
 }
 
-fn finish_step<E: Executor>(
+pub(crate) fn finish_step<E: Executor>(
     cx: JobCx<'_, E>,
     step: &Step,
     name: &str,
@@ -672,6 +713,7 @@ fn finish_step<E: Executor>(
     if conclusion == Conclusion::Failure {
         state.failed = true;
     }
+    state.last_conclusion = Some(conclusion);
     record_step(state, step, result.outcome, conclusion, &result.outputs);
     // Later steps see real values; everything reported or stored is masked.
     let shown: Vec<(String, String)> = result
@@ -820,34 +862,19 @@ async fn execute_step<E: Executor>(
         cancel,
     } = cx;
     let log_index = report.log_index(step.index);
-    // Background steps run in the foreground here, so by the time a `wait`, `wait-all` or
-    // `cancel` step comes, the steps it names have ended: there is nothing left to do.
-    if let Some(control) = &step.control {
-        let what = match control {
-            StepControl::Wait(ids) => format!(
-                "Waiting for {}: already finished (Hoist runs `background` steps in the foreground)",
-                ids.iter().map(|i| format!("`{}`", i.value)).collect::<Vec<_>>().join(", ")
-            ),
-            StepControl::WaitAll => "Waiting for all background steps: already finished (Hoist runs `background` steps in the foreground)".to_owned(),
-            StepControl::Cancel(id) => format!(
-                "Cancelling `{}`: it already finished (Hoist runs `background` steps in the foreground)",
-                id.value
-            ),
-        };
-        shared.log(key, Some(log_index), &what);
-        return Ok(StepResult {
-            outcome: Conclusion::Success,
-            exit_code: None,
-            outputs: Vec::new(),
-            summary: None,
-        });
-    }
-    if step.background.is_some() {
+    if matches!(report, Report::Nested { .. })
+        && (step.control.is_some() || step.background.is_some() || step.parallel_member)
+    {
+        // The job's own steps are scheduled by `background`; inside a composite action
+        // steps run one after another.
         shared.log(
             key,
             Some(log_index),
-            "hoist: `background: true` is not supported yet; this step runs in the foreground",
+            "hoist: `background`, `wait`, `wait-all` and `cancel` are not supported inside composite actions; this step runs in the foreground",
         );
+        if step.control.is_some() {
+            return Ok(StepResult::plain(Conclusion::Success));
+        }
     }
     let (step_env, timeout) = {
         let scope = state.scope();
@@ -936,7 +963,7 @@ async fn execute_step<E: Executor>(
         ));
     }
     // One script file per job and extension, rewritten for each step (see `CommandFiles`).
-    let script_stub = state.temp.join("step_script");
+    let script_stub = state.files_dir.join("step_script");
     let on_path = |p: &str| shared.which(p, &state.paths).is_some();
     let probe = shell::resolve(shell_name.as_deref(), "{script}", on_path)?;
     let script_path = if probe.extension.is_empty() {
@@ -981,7 +1008,7 @@ pub(crate) async fn run_process<E: Executor>(
         cwd,
         timeout,
     } = command;
-    let files = CommandFiles::prepare(&state.temp)?;
+    let files = CommandFiles::prepare(&state.files_dir)?;
     // The default variables are the same for every step of a job: build them once.
     if state.default_env.is_empty() {
         state.default_env = default_env(shared, key, state, &files);

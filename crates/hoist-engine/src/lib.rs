@@ -7,6 +7,7 @@
 
 pub mod action_cache;
 mod actions;
+mod background;
 mod builtin;
 mod command_files;
 mod contexts;

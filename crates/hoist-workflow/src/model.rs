@@ -272,6 +272,8 @@ pub struct Step {
     pub timeout_minutes: Option<Node>,
     /// `background: true`: the job goes on to the next step without waiting for this one.
     pub background: Option<Node>,
+    /// A member of a `parallel:` group: a background step that the group's wait collects.
+    pub parallel_member: bool,
     /// A step that neither runs nor uses anything, but waits for or cancels background steps.
     pub control: Option<StepControl>,
 }
@@ -285,6 +287,8 @@ pub enum StepControl {
     WaitAll,
     /// Cancel this background step (by id).
     Cancel(Spanned<String>),
+    /// The end of a `parallel:` group: wait for its members (by step index).
+    WaitGroup(Vec<usize>),
 }
 
 /// Where in a workflow an expression appears; decides which contexts and functions it may use

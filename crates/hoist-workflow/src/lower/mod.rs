@@ -73,6 +73,7 @@ const STEP_KEYS: &[&str] = &[
     "wait",
     "wait-all",
     "cancel",
+    "parallel",
 ];
 /// Shells GitHub runs by name; anything else must be a template containing `{0}`.
 const SHELLS: &[&str] = &["bash", "sh", "pwsh", "powershell", "python", "cmd"];

@@ -20,11 +20,91 @@ impl Lowerer<'_> {
                 None,
             );
         }
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| self.step(s, job, i))
-            .collect()
+        // A `parallel:` group becomes its members, each a background step, and a step that
+        // waits for them: the indices count the members, as the job's log shows them.
+        let mut steps = Vec::new();
+        for item in items {
+            match item.get("parallel") {
+                Some(members) => self.parallel_group(item, members, job, &mut steps),
+                None => {
+                    if let Some(step) = self.step(item, job, steps.len()) {
+                        steps.push(step);
+                    }
+                }
+            }
+        }
+        steps
+    }
+
+    /// `- parallel: [steps]` (with an optional `name`): the members run at once, and the
+    /// group ends when all of them have.
+    fn parallel_group(&mut self, group: &Node, members: &Node, job: &str, out: &mut Vec<Step>) {
+        let what = format!(
+            "the `parallel` group at step {} of job `{job}`",
+            out.len() + 1
+        );
+        for (k, _) in group.as_mapping().unwrap_or_default() {
+            let key = k.as_str().unwrap_or_default();
+            if !matches!(key, "parallel" | "name") {
+                self.error(
+                    "invalid-step",
+                    k.span,
+                    format!("`{key}` does not apply to {what}"),
+                    Some("a `parallel` group takes only `name`; put the key on its steps"),
+                );
+            }
+        }
+        let Some(items) = members.as_sequence() else {
+            self.type_error(members, "`parallel`", "a sequence of steps");
+            return;
+        };
+        if items.is_empty() {
+            self.error(
+                "missing-key",
+                members.span,
+                format!("{what} has no steps"),
+                None,
+            );
+        }
+        let mut indices = Vec::new();
+        for item in items {
+            for key in ["parallel", "background", "wait", "wait-all", "cancel"] {
+                if let Some((k, _)) = item.entry(key) {
+                    self.error(
+                        "invalid-step",
+                        k.span,
+                        format!("a step of a `parallel` group cannot use `{key}`"),
+                        Some(
+                            "the group already runs its steps in the background and waits for them",
+                        ),
+                    );
+                }
+            }
+            if let Some(mut step) = self.step(item, job, out.len()) {
+                step.parallel_member = true;
+                indices.push(step.index);
+                out.push(step);
+            }
+        }
+        let name = group.get("name").and_then(|n| self.string(n, "`name`"));
+        out.push(Step {
+            index: out.len(),
+            span: group.span,
+            id: None,
+            name,
+            condition: None,
+            run: None,
+            shell: None,
+            working_directory: None,
+            uses: None,
+            with: IndexMap::new(),
+            env: IndexMap::new(),
+            continue_on_error: None,
+            timeout_minutes: None,
+            background: None,
+            parallel_member: false,
+            control: Some(StepControl::WaitGroup(indices)),
+        });
     }
 
     pub(super) fn step(&mut self, node: &Node, job: &str, index: usize) -> Option<Step> {
@@ -47,6 +127,7 @@ impl Lowerer<'_> {
             continue_on_error: None,
             timeout_minutes: None,
             background: None,
+            parallel_member: false,
             control: None,
         };
         for (k, v) in pairs {

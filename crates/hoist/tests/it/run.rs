@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::project::Project;
 use crate::{stderr, stdout, workspace_root};
 
-fn job<'a>(run: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn job<'a>(run: &'a Value, name: &str) -> &'a Value {
     run["jobs"]
         .as_array()
         .unwrap()
@@ -18,14 +18,14 @@ fn job<'a>(run: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no job {name} in {run:#}"))
 }
 
-fn conclusion(run: &Value, job_name: &str) -> String {
+pub(crate) fn conclusion(run: &Value, job_name: &str) -> String {
     job(run, job_name)["conclusion"]
         .as_str()
         .unwrap_or_default()
         .to_owned()
 }
 
-fn step_conclusions(run: &Value, job_name: &str) -> Vec<String> {
+pub(crate) fn step_conclusions(run: &Value, job_name: &str) -> Vec<String> {
     job(run, job_name)["steps"]
         .as_array()
         .unwrap()
