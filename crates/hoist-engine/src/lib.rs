@@ -12,7 +12,7 @@ mod builtin;
 mod command_files;
 mod contexts;
 mod errors;
-mod events;
+use hoist_events as events;
 mod executor;
 mod job;
 mod mask;

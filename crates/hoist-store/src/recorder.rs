@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
 
-use hoist_engine::{Conclusion, JobKey, Observer, RunEvent};
+use hoist_events::{Conclusion, JobKey, Observer, RunEvent};
 use hoist_metrics::TestCounts;
 use rusqlite::{Connection, params};
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use hoist_engine::{Annotation, AnnotationLevel, Conclusion, JobKey, Observer, RunEvent};
+use hoist_events::{Annotation, AnnotationLevel, Conclusion, JobKey, Observer, RunEvent};
 use hoist_store::{NewRun, RunFilter, Store};
 
 pub(crate) fn new_run(path: &str) -> NewRun {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use hoist_engine::{Conclusion, JobKey, Observer, RunEvent};
+use hoist_events::{Conclusion, JobKey, Observer, RunEvent};
 use hoist_metrics::{Kind, TestCounts};
 use hoist_storage::{Storage, StorageCatalog, StorageError, StorageSettings};
 use hoist_store::{Store, StoreError};

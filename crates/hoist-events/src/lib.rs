@@ -1,10 +1,21 @@
-//! What the engine reports while a run progresses. Observers (the terminal view, the history
-//! store) receive every event in order for a given job.
+//! The run vocabulary shared by everything that takes part in a run: the engine that reports,
+//! the store that records, and (over the wire) servers and runners. How a step, job or run
+//! ended, which job instance an event is about, the events themselves, and the observer that
+//! receives them.
+//!
+//! A leaf: no runtime, no I/O. The serde forms are the wire forms; [`WIRE_VERSION`] names
+//! them, and a change that an older reader cannot take raises it.
 
 use std::time::{Duration, SystemTime};
 
+use serde::{Deserialize, Serialize};
+
+/// The version of the serialized forms of this crate's types.
+pub const WIRE_VERSION: u32 = 1;
+
 /// How a step, job or run ended, with GitHub's names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Conclusion {
     Success,
     Failure,
@@ -34,7 +45,8 @@ impl Conclusion {
 }
 
 /// Severity of an annotation from `::error::`, `::warning::` or `::notice::`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AnnotationLevel {
     Error,
     Warning,
@@ -51,7 +63,7 @@ impl AnnotationLevel {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Annotation {
     pub level: AnnotationLevel,
     pub message: String,
@@ -62,7 +74,7 @@ pub struct Annotation {
 }
 
 /// A job instance: one job, one matrix combination, within one (possibly nested) workflow.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct JobKey {
     /// Unique within the run: `build`, `build (api, linux)`, `call / make (api)`.
     pub id: String,
@@ -78,7 +90,9 @@ pub struct JobKey {
     pub matrix: serde_json::Value,
 }
 
-#[derive(Clone, Debug)]
+/// What happened in a run. Observers receive every event of a job instance in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum RunEvent {
     RunStarted {
         workflow: String,
