@@ -15,6 +15,7 @@ mod errors;
 use hoist_events as events;
 mod executor;
 mod job;
+mod job_request;
 mod mask;
 mod placement;
 mod request;
@@ -31,11 +32,16 @@ use tokio::sync::watch;
 
 pub use command_files::parse_key_values;
 pub use errors::EngineError;
-pub use events::{Annotation, AnnotationLevel, Conclusion, JobKey, NoObserver, Observer, RunEvent};
+pub use events::WIRE_VERSION;
+pub use events::{
+    Annotation, AnnotationLevel, Conclusion, JobKey, JobOutcome, JobRequest, NoObserver, Observer,
+    RunEvent,
+};
 pub use executor::{
     Executor, HostExecutor, ProcessEnd, ProcessMessage, ProcessSpec, end_orphaned_group,
     process_start_ticks,
 };
+pub use job_request::{JobPlacement, run_job_request};
 pub use mask::Masker;
 pub use placement::ContainerMode;
 pub use request::{EnvironmentScope, EventInfo, RunRequest, Source, WorkflowFile};
@@ -49,12 +55,24 @@ pub struct RunOutcome {
     pub jobs: IndexMap<String, (Conclusion, IndexMap<String, String>)>,
 }
 
-/// Runs one workflow to the end (or until `cancel` turns true).
+/// Runs one workflow to the end (or until `cancel` turns true), every job in this process.
 pub async fn run<E: Executor>(
     request: RunRequest,
     executor: E,
     observer: Arc<dyn Observer>,
     cancel: watch::Receiver<bool>,
+) -> Result<RunOutcome, EngineError> {
+    run_with_placement(request, executor, observer, cancel, None).await
+}
+
+/// Runs one workflow, planning here and handing each job instance to `placement` as a
+/// [`JobRequest`] (a runner elsewhere, say); `None` runs them in this process, as [`run`].
+pub async fn run_with_placement<E: Executor>(
+    request: RunRequest,
+    executor: E,
+    observer: Arc<dyn Observer>,
+    cancel: watch::Receiver<bool>,
+    placement: Option<Arc<dyn JobPlacement>>,
 ) -> Result<RunOutcome, EngineError> {
     let started = Instant::now();
     let parsed = hoist_workflow::parse_workflow(&request.workflow.text);
@@ -84,6 +102,7 @@ pub async fn run<E: Executor>(
         matrix: serde_json::Value::Null,
         workflow: Arc::new(workflow),
         workflow_path: request.workflow.path.clone(),
+        workflow_text: request.workflow.text.as_str().into(),
         inputs: request.inputs.clone(),
         secrets: request.secrets.clone(),
         top: true,
@@ -93,12 +112,9 @@ pub async fn run<E: Executor>(
         workflow_path: request.workflow.path.clone(),
         run_id: request.run_id,
     });
-    let shared = Arc::new(run::Shared::new(
-        request,
-        executor,
-        observer.clone(),
-        event_path,
-    ));
+    let mut shared = run::Shared::new(request, executor, observer.clone(), event_path);
+    shared.placement = placement;
+    let shared = Arc::new(shared);
     let results = run::run_workflow(shared.clone(), frame, cancel.clone()).await;
     let cancelled = *cancel.borrow();
     let conclusion = if cancelled {

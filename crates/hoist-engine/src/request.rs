@@ -5,29 +5,7 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
-/// A workflow file, as read by the caller.
-#[derive(Clone, Debug)]
-pub struct WorkflowFile {
-    /// Path relative to the project root: `.github/workflows/ci.yml`.
-    pub path: String,
-    pub text: String,
-}
-
-/// The event that started the run, and the repository state it refers to.
-#[derive(Clone, Debug, Default)]
-pub struct EventInfo {
-    pub name: String,
-    /// The webhook-like payload: `github.event` and the file at `GITHUB_EVENT_PATH`.
-    pub payload: serde_json::Value,
-    pub sha: String,
-    /// `refs/heads/main`, `refs/tags/v1`, `refs/pull/1/merge`.
-    pub git_ref: String,
-    pub base_ref: String,
-    pub head_ref: String,
-    pub actor: String,
-    /// `owner/name`.
-    pub repository: String,
-}
+pub use hoist_events::{EventInfo, WorkflowFile};
 
 /// The files `actions/checkout` puts in a job's workspace.
 #[derive(Clone, Debug, Default)]

@@ -24,6 +24,8 @@ use crate::request::RunRequest;
 /// State shared by every task of a run.
 pub(crate) struct Shared<E> {
     pub(crate) req: RunRequest,
+    /// Where job instances run: `None` in this process; else handed over as requests.
+    pub(crate) placement: Option<Arc<dyn crate::job_request::JobPlacement>>,
     pub(crate) executor: E,
     pub(crate) observer: Arc<dyn Observer>,
     pub(crate) masker: Masker,
@@ -56,6 +58,7 @@ impl<E: Executor> Shared<E> {
         let slots = Arc::new(Semaphore::new(req.parallelism.max(1)));
         Self {
             req,
+            placement: None,
             executor,
             observer,
             masker,
@@ -150,6 +153,8 @@ pub(crate) struct Frame {
     pub(crate) matrix: serde_json::Value,
     pub(crate) workflow: Arc<Workflow>,
     pub(crate) workflow_path: String,
+    /// The workflow's text, for the requests of its jobs.
+    pub(crate) workflow_text: Arc<str>,
     pub(crate) inputs: serde_json::Map<String, serde_json::Value>,
     pub(crate) secrets: IndexMap<String, String>,
     pub(crate) top: bool,
@@ -623,12 +628,29 @@ async fn run_job_group<E: Executor>(
                 if *group_rx.borrow() {
                     return never_started();
                 }
-                let base = JobBase {
-                    contexts: ctx.clone(),
-                    workflow_env,
-                };
-                let o = run_job(&shared, &frame.workflow, job, &key, base, group_rx).await;
-                (o.result, o.outputs)
+                match &shared.placement {
+                    // Placed elsewhere (a runner): the request carries what the job needs.
+                    Some(placement) => {
+                        let request = crate::job_request::request(
+                            &shared,
+                            &frame,
+                            &id,
+                            &key,
+                            &ctx,
+                            &workflow_env,
+                        );
+                        let o = placement.run(request, group_rx).await;
+                        (o.result, o.outputs.into_iter().collect())
+                    }
+                    None => {
+                        let base = JobBase {
+                            contexts: ctx.clone(),
+                            workflow_env,
+                        };
+                        let o = run_job(&shared, &frame.workflow, job, &key, base, group_rx).await;
+                        (o.result, o.outputs)
+                    }
+                }
             };
             let continue_on_error = job.continue_on_error.as_ref().is_some_and(|n| {
                 let scope = ExprScope {
@@ -816,7 +838,7 @@ async fn call_reusable<E: Executor>(
         .map(|u| u.value.clone())
         .unwrap_or_default();
     let prepared = prepare_call(shared, frame, job, &uses, contexts);
-    let (callee, inputs, secrets) = match prepared {
+    let (callee, callee_text, inputs, secrets) = match prepared {
         Ok(p) => p,
         Err(message) => {
             let s = fail_job(shared, key.clone(), &message);
@@ -836,6 +858,7 @@ async fn call_reusable<E: Executor>(
         workflow_path: hoist_workflow::local_workflow_path(&uses)
             .unwrap_or(&uses)
             .to_owned(),
+        workflow_text: callee_text.into(),
         inputs,
         secrets,
         top: false,
@@ -894,6 +917,7 @@ async fn call_reusable<E: Executor>(
 
 type CallParts = (
     Workflow,
+    String,
     serde_json::Map<String, serde_json::Value>,
     IndexMap<String, String>,
 );
@@ -1002,7 +1026,7 @@ fn prepare_call<E: Executor>(
             return Err(format!("`{path}` requires secret `{name}`"));
         }
     }
-    Ok((callee, inputs, secrets))
+    Ok((callee, text, inputs, secrets))
 }
 
 impl<E: Executor> Shared<E> {

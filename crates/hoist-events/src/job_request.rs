@@ -1,0 +1,73 @@
+//! A job instance as the planner hands it to whoever runs it: the same process (`hoist run`)
+//! or a runner on another machine (`hoist serve`). Self-contained: with it and its own
+//! machine (workspace, caches, executor), a runner needs nothing else from the run.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Conclusion, JobKey, WIRE_VERSION};
+
+/// A workflow file, as read at the run's commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowFile {
+    /// Path relative to the repository root: `.github/workflows/ci.yml`.
+    pub path: String,
+    pub text: String,
+}
+
+/// The event that started the run, and the repository state it refers to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventInfo {
+    pub name: String,
+    /// The webhook-like payload: `github.event` and the file at `GITHUB_EVENT_PATH`.
+    pub payload: serde_json::Value,
+    pub sha: String,
+    /// `refs/heads/main`, `refs/tags/v1`, `refs/pull/1/merge`.
+    pub git_ref: String,
+    pub base_ref: String,
+    pub head_ref: String,
+    pub actor: String,
+    /// `owner/name`.
+    pub repository: String,
+}
+
+/// One job instance to run, with everything the run decided for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobRequest {
+    /// [`WIRE_VERSION`] of the planner that wrote it; a runner refuses a newer one.
+    pub version: u32,
+    pub run_id: u64,
+    pub run_number: u64,
+    pub run_attempt: u32,
+    /// The run's own workflow file (`GITHUB_WORKFLOW_REF` names it).
+    pub run_workflow_path: String,
+    /// The workflow that defines the job: the run's own, or the reusable workflow that a job
+    /// calls.
+    pub workflow: WorkflowFile,
+    /// The job's id in that workflow.
+    pub job_id: String,
+    pub key: JobKey,
+    pub event: EventInfo,
+    /// The contexts the job starts with (`github`, `needs`, `matrix`, `strategy`, `inputs`,
+    /// `secrets`, `vars`, ...), as JSON; the job adds `env`, `job`, `runner` and `steps`.
+    pub contexts: serde_json::Value,
+    /// The workflow's `env:`, already evaluated.
+    pub workflow_env: Vec<(String, String)>,
+    /// Values masked in everything the job reports: the secrets it can see.
+    pub masked: Vec<String>,
+    pub debug: bool,
+}
+
+impl JobRequest {
+    /// Whether a reader of this crate's version can take the request.
+    pub fn is_supported(&self) -> bool {
+        self.version <= WIRE_VERSION
+    }
+}
+
+/// How a job instance ended: what the planner needs to go on (`needs.<id>.result` and
+/// `.outputs`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobOutcome {
+    pub result: Conclusion,
+    pub outputs: Vec<(String, String)>,
+}
