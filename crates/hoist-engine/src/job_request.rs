@@ -62,6 +62,19 @@ pub(crate) fn request<E: Executor>(
             text: frame.workflow_text.to_string(),
         },
         job_id: job_id.to_owned(),
+        runs_on: frame
+            .workflow
+            .jobs
+            .get(job_id)
+            .and_then(|job| {
+                let scope = crate::contexts::ExprScope {
+                    contexts,
+                    status: crate::contexts::Status::default(),
+                    workspace: None,
+                };
+                crate::placement::wanted_labels(job, &scope).ok()
+            })
+            .unwrap_or_default(),
         key: key.clone(),
         event: req.event.clone(),
         contexts: Value::object(contexts.clone()).to_json(),
@@ -141,5 +154,6 @@ pub async fn run_job_request<E: Executor>(
     Ok(JobOutcome {
         result: outcome.result,
         outputs: outcome.outputs.into_iter().collect(),
+        reason: None,
     })
 }

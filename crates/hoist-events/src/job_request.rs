@@ -45,6 +45,8 @@ pub struct JobRequest {
     pub workflow: WorkflowFile,
     /// The job's id in that workflow.
     pub job_id: String,
+    /// The labels of its `runs-on`, evaluated: a runner takes the job only if it has them all.
+    pub runs_on: Vec<String>,
     pub key: JobKey,
     pub event: EventInfo,
     /// The contexts the job starts with (`github`, `needs`, `matrix`, `strategy`, `inputs`,
@@ -70,4 +72,7 @@ impl JobRequest {
 pub struct JobOutcome {
     pub result: Conclusion,
     pub outputs: Vec<(String, String)>,
+    /// Why the job failed when no runner could say (it was lost, its request unreadable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }

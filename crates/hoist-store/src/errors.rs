@@ -20,6 +20,8 @@ pub enum StoreError {
     },
     #[error("history database error")]
     Sql(#[from] rusqlite::Error),
+    #[error("cannot encode a queued job: {0}")]
+    Encode(String),
     #[error("run {0} does not exist")]
     NoSuchRun(i64),
     #[error("cannot import metrics: {0}")]

@@ -10,6 +10,7 @@
 mod errors;
 mod metrics;
 mod queries;
+mod queue;
 mod recorder;
 mod schema;
 mod upload;
@@ -22,6 +23,7 @@ use rusqlite::{Connection, params};
 pub use errors::StoreError;
 pub use metrics::Imported;
 pub use queries::{AnnotationRow, ArtifactRow, JobRow, RunFilter, RunRow, StepRow};
+pub use queue::{ClaimedJob, Expired, MAX_ATTEMPTS, QueueState, labels_match};
 pub use recorder::Recorder;
 
 pub use upload::{FlushReport, PendingRun, RunObjects, UploadFailure};

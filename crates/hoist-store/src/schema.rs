@@ -125,4 +125,24 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE steps ADD COLUMN pgid INTEGER;
     ALTER TABLE steps ADD COLUMN pgid_start INTEGER;
     ",
+    // 6: the job queue of `hoist serve` (see `queue.rs`).
+    "
+    CREATE TABLE queue (
+        id          INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        job_key     TEXT NOT NULL,
+        labels      TEXT NOT NULL,           -- JSON: the runs-on labels a runner must have
+        request     TEXT NOT NULL,           -- JSON: the JobRequest
+        state       TEXT NOT NULL,           -- queued, claimed, done
+        runner      TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        lease_until INTEGER,                 -- ms since the epoch, by the server's clock
+        result      TEXT,                    -- JSON: the JobOutcome, once done
+        queued_at   INTEGER NOT NULL,
+        claimed_at  INTEGER,
+        finished_at INTEGER,
+        UNIQUE (run_id, job_key)
+    );
+    CREATE INDEX queue_waiting ON queue (state, id);
+    ",
 ];

@@ -245,6 +245,7 @@ fn a_request_from_a_newer_planner_is_refused_with_the_versions() {
             text: WORKFLOW.to_owned(),
         },
         job_id: "deploy".to_owned(),
+        runs_on: vec!["ubuntu-latest".to_owned()],
         key: hoist_engine::JobKey {
             id: "deploy".to_owned(),
             job_id: "deploy".to_owned(),

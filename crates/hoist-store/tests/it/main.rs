@@ -2,5 +2,6 @@
 
 #![allow(clippy::unwrap_used)] // a panic is how a test reports failure
 
+mod queue;
 mod store;
 mod upload;

@@ -1,0 +1,279 @@
+//! The job queue of `hoist serve`: job instances waiting for a runner, claimed under a lease.
+//!
+//! Expected flow: the planner enqueues a job (`enqueue_job`), a runner whose labels cover the
+//! job's claims it (`claim_job`) and renews its lease while it works (`renew_lease`), then
+//! reports the outcome (`finish_job`); the planner reads the outcome (`job_outcome`).
+//!
+//! Guarantees:
+//! - Enqueueing is idempotent per run and job key: a planner that starts again after a
+//!   restart finds the job it queued before (whatever its state) instead of a second one.
+//! - A job is claimed by at most one runner at a time: every change is a guarded update
+//!   (`WHERE id = ? AND state = ?`, and the runner's name for its own job), inside an
+//!   immediate transaction, so two servers or two runners never both win.
+//! - A lease that runs out (`expire_leases`) puts the job back in the queue once, for another
+//!   runner; after [`MAX_ATTEMPTS`] claims it ends as failed with "runner lost". The runner that
+//!   lost it learns so at its next renewal or report, which are refused.
+//! - A job that is done stays done: late reports of a lost runner change nothing.
+//!
+//! Assumptions: runners' clocks do not matter (leases are measured by the server's clock, in
+//! the database); a runner renews well within its lease (every 10 s for a 30 s lease).
+
+use std::time::Duration;
+
+use hoist_events::{Conclusion, JobOutcome, JobRequest};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use crate::{Store, StoreError, now_ms};
+
+/// How many times a job is claimed before a lost lease fails it.
+pub const MAX_ATTEMPTS: u32 = 2;
+
+/// Where a queued job is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueState {
+    /// Waiting for a runner.
+    Queued,
+    /// A runner holds it under a lease.
+    Claimed,
+    /// Finished (by its runner, or failed for a lost runner); the outcome is stored.
+    Done,
+}
+
+impl QueueState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueState::Queued => "queued",
+            QueueState::Claimed => "claimed",
+            QueueState::Done => "done",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "queued" => QueueState::Queued,
+            "claimed" => QueueState::Claimed,
+            _ => QueueState::Done,
+        }
+    }
+}
+
+/// A job a runner claimed.
+#[derive(Clone, Debug)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub run_id: i64,
+    /// 1 for the first claim, 2 for the retry after a lost runner.
+    pub attempt: u32,
+    pub request: JobRequest,
+}
+
+/// A lease that ran out, and what became of its job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expired {
+    pub id: i64,
+    pub runner: String,
+    /// Back in the queue for another runner; otherwise failed as "runner lost".
+    pub requeued: bool,
+}
+
+/// Whether a runner with `runner_labels` may take a job that asks for `wanted`: every
+/// wanted label, compared without case.
+pub fn labels_match(wanted: &[String], runner_labels: &[String]) -> bool {
+    wanted
+        .iter()
+        .all(|w| runner_labels.iter().any(|l| l.eq_ignore_ascii_case(w)))
+}
+
+impl Store {
+    /// Queues a job instance of `run_id`; returns its queue id (the existing one when the
+    /// run already queued this job key).
+    pub fn enqueue_job(&mut self, run_id: i64, request: &JobRequest) -> Result<i64, StoreError> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let labels = serde_json::to_string(&request.runs_on).unwrap_or_else(|_| "[]".into());
+        let body = serde_json::to_string(request).map_err(|e| StoreError::Encode(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO queue (run_id, job_key, labels, request, state, queued_at) \
+             VALUES (?1, ?2, ?3, ?4, 'queued', ?5) ON CONFLICT (run_id, job_key) DO NOTHING",
+            params![run_id, request.key.id, labels, body, now_ms()],
+        )?;
+        let id = tx.query_row(
+            "SELECT id FROM queue WHERE run_id = ?1 AND job_key = ?2",
+            params![run_id, request.key.id],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Gives `runner` the oldest queued job its labels cover, under a lease of `lease`.
+    pub fn claim_job(
+        &mut self,
+        runner: &str,
+        runner_labels: &[String],
+        lease: Duration,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let waiting: Vec<(i64, i64, String, String, u32)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, run_id, labels, request, attempts FROM queue \
+                 WHERE state = 'queued' ORDER BY id",
+            )?;
+            stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<Result<_, _>>()?
+        };
+        let now = now_ms();
+        for (id, run_id, labels, body, attempts) in waiting {
+            let wanted: Vec<String> = serde_json::from_str(&labels).unwrap_or_default();
+            if !labels_match(&wanted, runner_labels) {
+                continue;
+            }
+            let request: JobRequest = match serde_json::from_str(&body) {
+                Ok(r) => r,
+                Err(e) => {
+                    // Unreadable: it can never run; fail it rather than block the queue.
+                    let outcome = failed(&format!("the job request cannot be read: {e}"));
+                    tx.execute(
+                        "UPDATE queue SET state = 'done', result = ?2, finished_at = ?3 \
+                         WHERE id = ?1 AND state = 'queued'",
+                        params![id, outcome, now],
+                    )?;
+                    continue;
+                }
+            };
+            let changed = tx.execute(
+                "UPDATE queue SET state = 'claimed', runner = ?2, attempts = attempts + 1, \
+                 claimed_at = ?3, lease_until = ?4 WHERE id = ?1 AND state = 'queued'",
+                params![id, runner, now, now + lease.as_millis() as i64],
+            )?;
+            if changed == 1 {
+                tx.commit()?;
+                return Ok(Some(ClaimedJob {
+                    id,
+                    run_id,
+                    attempt: attempts + 1,
+                    request,
+                }));
+            }
+        }
+        tx.commit()?;
+        Ok(None)
+    }
+
+    /// Extends `runner`'s lease on job `id`; `false` when the job is no longer its own (the
+    /// lease ran out and the job went to another runner, or it is done): the runner stops.
+    pub fn renew_lease(
+        &mut self,
+        id: i64,
+        runner: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let changed = self.conn().execute(
+            "UPDATE queue SET lease_until = ?3 WHERE id = ?1 AND runner = ?2 AND state = 'claimed'",
+            params![id, runner, now_ms() + lease.as_millis() as i64],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Records the outcome `runner` reports for job `id`; `false` when the job is not its own
+    /// any more (the report is ignored).
+    pub fn finish_job(
+        &mut self,
+        id: i64,
+        runner: &str,
+        outcome: &JobOutcome,
+    ) -> Result<bool, StoreError> {
+        let body = serde_json::to_string(outcome).map_err(|e| StoreError::Encode(e.to_string()))?;
+        let changed = self.conn().execute(
+            "UPDATE queue SET state = 'done', result = ?3, finished_at = ?4 \
+             WHERE id = ?1 AND runner = ?2 AND state = 'claimed'",
+            params![id, runner, body, now_ms()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Takes back every job whose lease ran out: queued again, or failed as "runner lost"
+    /// after [`MAX_ATTEMPTS`] claims.
+    pub fn expire_leases(&mut self) -> Result<Vec<Expired>, StoreError> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = now_ms();
+        let lapsed: Vec<(i64, String, u32)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, runner, attempts FROM queue WHERE state = 'claimed' AND lease_until < ?1",
+            )?;
+            stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut expired = Vec::new();
+        for (id, runner, attempts) in lapsed {
+            let requeued = attempts < MAX_ATTEMPTS;
+            if requeued {
+                tx.execute(
+                    "UPDATE queue SET state = 'queued', runner = NULL, lease_until = NULL \
+                     WHERE id = ?1 AND state = 'claimed' AND runner = ?2",
+                    params![id, runner],
+                )?;
+            } else {
+                let outcome = failed(&format!(
+                    "runner lost: `{runner}` stopped renewing its lease, on attempt {attempts} of {MAX_ATTEMPTS}"
+                ));
+                tx.execute(
+                    "UPDATE queue SET state = 'done', result = ?3, finished_at = ?4 \
+                     WHERE id = ?1 AND state = 'claimed' AND runner = ?2",
+                    params![id, runner, outcome, now],
+                )?;
+            }
+            expired.push(Expired {
+                id,
+                runner,
+                requeued,
+            });
+        }
+        tx.commit()?;
+        Ok(expired)
+    }
+
+    /// The state of job `id`, and its outcome once done.
+    pub fn queued_job(
+        &self,
+        id: i64,
+    ) -> Result<Option<(QueueState, Option<JobOutcome>)>, StoreError> {
+        let row: Option<(String, Option<String>)> = self
+            .conn()
+            .query_row("SELECT state, result FROM queue WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        Ok(row.map(|(state, result)| {
+            let outcome = result.and_then(|r| serde_json::from_str(&r).ok());
+            (QueueState::parse(&state), outcome)
+        }))
+    }
+
+    /// How many jobs wait for a runner.
+    pub fn queue_depth(&self) -> Result<usize, StoreError> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM queue WHERE state = 'queued'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+}
+
+/// The stored outcome of a job that failed without its runner's report.
+fn failed(reason: &str) -> String {
+    let outcome = JobOutcome {
+        result: Conclusion::Failure,
+        outputs: Vec::new(),
+        reason: Some(reason.to_owned()),
+    };
+    serde_json::to_string(&outcome).unwrap_or_default()
+}
