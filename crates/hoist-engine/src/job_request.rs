@@ -84,6 +84,7 @@ pub(crate) fn request<E: Executor>(
             .collect(),
         masked,
         debug: req.debug,
+        checkout: None,
     }
 }
 

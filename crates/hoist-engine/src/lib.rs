@@ -34,8 +34,8 @@ pub use command_files::parse_key_values;
 pub use errors::EngineError;
 pub use events::WIRE_VERSION;
 pub use events::{
-    Annotation, AnnotationLevel, Conclusion, JobKey, JobOutcome, JobRequest, NoObserver, Observer,
-    RunEvent,
+    Annotation, AnnotationLevel, Checkout, Conclusion, JobKey, JobOutcome, JobRequest, NoObserver,
+    Observer, RunEvent,
 };
 pub use executor::{
     Executor, HostExecutor, ProcessEnd, ProcessMessage, ProcessSpec, end_orphaned_group,

@@ -57,6 +57,19 @@ pub struct JobRequest {
     /// Values masked in everything the job reports: the secrets it can see.
     pub masked: Vec<String>,
     pub debug: bool,
+    /// Where a runner on another machine gets the source that `actions/checkout` puts in the
+    /// workspace; `None` when the runner's own machine has it (`hoist run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout: Option<Checkout>,
+}
+
+/// A commit of a repository, for a runner to check out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkout {
+    /// What `git` can fetch from: a path on the runner's machine or a URL.
+    pub repository: String,
+    /// The commit.
+    pub sha: String,
 }
 
 impl JobRequest {

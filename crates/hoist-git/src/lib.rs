@@ -191,6 +191,12 @@ impl Repository {
         })
     }
 
+    /// The paths of every file in the tree of `rev`, relative to the repository root.
+    pub fn tree_files(&self, rev: &str) -> Result<Vec<PathBuf>, GitError> {
+        let listed = run(&self.root, &["ls-tree", "-r", "-z", "--name-only", rev])?;
+        Ok(split_nul(&listed).into_iter().map(PathBuf::from).collect())
+    }
+
     /// The configured `user.name`, if any.
     /// The files below `dir` (relative to the repository root) at `rev`, with their contents:
     /// one `ls-tree` and one `cat-file --batch`, whatever their number.

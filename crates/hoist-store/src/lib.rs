@@ -23,7 +23,9 @@ use rusqlite::{Connection, params};
 pub use errors::StoreError;
 pub use metrics::Imported;
 pub use queries::{AnnotationRow, ArtifactRow, JobRow, RunFilter, RunRow, StepRow};
-pub use queue::{ClaimedJob, Expired, MAX_ATTEMPTS, QueueState, labels_match};
+pub use queue::{
+    ClaimedJob, Expired, JobOwner, MAX_ATTEMPTS, QueueEntry, QueueState, labels_match,
+};
 pub use recorder::Recorder;
 
 pub use upload::{FlushReport, PendingRun, RunObjects, UploadFailure};

@@ -67,6 +67,25 @@ pub struct ClaimedJob {
     pub request: JobRequest,
 }
 
+/// Who holds a queued job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobOwner {
+    pub run_id: i64,
+    pub runner: Option<String>,
+    pub attempt: u32,
+    pub state: QueueState,
+}
+
+/// One row of a run's queue, for the API's view of the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub id: i64,
+    pub job_key: String,
+    pub state: QueueState,
+    pub runner: Option<String>,
+    pub attempts: u32,
+}
+
 /// A lease that ran out, and what became of its job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expired {
@@ -255,6 +274,46 @@ impl Store {
             let outcome = result.and_then(|r| serde_json::from_str(&r).ok());
             (QueueState::parse(&state), outcome)
         }))
+    }
+
+    /// The run that job `id` belongs to, the runner holding it and its attempt; `None` for
+    /// an unknown id.
+    pub fn queued_job_owner(&self, id: i64) -> Result<Option<JobOwner>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT run_id, runner, attempts, state FROM queue WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(JobOwner {
+                        run_id: r.get(0)?,
+                        runner: r.get(1)?,
+                        attempt: r.get(2)?,
+                        state: QueueState::parse(&r.get::<_, String>(3)?),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every queued job of a run, in the order queued: its key, state, last runner and
+    /// attempts.
+    pub fn queued_jobs_of_run(&self, run_id: i64) -> Result<Vec<QueueEntry>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, job_key, state, runner, attempts FROM queue WHERE run_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([run_id], |r| {
+                Ok(QueueEntry {
+                    id: r.get(0)?,
+                    job_key: r.get(1)?,
+                    state: QueueState::parse(&r.get::<_, String>(2)?),
+                    runner: r.get(3)?,
+                    attempts: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 
     /// How many jobs wait for a runner.

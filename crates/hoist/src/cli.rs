@@ -34,6 +34,100 @@ pub(crate) enum Command {
     /// Quality gates that scan the code: `hoist scan secrets`.
     #[command(subcommand)]
     Scan(ScanCommand),
+    /// Run the CI server: it plans dispatched runs and queues their jobs for runners.
+    Serve(ServeArgs),
+    /// Run jobs of a server on this machine.
+    Runner(RunnerArgs),
+    /// Start workflows on a server (`workflow_dispatch`).
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The admin token is created on first start in `<data dir>/admin-token` \
+    (mode 0600); the CLI on the same machine reads it when `HOIST_TOKEN` is unset."
+)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0 takes a free one).
+    #[arg(long, default_value = "127.0.0.1:7420", value_name = "ADDR")]
+    pub(crate) listen: String,
+    /// A repository to serve, by path; its name is the directory's name. Repeatable.
+    #[arg(long = "repo", value_name = "PATH")]
+    pub(crate) repos: Vec<PathBuf>,
+    /// Runners in the server's own process; 0 for a server that only plans.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) runners: usize,
+    /// Where the server keeps its history and token (default: `server/` in Hoist's data
+    /// directory).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunnerArgs {
+    /// The server, `http://host:port`.
+    #[arg(long, env = "HOIST_SERVER", value_name = "URL")]
+    pub(crate) server: String,
+    /// The token to present (the server's admin token for now).
+    #[arg(
+        long,
+        env = "HOIST_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub(crate) token: String,
+    /// Labels this runner answers to, comma-separated (default: self-hosted, linux, x64 and
+    /// the Ubuntu images Hoist runs natively).
+    #[arg(long, value_delimiter = ',', value_name = "LABELS")]
+    pub(crate) labels: Vec<String>,
+    /// Jobs run at once.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) capacity: usize,
+    /// The runner's name, unique among the server's runners (default: the host name).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// Workspaces and checkouts (default: `runner/<name>/` in Hoist's data directory).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WorkflowCommand {
+    /// Dispatch a workflow (`workflow_dispatch`) on a server and print its run's id and URL.
+    Run(WorkflowRunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct WorkflowRunArgs {
+    /// The workflow file (`ci-remote.yml`, or its path in the repository).
+    pub(crate) workflow: String,
+    /// An input, `NAME=VALUE`. Repeatable.
+    #[arg(short = 'f', long = "field", value_name = "NAME=VALUE")]
+    pub(crate) fields: Vec<String>,
+    /// The branch, tag or commit to run (default: the repository's default branch).
+    #[arg(long = "ref", value_name = "REF")]
+    pub(crate) git_ref: Option<String>,
+    /// The repository, by its name on the server (default: the current directory's name).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) repo: Option<String>,
+    /// The server (default: `http://127.0.0.1:7420`).
+    #[arg(long, env = "HOIST_SERVER", value_name = "URL")]
+    pub(crate) server: Option<String>,
+    /// The token (default: the local server's admin token).
+    #[arg(
+        long,
+        env = "HOIST_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub(crate) token: Option<String>,
+    /// Follow the run until it ends; exit 1 unless it succeeded.
+    #[arg(long)]
+    pub(crate) watch: bool,
+    /// Print the answer (and, with `--watch`, the finished run) as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -258,6 +258,7 @@ fn a_request_from_a_newer_planner_is_refused_with_the_versions() {
         workflow_env: Vec::new(),
         masked: Vec::new(),
         debug: false,
+        checkout: None,
     };
     let (_tx, cancel) = watch::channel(false);
     let err = runtime

@@ -26,6 +26,7 @@ fn job(id: &str, runs_on: &[&str]) -> JobRequest {
         workflow_env: Vec::new(),
         masked: Vec::new(),
         debug: false,
+        checkout: None,
     }
 }
 

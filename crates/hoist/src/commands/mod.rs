@@ -12,6 +12,7 @@ mod migrations;
 pub(crate) mod run;
 mod runs;
 mod scan;
+mod server;
 
 /// How a command ended, mapped onto Hoist's documented exit codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,5 +41,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Runs(args) => runs::run(&args),
         Command::Metrics(args) => metrics::run(&args),
         Command::Scan(crate::cli::ScanCommand::Secrets(args)) => scan::secrets(&args),
+        Command::Serve(args) => server::serve(&args),
+        Command::Runner(args) => server::runner(&args),
+        Command::Workflow(crate::cli::WorkflowCommand::Run(args)) => server::dispatch(&args),
     }
 }

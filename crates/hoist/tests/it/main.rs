@@ -10,6 +10,7 @@ mod metrics;
 mod project;
 mod run;
 mod scan;
+mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,174 @@
+//! The API's client, for runners and the CLI: one request per call, errors that name the
+//! server and what it said.
+
+use std::time::Duration;
+
+use hoist_events::JobOutcome;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::errors::ServerError;
+use crate::wire::{
+    Assignment, ClaimRequest, DispatchRequest, DispatchResponse, ErrorBody, EventsReport,
+    FinishReport, RenewRequest, RunView,
+};
+
+/// A connection to one server with one token.
+#[derive(Clone, Debug)]
+pub struct Client {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+/// What a call about a job learned.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum JobCall {
+    Done,
+    /// The server took the job back (409): stop it.
+    Lost,
+}
+
+impl Client {
+    pub fn new(server: &str, token: &str) -> Self {
+        Self {
+            base: server.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Dispatches `workflow` of `repo` (GitHub's `workflow_dispatch` API).
+    pub async fn dispatch(
+        &self,
+        repo: &str,
+        workflow: &str,
+        body: &DispatchRequest,
+    ) -> Result<DispatchResponse, ServerError> {
+        let path = format!("/api/v1/repos/{repo}/actions/workflows/{workflow}/dispatches");
+        let response = self.post(&path, body).await?;
+        self.json(response).await
+    }
+
+    /// A run with its jobs.
+    pub async fn run(&self, id: i64) -> Result<RunView, ServerError> {
+        let response = self
+            .http
+            .get(format!("{}/api/v1/runs/{id}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        self.json(response).await
+    }
+
+    pub(crate) async fn claim(
+        &self,
+        runner: &str,
+        labels: &[String],
+    ) -> Result<Option<Assignment>, ServerError> {
+        let body = ClaimRequest {
+            runner: runner.to_owned(),
+            labels: labels.to_vec(),
+        };
+        let response = self.post("/api/v1/runners/claim", &body).await?;
+        if response.status() == reqwest::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        self.json(response).await.map(Some)
+    }
+
+    pub(crate) async fn renew(&self, id: i64, runner: &str) -> Result<JobCall, ServerError> {
+        let body = RenewRequest {
+            runner: runner.to_owned(),
+        };
+        self.job_call(&format!("/api/v1/jobs/{id}/renew"), &body)
+            .await
+    }
+
+    pub(crate) async fn events(
+        &self,
+        id: i64,
+        report: &EventsReport,
+    ) -> Result<JobCall, ServerError> {
+        self.job_call(&format!("/api/v1/jobs/{id}/events"), report)
+            .await
+    }
+
+    pub(crate) async fn finish(
+        &self,
+        id: i64,
+        runner: &str,
+        outcome: &JobOutcome,
+    ) -> Result<JobCall, ServerError> {
+        let body = FinishReport {
+            runner: runner.to_owned(),
+            outcome: outcome.clone(),
+        };
+        self.job_call(&format!("/api/v1/jobs/{id}/finish"), &body)
+            .await
+    }
+
+    async fn job_call(&self, path: &str, body: &impl Serialize) -> Result<JobCall, ServerError> {
+        let response = self.post(path, body).await?;
+        match response.status() {
+            s if s.is_success() => Ok(JobCall::Done),
+            reqwest::StatusCode::CONFLICT => Ok(JobCall::Lost),
+            _ => Err(self.refused(response).await),
+        }
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<reqwest::Response, ServerError> {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, ServerError> {
+        if !response.status().is_success() {
+            return Err(self.refused(response).await);
+        }
+        response.json().await.map_err(|e| ServerError::Unreachable {
+            url: self.base.clone(),
+            message: format!("unexpected answer: {e}"),
+        })
+    }
+
+    async fn refused(&self, response: reqwest::Response) -> ServerError {
+        let status = response.status();
+        let message = match response.json::<ErrorBody>().await {
+            Ok(body) => body.message,
+            Err(_) => String::new(),
+        };
+        ServerError::Refused {
+            message: format!("{status}: {message}"),
+        }
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> ServerError {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            message = format!("{message}: {s}");
+            source = s.source();
+        }
+        ServerError::Unreachable {
+            url: self.base.clone(),
+            message,
+        }
+    }
+}

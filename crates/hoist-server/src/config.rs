@@ -1,0 +1,63 @@
+//! What a server and a runner are configured with.
+
+use std::path::PathBuf;
+
+/// The server: where it listens, where it keeps its data, which repositories it serves.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// `host:port`; port 0 takes a free one.
+    pub listen: String,
+    /// The history database, the admin token, the runners' directories.
+    pub data_dir: PathBuf,
+    pub repos: Vec<RepoConfig>,
+    /// Runners started in the server's own process (`--runners`).
+    pub runners: usize,
+    /// The server's name, shown in its runners' names.
+    pub name: String,
+}
+
+/// A repository the server runs workflows of.
+#[derive(Clone, Debug)]
+pub struct RepoConfig {
+    /// The name in API paths (`/api/v1/repos/{name}/...`).
+    pub name: String,
+    /// A local path: the workflows are read from it at the run's commit, and runners fetch
+    /// the commit from it.
+    pub path: PathBuf,
+    /// The branch a dispatch without `ref` runs on; else the repository's current branch.
+    pub default_branch: Option<String>,
+}
+
+/// A runner: which server, with which credential, taking which jobs.
+#[derive(Clone, Debug)]
+pub struct RunnerConfig {
+    /// `http://host:port`.
+    pub server: String,
+    pub token: String,
+    /// Unique among the server's runners; shown per job.
+    pub name: String,
+    /// A job is taken only if its `runs-on` labels are all here.
+    pub labels: Vec<String>,
+    /// Jobs run at once.
+    pub capacity: usize,
+    /// Workspaces, caches and checkouts.
+    pub data_dir: PathBuf,
+}
+
+impl RunnerConfig {
+    /// What a runner on this machine answers to by default: GitHub's self-hosted labels and
+    /// the Ubuntu images Hoist runs natively.
+    pub fn default_labels() -> Vec<String> {
+        [
+            "self-hosted",
+            "linux",
+            "x64",
+            "ubuntu-latest",
+            "ubuntu-24.04",
+            "ubuntu-22.04",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+    }
+}

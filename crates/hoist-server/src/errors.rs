@@ -1,0 +1,34 @@
+//! Errors that stop the server or a runner.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on `{address}`")]
+    Bind {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server stopped")]
+    Serve {
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] hoist_store::StoreError),
+    #[error("cannot prepare `{path}`")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("repository `{path}` is not a git repository")]
+    NotARepository { path: PathBuf },
+    #[error("two repositories are named `{name}`; give one a `name`")]
+    DuplicateRepository { name: String },
+    #[error("cannot reach the server at `{url}`: {message}")]
+    Unreachable { url: String, message: String },
+    #[error("the server refused the runner: {message}")]
+    Refused { message: String },
+}

@@ -1,0 +1,69 @@
+//! The CI server and its runners. `hoist serve` ([`serve`]) plans runs (the engine's planner,
+//! each job instance handed to the store's queue) and answers the HTTP API; `hoist runner`
+//! ([`run_runner`]) claims queued jobs over that API, runs each with the engine on its own
+//! machine, and streams the job's events back. Runners only ever connect out: a claim is a
+//! long poll.
+//!
+//! The only crate that speaks HTTP: the server's routes and the client the runner and the
+//! CLI use (`client.rs`) live here, and the bodies they exchange are in `wire.rs`.
+
+mod api_error;
+mod auth;
+mod client;
+mod config;
+mod errors;
+mod planner;
+mod queue_placement;
+mod routes;
+mod runner;
+mod state;
+mod wire;
+
+pub use auth::read_admin_token;
+pub use client::Client;
+pub use config::{RepoConfig, RunnerConfig, ServerConfig};
+pub use errors::ServerError;
+pub use runner::run_runner;
+pub use wire::{DispatchRequest, DispatchResponse, RunView};
+
+use std::sync::Arc;
+
+/// Serves the API on `config.listen` until `shutdown` resolves, with `config.runners`
+/// runners in the same process. `on_listening` is told the address once it is bound.
+pub async fn serve(
+    config: ServerConfig,
+    on_listening: impl FnOnce(std::net::SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|source| ServerError::Bind {
+            address: config.listen.clone(),
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| ServerError::Bind {
+        address: config.listen.clone(),
+        source,
+    })?;
+    let state = Arc::new(state::AppState::open(config.clone(), address)?);
+    on_listening(address);
+    state::spawn_lease_reaper(state.clone());
+    for n in 0..config.runners {
+        let runner = RunnerConfig {
+            server: format!("http://{address}"),
+            token: state.admin_token.clone(),
+            name: format!("{}-embedded-{}", config.name, n + 1),
+            labels: RunnerConfig::default_labels(),
+            capacity: 1,
+            data_dir: config.data_dir.join("runner").join(format!("{}", n + 1)),
+        };
+        tokio::spawn(async move {
+            let _ = run_runner(runner, std::future::pending()).await;
+        });
+    }
+    let app = routes::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|source| ServerError::Serve { source })
+}

@@ -1,0 +1,262 @@
+//! Dispatching a run: the workflow read from the repository at the run's commit, its inputs
+//! checked as GitHub checks them, the run recorded, and the engine's planner started with
+//! every job going to the queue.
+//!
+//! Guarantees: a dispatch either creates its run (and starts planning it) or creates nothing
+//! and says why; the workflow always comes from the commit, never from a working tree.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use hoist_engine::{
+    Checkout, ContainerMode, EventInfo, HostExecutor, Observer, RunRequest, Source, WorkflowFile,
+};
+use hoist_git::Repository;
+use hoist_store::NewRun;
+use indexmap::IndexMap;
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::api_error::ApiError;
+use crate::config::RepoConfig;
+use crate::queue_placement::QueuePlacement;
+use crate::state::SharedState;
+use crate::wire::{DispatchRequest, DispatchResponse};
+
+/// Starts a `workflow_dispatch` run of `file` in `repo`.
+pub(crate) fn dispatch(
+    state: &SharedState,
+    repo_name: &str,
+    file: &str,
+    body: DispatchRequest,
+    actor: &str,
+) -> Result<DispatchResponse, ApiError> {
+    let repo = state
+        .config
+        .repos
+        .iter()
+        .find(|r| r.name == repo_name)
+        .ok_or_else(|| {
+            let known: Vec<String> = state
+                .config
+                .repos
+                .iter()
+                .map(|r| format!("`{}`", r.name))
+                .collect();
+            ApiError::not_found(format!(
+                "no repository `{repo_name}`; this server has {}",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })?;
+    let git = Repository::discover(&repo.path).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("`{}` is no longer a git repository", repo.path.display()),
+        )
+    })?;
+    let (git_ref, branch) = ref_to_run(repo, &git, body.git_ref.as_deref());
+    let sha = git
+        .resolve(&git_ref)
+        .map_err(|e| ApiError::unprocessable(format!("cannot resolve `{git_ref}`: {e}")))?;
+    let path = if file.contains('/') {
+        file.to_owned()
+    } else {
+        format!(".github/workflows/{file}")
+    };
+    let text = read_at(&git, &sha, &path)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no workflow `{path}` at `{git_ref}` ({})",
+            short(&sha)
+        ))
+    })?;
+    let parsed = hoist_workflow::parse_workflow(&text);
+    if let Some(d) = parsed.diagnostics.iter().find(|d| d.is_error()) {
+        return Err(ApiError::unprocessable(format!(
+            "{path}:{}:{}: {} (run `hoist check` on it)",
+            d.span.start.line, d.span.start.column, d.message
+        )));
+    }
+    let Some(trigger) = parsed.workflow.on.events.get("workflow_dispatch") else {
+        return Err(ApiError::unprocessable(format!(
+            "`{path}` has no `workflow_dispatch` trigger, so it cannot be dispatched"
+        )));
+    };
+    let given: IndexMap<String, String> = body
+        .inputs
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect();
+    let inputs = hoist_workflow::trigger::resolve_inputs(trigger, &given)
+        .map_err(|errors| ApiError::unprocessable(errors.join("; ")))?;
+    let name = parsed
+        .workflow
+        .name
+        .as_ref()
+        .map_or_else(|| path.clone(), |n| n.value.clone());
+
+    let run = NewRun {
+        workflow_name: name,
+        workflow_path: path.clone(),
+        event: "workflow_dispatch".to_owned(),
+        git_ref: format!("refs/heads/{branch}"),
+        branch: branch.clone(),
+        sha: sha.clone(),
+        actor: actor.to_owned(),
+        repo: repo.name.clone(),
+        runner: state.config.name.clone(),
+        project_root: repo.path.display().to_string(),
+        attempt: 1,
+        number: None,
+        request: json!({"event": "workflow_dispatch", "ref": git_ref, "inputs": inputs}),
+    };
+    let (run_id, run_number) = state.store().create_run(&run)?;
+    let recorder = Arc::new(state.store().recorder(run_id)?);
+    state
+        .recorders
+        .lock()
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "poisoned lock"))?
+        .insert(run_id, recorder.clone());
+
+    let work = state
+        .config
+        .data_dir
+        .join("planner")
+        .join(run_id.to_string());
+    let payload = json!({
+        "inputs": inputs,
+        "ref": format!("refs/heads/{branch}"),
+        "repository": {"full_name": repo.name, "name": repo.name},
+        "sender": {"login": actor},
+        "workflow": path,
+    });
+    let request = RunRequest {
+        workflow: WorkflowFile {
+            path: path.clone(),
+            text,
+        },
+        project_root: work.join("source"),
+        source: Source::default(),
+        event: EventInfo {
+            name: "workflow_dispatch".to_owned(),
+            payload,
+            sha: sha.clone(),
+            git_ref: format!("refs/heads/{branch}"),
+            actor: actor.to_owned(),
+            repository: repo.name.clone(),
+            ..EventInfo::default()
+        },
+        inputs,
+        secrets: IndexMap::new(),
+        vars: IndexMap::new(),
+        environments: IndexMap::new(),
+        run_id: run_id as u64,
+        run_number: run_number as u64,
+        run_attempt: 1,
+        work_dir: work.clone(),
+        job_filter: None,
+        matrix_filter: Vec::new(),
+        reuse: IndexMap::new(),
+        parallelism: 64,
+        kill_grace: std::time::Duration::from_secs(5),
+        action_cache: None,
+        cache_dir: state.config.data_dir.join("cache"),
+        artifact_dir: state
+            .config
+            .data_dir
+            .join("artifacts")
+            .join(run_id.to_string()),
+        debug: false,
+        runner_labels: Vec::new(),
+        mapped_labels: Vec::new(),
+        container_mode: ContainerMode::Skip,
+        junit: Vec::new(),
+        tool_paths: Vec::new(),
+    };
+    // Reusable workflows of the run are read from its commit, as the run's own workflow was.
+    let source = work.join("source");
+    std::fs::create_dir_all(&source)
+        .and_then(|()| {
+            git.export(&sha, std::path::Path::new(""), &source)
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        })
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot export `{}` for planning: {e}", short(&sha)),
+            )
+        })?;
+    let placement = QueuePlacement {
+        state: state.clone(),
+        run_id,
+        checkout: Checkout {
+            repository: repo.path.display().to_string(),
+            sha: sha.clone(),
+        },
+    };
+    let planning = state.clone();
+    tokio::spawn(async move {
+        let (_never, cancel) = watch::channel(false);
+        let observer: Arc<dyn Observer> = recorder.clone();
+        let result = hoist_engine::run_with_placement(
+            request,
+            HostExecutor,
+            observer,
+            cancel,
+            Some(Arc::new(placement)),
+        )
+        .await;
+        if let Err(e) = result {
+            use hoist_engine::RunEvent;
+            recorder.on_event(&RunEvent::RunFinished {
+                conclusion: hoist_engine::Conclusion::Failure,
+                duration: std::time::Duration::ZERO,
+            });
+            let _ = e;
+        }
+        let _ = recorder.finish();
+        if let Ok(mut recorders) = planning.recorders.lock() {
+            recorders.remove(&run_id);
+        }
+    });
+    let base = state.base_url();
+    Ok(DispatchResponse {
+        workflow_run_id: run_id,
+        run_url: format!("{base}/api/v1/runs/{run_id}"),
+        html_url: format!("{base}/runs/{run_id}"),
+    })
+}
+
+/// The ref to run and its branch name: the one asked for, else the configured default
+/// branch, else the repository's current branch.
+fn ref_to_run(repo: &RepoConfig, git: &Repository, asked: Option<&str>) -> (String, String) {
+    let branch = asked
+        .map(|r| r.strip_prefix("refs/heads/").unwrap_or(r).to_owned())
+        .or_else(|| repo.default_branch.clone())
+        .or_else(|| git.current_branch())
+        .unwrap_or_else(|| "main".to_owned());
+    (asked.unwrap_or(&branch).to_owned(), branch)
+}
+
+fn read_at(git: &Repository, sha: &str, path: &str) -> Result<Option<String>, ApiError> {
+    let files = git
+        .files_at(sha, std::path::Path::new(path))
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("git: {e}")))?;
+    Ok(files
+        .into_iter()
+        .find(|(name, _)| name == path)
+        .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}

@@ -1,0 +1,86 @@
+//! The engine's `JobPlacement` for the server: each job instance goes into the store's queue,
+//! and the planner waits for a runner's outcome.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use hoist_engine::{Checkout, Conclusion, JobOutcome, JobPlacement, JobRequest};
+use hoist_store::QueueState;
+use tokio::sync::watch;
+
+use crate::state::SharedState;
+
+pub(crate) struct QueuePlacement {
+    pub(crate) state: SharedState,
+    pub(crate) run_id: i64,
+    pub(crate) checkout: Checkout,
+}
+
+impl JobPlacement for QueuePlacement {
+    fn run(
+        &self,
+        mut request: JobRequest,
+        _cancel: watch::Receiver<bool>,
+    ) -> Pin<Box<dyn Future<Output = JobOutcome> + Send + 'static>> {
+        request.checkout = Some(self.checkout.clone());
+        let (state, run_id) = (self.state.clone(), self.run_id);
+        Box::pin(async move {
+            let id = match state.store().enqueue_job(run_id, &request) {
+                Ok(id) => id,
+                Err(e) => return failed(format!("cannot queue the job: {}", e.with_root_cause())),
+            };
+            state.queue_changed.notify_waiters();
+            loop {
+                // Registered before looking, so a finish between the look and the wait wakes it.
+                let done = state.job_done.notified();
+                let looked = state.store().queued_job(id);
+                match looked {
+                    Ok(Some((QueueState::Done, Some(outcome)))) => {
+                        if let Some(reason) = &outcome.reason {
+                            // No runner reported the end: the history hears it from here.
+                            report_failure(&state, run_id, &request.key, reason);
+                        }
+                        return outcome;
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => return failed("the queued job disappeared".to_owned()),
+                    Err(e) => {
+                        return failed(format!("cannot read the queue: {}", e.with_root_cause()));
+                    }
+                }
+                let _ = tokio::time::timeout(Duration::from_secs(1), done).await;
+            }
+        })
+    }
+}
+
+fn report_failure(state: &SharedState, run_id: i64, key: &hoist_engine::JobKey, reason: &str) {
+    let recorder = state
+        .recorders
+        .lock()
+        .ok()
+        .and_then(|r| r.get(&run_id).cloned());
+    if let Some(recorder) = recorder {
+        use hoist_engine::{Observer, RunEvent};
+        recorder.on_event(&RunEvent::Log {
+            job: key.clone(),
+            step: None,
+            line: format!("Error: {reason}"),
+        });
+        recorder.on_event(&RunEvent::JobFinished {
+            job: key.clone(),
+            result: Conclusion::Failure,
+            duration: Duration::ZERO,
+            outputs: Vec::new(),
+        });
+    }
+}
+
+fn failed(reason: String) -> JobOutcome {
+    JobOutcome {
+        result: Conclusion::Failure,
+        outputs: Vec::new(),
+        reason: Some(reason),
+    }
+}

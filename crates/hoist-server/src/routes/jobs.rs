@@ -1,0 +1,126 @@
+//! The runners' side of the API: claiming a job (a long poll), renewing its lease, reporting
+//! its events and its end. A runner whose lease was taken back gets 409 on every call about
+//! that job and stops it.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hoist_engine::Observer;
+use hoist_store::QueueState;
+
+use crate::api_error::ApiError;
+use crate::auth::Caller;
+use crate::routes::runs::bad_json;
+use crate::state::{LEASE, SharedState};
+use crate::wire::{Assignment, ClaimRequest, EventsReport, FinishReport, RenewRequest};
+
+/// How long a claim waits for a job before answering 204 (the runner asks again).
+const CLAIM_WAIT: Duration = Duration::from_secs(20);
+
+pub(crate) async fn claim(
+    State(state): State<SharedState>,
+    _caller: Caller,
+    body: Result<Json<ClaimRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(bad_json)?;
+    let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
+    loop {
+        // Registered before looking: a job queued between the look and the wait wakes us.
+        let changed = state.queue_changed.notified();
+        let claimed = state.store().claim_job(&body.runner, &body.labels, LEASE)?;
+        if let Some(job) = claimed {
+            return Ok(Json(Assignment {
+                id: job.id,
+                attempt: job.attempt,
+                request: job.request,
+            })
+            .into_response());
+        }
+        if tokio::time::timeout_at(deadline, changed).await.is_err() {
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
+    }
+}
+
+pub(crate) async fn renew(
+    State(state): State<SharedState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<RenewRequest>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(body) = body.map_err(bad_json)?;
+    if state.store().renew_lease(id, &body.runner, LEASE)? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(lost(id, &body.runner))
+    }
+}
+
+pub(crate) async fn events(
+    State(state): State<SharedState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<EventsReport>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(report) = body.map_err(bad_json)?;
+    let owner = state
+        .store()
+        .queued_job_owner(id)?
+        .ok_or_else(|| ApiError::not_found(format!("no queued job {id}")))?;
+    if owner.state != QueueState::Claimed
+        || owner.runner.as_deref() != Some(report.runner.as_str())
+        || owner.attempt != report.attempt
+    {
+        return Err(lost(id, &report.runner));
+    }
+    let recorder = state
+        .recorders
+        .lock()
+        .ok()
+        .and_then(|r| r.get(&owner.run_id).cloned());
+    let Some(recorder) = recorder else {
+        return Err(ApiError::conflict(format!(
+            "run {} is not being planned by this server",
+            owner.run_id
+        )));
+    };
+    let mut seen = state.seen.lock().unwrap_or_else(|e| e.into_inner());
+    let last = seen.entry((id, report.attempt)).or_insert(0);
+    for (seq, event) in &report.events {
+        // Sent before and recorded then: a retried report.
+        if *seq <= *last {
+            continue;
+        }
+        recorder.on_event(event);
+        *last = *seq;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn finish(
+    State(state): State<SharedState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<FinishReport>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(report) = body.map_err(bad_json)?;
+    if state
+        .store()
+        .finish_job(id, &report.runner, &report.outcome)?
+    {
+        state.job_done.notify_waiters();
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(lost(id, &report.runner))
+    }
+}
+
+fn lost(id: i64, runner: &str) -> ApiError {
+    ApiError::conflict(format!(
+        "job {id} is not held by `{runner}` any more (its lease ran out, or it is done); stop it"
+    ))
+}

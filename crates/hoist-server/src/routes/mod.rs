@@ -1,0 +1,31 @@
+//! The API's routes, one module per resource.
+
+mod health;
+mod jobs;
+mod runs;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::state::SharedState;
+
+/// Requests larger than this are refused with 413.
+const MAX_BODY: usize = 25 * 1024 * 1024;
+
+pub(crate) fn router(state: SharedState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route(
+            "/api/v1/repos/{repo}/actions/workflows/{file}/dispatches",
+            post(runs::dispatch),
+        )
+        .route("/api/v1/runs/{id}", get(runs::view))
+        .route("/api/v1/runners/claim", post(jobs::claim))
+        .route("/api/v1/jobs/{id}/renew", post(jobs::renew))
+        .route("/api/v1/jobs/{id}/events", post(jobs::events))
+        .route("/api/v1/jobs/{id}/finish", post(jobs::finish))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}

@@ -1,0 +1,63 @@
+//! Runs: dispatching one, and reading one with its jobs.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+
+use crate::api_error::ApiError;
+use crate::auth::Caller;
+use crate::state::SharedState;
+use crate::wire::{DispatchRequest, DispatchResponse, JobView, RunView};
+
+pub(crate) async fn dispatch(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path((repo, file)): Path<(String, String)>,
+    body: Result<Json<DispatchRequest>, JsonRejection>,
+) -> Result<Json<DispatchResponse>, ApiError> {
+    let Json(body) = body.map_err(bad_json)?;
+    crate::planner::dispatch(&state, &repo, &file, body, &caller.name).map(Json)
+}
+
+pub(crate) async fn view(
+    State(state): State<SharedState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<RunView>, ApiError> {
+    let store = state.store();
+    let run = store.run(id)?;
+    let jobs = store.jobs(id)?;
+    let queued = store.queued_jobs_of_run(id)?;
+    let jobs = jobs
+        .into_iter()
+        .map(|j| {
+            let entry = queued.iter().find(|q| q.job_key == j.key);
+            JobView {
+                key: j.key.clone(),
+                name: j.name.clone(),
+                status: j.status.clone(),
+                conclusion: j.conclusion.clone(),
+                outputs: j.outputs.clone(),
+                runner: entry.and_then(|q| q.runner.clone()),
+                attempts: entry.map_or(0, |q| q.attempts),
+            }
+        })
+        .collect();
+    Ok(Json(RunView {
+        id: run.id,
+        number: run.number,
+        workflow_path: run.workflow_path.clone(),
+        event: run.event.clone(),
+        sha: run.sha.clone(),
+        git_ref: run.git_ref.clone(),
+        status: run.status.clone(),
+        conclusion: run.conclusion.clone(),
+        jobs,
+    }))
+}
+
+/// A body that is not the JSON expected: 400, naming what serde found wrong (the field and
+/// its position), or 413 for one too large.
+pub(crate) fn bad_json(rejection: JsonRejection) -> ApiError {
+    ApiError::new(rejection.status(), rejection.body_text())
+}

@@ -1,0 +1,95 @@
+//! What every request handler shares: the store, the token, the runs being planned and the
+//! signals that wake long polls.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use hoist_store::{Recorder, Store};
+use tokio::sync::Notify;
+
+use crate::config::ServerConfig;
+use crate::errors::ServerError;
+
+pub(crate) type SharedState = Arc<AppState>;
+
+/// How long a claimed job's lease lasts; runners renew it every third of that.
+pub(crate) const LEASE: Duration = Duration::from_secs(30);
+
+pub(crate) struct AppState {
+    pub(crate) config: ServerConfig,
+    pub(crate) address: SocketAddr,
+    store: Mutex<Store>,
+    pub(crate) admin_token: String,
+    pub(crate) admin_digest: [u8; 32],
+    /// Wakes runners waiting in a claim: a job was queued or came back to the queue.
+    pub(crate) queue_changed: Notify,
+    /// Wakes planners waiting for an outcome: a job finished or was failed.
+    pub(crate) job_done: Notify,
+    /// The recorder of each run being planned here; runners' events go through it.
+    pub(crate) recorders: Mutex<HashMap<i64, Arc<Recorder>>>,
+    /// The last event sequence number recorded per queued job and attempt: a report sent
+    /// twice is recorded once.
+    pub(crate) seen: Mutex<HashMap<(i64, u32), u64>>,
+}
+
+impl AppState {
+    pub(crate) fn open(config: ServerConfig, address: SocketAddr) -> Result<Self, ServerError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let mut names = std::collections::HashSet::new();
+        for repo in &config.repos {
+            if !names.insert(repo.name.clone()) {
+                return Err(ServerError::DuplicateRepository {
+                    name: repo.name.clone(),
+                });
+            }
+            if hoist_git::Repository::discover(&repo.path).is_none() {
+                return Err(ServerError::NotARepository {
+                    path: repo.path.clone(),
+                });
+            }
+        }
+        let store = Store::open(&config.data_dir.join("hoist.db"))?;
+        let admin_token = crate::auth::admin_token(&config.data_dir)?;
+        Ok(Self {
+            admin_digest: crate::auth::digest(&admin_token),
+            admin_token,
+            address,
+            store: Mutex::new(store),
+            config,
+            queue_changed: Notify::new(),
+            job_done: Notify::new(),
+            recorders: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The store, for one short operation (SQLite answers in well under a millisecond for
+    /// what the API asks).
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+/// Takes back the jobs of runners that stopped renewing their leases.
+pub(crate) fn spawn_lease_reaper(state: SharedState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            let expired = state.store().expire_leases().unwrap_or_default();
+            if !expired.is_empty() {
+                state.queue_changed.notify_waiters();
+                state.job_done.notify_waiters();
+            }
+        }
+    });
+}

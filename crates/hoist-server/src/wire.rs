@@ -1,0 +1,94 @@
+//! The bodies of the HTTP API, shared by the server's routes and the client.
+
+use hoist_events::{JobOutcome, JobRequest, RunEvent};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/repos/{repo}/actions/workflows/{file}/dispatches`, GitHub's shape.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchRequest {
+    /// A branch, tag or commit; the repository's default branch when absent.
+    #[serde(rename = "ref", default)]
+    pub git_ref: Option<String>,
+    #[serde(default)]
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The answer to a dispatch, as GitHub gives it with `return_run_details`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DispatchResponse {
+    pub workflow_run_id: i64,
+    pub run_url: String,
+    pub html_url: String,
+}
+
+/// `GET /api/v1/runs/{id}`: a run with its jobs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunView {
+    pub id: i64,
+    pub number: i64,
+    pub workflow_path: String,
+    pub event: String,
+    pub sha: String,
+    pub git_ref: String,
+    /// `queued`, `in_progress`, `completed`.
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub jobs: Vec<JobView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JobView {
+    pub key: String,
+    pub name: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub outputs: serde_json::Value,
+    /// The runner that ran it last (for queued jobs), and how many times it was claimed.
+    pub runner: Option<String>,
+    pub attempts: u32,
+}
+
+/// `POST /api/v1/runners/claim`: a runner asks for work.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ClaimRequest {
+    pub(crate) runner: String,
+    pub(crate) labels: Vec<String>,
+}
+
+/// A job given to a runner.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Assignment {
+    pub(crate) id: i64,
+    pub(crate) attempt: u32,
+    pub(crate) request: JobRequest,
+}
+
+/// `POST /api/v1/jobs/{id}/renew`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct RenewRequest {
+    pub(crate) runner: String,
+}
+
+/// `POST /api/v1/jobs/{id}/events`: numbered events, so that a report sent twice is
+/// recorded once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct EventsReport {
+    pub(crate) runner: String,
+    pub(crate) attempt: u32,
+    /// `(sequence number from 1, event)`, in order.
+    pub(crate) events: Vec<(u64, RunEvent)>,
+}
+
+/// `POST /api/v1/jobs/{id}/finish`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct FinishReport {
+    pub(crate) runner: String,
+    pub(crate) outcome: JobOutcome,
+}
+
+/// The body of every error answer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ErrorBody {
+    pub(crate) message: String,
+}

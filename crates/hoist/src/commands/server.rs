@@ -1,0 +1,203 @@
+//! `hoist serve`, `hoist runner` and `hoist workflow run`: the CI server, its runners, and
+//! dispatching a workflow on it. The work is hoist-server's; this module reads the command
+//! line, picks the directories and prints.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use crate::cli::{RunnerArgs, ServeArgs, WorkflowRunArgs};
+use crate::commands::Outcome;
+use crate::config::Config;
+use crate::output;
+
+const DEFAULT_SERVER: &str = "http://127.0.0.1:7420";
+
+fn hoist_data_dir() -> PathBuf {
+    Config::default().data_dir()
+}
+
+fn server_data_dir(explicit: Option<&Path>) -> PathBuf {
+    explicit.map_or_else(|| hoist_data_dir().join("server"), Path::to_path_buf)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
+    let data_dir = server_data_dir(args.data_dir.as_deref());
+    let mut repos = Vec::new();
+    for path in &args.repos {
+        let path = path
+            .canonicalize()
+            .with_context(|| format!("repository `{}` does not exist", path.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "repo".to_owned());
+        repos.push(hoist_server::RepoConfig {
+            name,
+            path,
+            default_branch: None,
+        });
+    }
+    let name = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "hoist".to_owned());
+    let config = hoist_server::ServerConfig {
+        listen: args.listen.clone(),
+        data_dir: data_dir.clone(),
+        repos,
+        runners: args.runners,
+        name,
+    };
+    let names: Vec<String> = config.repos.iter().map(|r| r.name.clone()).collect();
+    let runners = args.runners;
+    runtime()?.block_on(async move {
+        hoist_server::serve(
+            config,
+            |address| {
+                output::stderr(&format!(
+                    "hoist serve: listening on http://{address} ({} repositories: {}; {runners} runner(s) in process)\n\
+                     hoist serve: admin token in {}\n",
+                    names.len(),
+                    if names.is_empty() { "none".to_owned() } else { names.join(", ") },
+                    data_dir.join("admin-token").display()
+                ));
+            },
+            shutdown_signal(),
+        )
+        .await
+    })?;
+    Ok(Outcome::Success)
+}
+
+pub(crate) fn runner(args: &RunnerArgs) -> anyhow::Result<Outcome> {
+    let name = args.name.clone().unwrap_or_else(|| {
+        nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "runner".to_owned())
+    });
+    let labels = if args.labels.is_empty() {
+        hoist_server::RunnerConfig::default_labels()
+    } else {
+        args.labels.clone()
+    };
+    let config = hoist_server::RunnerConfig {
+        server: args.server.clone(),
+        token: args.token.clone(),
+        data_dir: args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| hoist_data_dir().join("runner").join(&name)),
+        name: name.clone(),
+        labels: labels.clone(),
+        capacity: args.capacity,
+    };
+    output::stderr(&format!(
+        "hoist runner `{name}`: taking jobs from {} (labels {}; {} at once)\n",
+        args.server,
+        labels.join(", "),
+        args.capacity
+    ));
+    runtime()?.block_on(hoist_server::run_runner(config, shutdown_signal()))?;
+    Ok(Outcome::Success)
+}
+
+pub(crate) fn dispatch(args: &WorkflowRunArgs) -> anyhow::Result<Outcome> {
+    let server = args
+        .server
+        .clone()
+        .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
+    let token = match &args.token {
+        Some(t) => t.clone(),
+        None => hoist_server::read_admin_token(&server_data_dir(None)).context(
+            "no token: pass `--token` or set `HOIST_TOKEN` (the server's admin token is in `<data dir>/server/admin-token`)",
+        )?,
+    };
+    let repo = match &args.repo {
+        Some(r) => r.clone(),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .context("cannot tell the repository: pass `--repo NAME`")?,
+    };
+    let mut inputs = serde_json::Map::new();
+    for field in &args.fields {
+        let Some((k, v)) = field.split_once('=') else {
+            bail!("`-f {field}`: expected `NAME=VALUE`");
+        };
+        inputs.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
+    }
+    let body = hoist_server::DispatchRequest {
+        git_ref: args.git_ref.clone(),
+        inputs,
+    };
+    let client = hoist_server::Client::new(&server, &token);
+    let rt = runtime()?;
+    let answer = rt.block_on(client.dispatch(&repo, &args.workflow, &body))?;
+    if args.json && !args.watch {
+        output::stdout(&format!("{}\n", serde_json::to_string_pretty(&answer)?));
+        return Ok(Outcome::Success);
+    }
+    if !args.json {
+        output::stdout(&format!(
+            "run {} of {} queued: {}\n",
+            answer.workflow_run_id, args.workflow, answer.run_url
+        ));
+    }
+    if !args.watch {
+        return Ok(Outcome::Success);
+    }
+    let run = rt.block_on(async {
+        loop {
+            let run = client.run(answer.workflow_run_id).await?;
+            if run.status == "completed" {
+                return Ok::<_, hoist_server::ServerError>(run);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    })?;
+    if args.json {
+        output::stdout(&format!("{}\n", serde_json::to_string_pretty(&run)?));
+    } else {
+        for job in &run.jobs {
+            output::stdout(&format!(
+                "  {:<30} {:<10} {}\n",
+                job.name,
+                job.conclusion.as_deref().unwrap_or(&job.status),
+                job.runner.as_deref().unwrap_or("")
+            ));
+        }
+        output::stdout(&format!(
+            "run {}: {}\n",
+            run.id,
+            run.conclusion.as_deref().unwrap_or("unknown")
+        ));
+    }
+    Ok(if run.conclusion.as_deref() == Some("success") {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}

@@ -1,0 +1,247 @@
+//! `hoist serve`, `hoist runner` and `hoist workflow run` as separate processes on loopback:
+//! a dispatched run's jobs spread over two runners, outputs cross from one runner's job to
+//! another's, and bad requests get their reasons.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use crate::project::Project;
+use crate::{stderr, stdout};
+
+const REMOTE: &str = r#"
+name: remote
+on:
+  workflow_dispatch:
+    inputs:
+      service:
+        required: true
+        type: choice
+        options: [api, web]
+jobs:
+  build:
+    strategy:
+      matrix:
+        leg: [one, two]
+    runs-on: ubuntu-latest
+    outputs:
+      stamp: ${{ steps.s.outputs.stamp }}
+    steps:
+      - uses: actions/checkout@v4
+      # Both legs wait for each other: they finish only when two runners run them at once.
+      - id: s
+        run: |
+          test -f README.md
+          touch "$SHARED/${{ matrix.leg }}"
+          for i in $(seq 200); do [ -f "$SHARED/one" ] && [ -f "$SHARED/two" ] && break; sleep 0.05; done
+          test -f "$SHARED/one" && test -f "$SHARED/two"
+          echo "stamp=${{ inputs.service }}" >> "$GITHUB_OUTPUT"
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "deploying ${{ needs.build.outputs.stamp }} from run ${{ github.run_id }}"
+          test "${{ needs.build.outputs.stamp }}" = api
+"#;
+
+/// Child processes, killed when the test ends however it ends.
+struct Processes(Vec<Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts `hoist serve` on a free port; returns its URL.
+fn start_server(p: &Project, processes: &mut Processes, runners: usize) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--runners",
+            &runners.to_string(),
+        ])
+        .arg("--repo")
+        .arg(p.root())
+        .arg("--data-dir")
+        .arg(p.beside("server"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    processes.0.push(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in `{first}`"))
+        .to_owned();
+    // Keep reading, so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    url
+}
+
+fn token(p: &Project) -> String {
+    std::fs::read_to_string(p.beside("server").join("admin-token"))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+fn start_runner(p: &Project, processes: &mut Processes, url: &str, name: &str, shared: &Path) {
+    let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args([
+            "runner",
+            "--server",
+            url,
+            "--token",
+            &token(p),
+            "--name",
+            name,
+        ])
+        .arg("--data-dir")
+        .arg(p.beside(name))
+        .env("SHARED", shared)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    processes.0.push(child);
+}
+
+fn dispatch(p: &Project, url: &str, args: &[&str]) -> std::process::Output {
+    let repo = p.root();
+    let name = repo.file_name().unwrap().to_str().unwrap().to_owned();
+    Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["workflow", "run", "--server", url, "--repo", &name])
+        .args(args)
+        .env("HOIST_TOKEN", token(p))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_dispatched_run_spreads_over_two_runners_and_passes_outputs_between_them() {
+    let p = Project::new(&[("remote.yml", REMOTE)]);
+    let shared = p.beside("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let mut processes = Processes(Vec::new());
+    let url = start_server(&p, &mut processes, 0);
+    start_runner(&p, &mut processes, &url, "runner-a", &shared);
+    start_runner(&p, &mut processes, &url, "runner-b", &shared);
+
+    let out = dispatch(
+        &p,
+        &url,
+        &["remote.yml", "-f", "service=api", "--watch", "--json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["status"], "completed");
+    assert_eq!(run["conclusion"], "success");
+    assert_eq!(run["event"], "workflow_dispatch");
+    let jobs = run["jobs"].as_array().unwrap();
+    let runner_of = |key: &str| {
+        jobs.iter()
+            .find(|j| j["key"] == key)
+            .unwrap_or_else(|| panic!("no job {key} in {run:#}"))["runner"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (one, two) = (runner_of("build (one)"), runner_of("build (two)"));
+    assert_ne!(one, two, "the legs ran at once, so on both runners");
+    assert!(["runner-a", "runner-b"].contains(&runner_of("deploy").as_str()));
+    let deploy = jobs.iter().find(|j| j["key"] == "deploy").unwrap();
+    assert_eq!(deploy["conclusion"], "success");
+
+    // The history is the server's: the local CLI reads it from the server's data directory.
+    let id = run["id"].as_i64().unwrap().to_string();
+    let log = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["runs", "view", &id, "--log"])
+        .env("HOIST_DATA_DIR", p.beside("server"))
+        .current_dir(p.root())
+        .output()
+        .unwrap();
+    let log = stdout(&log);
+    assert!(
+        log.contains(&format!("deploying api from run {id}")),
+        "{log}"
+    );
+    // Every line once, though events travelled in batches.
+    assert_eq!(log.matches("deploying api").count(), 1, "{log}");
+}
+
+#[test]
+fn bad_dispatches_are_refused_with_the_reason() {
+    let p = Project::new(&[("remote.yml", REMOTE)]);
+    let mut processes = Processes(Vec::new());
+    let url = start_server(&p, &mut processes, 0);
+
+    let out = dispatch(&p, &url, &["remote.yml", "-f", "service=db"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("422") && err.contains("db"), "{err}");
+
+    let out = dispatch(&p, &url, &["missing.yml", "-f", "service=api"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("404") && err.contains(".github/workflows/missing.yml"),
+        "{err}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args([
+            "workflow",
+            "run",
+            "remote.yml",
+            "--server",
+            &url,
+            "--repo",
+            "nope",
+        ])
+        .env("HOIST_TOKEN", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("401") && err.contains("not valid"), "{err}");
+}
+
+#[test]
+fn one_process_serves_and_runs_with_its_embedded_runner() {
+    let hello = "on: workflow_dispatch\njobs:\n  hello:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hello from the server\n";
+    let p = Project::new(&[("hello.yml", hello)]);
+    let mut processes = Processes(Vec::new());
+    let url = start_server(&p, &mut processes, 1);
+    let out = dispatch(&p, &url, &["hello.yml", "--watch"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("-embedded-1") && text.contains(": success"),
+        "{text}"
+    );
+}
