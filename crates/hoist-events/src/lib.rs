@@ -160,6 +160,13 @@ pub enum RunEvent {
         job: JobKey,
         reason: String,
     },
+    /// The job's earlier attempt was lost with its runner: what that attempt recorded is
+    /// dropped, and the job starts again (attempt 2 and on).
+    JobRetried {
+        job: JobKey,
+        attempt: u32,
+        reason: String,
+    },
     JobFinished {
         job: JobKey,
         result: Conclusion,

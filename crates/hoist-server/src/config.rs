@@ -14,6 +14,9 @@ pub struct ServerConfig {
     pub runners: usize,
     /// The server's name, shown in its runners' names.
     pub name: String,
+    /// How long a runner's claim on a job lasts without a renewal (runners renew every third
+    /// of it); a job whose lease runs out goes to another runner.
+    pub lease: std::time::Duration,
 }
 
 /// A repository the server runs workflows of.

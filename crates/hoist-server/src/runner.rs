@@ -2,7 +2,7 @@
 //!
 //! Expected flow, per slot of its capacity: claim (a long poll) → check out the job's commit
 //! → run it with the engine (`run_job_request`, the same code `hoist run` uses), renewing the
-//! lease every [`RENEW_EVERY`] and sending the job's events in numbered batches → report the
+//! lease every third of its length and sending the job's events in numbered batches → report the
 //! outcome → claim again.
 //!
 //! Guarantees: events reach the server in order, each batch sent until the server took it
@@ -26,8 +26,6 @@ use crate::config::RunnerConfig;
 use crate::errors::ServerError;
 use crate::wire::{Assignment, EventsReport};
 
-/// How often a running job's lease is renewed (a third of the server's lease).
-const RENEW_EVERY: Duration = Duration::from_secs(10);
 /// How often buffered events are sent.
 const SEND_EVERY: Duration = Duration::from_millis(200);
 
@@ -76,8 +74,10 @@ async fn run_one(client: &Client, config: &RunnerConfig, job: Assignment) {
     let Assignment {
         id,
         attempt,
+        lease_ms,
         request,
     } = job;
+    let renew_every = Duration::from_millis((lease_ms / 3).max(50));
     let dir = config.data_dir.join("jobs").join(format!("{id}-{attempt}"));
     let (cancel_tx, cancel) = watch::channel(false);
     let cancel_tx = Arc::new(cancel_tx);
@@ -88,7 +88,7 @@ async fn run_one(client: &Client, config: &RunnerConfig, job: Assignment) {
         let (client, runner, cancel_tx) = (client.clone(), config.name.clone(), cancel_tx.clone());
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(RENEW_EVERY).await;
+                tokio::time::sleep(renew_every).await;
                 if let Ok(JobCall::Lost) = client.renew(id, &runner).await {
                     let _ = cancel_tx.send(true);
                     return;

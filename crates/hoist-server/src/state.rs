@@ -14,9 +14,6 @@ use crate::errors::ServerError;
 
 pub(crate) type SharedState = Arc<AppState>;
 
-/// How long a claimed job's lease lasts; runners renew it every third of that.
-pub(crate) const LEASE: Duration = Duration::from_secs(30);
-
 pub(crate) struct AppState {
     pub(crate) config: ServerConfig,
     pub(crate) address: SocketAddr,
@@ -82,7 +79,9 @@ impl AppState {
 /// Takes back the jobs of runners that stopped renewing their leases.
 pub(crate) fn spawn_lease_reaper(state: SharedState) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let every =
+            (state.config.lease / 2).clamp(Duration::from_millis(100), Duration::from_secs(2));
+        let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
             let expired = state.store().expire_leases().unwrap_or_default();

@@ -61,6 +61,8 @@ pub(crate) struct ClaimRequest {
 pub(crate) struct Assignment {
     pub(crate) id: i64,
     pub(crate) attempt: u32,
+    /// The lease the runner holds; it renews every third of it.
+    pub(crate) lease_ms: u64,
     pub(crate) request: JobRequest,
 }
 

@@ -409,6 +409,30 @@ impl Writer {
                      started_at = COALESCE(started_at, ?5), log = COALESCE(?6, log), tests = ?7 WHERE id = ?1")?.execute(params![row, result.as_str(), finished, serde_json::Value::Object(outputs).to_string(), started, log.filter(|l| !l.is_empty()).map(|l| compress(&l)), job_tests],
                 )?;
             }
+            RunEvent::JobRetried {
+                job,
+                attempt,
+                reason,
+            } => {
+                // Every trace of the lost attempt goes, so its lines never mix with the next.
+                let row = Self::job_row(tx, run_id, jobs, &job)?;
+                logs.retain(|(id, _), _| *id != job.id);
+                tests.retain(|(id, _), _| *id != job.id);
+                tx.prepare_cached("DELETE FROM steps WHERE job = ?1")?
+                    .execute([row])?;
+                tx.prepare_cached("DELETE FROM log_chunks WHERE job = ?1")?
+                    .execute([row])?;
+                tx.prepare_cached("DELETE FROM annotations WHERE job = ?1")?
+                    .execute([row])?;
+                tx.prepare_cached("DELETE FROM artifacts WHERE job = ?1")?
+                    .execute([row])?;
+                tx.prepare_cached(
+                    "UPDATE jobs SET status = 'queued', started_at = NULL, log = NULL WHERE id = ?1",
+                )?
+                .execute([row])?;
+                let buf = &mut logs.entry((job.id, None)).or_default().text;
+                buf.push_str(&format!("Attempt {attempt}: {reason}\n"));
+            }
             RunEvent::Artifact {
                 job,
                 name,

@@ -58,6 +58,10 @@ pub(crate) struct ServeArgs {
     /// Runners in the server's own process; 0 for a server that only plans.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub(crate) runners: usize,
+    /// How long a runner's claim on a job lasts without renewal, in seconds; a job whose
+    /// runner stops renewing goes to another runner once, then fails as "runner lost".
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub(crate) lease: f64,
     /// Where the server keeps its history and token (default: `server/` in Hoist's data
     /// directory).
     #[arg(long, value_name = "DIR")]

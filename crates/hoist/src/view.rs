@@ -269,6 +269,16 @@ impl Observer for TerminalView {
                     ));
                 }
             }
+            RunEvent::JobRetried {
+                job,
+                attempt,
+                reason,
+            } => {
+                if !quiet {
+                    drop(st);
+                    self.print(&format!("[{}] attempt {attempt}: {reason}", job.name));
+                }
+            }
             RunEvent::Artifact {
                 job, name, size, ..
             } => {

@@ -15,7 +15,7 @@ use hoist_store::QueueState;
 use crate::api_error::ApiError;
 use crate::auth::Caller;
 use crate::routes::runs::bad_json;
-use crate::state::{LEASE, SharedState};
+use crate::state::SharedState;
 use crate::wire::{Assignment, ClaimRequest, EventsReport, FinishReport, RenewRequest};
 
 /// How long a claim waits for a job before answering 204 (the runner asks again).
@@ -31,11 +31,16 @@ pub(crate) async fn claim(
     loop {
         // Registered before looking: a job queued between the look and the wait wakes us.
         let changed = state.queue_changed.notified();
-        let claimed = state.store().claim_job(&body.runner, &body.labels, LEASE)?;
+        let lease = state.config.lease;
+        let claimed = state.store().claim_job(&body.runner, &body.labels, lease)?;
         if let Some(job) = claimed {
+            if job.attempt > 1 {
+                retried(&state, &job, &body.runner);
+            }
             return Ok(Json(Assignment {
                 id: job.id,
                 attempt: job.attempt,
+                lease_ms: lease.as_millis() as u64,
                 request: job.request,
             })
             .into_response());
@@ -53,7 +58,10 @@ pub(crate) async fn renew(
     body: Result<Json<RenewRequest>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(body) = body.map_err(bad_json)?;
-    if state.store().renew_lease(id, &body.runner, LEASE)? {
+    if state
+        .store()
+        .renew_lease(id, &body.runner, state.config.lease)?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(lost(id, &body.runner))
@@ -116,6 +124,25 @@ pub(crate) async fn finish(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(lost(id, &report.runner))
+    }
+}
+
+/// Tells the run's history that the job starts again: the lost attempt's records go.
+fn retried(state: &SharedState, job: &hoist_store::ClaimedJob, runner: &str) {
+    let recorder = state
+        .recorders
+        .lock()
+        .ok()
+        .and_then(|r| r.get(&job.run_id).cloned());
+    if let Some(recorder) = recorder {
+        recorder.on_event(&hoist_engine::RunEvent::JobRetried {
+            job: job.request.key.clone(),
+            attempt: job.attempt,
+            reason: format!(
+                "the runner of attempt {} was lost (its lease ran out); running again on `{runner}`",
+                job.attempt - 1
+            ),
+        });
     }
 }
 

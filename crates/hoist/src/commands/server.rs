@@ -69,6 +69,7 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         repos,
         runners: args.runners,
         name,
+        lease: Duration::from_secs_f64(args.lease.max(0.1)),
     };
     let names: Vec<String> = config.repos.iter().map(|r| r.name.clone()).collect();
     let runners = args.runners;

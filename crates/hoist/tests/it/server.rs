@@ -61,6 +61,15 @@ impl Drop for Processes {
 
 /// Starts `hoist serve` on a free port; returns its URL.
 fn start_server(p: &Project, processes: &mut Processes, runners: usize) -> String {
+    start_server_with(p, processes, runners, &[])
+}
+
+fn start_server_with(
+    p: &Project,
+    processes: &mut Processes,
+    runners: usize,
+    extra: &[&str],
+) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
         .args([
             "serve",
@@ -69,6 +78,7 @@ fn start_server(p: &Project, processes: &mut Processes, runners: usize) -> Strin
             "--runners",
             &runners.to_string(),
         ])
+        .args(extra)
         .arg("--repo")
         .arg(p.root())
         .arg("--data-dir")
@@ -99,6 +109,17 @@ fn token(p: &Project) -> String {
 }
 
 fn start_runner(p: &Project, processes: &mut Processes, url: &str, name: &str, shared: &Path) {
+    spawn_runner(p, processes, url, name, shared);
+}
+
+/// Starts a runner; returns its index in `processes`.
+fn spawn_runner(
+    p: &Project,
+    processes: &mut Processes,
+    url: &str,
+    name: &str,
+    shared: &Path,
+) -> usize {
     let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
         .args([
             "runner",
@@ -117,6 +138,7 @@ fn start_runner(p: &Project, processes: &mut Processes, url: &str, name: &str, s
         .spawn()
         .unwrap();
     processes.0.push(child);
+    processes.0.len() - 1
 }
 
 fn dispatch(p: &Project, url: &str, args: &[&str]) -> std::process::Output {
@@ -244,4 +266,87 @@ fn one_process_serves_and_runs_with_its_embedded_runner() {
         text.contains("-embedded-1") && text.contains(": success"),
         "{text}"
     );
+}
+
+/// The run as the server recorded it, read from its data directory.
+fn recorded(p: &Project, id: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["runs", "view", id, "--json"])
+        .env("HOIST_DATA_DIR", p.beside("server"))
+        .current_dir(p.root())
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
+
+#[test]
+fn a_job_whose_runner_is_killed_runs_again_on_another_runner() {
+    let slow = r#"
+on: workflow_dispatch
+jobs:
+  slow:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          if [ ! -f "$SHARED/first" ]; then
+            touch "$SHARED/first"
+            echo "first attempt, waiting to be killed"
+            sleep 60
+          fi
+          echo "the job finished"
+"#;
+    let p = Project::new(&[("slow.yml", slow)]);
+    let shared = p.beside("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let mut processes = Processes(Vec::new());
+    let url = start_server_with(&p, &mut processes, 0, &["--lease", "1"]);
+    let first = spawn_runner(&p, &mut processes, &url, "doomed", &shared);
+
+    let out = dispatch(&p, &url, &["slow.yml", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let started = std::time::Instant::now();
+    while !shared.join("first").exists() {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the first runner never started the job"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SIGKILL: the runner cannot say goodbye; only its lease running out tells the server.
+    let doomed = &mut processes.0[first];
+    let _ = doomed.kill();
+    let _ = doomed.wait();
+    start_runner(&p, &mut processes, &url, "survivor", &shared);
+
+    let run = loop {
+        let run = recorded(&p, &id);
+        if run["run"]["status"] == "completed" {
+            break run;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the run never completed: {run:#}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(run["run"]["conclusion"], "success", "{run:#}");
+    let log = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["runs", "view", &id, "--log"])
+        .env("HOIST_DATA_DIR", p.beside("server"))
+        .current_dir(p.root())
+        .output()
+        .unwrap();
+    let log = stdout(&log);
+    assert!(
+        log.contains("Attempt 2: the runner of attempt 1 was lost"),
+        "{log}"
+    );
+    assert!(log.contains("running again on `survivor`"), "{log}");
+    assert_eq!(log.matches("the job finished").count(), 1, "{log}");
+    // The lost attempt's lines are gone with it.
+    assert!(!log.contains("waiting to be killed"), "{log}");
 }
