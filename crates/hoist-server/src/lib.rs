@@ -46,6 +46,10 @@ pub async fn serve(
         source,
     })?;
     let state = Arc::new(state::AppState::open(config.clone(), address)?);
+    // After a restart: runners that kept working get their leases back, and the runs being
+    // planned are planned again, before anything is reaped or answered.
+    state.store().refresh_leases(config.lease)?;
+    planner::resume(&state)?;
     on_listening(address);
     state::spawn_lease_reaper(state.clone());
     for n in 0..config.runners {

@@ -19,6 +19,7 @@ use tokio::sync::watch;
 
 use crate::api_error::ApiError;
 use crate::config::RepoConfig;
+use crate::errors::ServerError;
 use crate::queue_placement::QueuePlacement;
 use crate::state::SharedState;
 use crate::wire::{DispatchRequest, DispatchResponse};
@@ -104,22 +105,128 @@ pub(crate) fn dispatch(
         .as_ref()
         .map_or_else(|| path.clone(), |n| n.value.clone());
 
+    let planned = Planned {
+        repo: repo.clone(),
+        path,
+        text,
+        sha,
+        branch,
+        inputs,
+        actor: actor.to_owned(),
+    };
     let run = NewRun {
         workflow_name: name,
-        workflow_path: path.clone(),
+        workflow_path: planned.path.clone(),
         event: "workflow_dispatch".to_owned(),
-        git_ref: format!("refs/heads/{branch}"),
-        branch: branch.clone(),
-        sha: sha.clone(),
+        git_ref: format!("refs/heads/{}", planned.branch),
+        branch: planned.branch.clone(),
+        sha: planned.sha.clone(),
         actor: actor.to_owned(),
         repo: repo.name.clone(),
         runner: state.config.name.clone(),
         project_root: repo.path.display().to_string(),
         attempt: 1,
         number: None,
-        request: json!({"event": "workflow_dispatch", "ref": git_ref, "inputs": inputs}),
+        request: planned.to_json(),
     };
     let (run_id, run_number) = state.store().create_run(&run)?;
+    start_planning(state, run_id, run_number, planned, &git)?;
+    let base = state.base_url();
+    Ok(DispatchResponse {
+        workflow_run_id: run_id,
+        run_url: format!("{base}/api/v1/runs/{run_id}"),
+        html_url: format!("{base}/runs/{run_id}"),
+    })
+}
+
+/// What the planner needs of a dispatched run; stored with the run, so that a restarted
+/// server can plan it again.
+struct Planned {
+    repo: RepoConfig,
+    path: String,
+    text: String,
+    sha: String,
+    branch: String,
+    inputs: serde_json::Map<String, serde_json::Value>,
+    actor: String,
+}
+
+impl Planned {
+    fn to_json(&self) -> serde_json::Value {
+        json!({
+            "server": true,
+            "event": "workflow_dispatch",
+            "repo": self.repo.name,
+            "workflow": self.path,
+            "sha": self.sha,
+            "branch": self.branch,
+            "inputs": self.inputs,
+            "actor": self.actor,
+        })
+    }
+}
+
+/// Plans again every run this server was planning when it stopped: the planner finds the
+/// jobs it queued before (queueing is idempotent), waits for those still running, and goes
+/// on. Returns how many runs it resumed.
+pub(crate) fn resume(state: &SharedState) -> Result<usize, ServerError> {
+    let filter = hoist_store::RunFilter {
+        status: Some("in_progress".to_owned()),
+        limit: 100_000,
+        ..Default::default()
+    };
+    let runs = state.store().list_runs(&filter)?;
+    let mut resumed = 0;
+    for run in runs {
+        let r = &run.request;
+        if r["server"] != true {
+            continue;
+        }
+        let field = |name: &str| r[name].as_str().unwrap_or_default().to_owned();
+        let Some(repo) = state.config.repos.iter().find(|c| c.name == field("repo")) else {
+            continue;
+        };
+        let Some(git) = Repository::discover(&repo.path) else {
+            continue;
+        };
+        let (path, sha) = (field("workflow"), field("sha"));
+        let Ok(Some(text)) = read_at(&git, &sha, &path) else {
+            continue;
+        };
+        let planned = Planned {
+            repo: repo.clone(),
+            path,
+            text,
+            sha,
+            branch: field("branch"),
+            inputs: r["inputs"].as_object().cloned().unwrap_or_default(),
+            actor: field("actor"),
+        };
+        state.store().adopt_run(run.id)?;
+        if start_planning(state, run.id, run.number, planned, &git).is_ok() {
+            resumed += 1;
+        }
+    }
+    Ok(resumed)
+}
+
+/// Starts the engine's planner for run `run_id`, every job going to the queue.
+fn start_planning(
+    state: &SharedState,
+    run_id: i64,
+    run_number: i64,
+    planned: Planned,
+    git: &Repository,
+) -> Result<(), ApiError> {
+    let Planned {
+        repo,
+        path,
+        text,
+        sha,
+        branch,
+        inputs,
+        actor,
+    } = planned;
     let recorder = Arc::new(state.store().recorder(run_id)?);
     state
         .recorders
@@ -151,7 +258,7 @@ pub(crate) fn dispatch(
             payload,
             sha: sha.clone(),
             git_ref: format!("refs/heads/{branch}"),
-            actor: actor.to_owned(),
+            actor: actor.clone(),
             repository: repo.name.clone(),
             ..EventInfo::default()
         },
@@ -184,6 +291,7 @@ pub(crate) fn dispatch(
     };
     // Reusable workflows of the run are read from its commit, as the run's own workflow was.
     let source = work.join("source");
+    let _ = std::fs::remove_dir_all(&source);
     std::fs::create_dir_all(&source)
         .and_then(|()| {
             git.export(&sha, std::path::Path::new(""), &source)
@@ -200,7 +308,7 @@ pub(crate) fn dispatch(
         run_id,
         checkout: Checkout {
             repository: repo.path.display().to_string(),
-            sha: sha.clone(),
+            sha,
         },
     };
     let planning = state.clone();
@@ -215,25 +323,18 @@ pub(crate) fn dispatch(
             Some(Arc::new(placement)),
         )
         .await;
-        if let Err(e) = result {
-            use hoist_engine::RunEvent;
-            recorder.on_event(&RunEvent::RunFinished {
+        if result.is_err() {
+            recorder.on_event(&hoist_engine::RunEvent::RunFinished {
                 conclusion: hoist_engine::Conclusion::Failure,
                 duration: std::time::Duration::ZERO,
             });
-            let _ = e;
         }
         let _ = recorder.finish();
         if let Ok(mut recorders) = planning.recorders.lock() {
             recorders.remove(&run_id);
         }
     });
-    let base = state.base_url();
-    Ok(DispatchResponse {
-        workflow_run_id: run_id,
-        run_url: format!("{base}/api/v1/runs/{run_id}"),
-        html_url: format!("{base}/runs/{run_id}"),
-    })
+    Ok(())
 }
 
 /// The ref to run and its branch name: the one asked for, else the configured default

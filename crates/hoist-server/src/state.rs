@@ -26,9 +26,6 @@ pub(crate) struct AppState {
     pub(crate) job_done: Notify,
     /// The recorder of each run being planned here; runners' events go through it.
     pub(crate) recorders: Mutex<HashMap<i64, Arc<Recorder>>>,
-    /// The last event sequence number recorded per queued job and attempt: a report sent
-    /// twice is recorded once.
-    pub(crate) seen: Mutex<HashMap<(i64, u32), u64>>,
 }
 
 impl AppState {
@@ -61,7 +58,6 @@ impl AppState {
             queue_changed: Notify::new(),
             job_done: Notify::new(),
             recorders: Mutex::new(HashMap::new()),
-            seen: Mutex::new(HashMap::new()),
         })
     }
 

@@ -20,6 +20,8 @@ pub enum StoreError {
     },
     #[error("history database error")]
     Sql(#[from] rusqlite::Error),
+    #[error("the run's recorder has stopped")]
+    RecorderGone,
     #[error("cannot encode a queued job: {0}")]
     Encode(String),
     #[error("run {0} does not exist")]

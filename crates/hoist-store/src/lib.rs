@@ -250,6 +250,16 @@ impl Store {
         Ok((id, number))
     }
 
+    /// Makes this process the owner of run `run_id` (a server that resumes a run it was
+    /// planning before a restart), so that it is not taken for interrupted.
+    pub fn adopt_run(&mut self, run_id: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE runs SET pid = ?2 WHERE id = ?1",
+            params![run_id, std::process::id()],
+        )?;
+        Ok(())
+    }
+
     /// Starts recording events of run `run_id` on a background thread.
     pub fn recorder(&self, run_id: i64) -> Result<Recorder, StoreError> {
         let conn = open_connection(&self.path)?;

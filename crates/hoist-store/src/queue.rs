@@ -259,6 +259,16 @@ impl Store {
         Ok(expired)
     }
 
+    /// Gives every claimed job a fresh lease: a server that starts again does so before it
+    /// looks for lapsed leases, so runners that kept working while it was down are not
+    /// taken for lost.
+    pub fn refresh_leases(&mut self, lease: Duration) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE queue SET lease_until = ?1 WHERE state = 'claimed'",
+            [now_ms() + lease.as_millis() as i64],
+        )?)
+    }
+
     /// The state of job `id`, and its outcome once done.
     pub fn queued_job(
         &self,

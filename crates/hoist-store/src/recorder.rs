@@ -16,7 +16,7 @@ use crate::now_ms;
 /// to wait until every event is written.
 #[derive(Debug)]
 pub struct Recorder {
-    tx: Mutex<Option<Sender<RunEvent>>>,
+    tx: Mutex<Option<Sender<Message>>>,
     thread: Mutex<Option<JoinHandle<Result<(), rusqlite::Error>>>>,
 }
 
@@ -55,13 +55,58 @@ impl Recorder {
     }
 }
 
+/// What the writer thread is sent.
+// Events travel by value, as they did before this enum: boxing them would cost an allocation
+// per log line for the sake of the rare numbered batch.
+#[allow(clippy::large_enum_variant)]
+enum Message {
+    Event(RunEvent),
+    /// Events a runner reported for queued job `queue_id`, numbered from 1 per attempt:
+    /// those numbered past the last one recorded are written, and the new last number with
+    /// them, in one transaction; `done` hears when it is committed.
+    Numbered {
+        queue_id: i64,
+        attempt: u32,
+        events: Vec<(u64, RunEvent)>,
+        done: Sender<()>,
+    },
+}
+
 impl Observer for Recorder {
     fn on_event(&self, event: &RunEvent) {
-        if let Ok(tx) = self.tx.lock()
-            && let Some(tx) = tx.as_ref()
-        {
-            let _ = tx.send(event.clone());
+        self.send(Message::Event(event.clone()));
+    }
+}
+
+impl Recorder {
+    fn send(&self, message: Message) -> bool {
+        match self.tx.lock() {
+            Ok(tx) => tx.as_ref().is_some_and(|tx| tx.send(message).is_ok()),
+            Err(_) => false,
         }
+    }
+
+    /// Records events a runner reported for queued job `queue_id`, each at most once
+    /// whatever how often it is sent (even across a restart of the server), and returns once
+    /// they are committed: only then may the runner forget them. Blocks.
+    pub fn record_numbered(
+        &self,
+        queue_id: i64,
+        attempt: u32,
+        events: Vec<(u64, RunEvent)>,
+    ) -> Result<(), crate::StoreError> {
+        let (done, committed) = channel();
+        if !self.send(Message::Numbered {
+            queue_id,
+            attempt,
+            events,
+            done,
+        }) {
+            return Err(crate::StoreError::RecorderGone);
+        }
+        committed
+            .recv()
+            .map_err(|_| crate::StoreError::RecorderGone)
     }
 }
 
@@ -160,7 +205,7 @@ fn ms(at: std::time::SystemTime) -> i64 {
 }
 
 impl Writer {
-    fn run(mut self, rx: Receiver<RunEvent>) -> Result<(), rusqlite::Error> {
+    fn run(mut self, rx: Receiver<Message>) -> Result<(), rusqlite::Error> {
         // Events are written in batches: whatever arrives within a short window goes into one
         // transaction, so a burst of steps costs one commit instead of hundreds.
         const WINDOW: std::time::Duration = std::time::Duration::from_millis(25);
@@ -174,9 +219,9 @@ impl Writer {
                     break;
                 }
                 match rx.recv_timeout(deadline - now) {
-                    Ok(e) => {
-                        let last = matches!(e, RunEvent::RunFinished { .. });
-                        batch.push(e);
+                    Ok(m) => {
+                        let last = matches!(m, Message::Event(RunEvent::RunFinished { .. }));
+                        batch.push(m);
                         if last {
                             break;
                         }
@@ -184,18 +229,61 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            for event in batch {
-                Self::apply(
-                    &tx,
-                    self.run_id,
-                    &mut self.jobs,
-                    &mut self.logs,
-                    &mut self.tests,
-                    event,
-                )?;
+            let mut committed = Vec::new();
+            for message in batch {
+                match message {
+                    Message::Event(event) => Self::apply(
+                        &tx,
+                        self.run_id,
+                        &mut self.jobs,
+                        &mut self.logs,
+                        &mut self.tests,
+                        event,
+                    )?,
+                    Message::Numbered {
+                        queue_id,
+                        attempt,
+                        events,
+                        done,
+                    } => {
+                        let (seen_attempt, seen_seq): (u32, u64) = tx
+                            .prepare_cached(
+                                "SELECT event_attempt, event_seq FROM queue WHERE id = ?1",
+                            )?
+                            .query_row([queue_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .unwrap_or((0, 0));
+                        let mut last = if seen_attempt == attempt { seen_seq } else { 0 };
+                        for (seq, event) in events {
+                            if seq <= last {
+                                continue;
+                            }
+                            Self::apply(
+                                &tx,
+                                self.run_id,
+                                &mut self.jobs,
+                                &mut self.logs,
+                                &mut self.tests,
+                                event,
+                            )?;
+                            last = seq;
+                        }
+                        tx.prepare_cached(
+                            "UPDATE queue SET event_attempt = ?2, event_seq = ?3 WHERE id = ?1",
+                        )?
+                        .execute(params![
+                            queue_id,
+                            attempt,
+                            last as i64
+                        ])?;
+                        committed.push(done);
+                    }
+                }
             }
             Self::save_running_logs(&tx, &self.jobs, &mut self.logs)?;
             tx.commit()?;
+            for done in committed {
+                let _ = done.send(());
+            }
         }
         Ok(())
     }

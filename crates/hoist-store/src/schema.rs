@@ -145,4 +145,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX queue_waiting ON queue (state, id);
     ",
+    // 7: the last event a runner reported per queued job and attempt, written with the
+    // events, so that a report sent again (even to a restarted server) is recorded once.
+    "
+    ALTER TABLE queue ADD COLUMN event_attempt INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE queue ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+    ",
 ];

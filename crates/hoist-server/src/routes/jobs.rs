@@ -96,16 +96,16 @@ pub(crate) async fn events(
             owner.run_id
         )));
     };
-    let mut seen = state.seen.lock().unwrap_or_else(|e| e.into_inner());
-    let last = seen.entry((id, report.attempt)).or_insert(0);
-    for (seq, event) in &report.events {
-        // Sent before and recorded then: a retried report.
-        if *seq <= *last {
-            continue;
-        }
-        recorder.on_event(event);
-        *last = *seq;
-    }
+    // Acknowledged only once committed: a runner forgets what it sent only then.
+    let (attempt, events) = (report.attempt, report.events);
+    tokio::task::spawn_blocking(move || recorder.record_numbered(id, attempt, events))
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("recording the events failed: {e}"),
+            )
+        })??;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -70,14 +70,14 @@ fn start_server_with(
     runners: usize,
     extra: &[&str],
 ) -> String {
+    let listen: &[&str] = if extra.contains(&"--listen") {
+        &[]
+    } else {
+        &["--listen", "127.0.0.1:0"]
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--runners",
-            &runners.to_string(),
-        ])
+        .args(["serve", "--runners", &runners.to_string()])
+        .args(listen)
         .args(extra)
         .arg("--repo")
         .arg(p.root())
@@ -349,4 +349,93 @@ jobs:
     assert_eq!(log.matches("the job finished").count(), 1, "{log}");
     // The lost attempt's lines are gone with it.
     assert!(!log.contains("waiting to be killed"), "{log}");
+}
+
+#[test]
+fn a_run_survives_a_killed_server_and_completes_after_its_restart() {
+    let flow = r#"
+on: workflow_dispatch
+jobs:
+  first:
+    runs-on: ubuntu-latest
+    outputs:
+      word: ${{ steps.w.outputs.word }}
+    steps:
+      - id: w
+        run: |
+          touch "$SHARED/started"
+          for i in $(seq 600); do [ -f "$SHARED/go" ] && break; sleep 0.05; done
+          test -f "$SHARED/go"
+          echo "first done while the server was down"
+          echo "word=kept" >> "$GITHUB_OUTPUT"
+  second:
+    needs: first
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "second got ${{ needs.first.outputs.word }}"
+          test "${{ needs.first.outputs.word }}" = kept
+"#;
+    let p = Project::new(&[("flow.yml", flow)]);
+    let shared = p.beside("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut processes = Processes(Vec::new());
+    let args = ["--listen", listen.as_str()];
+    let url = start_server_with(&p, &mut processes, 0, &args);
+    start_runner(&p, &mut processes, &url, "steady", &shared);
+    let out = dispatch(&p, &url, &["flow.yml", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let started = std::time::Instant::now();
+    while !shared.join("started").exists() {
+        assert!(started.elapsed().as_secs() < 30, "the job never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SIGKILL the server while the job runs; the job ends while no server listens.
+    let server = &mut processes.0[0];
+    let _ = server.kill();
+    let _ = server.wait();
+    std::fs::write(shared.join("go"), "").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let url_again = start_server_with(&p, &mut processes, 0, &args);
+    assert_eq!(url_again, url);
+
+    let run = loop {
+        let run = recorded(&p, &id);
+        if run["run"]["status"] == "completed" {
+            break run;
+        }
+        assert!(
+            started.elapsed().as_secs() < 90,
+            "the run never completed: {run:#}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(run["run"]["conclusion"], "success", "{run:#}");
+    let log = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["runs", "view", &id, "--log"])
+        .env("HOIST_DATA_DIR", p.beside("server"))
+        .current_dir(p.root())
+        .output()
+        .unwrap();
+    let log = stdout(&log);
+    assert_eq!(
+        log.matches("first done while the server was down").count(),
+        1,
+        "{log}"
+    );
+    assert!(log.contains("second got kept"), "{log}");
+    assert!(
+        !log.contains("Attempt 2"),
+        "the job was not run twice: {log}"
+    );
 }
