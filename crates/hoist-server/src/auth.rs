@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::api_error::ApiError;
 use crate::errors::ServerError;
 use crate::state::SharedState;
+use hoist_store::Role;
 
 const ADMIN_TOKEN_FILE: &str = "admin-token";
 
@@ -29,7 +30,7 @@ pub(crate) fn admin_token(data_dir: &Path) -> Result<String, ServerError> {
         return Ok(token);
     }
     let path = data_dir.join(ADMIN_TOKEN_FILE);
-    let token = format!("hoist_{}", random_hex(24));
+    let token = new_token();
     let write = || -> std::io::Result<()> {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
@@ -66,11 +67,57 @@ fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A caller that presented a valid token.
+/// A caller that presented a valid token: a person with a role, or a runner.
 #[derive(Debug)]
 pub(crate) struct Caller {
     pub(crate) name: String,
+    /// `None` for a runner's credential.
+    pub(crate) role: Option<Role>,
 }
+
+impl Caller {
+    /// Refuses (403) a caller without at least `role`.
+    pub(crate) fn require(&self, role: Role) -> Result<(), ApiError> {
+        match self.role {
+            Some(have) if have >= role => Ok(()),
+            have => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "this needs the `{}` role; `{}` is {}",
+                    role.as_str(),
+                    self.name,
+                    have.map_or("a runner".to_owned(), |r| format!("`{}`", r.as_str()))
+                ),
+            )),
+        }
+    }
+
+    /// Refuses (403) anyone but the runner `runner` (its own token) or an admin.
+    pub(crate) fn require_runner(&self, runner: &str) -> Result<(), ApiError> {
+        match self.role {
+            None if self.name == runner => Ok(()),
+            None => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "the token of runner `{}` cannot act for runner `{runner}`",
+                    self.name
+                ),
+            )),
+            Some(Role::Admin) => Ok(()),
+            Some(r) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "only runners take jobs; `{}` is `{}` (create a runner's token with `hoist token create --role runner`)",
+                    self.name,
+                    r.as_str()
+                ),
+            )),
+        }
+    }
+}
+
+/// The kind a runner's token is stored with.
+pub(crate) const RUNNER_KIND: &str = "runner";
 
 impl FromRequestParts<SharedState> for Caller {
     type Rejection = ApiError;
@@ -89,14 +136,34 @@ impl FromRequestParts<SharedState> for Caller {
                 "missing token: send `Authorization: Bearer <token>` (the admin token is in the server's data directory, `admin-token`)",
             ));
         };
-        if same(&digest(token.trim()), &state.admin_digest) {
+        let digest = digest(token.trim());
+        if same(&digest, &state.admin_digest) {
             return Ok(Caller {
                 name: "admin".to_owned(),
+                role: Some(Role::Admin),
             });
         }
-        Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "the token is not valid",
-        ))
+        // Looked up by digest: equal digests are the only way to match, so no timing of the
+        // comparison tells anything about the token.
+        let found = state.store().token_by_digest(&digest)?;
+        match found {
+            Some(t) if t.kind == RUNNER_KIND => Ok(Caller {
+                name: t.name,
+                role: None,
+            }),
+            Some(t) => Ok(Caller {
+                role: Some(Role::parse(&t.kind).unwrap_or(Role::Viewer)),
+                name: t.name,
+            }),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "the token is not valid",
+            )),
+        }
     }
+}
+
+/// A new random token (`hoist_` and 48 hex digits).
+pub(crate) fn new_token() -> String {
+    format!("hoist_{}", random_hex(24))
 }

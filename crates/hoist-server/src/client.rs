@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 
 use crate::errors::ServerError;
 use crate::wire::{
-    Assignment, ClaimRequest, DispatchRequest, DispatchResponse, ErrorBody, EventsReport,
-    FinishReport, RenewRequest, RunView,
+    Assignment, AuditQuery, ClaimRequest, DispatchRequest, DispatchResponse, ErrorBody,
+    EventsReport, FinishReport, NewToken, RenewRequest, RunView, TokenRequest,
 };
 
 /// A connection to one server with one token.
@@ -55,14 +55,59 @@ impl Client {
 
     /// A run with its jobs.
     pub async fn run(&self, id: i64) -> Result<RunView, ServerError> {
+        let response = self.get(&format!("/api/v1/runs/{id}")).await?;
+        self.json(response).await
+    }
+
+    /// Creates a token (admins only); the answer is the only time it is shown.
+    pub async fn create_token(&self, body: &TokenRequest) -> Result<NewToken, ServerError> {
+        let response = self.post("/api/v1/tokens", body).await?;
+        self.json(response).await
+    }
+
+    pub async fn tokens(&self) -> Result<Vec<hoist_store::TokenRow>, ServerError> {
+        let response = self.get("/api/v1/tokens").await?;
+        self.json(response).await
+    }
+
+    pub async fn revoke_token(&self, id: i64) -> Result<(), ServerError> {
         let response = self
             .http
-            .get(format!("{}/api/v1/runs/{id}", self.base))
+            .delete(format!("{}/api/v1/tokens/{id}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.refused(response).await)
+        }
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit(
+        &self,
+        query: &AuditQuery,
+    ) -> Result<Vec<hoist_store::AuditRow>, ServerError> {
+        let response = self
+            .http
+            .get(format!("{}/api/v1/audit", self.base))
+            .query(query)
             .bearer_auth(&self.token)
             .send()
             .await
             .map_err(|e| self.unreachable(&e))?;
         self.json(response).await
+    }
+
+    async fn get(&self, path: &str) -> Result<reqwest::Response, ServerError> {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))
     }
 
     pub(crate) async fn claim(

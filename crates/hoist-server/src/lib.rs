@@ -24,7 +24,7 @@ pub use client::Client;
 pub use config::{RepoConfig, RunnerConfig, ServerConfig};
 pub use errors::ServerError;
 pub use runner::run_runner;
-pub use wire::{DispatchRequest, DispatchResponse, RunView};
+pub use wire::{AuditQuery, DispatchRequest, DispatchResponse, NewToken, RunView, TokenRequest};
 
 use std::sync::Arc;
 

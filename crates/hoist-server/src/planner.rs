@@ -60,6 +60,7 @@ pub(crate) fn dispatch(
         )
     })?;
     let (git_ref, branch) = ref_to_run(repo, &git, body.git_ref.as_deref());
+    let body_ref = git_ref.clone();
     let sha = git
         .resolve(&git_ref)
         .map_err(|e| ApiError::unprocessable(format!("cannot resolve `{git_ref}`: {e}")))?;
@@ -129,7 +130,18 @@ pub(crate) fn dispatch(
         number: None,
         request: planned.to_json(),
     };
-    let (run_id, run_number) = state.store().create_run(&run)?;
+    // Who, when (the entry's time), which repository, workflow, ref and inputs: the audit
+    // entry is written with the run, in one transaction.
+    let detail = json!({
+        "workflow": planned.path,
+        "ref": body_ref,
+        "sha": planned.sha,
+        "inputs": planned.inputs,
+        "notes": planned.inputs.get("notes"),
+    });
+    let (run_id, run_number) = state
+        .store()
+        .create_run_audited(&run, Some((actor, "dispatch", &detail)))?;
     start_planning(state, run_id, run_number, planned, &git)?;
     let base = state.base_url();
     Ok(DispatchResponse {

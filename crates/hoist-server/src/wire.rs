@@ -94,3 +94,31 @@ pub(crate) struct FinishReport {
 pub(crate) struct ErrorBody {
     pub(crate) message: String,
 }
+
+/// `POST /api/v1/tokens`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// Whose token: a person's name, or a runner's.
+    pub name: String,
+    /// `viewer`, `developer`, `approver`, `admin`, or `runner`.
+    pub role: String,
+}
+
+/// A token just created: the only time it is shown.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NewToken {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub token: String,
+}
+
+/// `GET /api/v1/audit?repo=&since=&limit=`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub repo: Option<String>,
+    /// Milliseconds since the epoch.
+    pub since: Option<i64>,
+    pub limit: Option<usize>,
+}

@@ -7,6 +7,7 @@
 //! on the next start and marked `interrupted`. A running step's lines are saved with every
 //! batch (`log_chunks`), so a killed run keeps what its steps printed.
 
+mod access;
 mod errors;
 mod metrics;
 mod queries;
@@ -20,6 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, params};
 
+pub use access::{AuditFilter, AuditRow, Role, TokenRow};
 pub use errors::StoreError;
 pub use metrics::Imported;
 pub use queries::{AnnotationRow, ArtifactRow, JobRow, RunFilter, RunRow, StepRow};
@@ -213,6 +215,16 @@ impl Store {
 
     /// Records a new run as in progress (by this process) and returns its id and number.
     pub fn create_run(&mut self, run: &NewRun) -> Result<(i64, i64), StoreError> {
+        self.create_run_audited(run, None)
+    }
+
+    /// [`Store::create_run`], with an audit entry (`actor`, `action`, `detail`) written in
+    /// the same transaction: the run exists with its record, or neither does.
+    pub fn create_run_audited(
+        &mut self,
+        run: &NewRun,
+        audit: Option<(&str, &str, &serde_json::Value)>,
+    ) -> Result<(i64, i64), StoreError> {
         let tx = self.conn.transaction()?;
         let number = match run.number {
             Some(n) => n,
@@ -246,6 +258,12 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        if let Some((actor, action, detail)) = audit {
+            tx.execute(
+                "INSERT INTO audit (at, actor, action, repo, detail, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![now, actor, action, run.repo, detail.to_string(), id],
+            )?;
+        }
         tx.commit()?;
         Ok((id, number))
     }

@@ -151,4 +151,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE queue ADD COLUMN event_attempt INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE queue ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
     ",
+    // 8: API tokens (digests only) and the audit log of `hoist serve`.
+    "
+    CREATE TABLE tokens (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        kind       TEXT NOT NULL,            -- viewer, developer, approver, admin, runner
+        digest     BLOB NOT NULL UNIQUE,     -- SHA-256 of the token
+        created_at INTEGER NOT NULL,
+        last_used  INTEGER,
+        revoked    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE audit (
+        id     INTEGER PRIMARY KEY,
+        at     INTEGER NOT NULL,
+        actor  TEXT NOT NULL,
+        action TEXT NOT NULL,
+        repo   TEXT,
+        detail TEXT NOT NULL,                -- JSON
+        run_id INTEGER
+    );
+    CREATE INDEX audit_by_repo ON audit (repo, id);
+    ",
 ];

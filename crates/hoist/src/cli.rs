@@ -41,6 +41,76 @@ pub(crate) enum Command {
     /// Start workflows on a server (`workflow_dispatch`).
     #[command(subcommand)]
     Workflow(WorkflowCommand),
+    /// API tokens of a server: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// A server's audit log: every dispatch and every change of tokens, newest first.
+    Audit(AuditArgs),
+}
+
+/// Which server, with which token.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServerFlags {
+    /// The server (default: `http://127.0.0.1:7420`).
+    #[arg(long, env = "HOIST_SERVER", value_name = "URL")]
+    pub(crate) server: Option<String>,
+    /// The token (default: the local server's admin token).
+    #[arg(
+        long,
+        env = "HOIST_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub(crate) token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Create a token for a person (with a role) or a runner; prints it once.
+    Create {
+        /// Whose token it is.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// `viewer` < `developer` (dispatch, rerun, cancel) < `approver` < `admin`; or
+        /// `runner` for a runner's credential.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        #[command(flatten)]
+        server: ServerFlags,
+        /// Print the answer as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        server: ServerFlags,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        id: i64,
+        #[command(flatten)]
+        server: ServerFlags,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct AuditArgs {
+    /// Only entries about this repository.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) repo: Option<String>,
+    /// Only entries this recent: `30m`, `24h`, `7d`.
+    #[arg(long, value_name = "AGE")]
+    pub(crate) since: Option<String>,
+    /// At most this many entries.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub(crate) limit: usize,
+    #[command(flatten)]
+    pub(crate) server: ServerFlags,
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -115,17 +185,8 @@ pub(crate) struct WorkflowRunArgs {
     /// The repository, by its name on the server (default: the current directory's name).
     #[arg(long, value_name = "NAME")]
     pub(crate) repo: Option<String>,
-    /// The server (default: `http://127.0.0.1:7420`).
-    #[arg(long, env = "HOIST_SERVER", value_name = "URL")]
-    pub(crate) server: Option<String>,
-    /// The token (default: the local server's admin token).
-    #[arg(
-        long,
-        env = "HOIST_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
-    pub(crate) token: Option<String>,
+    #[command(flatten)]
+    pub(crate) server: ServerFlags,
     /// Follow the run until it ends; exit 1 unless it succeeded.
     #[arg(long)]
     pub(crate) watch: bool,

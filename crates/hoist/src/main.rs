@@ -15,6 +15,7 @@ mod gate_report;
 mod migration_proof;
 mod output;
 mod project;
+mod remote;
 mod shellcheck;
 mod view;
 

@@ -23,10 +23,11 @@ const CLAIM_WAIT: Duration = Duration::from_secs(20);
 
 pub(crate) async fn claim(
     State(state): State<SharedState>,
-    _caller: Caller,
+    caller: Caller,
     body: Result<Json<ClaimRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(bad_json)?;
+    caller.require_runner(&body.runner)?;
     let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
     loop {
         // Registered before looking: a job queued between the look and the wait wakes us.
@@ -53,11 +54,12 @@ pub(crate) async fn claim(
 
 pub(crate) async fn renew(
     State(state): State<SharedState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
     body: Result<Json<RenewRequest>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(body) = body.map_err(bad_json)?;
+    caller.require_runner(&body.runner)?;
     if state
         .store()
         .renew_lease(id, &body.runner, state.config.lease)?
@@ -70,11 +72,12 @@ pub(crate) async fn renew(
 
 pub(crate) async fn events(
     State(state): State<SharedState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
     body: Result<Json<EventsReport>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(report) = body.map_err(bad_json)?;
+    caller.require_runner(&report.runner)?;
     let owner = state
         .store()
         .queued_job_owner(id)?
@@ -111,11 +114,12 @@ pub(crate) async fn events(
 
 pub(crate) async fn finish(
     State(state): State<SharedState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
     body: Result<Json<FinishReport>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(report) = body.map_err(bad_json)?;
+    caller.require_runner(&report.runner)?;
     if state
         .store()
         .finish_job(id, &report.runner, &report.outcome)?

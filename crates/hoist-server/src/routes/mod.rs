@@ -1,12 +1,13 @@
 //! The API's routes, one module per resource.
 
+mod access;
 mod health;
 mod jobs;
 mod runs;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::SharedState;
 
@@ -22,6 +23,12 @@ pub(crate) fn router(state: SharedState) -> Router {
             post(runs::dispatch),
         )
         .route("/api/v1/runs/{id}", get(runs::view))
+        .route(
+            "/api/v1/tokens",
+            post(access::create_token).get(access::list_tokens),
+        )
+        .route("/api/v1/tokens/{id}", delete(access::revoke_token))
+        .route("/api/v1/audit", get(access::audit))
         .route("/api/v1/runners/claim", post(jobs::claim))
         .route("/api/v1/jobs/{id}/renew", post(jobs::renew))
         .route("/api/v1/jobs/{id}/events", post(jobs::events))

@@ -8,6 +8,7 @@ use crate::api_error::ApiError;
 use crate::auth::Caller;
 use crate::state::SharedState;
 use crate::wire::{DispatchRequest, DispatchResponse, JobView, RunView};
+use hoist_store::Role;
 
 pub(crate) async fn dispatch(
     State(state): State<SharedState>,
@@ -15,15 +16,17 @@ pub(crate) async fn dispatch(
     Path((repo, file)): Path<(String, String)>,
     body: Result<Json<DispatchRequest>, JsonRejection>,
 ) -> Result<Json<DispatchResponse>, ApiError> {
+    caller.require(Role::Developer)?;
     let Json(body) = body.map_err(bad_json)?;
     crate::planner::dispatch(&state, &repo, &file, body, &caller.name).map(Json)
 }
 
 pub(crate) async fn view(
     State(state): State<SharedState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<RunView>, ApiError> {
+    caller.require(Role::Viewer)?;
     let store = state.store();
     let run = store.run(id)?;
     let jobs = store.jobs(id)?;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
+mod access;
 mod actions;
 mod check;
 mod expr;
@@ -44,5 +45,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(args) => server::serve(&args),
         Command::Runner(args) => server::runner(&args),
         Command::Workflow(crate::cli::WorkflowCommand::Run(args)) => server::dispatch(&args),
+        Command::Token(command) => access::token(&command),
+        Command::Audit(args) => access::audit(&args),
     }
 }

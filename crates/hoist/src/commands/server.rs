@@ -2,7 +2,7 @@
 //! dispatching a workflow on it. The work is hoist-server's; this module reads the command
 //! line, picks the directories and prints.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -11,22 +11,10 @@ use crate::cli::{RunnerArgs, ServeArgs, WorkflowRunArgs};
 use crate::commands::Outcome;
 use crate::config::Config;
 use crate::output;
-
-const DEFAULT_SERVER: &str = "http://127.0.0.1:7420";
+use crate::remote::{self, runtime, server_data_dir};
 
 fn hoist_data_dir() -> PathBuf {
     Config::default().data_dir()
-}
-
-fn server_data_dir(explicit: Option<&Path>) -> PathBuf {
-    explicit.map_or_else(|| hoist_data_dir().join("server"), Path::to_path_buf)
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -126,16 +114,6 @@ pub(crate) fn runner(args: &RunnerArgs) -> anyhow::Result<Outcome> {
 }
 
 pub(crate) fn dispatch(args: &WorkflowRunArgs) -> anyhow::Result<Outcome> {
-    let server = args
-        .server
-        .clone()
-        .unwrap_or_else(|| DEFAULT_SERVER.to_owned());
-    let token = match &args.token {
-        Some(t) => t.clone(),
-        None => hoist_server::read_admin_token(&server_data_dir(None)).context(
-            "no token: pass `--token` or set `HOIST_TOKEN` (the server's admin token is in `<data dir>/server/admin-token`)",
-        )?,
-    };
     let repo = match &args.repo {
         Some(r) => r.clone(),
         None => std::env::current_dir()
@@ -154,7 +132,7 @@ pub(crate) fn dispatch(args: &WorkflowRunArgs) -> anyhow::Result<Outcome> {
         git_ref: args.git_ref.clone(),
         inputs,
     };
-    let client = hoist_server::Client::new(&server, &token);
+    let client = remote::client(args.server.server.as_deref(), args.server.token.as_deref())?;
     let rt = runtime()?;
     let answer = rt.block_on(client.dispatch(&repo, &args.workflow, &body))?;
     if args.json && !args.watch {

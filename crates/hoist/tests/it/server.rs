@@ -439,3 +439,124 @@ jobs:
         "the job was not run twice: {log}"
     );
 }
+
+/// `hoist` with the server's URL and `token`.
+fn as_user(p: &Project, url: &str, token: &str, args: &[&str]) -> std::process::Output {
+    let name = p.root().file_name().unwrap().to_str().unwrap().to_owned();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hoist"));
+    command
+        .args(args)
+        .env("HOIST_SERVER", url)
+        .env("HOIST_TOKEN", token);
+    if args.first() == Some(&"workflow") {
+        command.args(["--repo", &name]);
+    }
+    command.output().unwrap()
+}
+
+fn new_token(p: &Project, url: &str, name: &str, role: &str) -> String {
+    let out = as_user(
+        p,
+        url,
+        &token(p),
+        &["token", "create", "--name", name, "--role", role],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out).trim().to_owned()
+}
+
+#[test]
+fn tokens_have_roles_and_every_dispatch_is_audited() {
+    let hello = "on:\n  workflow_dispatch:\n    inputs:\n      notes:\n        required: false\njobs:\n  hello:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hello\n";
+    let p = Project::new(&[("hello.yml", hello)]);
+    let mut processes = Processes(Vec::new());
+    let url = start_server(&p, &mut processes, 0);
+    let developer = new_token(&p, &url, "dana", "developer");
+    let viewer = new_token(&p, &url, "vic", "viewer");
+    let runner = new_token(&p, &url, "ci-7", "runner");
+    assert!(developer.starts_with("hoist_") && developer != viewer);
+
+    let out = as_user(&p, &url, &viewer, &["workflow", "run", "hello.yml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("403") && err.contains("`vic` is `viewer`"),
+        "{err}"
+    );
+
+    // A runner's token runs jobs under its own name only.
+    let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args([
+            "runner", "--server", &url, "--token", &runner, "--name", "ci-7",
+        ])
+        .arg("--data-dir")
+        .arg(p.beside("ci-7"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    processes.0.push(child);
+    let out = as_user(
+        &p,
+        &url,
+        &developer,
+        &[
+            "workflow",
+            "run",
+            "hello.yml",
+            "-f",
+            "notes=testing fix",
+            "--watch",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["jobs"][0]["runner"], "ci-7");
+
+    let out = as_user(&p, &url, &developer, &["audit"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("403"), "{}", stderr(&out));
+    let out = as_user(&p, &url, &token(&p), &["audit", "--json", "--since", "1h"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let audit: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries = audit.as_array().unwrap();
+    let dispatch = entries
+        .iter()
+        .find(|e| e["action"] == "dispatch")
+        .unwrap_or_else(|| panic!("no dispatch in {audit:#}"));
+    assert_eq!(dispatch["actor"], "dana");
+    assert_eq!(dispatch["run_id"], run["id"]);
+    assert_eq!(
+        dispatch["detail"]["workflow"],
+        ".github/workflows/hello.yml"
+    );
+    assert_eq!(dispatch["detail"]["ref"], "main");
+    assert_eq!(dispatch["detail"]["notes"], "testing fix");
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e["action"] == "token.create")
+            .count(),
+        3
+    );
+
+    let out = as_user(&p, &url, &token(&p), &["token", "list", "--json"]);
+    let list = stdout(&out);
+    assert!(
+        list.contains("\"dana\"") && !list.contains(&developer),
+        "{list}"
+    );
+    let vic = serde_json::from_str::<Value>(&list)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "vic")
+        .unwrap()["id"]
+        .to_string();
+    let out = as_user(&p, &url, &token(&p), &["token", "revoke", &vic]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = as_user(&p, &url, &viewer, &["workflow", "run", "hello.yml"]);
+    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+}

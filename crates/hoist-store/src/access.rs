@@ -1,0 +1,183 @@
+//! Who may use a server and what they did: API tokens (stored as digests only) with their
+//! roles, and the audit log of every state-changing call.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::{Store, StoreError, now_ms};
+
+/// What a token may do; each role may do what the ones before it may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads runs, logs and the audit log.
+    Viewer,
+    /// Also dispatches, reruns and cancels runs.
+    Developer,
+    /// Also approves deployments.
+    Approver,
+    /// Also manages repositories, runners and tokens.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Developer => "developer",
+            Role::Approver => "approver",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "developer" => Some(Role::Developer),
+            "approver" => Some(Role::Approver),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// Whom a token belongs to: a person with a role, or a runner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    /// A role, or `runner` for a runner's credential.
+    pub kind: String,
+    pub created_at: i64,
+    pub last_used: Option<i64>,
+    pub revoked: bool,
+}
+
+/// One entry of the audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    pub actor: String,
+    /// `dispatch`, `token.create`, `token.revoke`, ...
+    pub action: String,
+    pub repo: Option<String>,
+    /// What the call said (workflow, ref, inputs, ...), as JSON.
+    pub detail: serde_json::Value,
+    pub run_id: Option<i64>,
+}
+
+/// What the audit log is asked for.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub repo: Option<String>,
+    /// Entries at or after this time (ms since the epoch).
+    pub since: Option<i64>,
+    pub limit: usize,
+}
+
+impl Store {
+    /// Stores a token's digest under `name` with `kind` (a role's name, or `runner`).
+    pub fn create_token(
+        &mut self,
+        name: &str,
+        kind: &str,
+        digest: &[u8],
+    ) -> Result<i64, StoreError> {
+        self.conn().execute(
+            "INSERT INTO tokens (name, kind, digest, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, kind, digest, now_ms()],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// The owner of the token with this digest, if it exists and is not revoked; notes its
+    /// use.
+    pub fn token_by_digest(&mut self, digest: &[u8]) -> Result<Option<TokenRow>, StoreError> {
+        let row = self
+            .conn()
+            .query_row(
+                "SELECT id, name, kind, created_at, last_used, revoked FROM tokens \
+                 WHERE digest = ?1 AND revoked = 0",
+                [digest],
+                token_row,
+            )
+            .optional()?;
+        if let Some(t) = &row {
+            self.conn().execute(
+                "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
+                params![t.id, now_ms()],
+            )?;
+        }
+        Ok(row)
+    }
+
+    pub fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, name, kind, created_at, last_used, revoked FROM tokens ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], token_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Revokes token `id`; `false` if there is none.
+    pub fn revoke_token(&mut self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .execute("UPDATE tokens SET revoked = 1 WHERE id = ?1", [id])?
+            == 1)
+    }
+
+    /// Appends an entry to the audit log.
+    pub fn audit(
+        &mut self,
+        actor: &str,
+        action: &str,
+        repo: Option<&str>,
+        detail: &serde_json::Value,
+        run_id: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        self.conn().execute(
+            "INSERT INTO audit (at, actor, action, repo, detail, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![now_ms(), actor, action, repo, detail.to_string(), run_id],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Audit entries, newest first.
+    pub fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, actor, action, repo, detail, run_id FROM audit \
+             WHERE (?1 IS NULL OR repo = ?1) AND (?2 IS NULL OR at >= ?2) \
+             ORDER BY id DESC LIMIT ?3",
+        )?;
+        let limit = if filter.limit == 0 { 100 } else { filter.limit } as i64;
+        let rows = stmt
+            .query_map(params![filter.repo, filter.since, limit], |r| {
+                let detail: String = r.get(5)?;
+                Ok(AuditRow {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    repo: r.get(4)?,
+                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                    run_id: r.get(6)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+}
+
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
+    Ok(TokenRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        kind: r.get(2)?,
+        created_at: r.get(3)?,
+        last_used: r.get(4)?,
+        revoked: r.get::<_, i64>(5)? != 0,
+    })
+}

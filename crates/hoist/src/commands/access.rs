@@ -1,0 +1,111 @@
+//! `hoist token` and `hoist audit`: a server's tokens and its audit log.
+
+use anyhow::bail;
+
+use crate::cli::{AuditArgs, ServerFlags, TokenCommand};
+use crate::commands::Outcome;
+use crate::output;
+use crate::remote::{self, runtime};
+
+fn client(flags: &ServerFlags) -> anyhow::Result<hoist_server::Client> {
+    remote::client(flags.server.as_deref(), flags.token.as_deref())
+}
+
+pub(crate) fn token(command: &TokenCommand) -> anyhow::Result<Outcome> {
+    let rt = runtime()?;
+    match command {
+        TokenCommand::Create {
+            name,
+            role,
+            server,
+            json,
+        } => {
+            let body = hoist_server::TokenRequest {
+                name: name.clone(),
+                role: role.clone(),
+            };
+            let created = rt.block_on(client(server)?.create_token(&body))?;
+            if *json {
+                output::stdout(&format!("{}\n", serde_json::to_string_pretty(&created)?));
+            } else {
+                output::stderr(&format!(
+                    "token {} for `{}` ({}); it is shown only now:\n",
+                    created.id, created.name, created.role
+                ));
+                output::stdout(&format!("{}\n", created.token));
+            }
+        }
+        TokenCommand::List { server, json } => {
+            let tokens = rt.block_on(client(server)?.tokens())?;
+            if *json {
+                output::stdout(&format!("{}\n", serde_json::to_string_pretty(&tokens)?));
+            } else {
+                output::stdout("ID  NAME                 ROLE        STATE\n");
+                for t in tokens {
+                    output::stdout(&format!(
+                        "{:<3} {:<20} {:<11} {}\n",
+                        t.id,
+                        t.name,
+                        t.kind,
+                        if t.revoked { "revoked" } else { "active" }
+                    ));
+                }
+            }
+        }
+        TokenCommand::Revoke { id, server } => {
+            rt.block_on(client(server)?.revoke_token(*id))?;
+            output::stderr(&format!("token {id} revoked\n"));
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+pub(crate) fn audit(args: &AuditArgs) -> anyhow::Result<Outcome> {
+    let since = match &args.since {
+        Some(age) => Some(now_ms() - age_ms(age)?),
+        None => None,
+    };
+    let query = hoist_server::AuditQuery {
+        repo: args.repo.clone(),
+        since,
+        limit: Some(args.limit),
+    };
+    let rows = runtime()?.block_on(client(&args.server)?.audit(&query))?;
+    if args.json {
+        output::stdout(&format!("{}\n", serde_json::to_string_pretty(&rows)?));
+        return Ok(Outcome::Success);
+    }
+    for row in rows {
+        let at = jiff::Timestamp::from_millisecond(row.at)
+            .map_or_else(|_| row.at.to_string(), |t| t.to_string());
+        output::stdout(&format!(
+            "{at}  {:<12} {:<14} {:<16} {}{}\n",
+            row.actor,
+            row.action,
+            row.repo.as_deref().unwrap_or("-"),
+            row.detail,
+            row.run_id.map_or(String::new(), |r| format!("  run {r}"))
+        ));
+    }
+    Ok(Outcome::Success)
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// `30m`, `24h`, `7d` (and `s`) in milliseconds.
+fn age_ms(age: &str) -> anyhow::Result<i64> {
+    let (number, unit) = age.split_at(age.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| {
+        anyhow::anyhow!("`--since {age}`: expected a number and a unit, as in `30m`, `24h`, `7d`")
+    })?;
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => bail!("`--since {age}`: the unit is `s`, `m`, `h` or `d`"),
+    };
+    Ok(n * unit_ms)
+}
