@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 use crate::errors::ServerError;
 use crate::wire::{
     Assignment, AuditQuery, ClaimRequest, DispatchRequest, DispatchResponse, ErrorBody,
-    EventsReport, FinishReport, NewToken, RenewRequest, RunView, TokenRequest,
+    EventsReport, FinishReport, LogPart, NewToken, RenewRequest, RunQuery, RunRecord, RunView,
+    TokenRequest,
 };
 
 /// A connection to one server with one token.
@@ -56,6 +57,55 @@ impl Client {
     /// A run with its jobs.
     pub async fn run(&self, id: i64) -> Result<RunView, ServerError> {
         let response = self.get(&format!("/api/v1/runs/{id}")).await?;
+        self.json(response).await
+    }
+
+    /// Runs, newest first; only `repo`'s when given.
+    pub async fn runs(
+        &self,
+        repo: Option<&str>,
+        query: &RunQuery,
+    ) -> Result<Vec<hoist_store::RunRow>, ServerError> {
+        let path = match repo {
+            Some(r) => format!("/api/v1/repos/{r}/runs"),
+            None => "/api/v1/runs".to_owned(),
+        };
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .query(query)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        self.json(response).await
+    }
+
+    /// Everything `hoist runs view` shows of run `id`.
+    pub async fn record(&self, id: i64) -> Result<RunRecord, ServerError> {
+        let response = self.get(&format!("/api/v1/runs/{id}/record")).await?;
+        self.json(response).await
+    }
+
+    /// The log of job `job` (its key) of run `id`, by step.
+    pub async fn logs(&self, id: i64, job: &str) -> Result<Vec<LogPart>, ServerError> {
+        let mut url = reqwest::Url::parse(&self.base).map_err(|e| ServerError::Unreachable {
+            url: self.base.clone(),
+            message: e.to_string(),
+        })?;
+        url.path_segments_mut()
+            .map_err(|()| ServerError::Unreachable {
+                url: self.base.clone(),
+                message: "not a base URL".to_owned(),
+            })?
+            .extend(["api", "v1", "runs", &id.to_string(), "jobs", job, "logs"]);
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
         self.json(response).await
     }
 

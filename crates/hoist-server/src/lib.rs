@@ -24,7 +24,10 @@ pub use client::Client;
 pub use config::{RepoConfig, RunnerConfig, ServerConfig};
 pub use errors::ServerError;
 pub use runner::run_runner;
-pub use wire::{AuditQuery, DispatchRequest, DispatchResponse, NewToken, RunView, TokenRequest};
+pub use wire::{
+    AuditQuery, DispatchRequest, DispatchResponse, LogPart, NewToken, RunQuery, RunRecord, RunView,
+    TokenRequest,
+};
 
 use std::sync::Arc;
 

@@ -122,3 +122,29 @@ pub struct AuditQuery {
     pub since: Option<i64>,
     pub limit: Option<usize>,
 }
+
+/// `GET /api/v1/runs?workflow=&status=&branch=&limit=`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RunQuery {
+    pub workflow: Option<String>,
+    pub status: Option<String>,
+    pub branch: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/v1/runs/{id}/record`: everything `hoist runs view` shows of a run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run: hoist_store::RunRow,
+    pub jobs: Vec<hoist_store::JobRow>,
+    pub annotations: Vec<hoist_store::AnnotationRow>,
+    pub artifacts: Vec<hoist_store::ArtifactRow>,
+    pub objects: Option<hoist_store::RunObjects>,
+}
+
+/// One part of a job's log: a step's (by index) or the job's own lines.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LogPart {
+    pub step: Option<i64>,
+    pub text: String,
+}

@@ -2,11 +2,11 @@
 
 use hoist_storage::StorageCatalog;
 use rusqlite::{OptionalExtension, Row, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Store, StoreError};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunRow {
     pub id: i64,
     pub number: i64,
@@ -28,7 +28,7 @@ pub struct RunRow {
     pub request: serde_json::Value,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JobRow {
     #[serde(skip)]
     pub row: i64,
@@ -44,7 +44,7 @@ pub struct JobRow {
     pub steps: Vec<StepRow>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StepRow {
     pub index: i64,
     pub name: String,
@@ -58,7 +58,7 @@ pub struct StepRow {
     pub summary: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AnnotationRow {
     pub job: Option<String>,
     pub step: Option<i64>,
@@ -70,7 +70,7 @@ pub struct AnnotationRow {
     pub column: Option<i64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ArtifactRow {
     pub job: Option<String>,
     pub name: String,
@@ -92,6 +92,8 @@ pub struct RunFilter {
     /// `success`, `failure`, `cancelled`, `interrupted`, or `in_progress`.
     pub status: Option<String>,
     pub branch: Option<String>,
+    /// Only runs of this repository (its name on a server).
+    pub repo: Option<String>,
     pub limit: usize,
 }
 
@@ -168,6 +170,10 @@ impl Store {
         if let Some(b) = &filter.branch {
             args.push(b.clone());
             sql.push_str(&format!(" AND branch = ?{}", args.len()));
+        }
+        if let Some(r) = &filter.repo {
+            args.push(r.clone());
+            sql.push_str(&format!(" AND repo = ?{}", args.len()));
         }
         sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", filter.limit.max(1)));
         let mut stmt = self.conn().prepare(&sql)?;

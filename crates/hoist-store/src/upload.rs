@@ -307,7 +307,7 @@ impl Store {
 }
 
 /// Where a run's objects are.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RunObjects {
     pub storage_url: String,
     pub log_key: Option<String>,

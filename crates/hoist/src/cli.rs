@@ -410,6 +410,21 @@ pub(crate) struct RunsArgs {
     /// The configuration file [default: hoist.toml at the project root].
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+    /// Read the history of this server instead of this machine's.
+    #[arg(long, global = true, env = "HOIST_SERVER", value_name = "URL")]
+    pub(crate) server: Option<String>,
+    /// The token for `--server` (default: the local server's admin token).
+    #[arg(
+        long,
+        global = true,
+        env = "HOIST_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub(crate) token: Option<String>,
+    /// With `--server`: only runs of this repository.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) repo: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -448,6 +463,14 @@ pub(crate) enum RunsCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Follow a run until it ends, printing its log lines as they come.
+    Watch {
+        /// The run id.
+        id: i64,
+        /// Exit 1 unless the run succeeded.
+        #[arg(long)]
+        exit_status: bool,
     },
     /// Save a run's artifacts (from object storage, or from this machine before they are
     /// uploaded) into a directory: one subdirectory per artifact.

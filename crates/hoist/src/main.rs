@@ -12,6 +12,7 @@ mod cli;
 mod commands;
 mod config;
 mod gate_report;
+mod history;
 mod migration_proof;
 mod output;
 mod project;

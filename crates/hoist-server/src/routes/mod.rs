@@ -2,6 +2,7 @@
 
 mod access;
 mod health;
+mod history;
 mod jobs;
 mod runs;
 
@@ -22,7 +23,11 @@ pub(crate) fn router(state: SharedState) -> Router {
             "/api/v1/repos/{repo}/actions/workflows/{file}/dispatches",
             post(runs::dispatch),
         )
+        .route("/api/v1/runs", get(history::list))
+        .route("/api/v1/repos/{repo}/runs", get(history::list_of_repo))
         .route("/api/v1/runs/{id}", get(runs::view))
+        .route("/api/v1/runs/{id}/record", get(history::record))
+        .route("/api/v1/runs/{id}/jobs/{job}/logs", get(history::logs))
         .route(
             "/api/v1/tokens",
             post(access::create_token).get(access::list_tokens),

@@ -12,6 +12,7 @@ use crate::cli::{RunsArgs, RunsCommand};
 use crate::commands::Outcome;
 use crate::commands::run::{Invocation, Rerun, RunOptions, execute, open_store};
 use crate::config::Config;
+use crate::history::{History, LocalHistory, RemoteHistory};
 use crate::output;
 use crate::project::find_project;
 use crate::view::{Verbosity, format_duration};
@@ -20,7 +21,47 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
     let project = find_project(&cwd).ok();
     let (config, _) = Config::load(args.config.as_deref(), project.as_deref())?;
+    if let Some(server) = &args.server {
+        let history = RemoteHistory {
+            client: crate::remote::client(Some(server), args.token.as_deref())?,
+            runtime: crate::remote::runtime()?,
+        };
+        return match &args.command {
+            RunsCommand::List { .. } | RunsCommand::View { .. } | RunsCommand::Watch { .. } => {
+                read(&history, args)
+            }
+            RunsCommand::Download { .. } | RunsCommand::Rerun { .. } => bail!(
+                "`hoist runs download` and `hoist runs rerun` work on this machine's history only, not yet with `--server`"
+            ),
+        };
+    }
     let store = open_store(&config)?;
+    if matches!(
+        args.command,
+        RunsCommand::List { .. } | RunsCommand::View { .. } | RunsCommand::Watch { .. }
+    ) {
+        let history = LocalHistory {
+            store,
+            storages: hoist_storage::StorageCatalog::new(config.storage_settings()),
+        };
+        return read(&history, args);
+    }
+    match &args.command {
+        RunsCommand::List { .. } | RunsCommand::View { .. } | RunsCommand::Watch { .. } => {
+            unreachable!("handled above")
+        }
+        RunsCommand::Download { id, name, dir } => {
+            let storages = hoist_storage::StorageCatalog::new(config.storage_settings());
+            download(&store, &storages, *id, name, dir)
+        }
+        RunsCommand::Rerun { id, failed, quiet } => {
+            rerun(&store, *id, *failed, *quiet, args.config.clone())
+        }
+    }
+}
+
+/// The commands that only read: the same for this machine's history and a server's.
+fn read(history: &dyn History, args: &RunsArgs) -> anyhow::Result<Outcome> {
     match &args.command {
         RunsCommand::List {
             workflow,
@@ -33,9 +74,10 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
                 workflow: workflow.clone(),
                 status: status.clone(),
                 branch: branch.clone(),
+                repo: args.repo.clone(),
                 limit: *limit,
             };
-            let runs = store.list_runs(&filter)?;
+            let runs = history.list_runs(&filter)?;
             if *json {
                 output::stdout(&format!("{}\n", serde_json::to_string_pretty(&runs)?));
             } else {
@@ -49,25 +91,44 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
             log_failed,
             job,
             json,
-        } => {
-            let storages = hoist_storage::StorageCatalog::new(config.storage_settings());
-            view(
-                &store,
-                &storages,
-                *id,
-                *log,
-                *log_failed,
-                job.as_deref(),
-                *json,
-            )
+        } => view(history, *id, *log, *log_failed, job.as_deref(), *json),
+        RunsCommand::Watch { id, exit_status } => watch(history, *id, *exit_status),
+        RunsCommand::Download { .. } | RunsCommand::Rerun { .. } => {
+            unreachable!("not a reading command")
         }
-        RunsCommand::Download { id, name, dir } => {
-            let storages = hoist_storage::StorageCatalog::new(config.storage_settings());
-            download(&store, &storages, *id, name, dir)
+    }
+}
+
+/// Prints a run's new log lines until it completes.
+fn watch(history: &dyn History, id: i64, exit_status: bool) -> anyhow::Result<Outcome> {
+    // Lines printed so far, per job and step.
+    let mut printed: std::collections::HashMap<(String, Option<i64>), usize> =
+        std::collections::HashMap::new();
+    loop {
+        let record = history.record(id)?;
+        let done = record.run.status == "completed";
+        for j in &record.jobs {
+            for (step, text) in history.job_log(id, j)? {
+                let seen = printed.entry((j.key.clone(), step)).or_insert(0);
+                let label = step
+                    .and_then(|i| j.steps.iter().find(|s| s.index == i))
+                    .map_or("Set up job", |s| s.name.as_str());
+                for line in text.lines().skip(*seen) {
+                    output::stdout(&format!("{}\t{label}\t{line}\n", j.name));
+                    *seen += 1;
+                }
+            }
         }
-        RunsCommand::Rerun { id, failed, quiet } => {
-            rerun(&store, *id, *failed, *quiet, args.config.clone())
+        if done {
+            let conclusion = record.run.conclusion.clone().unwrap_or_default();
+            output::stderr(&format!("run {id}: {conclusion}\n"));
+            return Ok(if exit_status && conclusion != "success" {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            });
         }
+        std::thread::sleep(std::time::Duration::from_millis(300));
     }
 }
 
@@ -178,33 +239,29 @@ fn job_matches(job: &JobRow, filter: Option<&str>) -> bool {
 }
 
 fn view(
-    store: &Store,
-    storages: &hoist_storage::StorageCatalog,
+    history: &dyn History,
     id: i64,
     log: bool,
     log_failed: bool,
     job: Option<&str>,
     json: bool,
 ) -> anyhow::Result<Outcome> {
-    let run = store.run(id)?;
-    let jobs: Vec<JobRow> = store
-        .jobs(id)?
-        .into_iter()
-        .filter(|j| job_matches(j, job))
-        .collect();
+    let record = history.record(id)?;
+    let run = &record.run;
+    let jobs: Vec<&JobRow> = record.jobs.iter().filter(|j| job_matches(j, job)).collect();
     if let Some(f) = job
         && jobs.is_empty()
     {
-        let names: Vec<String> = store.jobs(id)?.into_iter().map(|j| j.key).collect();
+        let names: Vec<&str> = record.jobs.iter().map(|j| j.key.as_str()).collect();
         bail!("run {id} has no job `{f}` (it has: {})", names.join(", "));
     }
     if json {
         let value = serde_json::json!({
             "run": run,
             "jobs": jobs,
-            "annotations": store.annotations(id)?,
-            "artifacts": store.artifacts(id)?,
-            "objects": store.run_objects(id)?,
+            "annotations": record.annotations,
+            "artifacts": record.artifacts,
+            "objects": record.objects,
         });
         output::stdout(&format!("{}\n", serde_json::to_string_pretty(&value)?));
         return Ok(Outcome::Success);
@@ -212,7 +269,7 @@ fn view(
     if log || log_failed {
         let mut out = String::new();
         for j in &jobs {
-            for (step, text) in store.job_log(j, storages)? {
+            for (step, text) in history.job_log(id, j)? {
                 let step_row = step.and_then(|i| j.steps.iter().find(|s| s.index == i));
                 let failed = match step_row {
                     Some(s) => s.outcome.as_deref() == Some("failure"),
@@ -235,7 +292,7 @@ fn view(
     }
     let mut out = format!(
         "{} {} #{} · run {}{}\n{} on {} ({}) by {} · {} · {}\n",
-        mark(&run),
+        mark(run),
         run.workflow_name,
         run.number,
         run.id,
@@ -273,7 +330,7 @@ fn view(
             out.push_str(&format!("      {} {} ({c}{exit})\n", job_mark(&c), s.name));
         }
     }
-    let annotations = store.annotations(id)?;
+    let annotations = &record.annotations;
     if !annotations.is_empty() {
         out.push_str("\nANNOTATIONS\n");
         for a in annotations {
@@ -286,11 +343,11 @@ fn view(
                 "  {}{at}: {} ({})\n",
                 a.level,
                 a.message,
-                a.job.unwrap_or_default()
+                a.job.as_deref().unwrap_or_default()
             ));
         }
     }
-    let artifacts = store.artifacts(id)?;
+    let artifacts = &record.artifacts;
     if !artifacts.is_empty() {
         out.push_str("\nARTIFACTS\n");
         for a in artifacts {
@@ -298,8 +355,11 @@ fn view(
                 "  {} ({} bytes, from {}){}\n",
                 a.name,
                 a.size,
-                a.job.unwrap_or_default(),
-                a.url.map(|u| format!(" at {u}")).unwrap_or_default()
+                a.job.as_deref().unwrap_or_default(),
+                a.url
+                    .as_ref()
+                    .map(|u| format!(" at {u}"))
+                    .unwrap_or_default()
             ));
         }
     }

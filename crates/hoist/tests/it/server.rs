@@ -193,21 +193,37 @@ fn a_dispatched_run_spreads_over_two_runners_and_passes_outputs_between_them() {
     let deploy = jobs.iter().find(|j| j["key"] == "deploy").unwrap();
     assert_eq!(deploy["conclusion"], "success");
 
-    // The history is the server's: the local CLI reads it from the server's data directory.
+    // The history is the server's: `hoist runs` reads it remotely, printed as local runs are.
     let id = run["id"].as_i64().unwrap().to_string();
-    let log = Command::new(env!("CARGO_BIN_EXE_hoist"))
-        .args(["runs", "view", &id, "--log"])
-        .env("HOIST_DATA_DIR", p.beside("server"))
-        .current_dir(p.root())
-        .output()
-        .unwrap();
-    let log = stdout(&log);
+    let remote = |args: &[&str]| {
+        let out = as_user(&p, &url, &token(&p), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let log = remote(&["runs", "view", &id, "--log"]);
     assert!(
         log.contains(&format!("deploying api from run {id}")),
         "{log}"
     );
     // Every line once, though events travelled in batches.
     assert_eq!(log.matches("deploying api").count(), 1, "{log}");
+    let summary = remote(&["runs", "view", &id]);
+    assert!(
+        summary.contains("build (one)") && summary.contains("deploy"),
+        "{summary}"
+    );
+    let repo = p.root().file_name().unwrap().to_str().unwrap().to_owned();
+    let list = remote(&["runs", "list", "--repo", &repo, "--json"]);
+    let list: Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list[0]["id"], run["id"]);
+    let out = as_user(&p, &url, &token(&p), &["runs", "list", "--repo", "nope"]);
+    assert!(
+        stderr(&out).contains("no repository `nope`"),
+        "{}",
+        stderr(&out)
+    );
+    let watched = remote(&["runs", "watch", &id, "--exit-status"]);
+    assert_eq!(watched.matches("deploying api").count(), 1, "{watched}");
 }
 
 #[test]
