@@ -70,6 +70,10 @@ pub struct Checkout {
     pub repository: String,
     /// The commit.
     pub sha: String,
+    /// The project's directory inside the repository (`examples/platform`), `""` for the
+    /// root: what the job's workspace holds.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subdir: String,
 }
 
 impl JobRequest {

@@ -191,9 +191,15 @@ impl Repository {
         })
     }
 
-    /// The paths of every file in the tree of `rev`, relative to the repository root.
-    pub fn tree_files(&self, rev: &str) -> Result<Vec<PathBuf>, GitError> {
-        let listed = run(&self.root, &["ls-tree", "-r", "-z", "--name-only", rev])?;
+    /// The paths of every file below `subdir` (`""`: the whole tree) at `rev`, relative to
+    /// `subdir`.
+    pub fn tree_files(&self, rev: &str, subdir: &str) -> Result<Vec<PathBuf>, GitError> {
+        let tree = if subdir.is_empty() {
+            rev.to_owned()
+        } else {
+            format!("{rev}:{subdir}")
+        };
+        let listed = run(&self.root, &["ls-tree", "-r", "-z", "--name-only", &tree])?;
         Ok(split_nul(&listed).into_iter().map(PathBuf::from).collect())
     }
 

@@ -69,7 +69,7 @@ pub(crate) fn dispatch(
     } else {
         format!(".github/workflows/{file}")
     };
-    let text = read_at(&git, &sha, &path)?.ok_or_else(|| {
+    let text = read_at(&git, &sha, &in_repo(repo, &git, &path))?.ok_or_else(|| {
         ApiError::not_found(format!(
             "no workflow `{path}` at `{git_ref}` ({})",
             short(&sha)
@@ -202,7 +202,7 @@ pub(crate) fn resume(state: &SharedState) -> Result<usize, ServerError> {
             continue;
         };
         let (path, sha) = (field("workflow"), field("sha"));
-        let Ok(Some(text)) = read_at(&git, &sha, &path) else {
+        let Ok(Some(text)) = read_at(&git, &sha, &in_repo(repo, &git, &path)) else {
             continue;
         };
         let planned = Planned {
@@ -306,7 +306,7 @@ fn start_planning(
     let _ = std::fs::remove_dir_all(&source);
     std::fs::create_dir_all(&source)
         .and_then(|()| {
-            git.export(&sha, std::path::Path::new(""), &source)
+            git.export(&sha, std::path::Path::new(&subdir(&repo, git)), &source)
                 .map_err(|e| std::io::Error::other(e.to_string()))
         })
         .map_err(|e| {
@@ -319,7 +319,8 @@ fn start_planning(
         state: state.clone(),
         run_id,
         checkout: Checkout {
-            repository: repo.path.display().to_string(),
+            repository: git.root.display().to_string(),
+            subdir: subdir(&repo, git),
             sha,
         },
     };
@@ -358,6 +359,27 @@ fn ref_to_run(repo: &RepoConfig, git: &Repository, asked: Option<&str>) -> (Stri
         .or_else(|| git.current_branch())
         .unwrap_or_else(|| "main".to_owned());
     (asked.unwrap_or(&branch).to_owned(), branch)
+}
+
+/// The project's directory relative to its repository's root (`""` at the root): a project
+/// may live in a subdirectory, as the bundled example does.
+fn subdir(repo: &RepoConfig, git: &Repository) -> String {
+    let root = git.root.canonicalize().unwrap_or_else(|_| git.root.clone());
+    let path = repo
+        .path
+        .canonicalize()
+        .unwrap_or_else(|_| repo.path.clone());
+    path.strip_prefix(&root)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A project-relative path as a path in the repository.
+fn in_repo(repo: &RepoConfig, git: &Repository, path: &str) -> String {
+    match subdir(repo, git) {
+        s if s.is_empty() => path.to_owned(),
+        s => format!("{s}/{path}"),
+    }
 }
 
 fn read_at(git: &Repository, sha: &str, path: &str) -> Result<Option<String>, ApiError> {

@@ -165,10 +165,10 @@ fn prepare(config: &RunnerConfig, request: &JobRequest, dir: &Path) -> Result<Ru
                     config.name, checkout.repository
                 )
             })?;
-        repo.export(&checkout.sha, Path::new(""), &source_dir)
+        repo.export(&checkout.sha, Path::new(&checkout.subdir), &source_dir)
             .map_err(|e| format!("cannot check out `{}`: {e}", checkout.sha))?;
         let files = repo
-            .tree_files(&checkout.sha)
+            .tree_files(&checkout.sha, &checkout.subdir)
             .map_err(|e| format!("cannot list `{}`: {e}", checkout.sha))?;
         source = Source {
             root: source_dir.clone(),

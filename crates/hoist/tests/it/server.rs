@@ -70,6 +70,17 @@ fn start_server_with(
     runners: usize,
     extra: &[&str],
 ) -> String {
+    start_server_at(p, &p.root(), processes, runners, extra)
+}
+
+/// Starts `hoist serve` for the project at `project` (the repository or a directory in it).
+fn start_server_at(
+    p: &Project,
+    project: &Path,
+    processes: &mut Processes,
+    runners: usize,
+    extra: &[&str],
+) -> String {
     let listen: &[&str] = if extra.contains(&"--listen") {
         &[]
     } else {
@@ -80,7 +91,7 @@ fn start_server_with(
         .args(listen)
         .args(extra)
         .arg("--repo")
-        .arg(p.root())
+        .arg(project)
         .arg("--data-dir")
         .arg(p.beside("server"))
         .stdout(Stdio::null())
@@ -575,4 +586,55 @@ fn tokens_have_roles_and_every_dispatch_is_audited() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = as_user(&p, &url, &viewer, &["workflow", "run", "hello.yml"]);
     assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_bundled_example_s_remote_ci_runs_on_the_server_from_its_subdirectory() {
+    // The README's commands: `hoist serve --repo examples/platform`, then `hoist workflow run
+    // ci-remote.yml ...` in that directory. The example is a directory of a repository.
+    let p = Project::new(&[]);
+    let project = p.root().join("examples/platform");
+    std::fs::create_dir_all(&project).unwrap();
+    let example = crate::workspace_root().join("examples/platform");
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(format!("{}/.", example.display()))
+        .arg(&project)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    p.commit("example");
+    let mut processes = Processes(Vec::new());
+    let url = start_server_at(&p, &project, &mut processes, 1, &[]);
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args([
+            "workflow",
+            "run",
+            "ci-remote.yml",
+            "-f",
+            "service=api-router-service",
+        ])
+        .args(["-f", "notes=testing fix", "--watch", "--server", &url])
+        .env("HOIST_TOKEN", token(&p))
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("test / make test api-router-service"),
+        "{text}"
+    );
+    let log = as_user(&p, &url, &token(&p), &["runs", "view", "1", "--log"]);
+    let log = stdout(&log);
+    assert!(
+        log.contains("service=api-router-service notes=testing fix"),
+        "{log}"
+    );
 }
