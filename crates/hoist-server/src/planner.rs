@@ -76,11 +76,17 @@ pub(crate) fn dispatch(
         ))
     })?;
     let parsed = hoist_workflow::parse_workflow(&text);
-    if let Some(d) = parsed.diagnostics.iter().find(|d| d.is_error()) {
-        return Err(ApiError::unprocessable(format!(
-            "{path}:{}:{}: {} (run `hoist check` on it)",
-            d.span.start.line, d.span.start.column, d.message
-        )));
+    if parsed.has_errors() {
+        // As GitHub's "workflow file issue": the run exists, failed, with the errors on it.
+        return failed_run(
+            state,
+            repo,
+            &path,
+            &sha,
+            &branch,
+            actor,
+            &parsed.diagnostics,
+        );
     }
     let Some(trigger) = parsed.workflow.on.events.get("workflow_dispatch") else {
         return Err(ApiError::unprocessable(format!(
@@ -143,6 +149,87 @@ pub(crate) fn dispatch(
         .store()
         .create_run_audited(&run, Some((actor, "dispatch", &detail)))?;
     start_planning(state, run_id, run_number, planned, &git)?;
+    let base = state.base_url();
+    Ok(DispatchResponse {
+        workflow_run_id: run_id,
+        run_url: format!("{base}/api/v1/runs/{run_id}"),
+        html_url: format!("{base}/runs/{run_id}"),
+    })
+}
+
+/// Records a run that failed before any job: its workflow file does not check at the commit.
+fn failed_run(
+    state: &SharedState,
+    repo: &RepoConfig,
+    path: &str,
+    sha: &str,
+    branch: &str,
+    actor: &str,
+    diagnostics: &[hoist_diagnostics::Diagnostic],
+) -> Result<DispatchResponse, ApiError> {
+    use hoist_engine::{Annotation, AnnotationLevel, Conclusion, JobKey, RunEvent};
+    let run = NewRun {
+        workflow_name: path.to_owned(),
+        workflow_path: path.to_owned(),
+        event: "workflow_dispatch".to_owned(),
+        git_ref: format!("refs/heads/{branch}"),
+        branch: branch.to_owned(),
+        sha: sha.to_owned(),
+        actor: actor.to_owned(),
+        repo: repo.name.clone(),
+        runner: state.config.name.clone(),
+        project_root: repo.path.display().to_string(),
+        attempt: 1,
+        number: None,
+        request: json!({"event": "workflow_dispatch", "workflow": path, "sha": sha}),
+    };
+    let detail = json!({"workflow": path, "ref": branch, "sha": sha, "invalid": true});
+    let (run_id, _) = state
+        .store()
+        .create_run_audited(&run, Some((actor, "dispatch", &detail)))?;
+    let recorder = state.store().recorder(run_id)?;
+    let job = JobKey {
+        id: "workflow file issue".to_owned(),
+        job_id: "workflow-file".to_owned(),
+        path: "workflow-file".to_owned(),
+        name: "workflow file issue".to_owned(),
+        matrix: serde_json::Value::Null,
+    };
+    recorder.on_event(&RunEvent::JobQueued { job: job.clone() });
+    for d in diagnostics.iter().filter(|d| d.is_error()) {
+        let line = format!(
+            "{path}:{}:{}: {} [{}]",
+            d.span.start.line, d.span.start.column, d.message, d.code
+        );
+        recorder.on_event(&RunEvent::Log {
+            job: job.clone(),
+            step: None,
+            line: line.clone(),
+        });
+        recorder.on_event(&RunEvent::Annotation {
+            job: job.clone(),
+            step: None,
+            annotation: Annotation {
+                level: AnnotationLevel::Error,
+                message: d.message.clone(),
+                title: Some(d.code.to_string()),
+                file: Some(path.to_owned()),
+                line: Some(d.span.start.line),
+                column: Some(d.span.start.column),
+            },
+        });
+    }
+    recorder.on_event(&RunEvent::JobFinished {
+        job,
+        result: Conclusion::Failure,
+        duration: std::time::Duration::ZERO,
+        outputs: Vec::new(),
+    });
+    recorder.on_event(&RunEvent::RunFinished {
+        conclusion: Conclusion::Failure,
+        duration: std::time::Duration::ZERO,
+    });
+    recorder.finish()?;
     let base = state.base_url();
     Ok(DispatchResponse {
         workflow_run_id: run_id,
