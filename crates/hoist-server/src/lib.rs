@@ -12,6 +12,7 @@ mod auth;
 mod client;
 mod config;
 mod errors;
+mod metrics;
 mod planner;
 mod queue_placement;
 mod routes;

@@ -24,6 +24,8 @@ pub(crate) struct AppState {
     pub(crate) queue_changed: Notify,
     /// Wakes planners waiting for an outcome: a job finished or was failed.
     pub(crate) job_done: Notify,
+    /// What `/metrics` counts in memory.
+    pub(crate) metrics: crate::metrics::ServerMetrics,
     /// The recorder of each run being planned here; runners' events go through it.
     pub(crate) recorders: Mutex<HashMap<i64, Arc<Recorder>>>,
 }
@@ -58,6 +60,7 @@ impl AppState {
             queue_changed: Notify::new(),
             job_done: Notify::new(),
             recorders: Mutex::new(HashMap::new()),
+            metrics: crate::metrics::ServerMetrics::default(),
         })
     }
 
@@ -82,6 +85,10 @@ pub(crate) fn spawn_lease_reaper(state: SharedState) {
             tick.tick().await;
             let expired = state.store().expire_leases().unwrap_or_default();
             if !expired.is_empty() {
+                state
+                    .metrics
+                    .lease_expiries
+                    .fetch_add(expired.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 state.queue_changed.notify_waiters();
                 state.job_done.notify_waiters();
             }

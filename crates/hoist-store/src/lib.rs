@@ -14,6 +14,7 @@ mod queries;
 mod queue;
 mod recorder;
 mod schema;
+mod server_stats;
 mod upload;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use queue::{
     ClaimedJob, Expired, JobOwner, MAX_ATTEMPTS, QueueEntry, QueueState, labels_match,
 };
 pub use recorder::Recorder;
+pub use server_stats::QueueGroup;
 
 pub use upload::{FlushReport, PendingRun, RunObjects, UploadFailure};
 

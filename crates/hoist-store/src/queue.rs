@@ -326,6 +326,16 @@ impl Store {
         Ok(rows)
     }
 
+    /// How many runners hold a job now.
+    pub fn busy_runners(&self) -> Result<usize, StoreError> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(DISTINCT runner) FROM queue WHERE state = 'claimed'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
     /// How many jobs wait for a runner.
     pub fn queue_depth(&self) -> Result<usize, StoreError> {
         let n: i64 = self.conn().query_row(

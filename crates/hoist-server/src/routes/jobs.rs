@@ -28,6 +28,7 @@ pub(crate) async fn claim(
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(bad_json)?;
     caller.require_runner(&body.runner)?;
+    state.metrics.runner_seen(&body.runner);
     let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
     loop {
         // Registered before looking: a job queued between the look and the wait wakes us.
@@ -60,6 +61,7 @@ pub(crate) async fn renew(
 ) -> Result<StatusCode, ApiError> {
     let Json(body) = body.map_err(bad_json)?;
     caller.require_runner(&body.runner)?;
+    state.metrics.runner_seen(&body.runner);
     if state
         .store()
         .renew_lease(id, &body.runner, state.config.lease)?

@@ -19,6 +19,7 @@ pub(crate) fn router(state: SharedState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::render))
         .route(
             "/api/v1/repos/{repo}/actions/workflows/{file}/dispatches",
             post(runs::dispatch),
@@ -38,6 +39,10 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/api/v1/jobs/{id}/renew", post(jobs::renew))
         .route("/api/v1/jobs/{id}/events", post(jobs::events))
         .route("/api/v1/jobs/{id}/finish", post(jobs::finish))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }

@@ -235,6 +235,39 @@ fn a_dispatched_run_spreads_over_two_runners_and_passes_outputs_between_them() {
     );
     let watched = remote(&["runs", "watch", &id, "--exit-status"]);
     assert_eq!(watched.matches("deploying api").count(), 1, "{watched}");
+
+    // What the server counted, in Prometheus' format.
+    let text = http_get(&url, "/metrics");
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))
+        .expect("valid exposition text");
+    let value = |name: &str, labels: &[(&str, &str)]| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+            .map(|s| s.value.clone())
+    };
+    use prometheus_parse::Value as Sample;
+    assert_eq!(
+        value("hoist_runs_total", &[("conclusion", "success")]),
+        Some(Sample::Counter(1.0))
+    );
+    assert_eq!(
+        value("hoist_jobs_total", &[("conclusion", "success")]),
+        Some(Sample::Counter(3.0))
+    );
+    assert_eq!(
+        value("hoist_runners", &[("state", "online")]),
+        Some(Sample::Gauge(2.0))
+    );
+    // Routes keep their `{placeholders}`, which the parser above does not take in label
+    // values; the line is checked as text.
+    assert!(
+        text.contains(
+            "hoist_http_request_duration_seconds_count{route=\"/api/v1/repos/{repo}/actions/workflows/{file}/dispatches\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -637,4 +670,21 @@ fn the_bundled_example_s_remote_ci_runs_on_the_server_from_its_subdirectory() {
         log.contains("service=api-router-service notes=testing fix"),
         "{log}"
     );
+}
+
+/// A plain HTTP/1.1 GET on loopback, for the endpoints that need no token.
+fn http_get(url: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    body.to_owned()
 }

@@ -1,0 +1,60 @@
+//! Figures for a server's `/metrics`: the queue by label set, runs and jobs by conclusion,
+//! and the durations of finished jobs.
+
+use crate::{Store, StoreError, now_ms};
+
+/// Jobs waiting for a runner with one set of `runs-on` labels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueGroup {
+    /// The labels, comma-joined (`""` for none).
+    pub labels: String,
+    pub depth: u64,
+    /// How long the oldest has waited, in seconds.
+    pub oldest_seconds: f64,
+}
+
+impl Store {
+    pub fn queue_groups(&self) -> Result<Vec<QueueGroup>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT labels, COUNT(*), MIN(queued_at) FROM queue WHERE state = 'queued' GROUP BY labels",
+        )?;
+        let now = now_ms();
+        let rows = stmt
+            .query_map([], |r| {
+                let labels: String = r.get(0)?;
+                let list: Vec<String> = serde_json::from_str(&labels).unwrap_or_default();
+                let oldest: i64 = r.get(2)?;
+                Ok(QueueGroup {
+                    labels: list.join(","),
+                    depth: r.get::<_, i64>(1)? as u64,
+                    oldest_seconds: (now - oldest).max(0) as f64 / 1000.0,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Finished runs (or jobs, with `jobs`) by conclusion.
+    pub fn conclusion_counts(&self, jobs: bool) -> Result<Vec<(String, u64)>, StoreError> {
+        let table = if jobs { "jobs" } else { "runs" };
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT conclusion, COUNT(*) FROM {table} WHERE conclusion IS NOT NULL GROUP BY conclusion"
+        ))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// The durations, in seconds, of jobs that ran and finished.
+    pub fn job_durations(&self) -> Result<Vec<f64>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT finished_at - started_at FROM jobs \
+             WHERE started_at IS NOT NULL AND finished_at IS NOT NULL",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok(r.get::<_, i64>(0)?.max(0) as f64 / 1000.0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+}
