@@ -5,6 +5,7 @@
 //! Guarantees: a dispatch either creates its run (and starts planning it) or creates nothing
 //! and says why; the workflow always comes from the commit, never from a working tree.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -69,7 +70,7 @@ pub(crate) fn dispatch(
     } else {
         format!(".github/workflows/{file}")
     };
-    let text = read_at(&git, &sha, &in_repo(repo, &git, &path))?.ok_or_else(|| {
+    let text = cached_read(state, &git, &sha, &in_repo(repo, &git, &path))?.ok_or_else(|| {
         ApiError::not_found(format!(
             "no workflow `{path}` at `{git_ref}` ({})",
             short(&sha)
@@ -345,12 +346,12 @@ fn start_planning(
         "sender": {"login": actor},
         "workflow": path,
     });
-    let request = RunRequest {
+    let mut request = RunRequest {
         workflow: WorkflowFile {
             path: path.clone(),
             text,
         },
-        project_root: work.join("source"),
+        project_root: PathBuf::new(),
         source: Source::default(),
         event: EventInfo {
             name: "workflow_dispatch".to_owned(),
@@ -388,20 +389,10 @@ fn start_planning(
         junit: Vec::new(),
         tool_paths: Vec::new(),
     };
-    // Reusable workflows of the run are read from its commit, as the run's own workflow was.
-    let source = work.join("source");
-    let _ = std::fs::remove_dir_all(&source);
-    std::fs::create_dir_all(&source)
-        .and_then(|()| {
-            git.export(&sha, std::path::Path::new(&subdir(&repo, git)), &source)
-                .map_err(|e| std::io::Error::other(e.to_string()))
-        })
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("cannot export `{}` for planning: {e}", short(&sha)),
-            )
-        })?;
+    // Reusable workflows of the run are read from its commit, as the run's own workflow was:
+    // its workflows directory is all the planner needs of the tree, exported once per commit.
+    let source = workflows_at(state, &repo, git, &sha)?;
+    request.project_root = source;
     let placement = QueuePlacement {
         state: state.clone(),
         run_id,
@@ -448,6 +439,51 @@ fn ref_to_run(repo: &RepoConfig, git: &Repository, asked: Option<&str>) -> (Stri
     (asked.unwrap_or(&branch).to_owned(), branch)
 }
 
+/// A directory holding `.github/workflows` of the project at `sha`: exported once per commit
+/// (into a temporary name, then renamed, so a half-written export is never used).
+fn workflows_at(
+    state: &SharedState,
+    repo: &RepoConfig,
+    git: &Repository,
+    sha: &str,
+) -> Result<PathBuf, ApiError> {
+    let trees = state.config.data_dir.join("planner").join("trees");
+    let tree = trees.join(format!("{}-{sha}", repo.name));
+    if tree.is_dir() {
+        return Ok(tree);
+    }
+    // A name of its own: dispatches of one commit may export at the same moment.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let staged = trees.join(format!(".{}-{sha}-{}-{n}", repo.name, std::process::id()));
+    let workflows = staged.join(".github/workflows");
+    let _ = std::fs::remove_dir_all(&staged);
+    let dir = match subdir(repo, git) {
+        s if s.is_empty() => ".github/workflows".to_owned(),
+        s => format!("{s}/.github/workflows"),
+    };
+    std::fs::create_dir_all(&workflows)
+        .and_then(|()| {
+            git.export(sha, std::path::Path::new(&dir), &workflows)
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        })
+        .and_then(|()| match std::fs::rename(&staged, &tree) {
+            // Another dispatch of the same commit got there first: its export is as good.
+            Err(_) if tree.is_dir() => {
+                let _ = std::fs::remove_dir_all(&staged);
+                Ok(())
+            }
+            other => other,
+        })
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot export `{}` for planning: {e}", short(sha)),
+            )
+        })?;
+    Ok(tree)
+}
+
 /// The project's directory relative to its repository's root (`""` at the root): a project
 /// may live in a subdirectory, as the bundled example does.
 fn subdir(repo: &RepoConfig, git: &Repository) -> String {
@@ -467,6 +503,38 @@ fn in_repo(repo: &RepoConfig, git: &Repository, path: &str) -> String {
         s if s.is_empty() => path.to_owned(),
         s => format!("{s}/{path}"),
     }
+}
+
+/// [`read_at`], remembered per commit and path: a commit's files never change, and most
+/// dispatches run a branch's newest commit again and again.
+fn cached_read(
+    state: &SharedState,
+    git: &Repository,
+    sha: &str,
+    path: &str,
+) -> Result<Option<String>, ApiError> {
+    let key = (
+        git.root.display().to_string(),
+        sha.to_owned(),
+        path.to_owned(),
+    );
+    if let Some(text) = state
+        .workflow_texts
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned())
+    {
+        return Ok(Some(text));
+    }
+    let text = read_at(git, sha, path)?;
+    if let (Some(t), Ok(mut cache)) = (&text, state.workflow_texts.lock()) {
+        // Bounded: an old commit's text is cheap to read again.
+        if cache.len() > 1024 {
+            cache.clear();
+        }
+        cache.insert(key, t.clone());
+    }
+    Ok(text)
 }
 
 fn read_at(git: &Repository, sha: &str, path: &str) -> Result<Option<String>, ApiError> {

@@ -24,6 +24,8 @@ pub(crate) struct AppState {
     pub(crate) queue_changed: Notify,
     /// Wakes planners waiting for an outcome: a job finished or was failed.
     pub(crate) job_done: Notify,
+    /// Workflow texts by (repository, commit, path), read once.
+    pub(crate) workflow_texts: Mutex<HashMap<(String, String, String), String>>,
     /// What `/metrics` counts in memory.
     pub(crate) metrics: crate::metrics::ServerMetrics,
     /// The recorder of each run being planned here; runners' events go through it.
@@ -61,6 +63,7 @@ impl AppState {
             job_done: Notify::new(),
             recorders: Mutex::new(HashMap::new()),
             metrics: crate::metrics::ServerMetrics::default(),
+            workflow_texts: Mutex::new(HashMap::new()),
         })
     }
 

@@ -193,7 +193,9 @@ impl Store {
             });
         }
         let now = now_ms();
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for id in &stale {
             tx.execute(
                 "UPDATE runs SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 WHERE id = ?1",
@@ -227,7 +229,9 @@ impl Store {
         run: &NewRun,
         audit: Option<(&str, &str, &serde_json::Value)>,
     ) -> Result<(i64, i64), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let number = match run.number {
             Some(n) => n,
             None => tx.query_row(

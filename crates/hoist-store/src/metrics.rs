@@ -251,7 +251,9 @@ impl Store {
     /// repository and run id; importing it again changes nothing.
     pub fn import(&mut self, records: &[Record]) -> Result<Imported, StoreError> {
         let mut imported = Imported::default();
-        let tx = self.conn_mut().transaction()?;
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // (repo, run id) → new row id, or None when already present.
         let mut runs: HashMap<(String, i64), Option<i64>> = HashMap::new();
         // (repo, run id, job key) → job row id.

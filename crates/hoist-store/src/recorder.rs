@@ -210,7 +210,6 @@ impl Writer {
         // transaction, so a burst of steps costs one commit instead of hundreds.
         const WINDOW: std::time::Duration = std::time::Duration::from_millis(25);
         while let Ok(first) = rx.recv() {
-            let tx = self.conn.transaction()?;
             let mut batch = vec![first];
             let deadline = std::time::Instant::now() + WINDOW;
             while batch.len() < 10_000 {
@@ -229,6 +228,11 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            // The write lock is taken only once the batch is complete (immediately, so that
+            // a read never has to be upgraded, which SQLite refuses under contention).
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut committed = Vec::new();
             for message in batch {
                 match message {

@@ -248,7 +248,9 @@ impl Store {
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let metrics_key = hoist_metrics::document_key(&repo, run_id, started);
         storage.put(&metrics_key, self.metrics_document(run_id)?.into_bytes())?;
-        let tx = self.conn_mut().transaction()?;
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for p in &placements {
             tx.execute(
                 &format!(

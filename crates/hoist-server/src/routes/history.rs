@@ -82,3 +82,128 @@ pub(crate) async fn logs(
         .collect();
     Ok(Json(parts))
 }
+
+/// Where a log stream has got to: lines sent per part of the job's log (`job`, or a step's
+/// index). It is each event's id, so a client that reconnects with `Last-Event-ID` gets
+/// exactly the lines it has not seen: every part only ever grows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Cursor(std::collections::BTreeMap<String, usize>);
+
+impl Cursor {
+    pub(crate) fn parse(text: &str) -> Self {
+        Self(
+            text.split(',')
+                .filter_map(|pair| pair.split_once('='))
+                .filter_map(|(k, v)| Some((k.to_owned(), v.parse().ok()?)))
+                .collect(),
+        )
+    }
+
+    fn render(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+fn part_key(step: Option<i64>) -> String {
+    step.map_or_else(|| "job".to_owned(), |s| format!("s{s}"))
+}
+
+/// `GET /api/v1/runs/{id}/jobs/{job}/logs/stream`: the job's log lines as Server-Sent
+/// Events (`data`: `{"step", "step_name", "line"}`), as they come, then an `end` event once
+/// the job has finished. Resumes after `Last-Event-ID`.
+pub(crate) async fn stream(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path((id, job)): Path<(i64, String)>,
+    headers: axum::http::HeaderMap,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    ApiError,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    caller.require(Role::Viewer)?;
+    // The run must exist; its job may not be recorded yet (a stream opened right after the
+    // dispatch), and is waited for.
+    state.store().run(id)?;
+    let cursor = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(Cursor::parse)
+        .unwrap_or_default();
+    let pending: std::collections::VecDeque<Event> = std::collections::VecDeque::new();
+    let stream = futures_util::stream::unfold(
+        (cursor, pending, false),
+        move |(mut cursor, mut pending, mut ended)| {
+            let (state, job) = (state.clone(), job.clone());
+            let storages = hoist_storage::StorageCatalog::new(Default::default());
+            async move {
+                loop {
+                    if let Some(event) = pending.pop_front() {
+                        return Some((Ok(event), (cursor, pending, ended)));
+                    }
+                    if ended {
+                        return None;
+                    }
+                    let snapshot = {
+                        let store = state.store();
+                        let run_done = store.run(id).is_ok_and(|r| r.status == "completed");
+                        let found = store.jobs(id).ok().and_then(|jobs| {
+                            let row = jobs.into_iter().find(|j| j.key == job || j.job_id == job)?;
+                            let log = store.job_log(&row, &storages).ok()?;
+                            Some((row, log))
+                        });
+                        (run_done, found)
+                    };
+                    let (row, log) = match snapshot {
+                        (_, Some(found)) => found,
+                        // The run ended without this job: nothing will come.
+                        (true, None) => {
+                            ended = true;
+                            pending.push_back(Event::default().event("end").data(""));
+                            continue;
+                        }
+                        (false, None) => {
+                            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                            continue;
+                        }
+                    };
+                    for (step, text) in log {
+                        let key = part_key(step);
+                        let seen = cursor.0.get(&key).copied().unwrap_or(0);
+                        let name = step
+                            .and_then(|i| row.steps.iter().find(|s| s.index == i))
+                            .map_or("Set up job".to_owned(), |s| s.name.clone());
+                        for line in text.lines().skip(seen) {
+                            *cursor.0.entry(key.clone()).or_insert(0) += 1;
+                            let data =
+                                serde_json::json!({"step": step, "step_name": name, "line": line});
+                            pending.push_back(
+                                Event::default().id(cursor.render()).data(data.to_string()),
+                            );
+                        }
+                    }
+                    if row.status == "completed" {
+                        ended = true;
+                        pending.push_back(
+                            Event::default()
+                                .event("end")
+                                .id(cursor.render())
+                                .data(row.conclusion.clone().unwrap_or_default()),
+                        );
+                        continue;
+                    }
+                    if pending.is_empty() {
+                        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

@@ -15,11 +15,20 @@ use crate::state::SharedState;
 /// Requests larger than this are refused with 413.
 const MAX_BODY: usize = 25 * 1024 * 1024;
 
+/// The API's description, `api/openapi.json` (a test keeps it in step with the routes here).
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("../../api/openapi.json"),
+    )
+}
+
 pub(crate) fn router(state: SharedState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(crate::metrics::render))
+        .route("/api/v1/openapi.json", get(openapi))
         .route(
             "/api/v1/repos/{repo}/actions/workflows/{file}/dispatches",
             post(runs::dispatch),
@@ -29,6 +38,10 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/api/v1/runs/{id}", get(runs::view))
         .route("/api/v1/runs/{id}/record", get(history::record))
         .route("/api/v1/runs/{id}/jobs/{job}/logs", get(history::logs))
+        .route(
+            "/api/v1/runs/{id}/jobs/{job}/logs/stream",
+            get(history::stream),
+        )
         .route(
             "/api/v1/tokens",
             post(access::create_token).get(access::list_tokens),

@@ -18,7 +18,18 @@ pub(crate) async fn dispatch(
 ) -> Result<Json<DispatchResponse>, ApiError> {
     caller.require(Role::Developer)?;
     let Json(body) = body.map_err(bad_json)?;
-    crate::planner::dispatch(&state, &repo, &file, body, &caller.name).map(Json)
+    // git and SQLite work: off the async threads, so that other requests go on meanwhile.
+    tokio::task::spawn_blocking(move || {
+        crate::planner::dispatch(&state, &repo, &file, body, &caller.name)
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the dispatch failed: {e}"),
+        )
+    })?
+    .map(Json)
 }
 
 pub(crate) async fn view(

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Benchmark of the CI server: 1,000 dispatches of a one-step workflow from a second process
+# (a small Python load generator, four connections), with `hoist serve --runners 0` and two
+# `hoist runner` processes (capacity 2 each) on this machine.
+#
+# Measures: dispatch accept latency (client-side, p50/p99), dispatch-to-first-step latency
+# (run created → its step started, from the server's database, p50/p99), runs completed per
+# second, the server's RSS idle and its peak under load, and that every run ran its job
+# exactly once (no run lost, no job claimed twice).
+#
+# Usage: bench/server.sh [DISPATCHES]   (needs python3; prints a Markdown table)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000}
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build --release --quiet -p hoist
+hoist="$PWD/target/release/hoist"
+
+repo="$work/repo"
+mkdir -p "$repo/.github/workflows"
+cat > "$repo/.github/workflows/one.yml" <<'YML'
+on: workflow_dispatch
+jobs:
+  one:
+    runs-on: ubuntu-latest
+    steps:
+      - run: 'true'
+YML
+git -C "$repo" init -q -b main
+git -C "$repo" -c user.email=b@b -c user.name=b add -A
+git -C "$repo" -c user.email=b@b -c user.name=b commit -qm bench
+
+"$hoist" serve --listen 127.0.0.1:0 --runners 0 --repo "$repo" --data-dir "$work/server" \
+    2> "$work/serve.log" &
+server=$!
+pids+=("$server")
+for _ in $(seq 100); do grep -q listening "$work/serve.log" && break; sleep 0.05; done
+url=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
+token=$(cat "$work/server/admin-token")
+sleep 1
+idle_kb=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
+for r in 1 2; do
+    "$hoist" runner --server "$url" --token "$token" --name "bench-$r" --capacity 2 \
+        --data-dir "$work/runner-$r" 2> /dev/null &
+    pids+=("$!")
+done
+
+python3 - "$url" "$token" "$n" "$work/server/hoist.db" "$server" "$idle_kb" <<'PY'
+import http.client, json, sqlite3, sys, threading, time, urllib.parse
+
+url, token, n, db, server, idle_kb = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+host = urllib.parse.urlparse(url).netloc
+path = "/api/v1/repos/repo/actions/workflows/one.yml/dispatches"
+latencies, ids, lock = [], [], threading.Lock()
+counter = iter(range(n))
+
+def worker():
+    conn = http.client.HTTPConnection(host)
+    while True:
+        with lock:
+            i = next(counter, None)
+        if i is None:
+            return
+        body = json.dumps({"ref": "main", "inputs": {}})
+        t0 = time.perf_counter()
+        conn.request("POST", path, body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        r = conn.getresponse()
+        data = r.read()
+        dt = time.perf_counter() - t0
+        assert r.status == 200, (r.status, data)
+        with lock:
+            latencies.append(dt)
+            ids.append(json.loads(data)["workflow_run_id"])
+
+def rss_peak():
+    with open(f"/proc/{server}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1])
+    return 0
+
+start = time.perf_counter()
+threads = [threading.Thread(target=worker) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+accepted = time.perf_counter() - start
+
+con = sqlite3.connect(db)
+deadline = time.time() + 600
+while True:
+    done = con.execute("SELECT COUNT(*) FROM runs WHERE status = 'completed'").fetchone()[0]
+    if done >= n or time.time() > deadline:
+        break
+    time.sleep(0.2)
+finished = time.perf_counter() - start
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, int(round(p / 100 * len(values))) - 1))]
+
+def first_steps(where=""):
+    return [
+        (s - c) / 1000.0
+        for c, s in con.execute(
+            "SELECT r.created_at, MIN(st.started_at) FROM runs r JOIN jobs j ON j.run_id = r.id "
+            f"JOIN steps st ON st.job = j.id {where} GROUP BY r.id")
+    ]
+
+first_step = first_steps()
+
+# Unloaded: one dispatch at a time, each waited for, so no queue builds up.
+conn = http.client.HTTPConnection(host)
+quiet_ids = []
+for _ in range(20):
+    conn.request("POST", path, json.dumps({"ref": "main"}), {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    r = conn.getresponse()
+    run_id = json.loads(r.read())["workflow_run_id"]
+    quiet_ids.append(run_id)
+    while con.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()[0] != "completed":
+        time.sleep(0.01)
+quiet = first_steps(f"WHERE r.id >= {min(quiet_ids)}")
+lost = n + 20 - con.execute("SELECT COUNT(*) FROM runs WHERE conclusion = 'success'").fetchone()[0]
+twice = con.execute("SELECT COUNT(*) FROM queue WHERE attempts <> 1").fetchone()[0]
+steps = con.execute("SELECT COUNT(*) FROM steps").fetchone()[0]
+ms = lambda s: f"{s * 1000:.1f} ms"
+print(f"| dispatches | {n} (4 connections) |")
+print(f"|---|---|")
+print(f"| accept latency p50 / p99 | {ms(pct(latencies, 50))} / {ms(pct(latencies, 99))} |")
+print(f"| dispatch → first step, under that load, p50 / p99 | {ms(pct(first_step, 50))} / {ms(pct(first_step, 99))} |")
+print(f"| dispatch → first step, one at a time (20), p50 / p99 | {ms(pct(quiet, 50))} / {ms(pct(quiet, 99))} |")
+print(f"| runs completed per second (2 runners × 2) | {n / finished:.1f} (all {n} in {finished:.1f} s; accepted in {accepted:.1f} s) |")
+print(f"| server RSS idle / peak | {idle_kb / 1024:.1f} MB / {rss_peak() / 1024:.1f} MB |")
+print(f"| runs not succeeded / jobs claimed twice / steps run | {lost} / {twice} / {steps} |")
+PY

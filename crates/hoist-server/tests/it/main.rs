@@ -1,0 +1,291 @@
+//! The server as a library: its API description matches its routes, and every documented
+//! operation answers on a real socket.
+
+#![allow(clippy::unwrap_used)] // a panic is how a test reports failure
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+/// `METHOD path` of every route the router registers, read from its source.
+fn routed() -> BTreeSet<String> {
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes/mod.rs"))
+            .unwrap();
+    let mut out = BTreeSet::new();
+    let mut rest = source.as_str();
+    while let Some(at) = rest.find(".route(") {
+        rest = &rest[at + ".route(".len()..];
+        let path = rest.split('"').nth(1).unwrap().to_owned();
+        // The handlers of this route: up to the next `.route(` or the end of the chain.
+        let end = rest.find(".route(").unwrap_or(rest.len());
+        for method in ["get", "post", "delete", "put", "patch"] {
+            let call = format!("{method}(");
+            if rest[..end].contains(&format!(" {call}"))
+                || rest[..end].contains(&format!("({call}"))
+                || rest[..end].contains(&format!(".{call}"))
+            {
+                out.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    out
+}
+
+fn documented() -> (Value, BTreeSet<String>) {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("api/openapi.json"))
+            .unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            out.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    (doc, out)
+}
+
+#[test]
+fn the_api_description_lists_exactly_the_routes() {
+    let (doc, documented) = documented();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let routed = routed();
+    assert!(routed.len() > 10, "the route reader found {routed:?}");
+    let undocumented: Vec<&String> = routed.difference(&documented).collect();
+    let missing: Vec<&String> = documented.difference(&routed).collect();
+    assert!(
+        undocumented.is_empty() && missing.is_empty(),
+        "routed but not in api/openapi.json: {undocumented:?}; documented but not routed: {missing:?}"
+    );
+    // Every schema referred to exists.
+    let text = doc.to_string();
+    for name in text.split("#/components/schemas/").skip(1) {
+        let name = name.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "no schema `{name}`"
+        );
+    }
+}
+
+#[test]
+fn every_documented_operation_answers_and_the_description_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str]| {
+        assert!(
+            std::process::Command::new("git")
+                .args(args)
+                .current_dir(&repo)
+                .status()
+                .unwrap()
+                .success()
+        )
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&[
+        "-c",
+        "user.email=t@t",
+        "-c",
+        "user.name=t",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "x",
+    ]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let config = hoist_server::ServerConfig {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.path().join("data"),
+        repos: vec![hoist_server::RepoConfig {
+            name: "repo".into(),
+            path: repo.clone(),
+            default_branch: None,
+        }],
+        runners: 0,
+        name: "test".into(),
+        lease: std::time::Duration::from_secs(30),
+    };
+    runtime.spawn(async move {
+        hoist_server::serve(config, move |a| tx.send(a).unwrap(), std::future::pending())
+            .await
+            .unwrap();
+    });
+    let address = rx.recv().unwrap();
+    let token = hoist_server::read_admin_token(&dir.path().join("data")).unwrap();
+    let (doc, documented) = documented();
+    let http = reqwest::Client::new();
+    runtime.block_on(async {
+        for operation in &documented {
+            let (method, path) = operation.split_once(' ').unwrap();
+            let url = format!(
+                "http://{address}{}",
+                path.replace("{repo}", "repo")
+                    .replace("{file}", "none.yml")
+                    .replace("{job}", "none")
+                    .replace("{id}", "1")
+            );
+            let request = match method {
+                "GET" => http.get(&url),
+                "DELETE" => http.delete(&url),
+                _ => http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body("{}"),
+            };
+            let response = request.bearer_auth(&token).send().await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap();
+            // The router's own answers for an unknown route or method have no body.
+            assert!(
+                !(status == 404 && body.is_empty()) && status != 405,
+                "{operation}: {status} {body:?}"
+            );
+        }
+        let served: Value = http
+            .get(format!("http://{address}/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(served, doc);
+    });
+}
+
+/// A git repository with `workflows` committed, and a server on it with one runner.
+struct Served {
+    _dir: tempfile::TempDir,
+    runtime: tokio::runtime::Runtime,
+    address: std::net::SocketAddr,
+    client: hoist_server::Client,
+    token: String,
+}
+
+fn serve(workflows: &[(&str, &str)]) -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join(".github/workflows")).unwrap();
+    for (name, text) in workflows {
+        std::fs::write(repo.join(".github/workflows").join(name), text).unwrap();
+    }
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(&repo)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "x"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let config = hoist_server::ServerConfig {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.path().join("data"),
+        repos: vec![hoist_server::RepoConfig {
+            name: "repo".into(),
+            path: repo,
+            default_branch: None,
+        }],
+        runners: 1,
+        name: "test".into(),
+        lease: std::time::Duration::from_secs(30),
+    };
+    runtime.spawn(async move {
+        hoist_server::serve(config, move |a| tx.send(a).unwrap(), std::future::pending())
+            .await
+            .unwrap();
+    });
+    let address = rx.recv().unwrap();
+    let token = hoist_server::read_admin_token(&dir.path().join("data")).unwrap();
+    let client = hoist_server::Client::new(&format!("http://{address}"), &token);
+    Served {
+        _dir: dir,
+        runtime,
+        address,
+        client,
+        token,
+    }
+}
+
+/// The events of a finished job's log stream: (id, event name, data).
+async fn events(served: &Served, url: &str, last: Option<&str>) -> Vec<(String, String, String)> {
+    let mut request = reqwest::Client::new().get(url).bearer_auth(&served.token);
+    if let Some(id) = last {
+        request = request.header("Last-Event-ID", id);
+    }
+    let text = request.send().await.unwrap().text().await.unwrap();
+    text.split("\n\n")
+        .filter(|block| !block.trim().is_empty() && !block.starts_with(':'))
+        .map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim_start().to_owned())
+                    .next()
+                    .unwrap_or_default()
+            };
+            (field("id:"), field("event:"), field("data:"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_job_s_log_streams_as_server_sent_events_and_resumes_after_the_last_event() {
+    let workflow = "on: workflow_dispatch\njobs:\n  talk:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          echo one\n          echo two\n      - run: echo three\n";
+    let served = serve(&[("talk.yml", workflow)]);
+    let body = hoist_server::DispatchRequest::default();
+    let run = served
+        .runtime
+        .block_on(served.client.dispatch("repo", "talk.yml", &body))
+        .unwrap();
+    let url = format!(
+        "http://{}/api/v1/runs/{}/jobs/talk/logs/stream",
+        served.address, run.workflow_run_id
+    );
+    served.runtime.block_on(async {
+        // Followed from the start, while it runs: every line, then the end.
+        let all = events(&served, &url, None).await;
+        let lines: Vec<String> = all
+            .iter()
+            .filter(|(_, e, _)| e.is_empty())
+            .map(|(_, _, d)| {
+                serde_json::from_str::<Value>(d).unwrap()["line"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(lines, ["one", "two", "three"], "{all:?}");
+        let (_, last_event, conclusion) = all.last().unwrap();
+        assert_eq!(
+            (last_event.as_str(), conclusion.as_str()),
+            ("end", "success")
+        );
+        // Reconnecting after the first line gives the rest, once.
+        let resumed = events(&served, &url, Some(&all[0].0)).await;
+        let rest: Vec<String> = resumed
+            .iter()
+            .filter(|(_, e, _)| e.is_empty())
+            .map(|(_, _, d)| {
+                serde_json::from_str::<Value>(d).unwrap()["line"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(rest, ["two", "three"], "{resumed:?}");
+    });
+}
