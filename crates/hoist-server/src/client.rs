@@ -26,6 +26,8 @@ pub struct Client {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum JobCall {
     Done,
+    /// Renewed, and the run was cancelled: cancel the job and report how it ends.
+    Cancel,
     /// The server took the job back (409): stop it.
     Lost,
 }
@@ -79,6 +81,19 @@ impl Client {
             .await
             .map_err(|e| self.unreachable(&e))?;
         self.json(response).await
+    }
+
+    /// Cancels run `id` (developers): its queued jobs end, running ones are stopped by their
+    /// runners, `if: always()` jobs and steps still run.
+    pub async fn cancel(&self, id: i64) -> Result<(), ServerError> {
+        let response = self
+            .post(&format!("/api/v1/runs/{id}/cancel"), &serde_json::json!({}))
+            .await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.refused(response).await)
+        }
     }
 
     /// Everything `hoist runs view` shows of run `id`.
@@ -210,6 +225,14 @@ impl Client {
     async fn job_call(&self, path: &str, body: &impl Serialize) -> Result<JobCall, ServerError> {
         let response = self.post(path, body).await?;
         match response.status() {
+            reqwest::StatusCode::OK => {
+                let answer: Option<crate::wire::RenewAnswer> = response.json().await.ok();
+                Ok(if answer.is_some_and(|a| a.cancel) {
+                    JobCall::Cancel
+                } else {
+                    JobCall::Done
+                })
+            }
             s if s.is_success() => Ok(JobCall::Done),
             reqwest::StatusCode::CONFLICT => Ok(JobCall::Lost),
             _ => Err(self.refused(response).await),

@@ -403,8 +403,11 @@ fn start_planning(
         },
     };
     let planning = state.clone();
+    let (cancel_tx, cancel) = watch::channel(false);
+    if let Ok(mut cancels) = state.cancels.lock() {
+        cancels.insert(run_id, cancel_tx);
+    }
     tokio::spawn(async move {
-        let (_never, cancel) = watch::channel(false);
         let observer: Arc<dyn Observer> = recorder.clone();
         let result = hoist_engine::run_with_placement(
             request,
@@ -423,6 +426,9 @@ fn start_planning(
         let _ = recorder.finish();
         if let Ok(mut recorders) = planning.recorders.lock() {
             recorders.remove(&run_id);
+        }
+        if let Ok(mut cancels) = planning.cancels.lock() {
+            cancels.remove(&run_id);
         }
     });
     Ok(())

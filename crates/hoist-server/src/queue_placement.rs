@@ -21,7 +21,7 @@ impl JobPlacement for QueuePlacement {
     fn run(
         &self,
         mut request: JobRequest,
-        _cancel: watch::Receiver<bool>,
+        mut cancel: watch::Receiver<bool>,
     ) -> Pin<Box<dyn Future<Output = JobOutcome> + Send + 'static>> {
         request.checkout = Some(self.checkout.clone());
         let (state, run_id) = (self.state.clone(), self.run_id);
@@ -31,7 +31,13 @@ impl JobPlacement for QueuePlacement {
                 Err(e) => return failed(format!("cannot queue the job: {}", e.with_root_cause())),
             };
             state.queue_changed.notify_waiters();
+            let mut cancel_sent = false;
             loop {
+                if *cancel.borrow() && !cancel_sent {
+                    cancel_sent = true;
+                    // Queued: ends at once; held by a runner: it hears at its next renewal.
+                    let _ = state.store().cancel_job(id, "the run was cancelled");
+                }
                 // Registered before looking, so a finish between the look and the wait wakes it.
                 let done = state.job_done.notified();
                 let looked = state.store().queued_job(id);
@@ -39,7 +45,7 @@ impl JobPlacement for QueuePlacement {
                     Ok(Some((QueueState::Done, Some(outcome)))) => {
                         if let Some(reason) = &outcome.reason {
                             // No runner reported the end: the history hears it from here.
-                            report_failure(&state, run_id, &request.key, reason);
+                            report_unrun(&state, run_id, &request.key, outcome.result, reason);
                         }
                         return outcome;
                     }
@@ -49,13 +55,22 @@ impl JobPlacement for QueuePlacement {
                         return failed(format!("cannot read the queue: {}", e.with_root_cause()));
                     }
                 }
-                let _ = tokio::time::timeout(Duration::from_secs(1), done).await;
+                tokio::select! {
+                    _ = tokio::time::timeout(Duration::from_secs(1), done) => {}
+                    _ = cancel.changed(), if !cancel_sent => {}
+                }
             }
         })
     }
 }
 
-fn report_failure(state: &SharedState, run_id: i64, key: &hoist_engine::JobKey, reason: &str) {
+fn report_unrun(
+    state: &SharedState,
+    run_id: i64,
+    key: &hoist_engine::JobKey,
+    result: Conclusion,
+    reason: &str,
+) {
     let recorder = state
         .recorders
         .lock()
@@ -63,14 +78,19 @@ fn report_failure(state: &SharedState, run_id: i64, key: &hoist_engine::JobKey, 
         .and_then(|r| r.get(&run_id).cloned());
     if let Some(recorder) = recorder {
         use hoist_engine::{Observer, RunEvent};
+        let prefix = if result == Conclusion::Failure {
+            "Error: "
+        } else {
+            ""
+        };
         recorder.on_event(&RunEvent::Log {
             job: key.clone(),
             step: None,
-            line: format!("Error: {reason}"),
+            line: format!("{prefix}{reason}"),
         });
         recorder.on_event(&RunEvent::JobFinished {
             job: key.clone(),
-            result: Conclusion::Failure,
+            result,
             duration: Duration::ZERO,
             outputs: Vec::new(),
         });

@@ -89,9 +89,17 @@ async fn run_one(client: &Client, config: &RunnerConfig, job: Assignment) {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(renew_every).await;
-                if let Ok(JobCall::Lost) = client.renew(id, &runner).await {
-                    let _ = cancel_tx.send(true);
-                    return;
+                match client.renew(id, &runner).await {
+                    Ok(JobCall::Lost) => {
+                        let _ = cancel_tx.send(true);
+                        return;
+                    }
+                    // The run was cancelled: the job stops as a cancelled run's jobs do, and
+                    // its end is still reported.
+                    Ok(JobCall::Cancel) => {
+                        let _ = cancel_tx.send(true);
+                    }
+                    _ => {}
                 }
             }
         })
@@ -135,7 +143,7 @@ async fn run_one(client: &Client, config: &RunnerConfig, job: Assignment) {
             break;
         }
         match reporter.send(client, id, &config.name, attempt).await {
-            Some(JobCall::Done) => {}
+            Some(JobCall::Done | JobCall::Cancel) => {}
             Some(JobCall::Lost) => break,
             None => tokio::time::sleep(Duration::from_secs(1)).await,
         }
@@ -268,7 +276,8 @@ impl Reporter {
             events,
         };
         match client.events(id, &report).await {
-            Ok(JobCall::Done) => {
+            // Only renewals answer `Cancel`; for events it is taken as done.
+            Ok(JobCall::Done | JobCall::Cancel) => {
                 self.buffer
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())

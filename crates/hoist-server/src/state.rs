@@ -24,6 +24,8 @@ pub(crate) struct AppState {
     pub(crate) queue_changed: Notify,
     /// Wakes planners waiting for an outcome: a job finished or was failed.
     pub(crate) job_done: Notify,
+    /// The cancellation signal of each run being planned here.
+    pub(crate) cancels: Mutex<HashMap<i64, tokio::sync::watch::Sender<bool>>>,
     /// Workflow texts by (repository, commit, path), read once.
     pub(crate) workflow_texts: Mutex<HashMap<(String, String, String), String>>,
     /// What `/metrics` counts in memory.
@@ -64,6 +66,7 @@ impl AppState {
             recorders: Mutex::new(HashMap::new()),
             metrics: crate::metrics::ServerMetrics::default(),
             workflow_texts: Mutex::new(HashMap::new()),
+            cancels: Mutex::new(HashMap::new()),
         })
     }
 

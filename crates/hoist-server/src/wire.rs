@@ -72,6 +72,12 @@ pub(crate) struct RenewRequest {
     pub(crate) runner: String,
 }
 
+/// The answer to a renewal when the job is to stop: its run was cancelled.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct RenewAnswer {
+    pub(crate) cancel: bool,
+}
+
 /// `POST /api/v1/jobs/{id}/events`: numbered events, so that a report sent twice is
 /// recorded once.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -20,7 +20,7 @@ mod upload;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 pub use access::{AuditFilter, AuditRow, Role, TokenRow};
 pub use errors::StoreError;
@@ -272,6 +272,19 @@ impl Store {
         }
         tx.commit()?;
         Ok((id, number))
+    }
+
+    /// The process that records run `run_id`, while it is in progress.
+    pub fn run_owner(&self, run_id: i64) -> Result<Option<u32>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT pid FROM runs WHERE id = ?1 AND status = 'in_progress'",
+                [run_id],
+                |r| r.get::<_, Option<u32>>(0),
+            )
+            .optional()?
+            .flatten())
     }
 
     /// Makes this process the owner of run `run_id` (a server that resumes a run it was

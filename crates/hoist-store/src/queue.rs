@@ -192,11 +192,56 @@ impl Store {
         runner: &str,
         lease: Duration,
     ) -> Result<bool, StoreError> {
+        Ok(self.renew(id, runner, lease)?.is_some())
+    }
+
+    /// [`Store::renew_lease`], and whether a cancellation of the job was asked for
+    /// (`Some(true)`): the runner then cancels it and reports it as it ends.
+    pub fn renew(
+        &mut self,
+        id: i64,
+        runner: &str,
+        lease: Duration,
+    ) -> Result<Option<bool>, StoreError> {
         let changed = self.conn().execute(
             "UPDATE queue SET lease_until = ?3 WHERE id = ?1 AND runner = ?2 AND state = 'claimed'",
             params![id, runner, now_ms() + lease.as_millis() as i64],
         )?;
-        Ok(changed == 1)
+        if changed != 1 {
+            return Ok(None);
+        }
+        let cancel: i64 = self.conn().query_row(
+            "SELECT cancel_requested FROM queue WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        Ok(Some(cancel != 0))
+    }
+
+    /// Cancels job `id`: one still queued ends `cancelled` at once (`true`); one a runner
+    /// holds is marked, and its runner hears it at its next renewal (`false`).
+    pub fn cancel_job(&mut self, id: i64, reason: &str) -> Result<bool, StoreError> {
+        let outcome = serde_json::to_string(&JobOutcome {
+            result: Conclusion::Cancelled,
+            outputs: Vec::new(),
+            reason: Some(reason.to_owned()),
+        })
+        .unwrap_or_default();
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now_done = tx.execute(
+            "UPDATE queue SET state = 'done', result = ?2, finished_at = ?3 WHERE id = ?1 AND state = 'queued'",
+            params![id, outcome, now_ms()],
+        )? == 1;
+        if !now_done {
+            tx.execute(
+                "UPDATE queue SET cancel_requested = 1 WHERE id = ?1 AND state = 'claimed'",
+                [id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(now_done)
     }
 
     /// Records the outcome `runner` reports for job `id`; `false` when the job is not its own

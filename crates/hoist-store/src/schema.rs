@@ -173,4 +173,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX audit_by_repo ON audit (repo, id);
     ",
+    // 9: a cancellation asked for a job a runner holds; the runner hears it when it renews.
+    "
+    ALTER TABLE queue ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+    ",
 ];

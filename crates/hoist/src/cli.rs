@@ -464,6 +464,12 @@ pub(crate) enum RunsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Cancel a run in progress: its steps get TERM (then KILL), `if: always()` steps and jobs
+    /// still run, as with Ctrl-C.
+    Cancel {
+        /// The run id.
+        id: i64,
+    },
     /// Follow a run until it ends, printing its log lines as they come.
     Watch {
         /// The run id.

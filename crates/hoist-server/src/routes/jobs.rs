@@ -58,17 +58,16 @@ pub(crate) async fn renew(
     caller: Caller,
     Path(id): Path<i64>,
     body: Result<Json<RenewRequest>, JsonRejection>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(bad_json)?;
     caller.require_runner(&body.runner)?;
     state.metrics.runner_seen(&body.runner);
-    if state
-        .store()
-        .renew_lease(id, &body.runner, state.config.lease)?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(lost(id, &body.runner))
+    let renewed = state.store().renew(id, &body.runner, state.config.lease)?;
+    match renewed {
+        Some(false) => Ok(StatusCode::NO_CONTENT.into_response()),
+        // Renewed, and the run was cancelled: the runner cancels the job.
+        Some(true) => Ok(Json(crate::wire::RenewAnswer { cancel: true }).into_response()),
+        None => Err(lost(id, &body.runner)),
     }
 }
 

@@ -37,6 +37,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/api/v1/repos/{repo}/runs", get(history::list_of_repo))
         .route("/api/v1/runs/{id}", get(runs::view))
         .route("/api/v1/runs/{id}/record", get(history::record))
+        .route("/api/v1/runs/{id}/cancel", post(runs::cancel))
         .route("/api/v1/runs/{id}/jobs/{job}/logs", get(history::logs))
         .route(
             "/api/v1/runs/{id}/jobs/{job}/logs/stream",

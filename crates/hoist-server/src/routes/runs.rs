@@ -75,3 +75,43 @@ pub(crate) async fn view(
 pub(crate) fn bad_json(rejection: JsonRejection) -> ApiError {
     ApiError::new(rejection.status(), rejection.body_text())
 }
+
+/// `POST /api/v1/runs/{id}/cancel`: cancels a run this server is planning. Needs `developer`.
+pub(crate) async fn cancel(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<(axum::http::StatusCode, Json<crate::wire::ErrorBody>), ApiError> {
+    caller.require(Role::Developer)?;
+    let run = state.store().run(id)?;
+    if run.status == "completed" {
+        return Err(ApiError::conflict(format!(
+            "run {id} has already completed ({})",
+            run.conclusion.unwrap_or_default()
+        )));
+    }
+    let sent = state
+        .cancels
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&id).map(|tx| tx.send(true).is_ok()))
+        .unwrap_or(false);
+    if !sent {
+        return Err(ApiError::conflict(format!(
+            "run {id} is not being planned by this server"
+        )));
+    }
+    state.store().audit(
+        &caller.name,
+        "cancel",
+        None,
+        &serde_json::json!({"workflow": run.workflow_path}),
+        Some(id),
+    )?;
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        Json(crate::wire::ErrorBody {
+            message: format!("run {id} is being cancelled"),
+        }),
+    ))
+}

@@ -30,6 +30,11 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
             RunsCommand::List { .. } | RunsCommand::View { .. } | RunsCommand::Watch { .. } => {
                 read(&history, args)
             }
+            RunsCommand::Cancel { id } => {
+                history.runtime.block_on(history.client.cancel(*id))?;
+                output::stderr(&format!("run {id} is being cancelled\n"));
+                Ok(Outcome::Success)
+            }
             RunsCommand::Download { .. } | RunsCommand::Rerun { .. } => bail!(
                 "`hoist runs download` and `hoist runs rerun` work on this machine's history only, not yet with `--server`"
             ),
@@ -57,7 +62,26 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
         RunsCommand::Rerun { id, failed, quiet } => {
             rerun(&store, *id, *failed, *quiet, args.config.clone())
         }
+        RunsCommand::Cancel { id } => cancel_local(&store, *id),
     }
+}
+
+/// Cancels a run of this machine: its `hoist run` gets SIGTERM, which cancels as Ctrl-C does.
+fn cancel_local(store: &Store, id: i64) -> anyhow::Result<Outcome> {
+    let run = store.run(id)?;
+    let Some(pid) = store.run_owner(id)? else {
+        bail!(
+            "run {id} is not in progress ({})",
+            run.conclusion.unwrap_or(run.status)
+        );
+    };
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .with_context(|| format!("cannot signal the `hoist run` of run {id} (process {pid})"))?;
+    output::stderr(&format!("run {id} is being cancelled (process {pid})\n"));
+    Ok(Outcome::Success)
 }
 
 /// The commands that only read: the same for this machine's history and a server's.
@@ -93,7 +117,7 @@ fn read(history: &dyn History, args: &RunsArgs) -> anyhow::Result<Outcome> {
             json,
         } => view(history, *id, *log, *log_failed, job.as_deref(), *json),
         RunsCommand::Watch { id, exit_status } => watch(history, *id, *exit_status),
-        RunsCommand::Download { .. } | RunsCommand::Rerun { .. } => {
+        RunsCommand::Download { .. } | RunsCommand::Rerun { .. } | RunsCommand::Cancel { .. } => {
             unreachable!("not a reading command")
         }
     }

@@ -4,6 +4,7 @@
 
 mod actions;
 mod background;
+mod cancel;
 mod check;
 mod expr;
 mod metrics;

@@ -688,3 +688,80 @@ fn http_get(url: &str, path: &str) -> String {
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     body.to_owned()
 }
+
+#[test]
+fn a_run_cancelled_on_the_server_stops_its_runner_s_job_and_still_runs_cleanup() {
+    let slow = r#"
+on: workflow_dispatch
+jobs:
+  slow:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          touch "$SHARED/started"
+          sleep 60
+          echo "never printed"
+      - if: always()
+        run: echo "cleanup ran"
+  later:
+    needs: slow
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "later never runs"
+"#;
+    let p = Project::new(&[("slow.yml", slow)]);
+    let shared = p.beside("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let mut processes = Processes(Vec::new());
+    let url = start_server_with(&p, &mut processes, 0, &["--lease", "3"]);
+    start_runner(&p, &mut processes, &url, "worker", &shared);
+    let developer = new_token(&p, &url, "dana", "developer");
+    let out = as_user(
+        &p,
+        &url,
+        &developer,
+        &["workflow", "run", "slow.yml", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let started = std::time::Instant::now();
+    while !shared.join("started").exists() {
+        assert!(started.elapsed().as_secs() < 30, "the job never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = as_user(&p, &url, &developer, &["runs", "cancel", &id]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The runner hears it at its next renewal (a third of the lease), then stops the step.
+    let out = as_user(&p, &url, &developer, &["runs", "watch", &id]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        started.elapsed().as_secs() < 40,
+        "the cancellation took too long"
+    );
+    let watched = stdout(&out);
+    assert!(watched.contains("cleanup ran"), "{watched}");
+    assert!(
+        !watched.contains("never printed") && !watched.contains("later never runs"),
+        "{watched}"
+    );
+    assert!(stderr(&out).contains("cancelled"), "{}", stderr(&out));
+    let again = as_user(&p, &url, &developer, &["runs", "cancel", &id]);
+    assert!(
+        stderr(&again).contains("already completed"),
+        "{}",
+        stderr(&again)
+    );
+    let audit = as_user(&p, &url, &token(&p), &["audit", "--json"]);
+    let audit: Value = serde_json::from_slice(&audit.stdout).unwrap();
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "cancel" && e["actor"] == "dana"),
+        "{audit:#}"
+    );
+}
