@@ -34,6 +34,10 @@ use std::sync::Arc;
 
 /// Serves the API on `config.listen` until `shutdown` resolves, with `config.runners`
 /// runners in the same process. `on_listening` is told the address once it is bound.
+///
+/// Shutting down drains: new dispatches and claims are refused (503) at once, the embedded
+/// runners finish the jobs they have (their reports still arrive), and only then does the
+/// server stop listening. Remote runners keep their jobs and report to the next start.
 pub async fn serve(
     config: ServerConfig,
     on_listening: impl FnOnce(std::net::SocketAddr),
@@ -56,6 +60,8 @@ pub async fn serve(
     planner::resume(&state)?;
     on_listening(address);
     state::spawn_lease_reaper(state.clone());
+    let (stop_runners, runners_stop) = tokio::sync::watch::channel(false);
+    let mut embedded = Vec::new();
     for n in 0..config.runners {
         let runner = RunnerConfig {
             server: format!("http://{address}"),
@@ -65,13 +71,30 @@ pub async fn serve(
             capacity: 1,
             data_dir: config.data_dir.join("runner").join(format!("{}", n + 1)),
         };
-        tokio::spawn(async move {
-            let _ = run_runner(runner, std::future::pending()).await;
-        });
+        let mut stop = runners_stop.clone();
+        embedded.push(tokio::spawn(async move {
+            let _ = run_runner(runner, async move {
+                let _ = stop.changed().await;
+            })
+            .await;
+        }));
     }
+    let draining = state.clone();
+    let drained = async move {
+        shutdown.await;
+        draining
+            .draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        // Claims waiting in a long poll answer now.
+        draining.queue_changed.notify_waiters();
+        let _ = stop_runners.send(true);
+        for runner in embedded {
+            let _ = runner.await;
+        }
+    };
     let app = routes::router(state);
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(drained)
         .await
         .map_err(|source| ServerError::Serve { source })
 }

@@ -24,6 +24,8 @@ pub(crate) struct AppState {
     pub(crate) queue_changed: Notify,
     /// Wakes planners waiting for an outcome: a job finished or was failed.
     pub(crate) job_done: Notify,
+    /// Set when the server shuts down: dispatches and claims are refused, reports accepted.
+    pub(crate) draining: std::sync::atomic::AtomicBool,
     /// The cancellation signal of each run being planned here.
     pub(crate) cancels: Mutex<HashMap<i64, tokio::sync::watch::Sender<bool>>>,
     /// Workflow texts by (repository, commit, path), read once.
@@ -67,6 +69,7 @@ impl AppState {
             metrics: crate::metrics::ServerMetrics::default(),
             workflow_texts: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),
+            draining: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -74,6 +77,17 @@ impl AppState {
     /// what the API asks).
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refuses (503) what starts new work while the server drains.
+    pub(crate) fn refuse_if_draining(&self) -> Result<(), crate::api_error::ApiError> {
+        if self.draining.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(crate::api_error::ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "the server is shutting down; try again when it is back",
+            ));
+        }
+        Ok(())
     }
 
     pub(crate) fn base_url(&self) -> String {

@@ -31,6 +31,7 @@ pub(crate) async fn claim(
     state.metrics.runner_seen(&body.runner);
     let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
     loop {
+        state.refuse_if_draining()?;
         // Registered before looking: a job queued between the look and the wait wakes us.
         let changed = state.queue_changed.notified();
         let lease = state.config.lease;

@@ -17,6 +17,7 @@ pub(crate) async fn dispatch(
     body: Result<Json<DispatchRequest>, JsonRejection>,
 ) -> Result<Json<DispatchResponse>, ApiError> {
     caller.require(Role::Developer)?;
+    state.refuse_if_draining()?;
     let Json(body) = body.map_err(bad_json)?;
     // git and SQLite work: off the async threads, so that other requests go on meanwhile.
     tokio::task::spawn_blocking(move || {

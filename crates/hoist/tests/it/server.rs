@@ -765,3 +765,57 @@ jobs:
         "{audit:#}"
     );
 }
+
+#[test]
+fn sigterm_drains_the_embedded_runner_s_job_before_the_server_stops() {
+    let slow = "on: workflow_dispatch\njobs:\n  slow:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          touch \"$SHARED/started\"\n          sleep 2\n          echo \"finished while draining\"\n";
+    let p = Project::new(&[("slow.yml", slow)]);
+    let shared = p.beside("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let mut processes = Processes(Vec::new());
+    // The embedded runner's steps see SHARED through the server's environment.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--runners", "1"])
+        .arg("--repo")
+        .arg(p.root())
+        .arg("--data-dir")
+        .arg(p.beside("server"))
+        .env("SHARED", &shared)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    processes.0.push(child);
+    let first = lines.next().unwrap().unwrap();
+    std::thread::spawn(move || for _ in lines {});
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    let out = dispatch(&p, &url, &["slow.yml", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let started = std::time::Instant::now();
+    while !shared.join("started").exists() {
+        assert!(started.elapsed().as_secs() < 30, "the job never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(processes.0[0].id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    // While draining, no new work is taken.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let refused = dispatch(&p, &url, &["slow.yml"]);
+    assert!(stderr(&refused).contains("503"), "{}", stderr(&refused));
+    let status = processes.0[0].wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let run = recorded(&p, &id);
+    assert_eq!(run["run"]["conclusion"], "success", "{run:#}");
+}
