@@ -119,19 +119,25 @@ pub(crate) struct AuditArgs {
     (mode 0600); the CLI on the same machine reads it when `HOIST_TOKEN` is unset."
 )]
 pub(crate) struct ServeArgs {
-    /// Address to listen on (port 0 takes a free one).
-    #[arg(long, default_value = "127.0.0.1:7420", value_name = "ADDR")]
-    pub(crate) listen: String,
+    /// The configuration file with a `[server]` section [default: hoist.toml here].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Address to listen on (port 0 takes a free one) [default: `[server] listen`, else
+    /// 127.0.0.1:7420].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
     /// A repository to serve, by path; its name is the directory's name. Repeatable.
     #[arg(long = "repo", value_name = "PATH")]
     pub(crate) repos: Vec<PathBuf>,
-    /// Runners in the server's own process; 0 for a server that only plans.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub(crate) runners: usize,
+    /// Runners in the server's own process; 0 for a server that only plans [default:
+    /// `[server] runners`, else 1].
+    #[arg(long, value_name = "N")]
+    pub(crate) runners: Option<usize>,
     /// How long a runner's claim on a job lasts without renewal, in seconds; a job whose
-    /// runner stops renewing goes to another runner once, then fails as "runner lost".
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
-    pub(crate) lease: f64,
+    /// runner stops renewing goes to another runner once, then fails as "runner lost"
+    /// [default: `[server] lease-seconds`, else 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) lease: Option<f64>,
     /// Where the server keeps its history and token (default: `server/` in Hoist's data
     /// directory).
     #[arg(long, value_name = "DIR")]

@@ -36,6 +36,15 @@
 //! [environments.production]            # only for jobs with `environment: production`
 //! secrets-file = ".secrets.production"
 //! vars = { REGION = "eu-west" }
+//!
+//! [server]                             # hoist serve (its flags win)
+//! listen = "0.0.0.0:7420"
+//! runners = 2                          # in the server's own process
+//! lease-seconds = 30
+//!
+//! [server.repos.platform]              # the name in API paths
+//! path = "examples/platform"           # a repository, or a project directory inside one
+//! default-branch = "main"
 //! ```
 
 use std::collections::BTreeMap;
@@ -67,6 +76,27 @@ pub(crate) struct Config {
     pub(crate) actions: ActionsConfig,
     #[serde(default)]
     pub(crate) migrations: MigrationsConfig,
+    #[serde(default)]
+    pub(crate) server: ServerSection,
+}
+
+/// `[server]`: what `hoist serve` listens on and which repositories it serves.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ServerSection {
+    pub(crate) listen: Option<String>,
+    pub(crate) runners: Option<usize>,
+    pub(crate) lease_seconds: Option<f64>,
+    #[serde(default)]
+    pub(crate) repos: BTreeMap<String, ServedRepo>,
+}
+
+/// `[server.repos.NAME]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ServedRepo {
+    pub(crate) path: PathBuf,
+    pub(crate) default_branch: Option<String>,
 }
 
 /// `[migrations]`: the migration guardrail's settings.
@@ -207,6 +237,9 @@ impl Config {
         .flatten()
         {
             *p = resolve(base, p);
+        }
+        for repo in config.server.repos.values_mut() {
+            repo.path = resolve(base, &repo.path);
         }
         if config.jobs == Some(0) {
             bail!("{}: `jobs` must be at least 1", path.display());

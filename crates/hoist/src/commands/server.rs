@@ -11,7 +11,7 @@ use crate::cli::{RunnerArgs, ServeArgs, WorkflowRunArgs};
 use crate::commands::Outcome;
 use crate::config::Config;
 use crate::output;
-use crate::remote::{self, runtime, server_data_dir};
+use crate::remote::{self, runtime};
 
 fn hoist_data_dir() -> PathBuf {
     Config::default().data_dir()
@@ -31,36 +31,60 @@ async fn shutdown_signal() {
 }
 
 pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
-    let data_dir = server_data_dir(args.data_dir.as_deref());
+    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
+    let (file, _) = Config::load(args.config.as_deref(), Some(&cwd))?;
+    let section = &file.server;
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| file.data_dir().join("server"));
     let mut repos = Vec::new();
-    for path in &args.repos {
+    let mut add = |name: Option<String>, path: &std::path::Path, default_branch: Option<String>| {
         let path = path
             .canonicalize()
             .with_context(|| format!("repository `{}` does not exist", path.display()))?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "repo".to_owned());
+        let name = name.unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "repo".to_owned())
+        });
         repos.push(hoist_server::RepoConfig {
             name,
             path,
-            default_branch: None,
+            default_branch,
         });
+        anyhow::Ok(())
+    };
+    for (name, repo) in &section.repos {
+        add(Some(name.clone()), &repo.path, repo.default_branch.clone())?;
+    }
+    for path in &args.repos {
+        add(None, path, None)?;
+    }
+    if repos.is_empty() {
+        output::stderr(
+            "hoist serve: no repositories (give `--repo PATH` or `[server.repos.NAME]` in hoist.toml); dispatches will find none\n",
+        );
     }
     let name = nix::unistd::gethostname()
         .ok()
         .and_then(|h| h.into_string().ok())
         .unwrap_or_else(|| "hoist".to_owned());
+    let lease = args.lease.or(section.lease_seconds).unwrap_or(30.0);
     let config = hoist_server::ServerConfig {
-        listen: args.listen.clone(),
+        listen: args
+            .listen
+            .clone()
+            .or_else(|| section.listen.clone())
+            .unwrap_or_else(|| "127.0.0.1:7420".to_owned()),
         data_dir: data_dir.clone(),
         repos,
-        runners: args.runners,
+        runners: args.runners.or(section.runners).unwrap_or(1),
         name,
-        lease: Duration::from_secs_f64(args.lease.max(0.1)),
+        lease: Duration::from_secs_f64(lease.max(0.1)),
     };
+    let runners = config.runners;
     let names: Vec<String> = config.repos.iter().map(|r| r.name.clone()).collect();
-    let runners = args.runners;
     runtime()?.block_on(async move {
         hoist_server::serve(
             config,

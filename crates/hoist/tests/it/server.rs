@@ -819,3 +819,72 @@ fn sigterm_drains_the_embedded_runner_s_job_before_the_server_stops() {
     let run = recorded(&p, &id);
     assert_eq!(run["run"]["conclusion"], "success", "{run:#}");
 }
+
+#[test]
+fn the_server_section_of_hoist_toml_names_the_repositories() {
+    let hello = "on: workflow_dispatch\njobs:\n  hello:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo configured\n";
+    let p = Project::new(&[("hello.yml", hello)]);
+    let config = p.beside("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nrunners = 1\n\n[server.repos.app]\npath = \"{}\"\ndefault-branch = \"main\"\n",
+            p.root().display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(p.beside("server"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let processes = Processes(vec![child]);
+    let first = lines.next().unwrap().unwrap();
+    std::thread::spawn(move || for _ in lines {});
+    assert!(first.contains("repositories: app"), "{first}");
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args([
+            "workflow",
+            "run",
+            "hello.yml",
+            "--repo",
+            "app",
+            "--watch",
+            "--server",
+            &url,
+        ])
+        .env("HOIST_TOKEN", token(&p))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    drop(processes);
+
+    std::fs::write(&config, "[server]\nlisten = \"127.0.0.1:0\"\nrunner = 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("server.toml:3:1") && err.contains("runner"),
+        "{err}"
+    );
+}
