@@ -203,6 +203,23 @@ impl Repository {
         Ok(split_nul(&listed).into_iter().map(PathBuf::from).collect())
     }
 
+    /// Every local branch with the commit it points at.
+    pub fn branch_heads(&self) -> Result<Vec<(String, String)>, GitError> {
+        let out = run(
+            &self.root,
+            &[
+                "for-each-ref",
+                "--format=%(refname:short) %(objectname)",
+                "refs/heads",
+            ],
+        )?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.rsplit_once(' '))
+            .map(|(b, s)| (b.to_owned(), s.to_owned()))
+            .collect())
+    }
+
     /// The configured `user.name`, if any.
     /// The files below `dir` (relative to the repository root) at `rev`, with their contents:
     /// one `ls-tree` and one `cat-file --batch`, whatever their number.

@@ -29,6 +29,9 @@ pub struct RepoConfig {
     pub path: PathBuf,
     /// The branch a dispatch without `ref` runs on; else the repository's current branch.
     pub default_branch: Option<String>,
+    /// Look for new commits on its branches this often and start their `push` runs (for a
+    /// repository that sends no webhooks); `None`: never.
+    pub poll: Option<std::time::Duration>,
 }
 
 /// A runner: which server, with which credential, taking which jobs.

@@ -14,6 +14,7 @@ mod config;
 mod errors;
 mod metrics;
 mod planner;
+mod poller;
 mod queue_placement;
 mod routes;
 mod runner;
@@ -60,6 +61,7 @@ pub async fn serve(
     planner::resume(&state)?;
     on_listening(address);
     state::spawn_lease_reaper(state.clone());
+    poller::spawn(&state);
     let (stop_runners, runners_stop) = tokio::sync::watch::channel(false);
     let mut embedded = Vec::new();
     for n in 0..config.runners {

@@ -121,6 +121,8 @@ pub(crate) fn dispatch(
         branch,
         inputs,
         actor: actor.to_owned(),
+        event: "workflow_dispatch".to_owned(),
+        before: None,
     };
     let run = NewRun {
         workflow_name: name,
@@ -241,21 +243,26 @@ fn failed_run(
 
 /// What the planner needs of a dispatched run; stored with the run, so that a restarted
 /// server can plan it again.
-struct Planned {
-    repo: RepoConfig,
-    path: String,
-    text: String,
-    sha: String,
-    branch: String,
-    inputs: serde_json::Map<String, serde_json::Value>,
-    actor: String,
+pub(crate) struct Planned {
+    pub(crate) repo: RepoConfig,
+    pub(crate) path: String,
+    pub(crate) text: String,
+    pub(crate) sha: String,
+    pub(crate) branch: String,
+    pub(crate) inputs: serde_json::Map<String, serde_json::Value>,
+    pub(crate) actor: String,
+    /// `workflow_dispatch` or `push`.
+    pub(crate) event: String,
+    /// For a push: the branch's commit before it.
+    pub(crate) before: Option<String>,
 }
 
 impl Planned {
-    fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         json!({
             "server": true,
-            "event": "workflow_dispatch",
+            "event": self.event,
+            "before": self.before,
             "repo": self.repo.name,
             "workflow": self.path,
             "sha": self.sha,
@@ -301,6 +308,11 @@ pub(crate) fn resume(state: &SharedState) -> Result<usize, ServerError> {
             branch: field("branch"),
             inputs: r["inputs"].as_object().cloned().unwrap_or_default(),
             actor: field("actor"),
+            event: r["event"]
+                .as_str()
+                .unwrap_or("workflow_dispatch")
+                .to_owned(),
+            before: r["before"].as_str().map(str::to_owned),
         };
         state.store().adopt_run(run.id)?;
         if start_planning(state, run.id, run.number, planned, &git).is_ok() {
@@ -311,7 +323,7 @@ pub(crate) fn resume(state: &SharedState) -> Result<usize, ServerError> {
 }
 
 /// Starts the engine's planner for run `run_id`, every job going to the queue.
-fn start_planning(
+pub(crate) fn start_planning(
     state: &SharedState,
     run_id: i64,
     run_number: i64,
@@ -326,6 +338,8 @@ fn start_planning(
         branch,
         inputs,
         actor,
+        event,
+        before,
     } = planned;
     let recorder = Arc::new(state.store().recorder(run_id)?);
     state
@@ -339,13 +353,25 @@ fn start_planning(
         .data_dir
         .join("planner")
         .join(run_id.to_string());
-    let payload = json!({
-        "inputs": inputs,
-        "ref": format!("refs/heads/{branch}"),
-        "repository": {"full_name": repo.name, "name": repo.name},
-        "sender": {"login": actor},
-        "workflow": path,
-    });
+    let repository = json!({"full_name": repo.name, "name": repo.name});
+    let payload = if event == "push" {
+        json!({
+            "ref": format!("refs/heads/{branch}"),
+            "before": before.clone().unwrap_or_else(|| "0".repeat(40)),
+            "after": sha,
+            "repository": repository,
+            "pusher": {"name": actor},
+            "sender": {"login": actor},
+        })
+    } else {
+        json!({
+            "inputs": inputs,
+            "ref": format!("refs/heads/{branch}"),
+            "repository": repository,
+            "sender": {"login": actor},
+            "workflow": path,
+        })
+    };
     let mut request = RunRequest {
         workflow: WorkflowFile {
             path: path.clone(),
@@ -354,7 +380,7 @@ fn start_planning(
         project_root: PathBuf::new(),
         source: Source::default(),
         event: EventInfo {
-            name: "workflow_dispatch".to_owned(),
+            name: event.clone(),
             payload,
             sha: sha.clone(),
             git_ref: format!("refs/heads/{branch}"),
@@ -492,7 +518,7 @@ fn workflows_at(
 
 /// The project's directory relative to its repository's root (`""` at the root): a project
 /// may live in a subdirectory, as the bundled example does.
-fn subdir(repo: &RepoConfig, git: &Repository) -> String {
+pub(crate) fn subdir(repo: &RepoConfig, git: &Repository) -> String {
     let root = git.root.canonicalize().unwrap_or_else(|_| git.root.clone());
     let path = repo
         .path
@@ -504,7 +530,7 @@ fn subdir(repo: &RepoConfig, git: &Repository) -> String {
 }
 
 /// A project-relative path as a path in the repository.
-fn in_repo(repo: &RepoConfig, git: &Repository, path: &str) -> String {
+pub(crate) fn in_repo(repo: &RepoConfig, git: &Repository, path: &str) -> String {
     match subdir(repo, git) {
         s if s.is_empty() => path.to_owned(),
         s => format!("{s}/{path}"),
@@ -543,7 +569,7 @@ fn cached_read(
     Ok(text)
 }
 
-fn read_at(git: &Repository, sha: &str, path: &str) -> Result<Option<String>, ApiError> {
+pub(crate) fn read_at(git: &Repository, sha: &str, path: &str) -> Result<Option<String>, ApiError> {
     let files = git
         .files_at(sha, std::path::Path::new(path))
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("git: {e}")))?;

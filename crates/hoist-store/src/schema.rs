@@ -177,4 +177,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE queue ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
     ",
+    // 10: the branch heads a polling server last saw, per repository.
+    "
+    CREATE TABLE branch_heads (
+        repo   TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        sha    TEXT NOT NULL,
+        PRIMARY KEY (repo, branch)
+    );
+    ",
 ];

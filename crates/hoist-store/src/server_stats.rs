@@ -1,5 +1,5 @@
-//! Figures for a server's `/metrics`: the queue by label set, runs and jobs by conclusion,
-//! and the durations of finished jobs.
+//! What a server keeps besides runs and the queue: the branch heads it polls, and figures for
+//! its `/metrics` (the queue by label set, runs and jobs by conclusion, job durations).
 
 use crate::{Store, StoreError, now_ms};
 
@@ -14,6 +14,28 @@ pub struct QueueGroup {
 }
 
 impl Store {
+    /// The commit `branch` of `repo` pointed at when the server last looked.
+    pub fn branch_head(&self, repo: &str, branch: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT sha FROM branch_heads WHERE repo = ?1 AND branch = ?2",
+                [repo, branch],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn set_branch_head(&self, repo: &str, branch: &str, sha: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO branch_heads (repo, branch, sha) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (repo, branch) DO UPDATE SET sha = ?3",
+            [repo, branch, sha],
+        )?;
+        Ok(())
+    }
+
     pub fn queue_groups(&self) -> Result<Vec<QueueGroup>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT labels, COUNT(*), MIN(queued_at) FROM queue WHERE state = 'queued' GROUP BY labels",

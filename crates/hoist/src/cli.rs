@@ -129,6 +129,10 @@ pub(crate) struct ServeArgs {
     /// A repository to serve, by path; its name is the directory's name. Repeatable.
     #[arg(long = "repo", value_name = "PATH")]
     pub(crate) repos: Vec<PathBuf>,
+    /// For the `--repo`s: look for new commits on their branches every SECONDS and start
+    /// their `push` runs (for repositories that send no webhooks).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) poll: Option<f64>,
     /// Runners in the server's own process; 0 for a server that only plans [default:
     /// `[server] runners`, else 1].
     #[arg(long, value_name = "N")]

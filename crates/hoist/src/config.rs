@@ -45,6 +45,7 @@
 //! [server.repos.platform]              # the name in API paths
 //! path = "examples/platform"           # a repository, or a project directory inside one
 //! default-branch = "main"
+//! poll-seconds = 30                    # start `push` runs for new commits (no webhooks)
 //! ```
 
 use std::collections::BTreeMap;
@@ -97,6 +98,8 @@ pub(crate) struct ServerSection {
 pub(crate) struct ServedRepo {
     pub(crate) path: PathBuf,
     pub(crate) default_branch: Option<String>,
+    /// Look for pushed commits this often and run their `push` workflows.
+    pub(crate) poll_seconds: Option<f64>,
 }
 
 /// `[migrations]`: the migration guardrail's settings.

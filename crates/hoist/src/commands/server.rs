@@ -39,7 +39,10 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(|| file.data_dir().join("server"));
     let mut repos = Vec::new();
-    let mut add = |name: Option<String>, path: &std::path::Path, default_branch: Option<String>| {
+    let mut add = |name: Option<String>,
+                   path: &std::path::Path,
+                   default_branch: Option<String>,
+                   poll: Option<f64>| {
         let path = path
             .canonicalize()
             .with_context(|| format!("repository `{}` does not exist", path.display()))?;
@@ -52,14 +55,20 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
             name,
             path,
             default_branch,
+            poll: poll.map(|s| Duration::from_secs_f64(s.max(0.1))),
         });
         anyhow::Ok(())
     };
     for (name, repo) in &section.repos {
-        add(Some(name.clone()), &repo.path, repo.default_branch.clone())?;
+        add(
+            Some(name.clone()),
+            &repo.path,
+            repo.default_branch.clone(),
+            repo.poll_seconds,
+        )?;
     }
     for path in &args.repos {
-        add(None, path, None)?;
+        add(None, path, None, args.poll)?;
     }
     if repos.is_empty() {
         output::stderr(

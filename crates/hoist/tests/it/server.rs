@@ -888,3 +888,53 @@ fn the_server_section_of_hoist_toml_names_the_repositories() {
         "{err}"
     );
 }
+
+#[test]
+fn a_polled_repository_s_pushes_start_their_push_runs_with_path_filters() {
+    let ci = "on:\n  push:\n    branches: [main]\n    paths: ['src/**']\njobs:\n  ci:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: echo \"pushed ${{ github.event.before }}..${{ github.sha }}\" && cat src/a.txt\n";
+    let p = Project::new(&[("ci.yml", ci)]);
+    let mut processes = Processes(Vec::new());
+    let url = start_server_with(&p, &mut processes, 1, &["--poll", "0.2"]);
+    // The first look only remembers the branches.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let runs = |p: &Project| -> Vec<Value> {
+        let out = as_user(p, &url, &token(p), &["runs", "list", "--json"]);
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert!(runs(&p).is_empty());
+    let before = p.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    p.write("src/a.txt", "first change\n");
+    p.commit("change src");
+    let after = p.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    let started = std::time::Instant::now();
+    let run = loop {
+        let list = runs(&p);
+        if let Some(run) = list.first().filter(|r| r["status"] == "completed") {
+            break run.clone();
+        }
+        assert!(started.elapsed().as_secs() < 30, "no push run: {list:?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(run["event"], "push");
+    assert_eq!(run["sha"], after.as_str());
+    assert_eq!(run["conclusion"], "success", "{run:#}");
+    let id = run["id"].to_string();
+    let log = stdout(&as_user(
+        &p,
+        &url,
+        &token(&p),
+        &["runs", "view", &id, "--log"],
+    ));
+    assert!(log.contains(&format!("pushed {before}..{after}")), "{log}");
+    assert!(log.contains("first change"), "{log}");
+
+    // A push outside the paths starts nothing.
+    p.write("docs/readme.md", "docs\n");
+    p.commit("change docs");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert_eq!(runs(&p).len(), 1);
+}

@@ -1,0 +1,153 @@
+//! Push runs without webhooks: every `poll` interval the server reads the branch heads of
+//! each polled repository and, for every branch that moved, starts the runs its workflows'
+//! `push` triggers ask for (branch and path filters applied to the files the push changed).
+//!
+//! Guarantees: a branch seen for the first time is only remembered (starting the server does
+//! not run the whole history); a head is remembered only after its runs were created, so a
+//! crash in between runs them on the next look rather than never; a workflow that does not
+//! check at the commit is skipped.
+
+use std::time::Duration;
+
+use hoist_git::Repository;
+use hoist_store::NewRun;
+use hoist_workflow::trigger::{Decision, Event, decide};
+use serde_json::json;
+
+use crate::config::RepoConfig;
+use crate::planner::{Planned, in_repo, start_planning, subdir};
+use crate::state::SharedState;
+
+/// Starts a poller for every repository that asks for one.
+pub(crate) fn spawn(state: &SharedState) {
+    for repo in state.config.repos.iter().filter(|r| r.poll.is_some()) {
+        let (state, repo) = (state.clone(), repo.clone());
+        tokio::spawn(async move {
+            let every = repo.poll.unwrap_or(Duration::from_secs(60));
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let (state, repo) = (state.clone(), repo.clone());
+                let _ = tokio::task::spawn_blocking(move || look(&state, &repo)).await;
+            }
+        });
+    }
+}
+
+/// One look at the branches of `repo`.
+fn look(state: &SharedState, repo: &RepoConfig) {
+    let Some(git) = Repository::discover(&repo.path) else {
+        return;
+    };
+    let Ok(heads) = git.branch_heads() else {
+        return;
+    };
+    for (branch, sha) in heads {
+        let known = state
+            .store()
+            .branch_head(&repo.name, &branch)
+            .ok()
+            .flatten();
+        match known {
+            Some(before) if before == sha => {}
+            Some(before) => {
+                if push(state, repo, &git, &branch, &before, &sha) {
+                    let _ = state.store().set_branch_head(&repo.name, &branch, &sha);
+                }
+            }
+            None => {
+                let _ = state.store().set_branch_head(&repo.name, &branch, &sha);
+            }
+        }
+    }
+}
+
+/// Starts the push runs of `branch` moving from `before` to `sha`; whether all were created.
+fn push(
+    state: &SharedState,
+    repo: &RepoConfig,
+    git: &Repository,
+    branch: &str,
+    before: &str,
+    sha: &str,
+) -> bool {
+    let prefix = subdir(repo, git);
+    let changed: Vec<String> = match git.changed_files(before, Some(sha)) {
+        Ok(files) => files
+            .into_iter()
+            .filter_map(|f| {
+                if prefix.is_empty() {
+                    Some(f)
+                } else {
+                    f.strip_prefix(&format!("{prefix}/")).map(str::to_owned)
+                }
+            })
+            .collect(),
+        Err(_) => return false,
+    };
+    let dir = in_repo(repo, git, ".github/workflows");
+    let Ok(files) = git.files_at(sha, std::path::Path::new(&dir)) else {
+        return false;
+    };
+    let event = Event {
+        name: "push".to_owned(),
+        git_ref: Some(format!("refs/heads/{branch}")),
+        changed_paths: Some(changed.clone()),
+        ..Event::default()
+    };
+    for (name, bytes) in files {
+        if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let parsed = hoist_workflow::parse_workflow(&text);
+        if parsed.has_errors() || !matches!(decide(&parsed.workflow, &event), Decision::Run) {
+            continue;
+        }
+        let path = name
+            .strip_prefix(&format!("{prefix}/"))
+            .unwrap_or(&name)
+            .to_owned();
+        let planned = Planned {
+            repo: repo.clone(),
+            path: path.clone(),
+            text,
+            sha: sha.to_owned(),
+            branch: branch.to_owned(),
+            inputs: serde_json::Map::new(),
+            actor: "hoist-poll".to_owned(),
+            event: "push".to_owned(),
+            before: Some(before.to_owned()),
+        };
+        let run = NewRun {
+            workflow_name: parsed
+                .workflow
+                .name
+                .as_ref()
+                .map_or_else(|| path.clone(), |n| n.value.clone()),
+            workflow_path: path.clone(),
+            event: "push".to_owned(),
+            git_ref: format!("refs/heads/{branch}"),
+            branch: branch.to_owned(),
+            sha: sha.to_owned(),
+            actor: "hoist-poll".to_owned(),
+            repo: repo.name.clone(),
+            runner: state.config.name.clone(),
+            project_root: repo.path.display().to_string(),
+            attempt: 1,
+            number: None,
+            request: planned.to_json(),
+        };
+        let detail = json!({"workflow": path, "ref": branch, "sha": sha, "before": before, "changed": changed.len()});
+        let created = state
+            .store()
+            .create_run_audited(&run, Some(("hoist-poll", "push", &detail)));
+        let Ok((run_id, number)) = created else {
+            return false;
+        };
+        if start_planning(state, run_id, number, planned, git).is_err() {
+            return false;
+        }
+    }
+    true
+}
