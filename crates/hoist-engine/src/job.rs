@@ -882,6 +882,7 @@ async fn execute_step<E: Executor>(
         for (k, v) in &step.env {
             step_env.insert(k.clone(), eval_string(&v.value, &scope)?);
         }
+        check_result_size(&step_env, "env")?;
         let timeout = match &step.timeout_minutes {
             Some(node) => Some(minutes(node, &state.contexts)?),
             None => None,
@@ -900,6 +901,7 @@ async fn execute_step<E: Executor>(
             }
             with
         };
+        check_result_size(&with, "with")?;
         if builtin::handles(&uses.value) {
             let ctx = builtin::StepContext {
                 shared,
@@ -989,6 +991,28 @@ async fn execute_step<E: Executor>(
         timeout,
     };
     run_process(shared, key, Some(log_index), state, process, cancel).await
+}
+
+/// The most an evaluated step `env:` or `with:` may weigh, by GitHub's measure: the runner
+/// evaluates them with `MaxResultSize` 10 MiB (actions/runner's `PipelineTemplateEvaluator`).
+const MAX_RESULT_BYTES: usize = 10 * 1024 * 1024;
+
+/// Fails as the runner does ("Maximum object size exceeded") when an evaluated mapping of
+/// strings weighs more than [`MAX_RESULT_BYTES`]. The runner's `TemplateMemory` counts 24
+/// bytes per token, plus 26 and two per character for each string.
+fn check_result_size(values: &IndexMap<String, String>, what: &str) -> Result<(), String> {
+    let string = |s: &str| 24 + 26 + 2 * s.chars().count();
+    let bytes: usize = 24
+        + values
+            .iter()
+            .map(|(k, v)| string(k) + string(v))
+            .sum::<usize>();
+    if bytes > MAX_RESULT_BYTES {
+        return Err(format!(
+            "Maximum object size exceeded: the step's `{what}:` evaluates to {bytes} bytes by GitHub's measure, over {MAX_RESULT_BYTES}"
+        ));
+    }
+    Ok(())
 }
 
 /// Runs a process for a step (a `run:` script or a JavaScript action) with the job's

@@ -11,6 +11,7 @@ mod action_ref;
 pub mod check;
 pub mod contexts;
 pub mod cron;
+mod depth;
 mod errors;
 pub mod events;
 pub mod filter;
@@ -47,6 +48,9 @@ impl ParsedWorkflow {
 pub fn parse_workflow(source: &str) -> ParsedWorkflow {
     let yaml = hoist_yaml::parse(source);
     let mut diagnostics = yaml.diagnostics;
+    if let Some(too_deep) = yaml.root.as_ref().and_then(depth::check) {
+        diagnostics.push(too_deep);
+    }
     let workflow = lower::lower(yaml.root.as_ref(), &mut diagnostics);
     sort(&mut diagnostics);
     ParsedWorkflow {

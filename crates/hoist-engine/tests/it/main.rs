@@ -276,3 +276,37 @@ fn a_request_from_a_newer_planner_is_refused_with_the_versions() {
         "{message}"
     );
 }
+
+#[test]
+fn a_step_env_over_ten_mebibytes_fails_with_the_runner_s_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut req = request(dir.path());
+    req.workflow.text = "on: push\njobs:\n  big:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo small\n        env:\n          SMALL: ${{ vars.SMALL }}\n      - run: echo never\n        env:\n          BIG: ${{ vars.BIG }}\n".to_owned();
+    req.vars.insert("SMALL".to_owned(), "ok".to_owned());
+    // 6 million characters weigh 12 MB by GitHub's measure (two bytes each).
+    req.vars.insert("BIG".to_owned(), "a".repeat(6_000_000));
+    let events = Arc::new(Events::default());
+    let (_tx, cancel) = watch::channel(false);
+    let outcome = runtime
+        .block_on(run(req, HostExecutor, events.clone(), cancel))
+        .unwrap();
+    assert_eq!(outcome.conclusion, hoist_engine::Conclusion::Failure);
+    let transcript = events.transcript();
+    assert!(
+        transcript
+            .iter()
+            .any(|l| l
+                .contains("Maximum object size exceeded: the step's `env:` evaluates to 12000")),
+        "{transcript:#?}"
+    );
+    assert!(
+        transcript
+            .iter()
+            .any(|l| l.contains("step 0") && l.contains("success"))
+    );
+    assert!(!transcript.iter().any(|l| l.ends_with(" never")));
+}

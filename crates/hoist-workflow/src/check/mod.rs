@@ -160,6 +160,10 @@ pub const RULES: &[SarifRule] = &[
         description: "An input that the step's action marks as deprecated.",
     },
     SarifRule {
+        id: "max-depth",
+        description: "Mappings and sequences nested deeper than GitHub reads (50 levels).",
+    },
+    SarifRule {
         id: "expression-too-long",
         description: "A value with `${{ }}` longer than GitHub's template limit (21,000 characters).",
     },
