@@ -177,6 +177,7 @@ pub(crate) fn execute(
         };
         secrets.insert(k, v);
     }
+    check_secret_sizes(&secrets, secret_file.as_deref())?;
     let mut vars: IndexMap<String, String> = config
         .vars
         .iter()
@@ -191,6 +192,7 @@ pub(crate) fn execute(
         let mut scope = hoist_engine::EnvironmentScope::default();
         if let Some(f) = &env.secrets_file {
             scope.secrets.extend(parse_dotenv(f)?);
+            check_secret_sizes(&scope.secrets, Some(f))?;
         }
         scope
             .vars
@@ -543,6 +545,24 @@ impl WorkDir {
             }),
         }
     }
+}
+
+/// GitHub refuses secrets over 48 KB; a larger one is almost surely a file pasted by mistake,
+/// and masking it in every line would be costly.
+const MAX_SECRET_BYTES: usize = 48 * 1024;
+
+fn check_secret_sizes(
+    secrets: &IndexMap<String, String>,
+    file: Option<&Path>,
+) -> anyhow::Result<()> {
+    if let Some((name, value)) = secrets.iter().find(|(_, v)| v.len() > MAX_SECRET_BYTES) {
+        let from = file.map_or_else(String::new, |f| format!(" (from `{}`)", f.display()));
+        bail!(
+            "secret `{name}`{from} is {} bytes; GitHub limits secrets to 48 KB\n  hint: keep large values in a file of the repository or an artifact, and put only a key or a path in the secret",
+            value.len()
+        );
+    }
+    Ok(())
 }
 
 fn num_cpus() -> usize {

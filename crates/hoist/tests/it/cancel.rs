@@ -1,4 +1,5 @@
-//! `hoist runs cancel` of a run on this machine: its `hoist run` cancels as on Ctrl-C.
+//! `hoist runs cancel` of a run on this machine (its `hoist run` cancels as on Ctrl-C), and
+//! what `hoist run` refuses before it starts.
 
 use std::process::Stdio;
 
@@ -43,5 +44,22 @@ fn a_local_run_is_cancelled_and_its_cleanup_steps_still_run() {
         stderr(&again).contains("not in progress"),
         "{}",
         stderr(&again)
+    );
+}
+
+#[test]
+fn a_secret_over_github_s_48_kb_is_refused_with_its_name_and_file() {
+    let p = Project::new(&[(
+        "ci.yml",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n",
+    )]);
+    let file = p.beside("secrets.env");
+    std::fs::write(&file, format!("SMALL=ok\nHUGE={}\n", "x".repeat(50_000))).unwrap();
+    let out = p.hoist(&["run", "--secret-file", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("secret `HUGE`") && err.contains("secrets.env") && err.contains("48 KB"),
+        "{err}"
     );
 }
