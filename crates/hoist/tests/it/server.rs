@@ -86,14 +86,22 @@ fn start_server_at(
     } else {
         &["--listen", "127.0.0.1:0"]
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hoist"));
+    command
         .args(["serve", "--runners", &runners.to_string()])
         .args(listen)
         .args(extra)
         .arg("--repo")
         .arg(project)
         .arg("--data-dir")
-        .arg(p.beside("server"))
+        .arg(p.beside("server"));
+    spawn_server(command, processes).0
+}
+
+/// Starts the `hoist serve` that `command` describes, keeps it in `processes`, and returns
+/// the URL it says it listens on, with the line that says so.
+fn spawn_server(mut command: Command, processes: &mut Processes) -> (String, String) {
+    let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -109,7 +117,50 @@ fn start_server_at(
         .to_owned();
     // Keep reading, so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    url
+    (url, first)
+}
+
+/// The run id of `hoist workflow run --json`'s answer.
+fn dispatched_id(out: &std::process::Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+    serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
+        .as_i64()
+        .unwrap()
+        .to_string()
+}
+
+/// Waits until a step has created `marker`.
+fn wait_for_marker(marker: &Path, started: std::time::Instant) {
+    while !marker.exists() {
+        assert!(started.elapsed().as_secs() < 30, "the job never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Waits until run `id` has completed, by the server's history, and returns it.
+fn wait_completed(p: &Project, id: &str, started: std::time::Instant, limit_secs: u64) -> Value {
+    loop {
+        let run = recorded(p, id);
+        if run["run"]["status"] == "completed" {
+            return run;
+        }
+        assert!(
+            started.elapsed().as_secs() < limit_secs,
+            "the run never completed: {run:#}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The log of run `id`, read from the server's data directory.
+fn recorded_log(p: &Project, id: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["runs", "view", id, "--log"])
+        .env("HOIST_DATA_DIR", p.beside("server"))
+        .current_dir(p.root())
+        .output()
+        .unwrap();
+    stdout(&out)
 }
 
 fn token(p: &Project) -> String {
@@ -363,44 +414,18 @@ jobs:
     let first = spawn_runner(&p, &mut processes, &url, "doomed", &shared);
 
     let out = dispatch(&p, &url, &["slow.yml", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
-        .as_i64()
-        .unwrap()
-        .to_string();
+    let id = dispatched_id(&out);
     let started = std::time::Instant::now();
-    while !shared.join("first").exists() {
-        assert!(
-            started.elapsed().as_secs() < 30,
-            "the first runner never started the job"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_marker(&shared.join("first"), started);
     // SIGKILL: the runner cannot say goodbye; only its lease running out tells the server.
     let doomed = &mut processes.0[first];
     let _ = doomed.kill();
     let _ = doomed.wait();
     start_runner(&p, &mut processes, &url, "survivor", &shared);
 
-    let run = loop {
-        let run = recorded(&p, &id);
-        if run["run"]["status"] == "completed" {
-            break run;
-        }
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "the run never completed: {run:#}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let run = wait_completed(&p, &id, started, 60);
     assert_eq!(run["run"]["conclusion"], "success", "{run:#}");
-    let log = Command::new(env!("CARGO_BIN_EXE_hoist"))
-        .args(["runs", "view", &id, "--log"])
-        .env("HOIST_DATA_DIR", p.beside("server"))
-        .current_dir(p.root())
-        .output()
-        .unwrap();
-    let log = stdout(&log);
+    let log = recorded_log(&p, &id);
     assert!(
         log.contains("Attempt 2: the runner of attempt 1 was lost"),
         "{log}"
@@ -450,16 +475,9 @@ jobs:
     let url = start_server_with(&p, &mut processes, 0, &args);
     start_runner(&p, &mut processes, &url, "steady", &shared);
     let out = dispatch(&p, &url, &["flow.yml", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
-        .as_i64()
-        .unwrap()
-        .to_string();
+    let id = dispatched_id(&out);
     let started = std::time::Instant::now();
-    while !shared.join("started").exists() {
-        assert!(started.elapsed().as_secs() < 30, "the job never started");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_marker(&shared.join("started"), started);
     // SIGKILL the server while the job runs; the job ends while no server listens.
     let server = &mut processes.0[0];
     let _ = server.kill();
@@ -469,25 +487,9 @@ jobs:
     let url_again = start_server_with(&p, &mut processes, 0, &args);
     assert_eq!(url_again, url);
 
-    let run = loop {
-        let run = recorded(&p, &id);
-        if run["run"]["status"] == "completed" {
-            break run;
-        }
-        assert!(
-            started.elapsed().as_secs() < 90,
-            "the run never completed: {run:#}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let run = wait_completed(&p, &id, started, 90);
     assert_eq!(run["run"]["conclusion"], "success", "{run:#}");
-    let log = Command::new(env!("CARGO_BIN_EXE_hoist"))
-        .args(["runs", "view", &id, "--log"])
-        .env("HOIST_DATA_DIR", p.beside("server"))
-        .current_dir(p.root())
-        .output()
-        .unwrap();
-    let log = stdout(&log);
+    let log = recorded_log(&p, &id);
     assert_eq!(
         log.matches("first done while the server was down").count(),
         1,
@@ -722,16 +724,9 @@ jobs:
         &developer,
         &["workflow", "run", "slow.yml", "--json"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
-        .as_i64()
-        .unwrap()
-        .to_string();
+    let id = dispatched_id(&out);
     let started = std::time::Instant::now();
-    while !shared.join("started").exists() {
-        assert!(started.elapsed().as_secs() < 30, "the job never started");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_marker(&shared.join("started"), started);
     let out = as_user(&p, &url, &developer, &["runs", "cancel", &id]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // The runner hears it at its next renewal (a third of the lease), then stops the step.
@@ -774,37 +769,19 @@ fn sigterm_drains_the_embedded_runner_s_job_before_the_server_stops() {
     std::fs::create_dir_all(&shared).unwrap();
     let mut processes = Processes(Vec::new());
     // The embedded runner's steps see SHARED through the server's environment.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hoist"));
+    command
         .args(["serve", "--listen", "127.0.0.1:0", "--runners", "1"])
         .arg("--repo")
         .arg(p.root())
         .arg("--data-dir")
         .arg(p.beside("server"))
-        .env("SHARED", &shared)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    processes.0.push(child);
-    let first = lines.next().unwrap().unwrap();
-    std::thread::spawn(move || for _ in lines {});
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
+        .env("SHARED", &shared);
+    let (url, _) = spawn_server(command, &mut processes);
     let out = dispatch(&p, &url, &["slow.yml", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
-        .as_i64()
-        .unwrap()
-        .to_string();
+    let id = dispatched_id(&out);
     let started = std::time::Instant::now();
-    while !shared.join("started").exists() {
-        assert!(started.elapsed().as_secs() < 30, "the job never started");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_marker(&shared.join("started"), started);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(processes.0[0].id() as i32),
         nix::sys::signal::Signal::SIGTERM,
@@ -833,25 +810,15 @@ fn the_server_section_of_hoist_toml_names_the_repositories() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+    let mut processes = Processes(Vec::new());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hoist"));
+    command
         .args(["serve", "--config"])
         .arg(&config)
         .arg("--data-dir")
-        .arg(p.beside("server"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let processes = Processes(vec![child]);
-    let first = lines.next().unwrap().unwrap();
-    std::thread::spawn(move || for _ in lines {});
+        .arg(p.beside("server"));
+    let (url, first) = spawn_server(command, &mut processes);
     assert!(first.contains("repositories: app"), "{first}");
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
     let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
         .args([
             "workflow",
