@@ -73,13 +73,8 @@ impl Client {
             None => "/api/v1/runs".to_owned(),
         };
         let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .query(query)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
+            .send(self.http.get(format!("{}{path}", self.base)).query(query))
+            .await?;
         self.json(response).await
     }
 
@@ -89,11 +84,7 @@ impl Client {
         let response = self
             .post(&format!("/api/v1/runs/{id}/cancel"), &serde_json::json!({}))
             .await?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(self.refused(response).await)
-        }
+        self.empty(response).await
     }
 
     /// Everything `hoist runs view` shows of run `id`.
@@ -114,13 +105,7 @@ impl Client {
                 message: "not a base URL".to_owned(),
             })?
             .extend(["api", "v1", "runs", &id.to_string(), "jobs", job, "logs"]);
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
+        let response = self.send(self.http.get(url)).await?;
         self.json(response).await
     }
 
@@ -137,17 +122,12 @@ impl Client {
 
     pub async fn revoke_token(&self, id: i64) -> Result<(), ServerError> {
         let response = self
-            .http
-            .delete(format!("{}/api/v1/tokens/{id}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(self.refused(response).await)
-        }
+            .send(
+                self.http
+                    .delete(format!("{}/api/v1/tokens/{id}", self.base)),
+            )
+            .await?;
+        self.empty(response).await
     }
 
     /// The audit log, newest first.
@@ -156,23 +136,18 @@ impl Client {
         query: &AuditQuery,
     ) -> Result<Vec<hoist_store::AuditRow>, ServerError> {
         let response = self
-            .http
-            .get(format!("{}/api/v1/audit", self.base))
-            .query(query)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
+            .send(
+                self.http
+                    .get(format!("{}/api/v1/audit", self.base))
+                    .query(query),
+            )
+            .await?;
         self.json(response).await
     }
 
     async fn get(&self, path: &str) -> Result<reqwest::Response, ServerError> {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
+        self.send(self.http.get(format!("{}{path}", self.base)))
             .await
-            .map_err(|e| self.unreachable(&e))
     }
 
     pub(crate) async fn claim(
@@ -244,13 +219,29 @@ impl Client {
         path: &str,
         body: &impl Serialize,
     ) -> Result<reqwest::Response, ServerError> {
-        self.http
-            .post(format!("{}{path}", self.base))
+        self.send(self.http.post(format!("{}{path}", self.base)).json(body))
+            .await
+    }
+
+    /// Sends `request` with the token; an error names the server.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ServerError> {
+        request
             .bearer_auth(&self.token)
-            .json(body)
             .send()
             .await
             .map_err(|e| self.unreachable(&e))
+    }
+
+    /// An answer with nothing to read: success, or the server's reason.
+    async fn empty(&self, response: reqwest::Response) -> Result<(), ServerError> {
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.refused(response).await)
+        }
     }
 
     async fn json<T: DeserializeOwned>(
