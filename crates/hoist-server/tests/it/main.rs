@@ -72,53 +72,8 @@ fn the_api_description_lists_exactly_the_routes() {
 
 #[test]
 fn every_documented_operation_answers_and_the_description_is_served() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    let git = |args: &[&str]| {
-        assert!(
-            std::process::Command::new("git")
-                .args(args)
-                .current_dir(&repo)
-                .status()
-                .unwrap()
-                .success()
-        )
-    };
-    git(&["init", "-q", "-b", "main"]);
-    git(&[
-        "-c",
-        "user.email=t@t",
-        "-c",
-        "user.name=t",
-        "commit",
-        "-q",
-        "--allow-empty",
-        "-m",
-        "x",
-    ]);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let config = hoist_server::ServerConfig {
-        listen: "127.0.0.1:0".into(),
-        data_dir: dir.path().join("data"),
-        repos: vec![hoist_server::RepoConfig {
-            name: "repo".into(),
-            path: repo.clone(),
-            default_branch: None,
-            poll: None,
-        }],
-        runners: 0,
-        name: "test".into(),
-        lease: std::time::Duration::from_secs(30),
-    };
-    runtime.spawn(async move {
-        hoist_server::serve(config, move |a| tx.send(a).unwrap(), std::future::pending())
-            .await
-            .unwrap();
-    });
-    let address = rx.recv().unwrap();
-    let token = hoist_server::read_admin_token(&dir.path().join("data")).unwrap();
+    let served = serve(&[], 0);
+    let (address, token, runtime) = (served.address, &served.token, &served.runtime);
     let (doc, documented) = documented();
     let http = reqwest::Client::new();
     runtime.block_on(async {
@@ -139,7 +94,7 @@ fn every_documented_operation_answers_and_the_description_is_served() {
                     .header("content-type", "application/json")
                     .body("{}"),
             };
-            let response = request.bearer_auth(&token).send().await.unwrap();
+            let response = request.bearer_auth(token).send().await.unwrap();
             let status = response.status().as_u16();
             let body = response.text().await.unwrap();
             // The router's own answers for an unknown route or method have no body.
@@ -160,7 +115,7 @@ fn every_documented_operation_answers_and_the_description_is_served() {
     });
 }
 
-/// A git repository with `workflows` committed, and a server on it with one runner.
+/// A git repository with `workflows` committed, and a server on it.
 struct Served {
     _dir: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
@@ -169,7 +124,8 @@ struct Served {
     token: String,
 }
 
-fn serve(workflows: &[(&str, &str)]) -> Served {
+/// With `runners` in the server's process.
+fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(repo.join(".github/workflows")).unwrap();
@@ -200,7 +156,7 @@ fn serve(workflows: &[(&str, &str)]) -> Served {
             default_branch: None,
             poll: None,
         }],
-        runners: 1,
+        runners,
         name: "test".into(),
         lease: std::time::Duration::from_secs(30),
     };
@@ -247,7 +203,7 @@ async fn events(served: &Served, url: &str, last: Option<&str>) -> Vec<(String, 
 #[test]
 fn a_job_s_log_streams_as_server_sent_events_and_resumes_after_the_last_event() {
     let workflow = "on: workflow_dispatch\njobs:\n  talk:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          echo one\n          echo two\n      - run: echo three\n";
-    let served = serve(&[("talk.yml", workflow)]);
+    let served = serve(&[("talk.yml", workflow)], 1);
     let body = hoist_server::DispatchRequest::default();
     let run = served
         .runtime
