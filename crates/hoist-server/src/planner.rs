@@ -124,21 +124,7 @@ pub(crate) fn dispatch(
         event: "workflow_dispatch".to_owned(),
         before: None,
     };
-    let run = NewRun {
-        workflow_name: name,
-        workflow_path: planned.path.clone(),
-        event: "workflow_dispatch".to_owned(),
-        git_ref: format!("refs/heads/{}", planned.branch),
-        branch: planned.branch.clone(),
-        sha: planned.sha.clone(),
-        actor: actor.to_owned(),
-        repo: repo.name.clone(),
-        runner: state.config.name.clone(),
-        project_root: repo.path.display().to_string(),
-        attempt: 1,
-        number: None,
-        request: planned.to_json(),
-    };
+    let run = planned.new_run(state, name);
     // Who, when (the entry's time), which repository, workflow, ref and inputs: the audit
     // entry is written with the run, in one transaction.
     let detail = json!({
@@ -152,12 +138,17 @@ pub(crate) fn dispatch(
         .store()
         .create_run_audited(&run, Some((actor, "dispatch", &detail)))?;
     start_planning(state, run_id, run_number, planned, &git)?;
+    Ok(answer(state, run_id))
+}
+
+/// GitHub's answer to a dispatch with `return_run_details`.
+fn answer(state: &SharedState, run_id: i64) -> DispatchResponse {
     let base = state.base_url();
-    Ok(DispatchResponse {
+    DispatchResponse {
         workflow_run_id: run_id,
         run_url: format!("{base}/api/v1/runs/{run_id}"),
         html_url: format!("{base}/runs/{run_id}"),
-    })
+    }
 }
 
 /// Records a run that failed before any job: its workflow file does not check at the commit.
@@ -233,12 +224,7 @@ fn failed_run(
         duration: std::time::Duration::ZERO,
     });
     recorder.finish()?;
-    let base = state.base_url();
-    Ok(DispatchResponse {
-        workflow_run_id: run_id,
-        run_url: format!("{base}/api/v1/runs/{run_id}"),
-        html_url: format!("{base}/runs/{run_id}"),
-    })
+    Ok(answer(state, run_id))
 }
 
 /// What the planner needs of a dispatched run; stored with the run, so that a restarted
@@ -258,6 +244,26 @@ pub(crate) struct Planned {
 }
 
 impl Planned {
+    /// The run's row, before it starts.
+    pub(crate) fn new_run(&self, state: &SharedState, workflow_name: String) -> NewRun {
+        NewRun {
+            workflow_name,
+            workflow_path: self.path.clone(),
+            event: self.event.clone(),
+            git_ref: format!("refs/heads/{}", self.branch),
+            branch: self.branch.clone(),
+            sha: self.sha.clone(),
+            actor: self.actor.clone(),
+            repo: self.repo.name.clone(),
+            runner: state.config.name.clone(),
+            project_root: self.repo.path.display().to_string(),
+            attempt: 1,
+            number: None,
+            request: self.to_json(),
+        }
+    }
+
+    /// What is stored with the run, for `resume`.
     pub(crate) fn to_json(&self) -> serde_json::Value {
         json!({
             "server": true,

@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use hoist_git::Repository;
-use hoist_store::NewRun;
 use hoist_workflow::trigger::{Decision, Event, decide};
 use serde_json::json;
 
@@ -119,25 +118,12 @@ fn push(
             event: "push".to_owned(),
             before: Some(before.to_owned()),
         };
-        let run = NewRun {
-            workflow_name: parsed
-                .workflow
-                .name
-                .as_ref()
-                .map_or_else(|| path.clone(), |n| n.value.clone()),
-            workflow_path: path.clone(),
-            event: "push".to_owned(),
-            git_ref: format!("refs/heads/{branch}"),
-            branch: branch.to_owned(),
-            sha: sha.to_owned(),
-            actor: "hoist-poll".to_owned(),
-            repo: repo.name.clone(),
-            runner: state.config.name.clone(),
-            project_root: repo.path.display().to_string(),
-            attempt: 1,
-            number: None,
-            request: planned.to_json(),
-        };
+        let name = parsed
+            .workflow
+            .name
+            .as_ref()
+            .map_or_else(|| path.clone(), |n| n.value.clone());
+        let run = planned.new_run(state, name);
         let detail = json!({"workflow": path, "ref": branch, "sha": sha, "before": before, "changed": changed.len()});
         let created = state
             .store()
