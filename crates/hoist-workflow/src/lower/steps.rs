@@ -88,22 +88,9 @@ impl Lowerer<'_> {
         }
         let name = group.get("name").and_then(|n| self.string(n, "`name`"));
         out.push(Step {
-            index: out.len(),
-            span: group.span,
-            id: None,
             name,
-            condition: None,
-            run: None,
-            shell: None,
-            working_directory: None,
-            uses: None,
-            with: IndexMap::new(),
-            env: IndexMap::new(),
-            continue_on_error: None,
-            timeout_minutes: None,
-            background: None,
-            parallel_member: false,
             control: Some(StepControl::WaitGroup(indices)),
+            ..blank_step(out.len(), group.span)
         });
     }
 
@@ -112,24 +99,7 @@ impl Lowerer<'_> {
         let pairs = self.mapping(node, &what)?;
         self.check_keys(pairs, STEP_KEYS, &what);
         let (j, st) = (Some(job), Some(index));
-        let mut step = Step {
-            index,
-            span: node.span,
-            id: None,
-            name: None,
-            condition: None,
-            run: None,
-            shell: None,
-            working_directory: None,
-            uses: None,
-            with: IndexMap::new(),
-            env: IndexMap::new(),
-            continue_on_error: None,
-            timeout_minutes: None,
-            background: None,
-            parallel_member: false,
-            control: None,
-        };
+        let mut step = blank_step(index, node.span);
         for (k, v) in pairs {
             match k.as_str().unwrap_or_default() {
                 "id" => {
@@ -303,5 +273,27 @@ impl Lowerer<'_> {
                 );
             }
         }
+    }
+}
+
+/// A step with nothing set but its place, for lowering to fill in.
+fn blank_step(index: usize, span: Span) -> Step {
+    Step {
+        index,
+        span,
+        id: None,
+        name: None,
+        condition: None,
+        run: None,
+        shell: None,
+        working_directory: None,
+        uses: None,
+        with: IndexMap::new(),
+        env: IndexMap::new(),
+        continue_on_error: None,
+        timeout_minutes: None,
+        background: None,
+        parallel_member: false,
+        control: None,
     }
 }
