@@ -104,16 +104,23 @@ pub(crate) async fn track(
     response
 }
 
+/// A metric's `# HELP` and `# TYPE` lines.
+fn header(out: &mut String, name: &str, help: &str, kind: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
 pub(crate) async fn render(State(state): State<SharedState>) -> Response {
     let mut out = String::new();
     let escape = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     {
         let store = state.store();
-        let _ = writeln!(
-            out,
-            "# HELP hoist_queue_depth Jobs waiting for a runner, by their runs-on labels."
+        header(
+            &mut out,
+            "hoist_queue_depth",
+            "Jobs waiting for a runner, by their runs-on labels.",
+            "gauge",
         );
-        let _ = writeln!(out, "# TYPE hoist_queue_depth gauge");
         let groups = store.queue_groups().unwrap_or_default();
         for g in &groups {
             let _ = writeln!(
@@ -123,11 +130,12 @@ pub(crate) async fn render(State(state): State<SharedState>) -> Response {
                 g.depth
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP hoist_queue_oldest_seconds How long the oldest waiting job has waited, by labels."
+        header(
+            &mut out,
+            "hoist_queue_oldest_seconds",
+            "How long the oldest waiting job has waited, by labels.",
+            "gauge",
         );
-        let _ = writeln!(out, "# TYPE hoist_queue_oldest_seconds gauge");
         for g in &groups {
             let _ = writeln!(
                 out,
@@ -137,11 +145,12 @@ pub(crate) async fn render(State(state): State<SharedState>) -> Response {
             );
         }
         for (what, jobs) in [("runs", false), ("jobs", true)] {
-            let _ = writeln!(
-                out,
-                "# HELP hoist_{what}_total Finished {what} by conclusion."
+            header(
+                &mut out,
+                &format!("hoist_{what}_total"),
+                &format!("Finished {what} by conclusion."),
+                "counter",
             );
-            let _ = writeln!(out, "# TYPE hoist_{what}_total counter");
             for (conclusion, n) in store.conclusion_counts(jobs).unwrap_or_default() {
                 let _ = writeln!(
                     out,
@@ -154,11 +163,12 @@ pub(crate) async fn render(State(state): State<SharedState>) -> Response {
         for d in store.job_durations().unwrap_or_default() {
             durations.observe(JOB_BUCKETS, d);
         }
-        let _ = writeln!(
-            out,
-            "# HELP hoist_job_duration_seconds How long finished jobs ran."
+        header(
+            &mut out,
+            "hoist_job_duration_seconds",
+            "How long finished jobs ran.",
+            "histogram",
         );
-        let _ = writeln!(out, "# TYPE hoist_job_duration_seconds histogram");
         durations.render(&mut out, "hoist_job_duration_seconds", "", JOB_BUCKETS);
         let busy = store.busy_runners().unwrap_or_default();
         let online = state
@@ -167,11 +177,12 @@ pub(crate) async fn render(State(state): State<SharedState>) -> Response {
             .lock()
             .map(|r| r.values().filter(|t| t.elapsed() < ONLINE).count())
             .unwrap_or(0);
-        let _ = writeln!(
-            out,
-            "# HELP hoist_runners Runners seen in the last minute (online), and those running a job (busy)."
+        header(
+            &mut out,
+            "hoist_runners",
+            "Runners seen in the last minute (online), and those running a job (busy).",
+            "gauge",
         );
-        let _ = writeln!(out, "# TYPE hoist_runners gauge");
         let _ = writeln!(
             out,
             "hoist_runners{{state=\"online\"}} {}",
@@ -179,21 +190,23 @@ pub(crate) async fn render(State(state): State<SharedState>) -> Response {
         );
         let _ = writeln!(out, "hoist_runners{{state=\"busy\"}} {busy}");
     }
-    let _ = writeln!(
-        out,
-        "# HELP hoist_lease_expiries_total Jobs taken back from runners that stopped renewing."
+    header(
+        &mut out,
+        "hoist_lease_expiries_total",
+        "Jobs taken back from runners that stopped renewing.",
+        "counter",
     );
-    let _ = writeln!(out, "# TYPE hoist_lease_expiries_total counter");
     let _ = writeln!(
         out,
         "hoist_lease_expiries_total {}",
         state.metrics.lease_expiries.load(Ordering::Relaxed)
     );
-    let _ = writeln!(
-        out,
-        "# HELP hoist_http_request_duration_seconds API requests by route and status."
+    header(
+        &mut out,
+        "hoist_http_request_duration_seconds",
+        "API requests by route and status.",
+        "histogram",
     );
-    let _ = writeln!(out, "# TYPE hoist_http_request_duration_seconds histogram");
     if let Ok(requests) = state.metrics.requests.lock() {
         for ((route, status), h) in requests.iter() {
             let labels = format!("route=\"{}\",status=\"{status}\"", escape(route));
