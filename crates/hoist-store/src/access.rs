@@ -1,9 +1,9 @@
 //! Who may use a server and what they did: API tokens (stored as digests only) with their
 //! roles, and the audit log of every state-changing call.
 
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use crate::db::{Row, args};
 use crate::{Store, StoreError, now_ms};
 
 /// What a token may do; each role may do what the ones before it may.
@@ -85,47 +85,44 @@ impl Store {
         kind: &str,
         digest: &[u8],
     ) -> Result<i64, StoreError> {
-        self.conn().execute(
-            "INSERT INTO tokens (name, kind, digest, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![name, kind, digest, now_ms()],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        self.db().query_row(
+            "INSERT INTO tokens (name, kind, digest, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+            args![name, kind, digest, now_ms()],
+            |r| r.get(0),
+        )
     }
 
     /// The owner of the token with this digest, if it exists and is not revoked; notes its
     /// use.
     pub fn token_by_digest(&mut self, digest: &[u8]) -> Result<Option<TokenRow>, StoreError> {
-        let row = self
-            .conn()
-            .query_row(
-                "SELECT id, name, kind, created_at, last_used, revoked FROM tokens \
-                 WHERE digest = ?1 AND revoked = 0",
-                [digest],
-                token_row,
-            )
-            .optional()?;
+        let row = self.db().query_row_opt(
+            "SELECT id, name, kind, created_at, last_used, revoked FROM tokens \
+             WHERE digest = ?1 AND revoked = 0",
+            args![digest],
+            token_row,
+        )?;
         if let Some(t) = &row {
-            self.conn().execute(
+            self.db().execute(
                 "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
-                params![t.id, now_ms()],
+                args![t.id, now_ms()],
             )?;
         }
         Ok(row)
     }
 
     pub fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(
+        self.db().query_map(
             "SELECT id, name, kind, created_at, last_used, revoked FROM tokens ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], token_row)?.collect::<Result<_, _>>()?;
-        Ok(rows)
+            &[],
+            token_row,
+        )
     }
 
     /// Revokes token `id`; `false` if there is none.
     pub fn revoke_token(&mut self, id: i64) -> Result<bool, StoreError> {
         Ok(self
-            .conn()
-            .execute("UPDATE tokens SET revoked = 1 WHERE id = ?1", [id])?
+            .db()
+            .execute("UPDATE tokens SET revoked = 1 WHERE id = ?1", args![id])?
             == 1)
     }
 
@@ -138,23 +135,23 @@ impl Store {
         detail: &serde_json::Value,
         run_id: Option<i64>,
     ) -> Result<i64, StoreError> {
-        self.conn().execute(
-            "INSERT INTO audit (at, actor, action, repo, detail, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![now_ms(), actor, action, repo, detail.to_string(), run_id],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+        self.db().query_row(
+            "INSERT INTO audit (at, actor, action, repo, detail, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             RETURNING id",
+            args![now_ms(), actor, action, repo, detail.to_string(), run_id],
+            |r| r.get(0),
+        )
     }
 
     /// Audit entries, newest first.
     pub fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(
+        let limit = if filter.limit == 0 { 100 } else { filter.limit } as i64;
+        self.db().query_map(
             "SELECT id, at, actor, action, repo, detail, run_id FROM audit \
              WHERE (?1 IS NULL OR repo = ?1) AND (?2 IS NULL OR at >= ?2) \
              ORDER BY id DESC LIMIT ?3",
-        )?;
-        let limit = if filter.limit == 0 { 100 } else { filter.limit } as i64;
-        let rows = stmt
-            .query_map(params![filter.repo, filter.since, limit], |r| {
+            args![filter.repo, filter.since, limit],
+            |r| {
                 let detail: String = r.get(5)?;
                 Ok(AuditRow {
                     id: r.get(0)?,
@@ -165,19 +162,18 @@ impl Store {
                     detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
                     run_id: r.get(6)?,
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            },
+        )
     }
 }
 
-fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
+fn token_row(r: &Row) -> Result<TokenRow, StoreError> {
     Ok(TokenRow {
         id: r.get(0)?,
         name: r.get(1)?,
         kind: r.get(2)?,
         created_at: r.get(3)?,
         last_used: r.get(4)?,
-        revoked: r.get::<_, i64>(5)? != 0,
+        revoked: r.get::<i64>(5)? != 0,
     })
 }

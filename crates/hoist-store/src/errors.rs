@@ -10,16 +10,33 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("cannot connect to the history database `{location}`")]
+    Connect {
+        /// Without its password.
+        location: String,
+        #[source]
+        source: postgres::Error,
+    },
     #[error(
-        "the history database `{path}` has schema version {found}, newer than this Hoist understands ({supported}); upgrade Hoist"
+        "the history database `{location}` has schema version {found}, newer than this Hoist understands ({supported}); upgrade Hoist"
     )]
     TooNew {
-        path: PathBuf,
+        location: String,
         found: i64,
         supported: i64,
     },
     #[error("history database error")]
     Sql(#[from] rusqlite::Error),
+    #[error("history database error (PostgreSQL)")]
+    Postgres(#[from] postgres::Error),
+    #[error("history database column {index} holds {found}, not the {wanted} expected")]
+    Column {
+        index: usize,
+        wanted: &'static str,
+        found: &'static str,
+    },
+    #[error("a history database query found no row where one was expected")]
+    NoRow,
     #[error("the run's recorder has stopped")]
     RecorderGone,
     #[error("cannot encode a queued job: {0}")]

@@ -1,6 +1,8 @@
-//! Run history in an embedded SQLite database.
+//! Run history, the job queue, tokens and the audit log, in SQLite or PostgreSQL.
 //!
-//! [`Store`] opens (and migrates) the database; [`Recorder`] is an engine [`Observer`] that
+//! [`Store`] opens (and migrates) the database: an embedded SQLite file by default, or a
+//! PostgreSQL database that several servers share ([`Location`]); both run the same queries
+//! (see `db.rs`). [`Recorder`] is an engine [`Observer`] that
 //! writes a run's events from a background thread, so steps never wait on the disk; the query
 //! functions answer `hoist runs list` and `hoist runs view`. WAL mode and one transaction per
 //! batch of events keep the database intact if Hoist is killed mid-run; the run is then found
@@ -8,6 +10,7 @@
 //! batch (`log_chunks`), so a killed run keeps what its steps printed.
 
 mod access;
+mod db;
 mod errors;
 mod metrics;
 mod queries;
@@ -17,10 +20,13 @@ mod schema;
 mod server_stats;
 mod upload;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
+
+pub use db::Location;
+use db::{Db, args};
 
 pub use access::{AuditFilter, AuditRow, Role, TokenRow};
 pub use errors::StoreError;
@@ -53,8 +59,8 @@ pub struct ProcessGroup {
 /// The history database.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    db: Db,
+    location: Location,
 }
 
 /// What is known about a run before it starts.
@@ -118,38 +124,101 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// A new connection to the database at `location`, not migrated.
+pub(crate) fn connect(location: &Location) -> Result<Db, StoreError> {
+    match location {
+        Location::Sqlite(path) => Ok(Db::sqlite(open_connection(path)?)),
+        Location::Postgres(url) => {
+            let failed = |source| StoreError::Connect {
+                location: location.to_string(),
+                source,
+            };
+            let mut config: postgres::Config = url.parse().map_err(failed)?;
+            if config.get_application_name().is_none() {
+                config.application_name("hoist");
+            }
+            if config.get_connect_timeout().is_none() {
+                config.connect_timeout(std::time::Duration::from_secs(10));
+            }
+            let client = config.connect(postgres::NoTls).map_err(failed)?;
+            Ok(Db::postgres(client))
+        }
+    }
+}
+
 impl Store {
-    /// Opens the database at `path`, creating and migrating it as needed.
+    /// Opens the SQLite database at `path`, creating and migrating it as needed.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
+        Self::open_at(&Location::Sqlite(path.to_path_buf()))
+    }
+
+    /// Opens the database at `location` (an SQLite file, created if missing, or a
+    /// PostgreSQL database, which must exist), migrating it as needed.
+    pub fn open_at(location: &Location) -> Result<Self, StoreError> {
+        if let Location::Sqlite(path) = location
+            && let Some(dir) = path.parent()
+        {
             let _ = std::fs::create_dir_all(dir);
         }
-        let mut conn = open_connection(path)?;
+        let db = connect(location)?;
         // Several Hoist processes may open a new database at once: take the write lock first,
         // then read the version, so exactly one of them applies each migration.
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let supported = schema::MIGRATIONS.len() as i64;
-        if version > supported {
-            return Err(StoreError::TooNew {
-                path: path.to_path_buf(),
-                found: version,
-                supported,
-            });
-        }
-        for (i, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(migration)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        }
-        tx.commit()?;
+        let (migrations, read_version): (&[&str], &str) = if db.is_postgres() {
+            db.batch("CREATE TABLE IF NOT EXISTS hoist_schema (version BIGINT NOT NULL)")
+                .or_else(|e| {
+                    // Two servers creating it at once: one loses the race on the catalog.
+                    if db
+                        .query_row("SELECT COUNT(*) FROM hoist_schema", &[], |r| {
+                            r.get::<i64>(0)
+                        })
+                        .is_ok()
+                    {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })?;
+            (
+                schema::POSTGRES_MIGRATIONS,
+                "SELECT COALESCE(MAX(version), 0) FROM hoist_schema",
+            )
+        } else {
+            (schema::MIGRATIONS, "PRAGMA user_version")
+        };
+        db.write(|tx| {
+            let version: i64 = tx.query_row(read_version, &[], |r| r.get(0))?;
+            let supported = migrations.len() as i64;
+            if version > supported {
+                return Err(StoreError::TooNew {
+                    location: location.to_string(),
+                    found: version,
+                    supported,
+                });
+            }
+            for (i, migration) in migrations.iter().enumerate().skip(version as usize) {
+                tx.batch(migration)?;
+                let applied = i as i64 + 1;
+                if tx.is_postgres() {
+                    tx.execute("DELETE FROM hoist_schema", &[])?;
+                    tx.execute(
+                        "INSERT INTO hoist_schema (version) VALUES (?1)",
+                        args![applied],
+                    )?;
+                } else {
+                    tx.batch(&format!("PRAGMA user_version = {applied}"))?;
+                }
+            }
+            Ok(())
+        })?;
         Ok(Self {
-            conn,
-            path: path.to_path_buf(),
+            db,
+            location: location.clone(),
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the database is.
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
     /// Marks runs left `in_progress` by a process that no longer exists as interrupted.
@@ -160,60 +229,57 @@ impl Store {
         &mut self,
         alive: impl Fn(u32) -> bool,
     ) -> Result<Vec<Interrupted>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, pid FROM runs WHERE status = 'in_progress'")?;
-        let stale: Vec<i64> = stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
-            })?
-            .filter_map(Result::ok)
+        let stale: Vec<i64> = self
+            .db
+            .query_map(
+                "SELECT id, pid FROM runs WHERE status = 'in_progress'",
+                &[],
+                |r| Ok((r.get::<i64>(0)?, r.get::<Option<i64>>(1)?)),
+            )?
+            .into_iter()
             .filter(|(_, pid)| pid.is_none_or(|p| !alive(p as u32)))
             .map(|(id, _)| id)
             .collect();
-        drop(stmt);
         let mut marked = Vec::with_capacity(stale.len());
         for &run_id in &stale {
-            let mut groups = self.conn.prepare(
+            let process_groups = self.db.query_map(
                 "SELECT s.pgid, s.pgid_start FROM steps s JOIN jobs j ON s.job = j.id \
                  WHERE j.run_id = ?1 AND s.status != 'completed' AND s.pgid IS NOT NULL \
                  AND s.pgid_start IS NOT NULL",
-            )?;
-            let process_groups = groups
-                .query_map(params![run_id], |r| {
+                args![run_id],
+                |r| {
                     Ok(ProcessGroup {
-                        pgid: r.get::<_, i64>(0)? as u32,
-                        leader_start: r.get::<_, i64>(1)? as u64,
+                        pgid: r.get::<i64>(0)? as u32,
+                        leader_start: r.get::<i64>(1)? as u64,
                     })
-                })?
-                .collect::<Result<_, _>>()?;
+                },
+            )?;
             marked.push(Interrupted {
                 run_id,
                 process_groups,
             });
         }
         let now = now_ms();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        for id in &stale {
-            tx.execute(
-                "UPDATE runs SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 WHERE id = ?1",
-                params![id, now],
-            )?;
-            tx.execute(
-                "UPDATE jobs SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 WHERE run_id = ?1 AND status != 'completed'",
-                params![id, now],
-            )?;
-            tx.execute(
-                "UPDATE steps SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 \
-                 WHERE status != 'completed' AND job IN (SELECT id FROM jobs WHERE run_id = ?1)",
-                params![id, now],
-            )?;
-            // What the killed steps printed before the end.
-            crate::recorder::fold_saved_lines(&tx, *id)?;
-        }
-        tx.commit()?;
+        self.db.write(|tx| {
+            for id in &stale {
+                tx.execute(
+                    "UPDATE runs SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 WHERE id = ?1",
+                    args![id, now],
+                )?;
+                tx.execute(
+                    "UPDATE jobs SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 WHERE run_id = ?1 AND status != 'completed'",
+                    args![id, now],
+                )?;
+                tx.execute(
+                    "UPDATE steps SET status = 'completed', conclusion = 'interrupted', finished_at = ?2 \
+                     WHERE status != 'completed' AND job IN (SELECT id FROM jobs WHERE run_id = ?1)",
+                    args![id, now],
+                )?;
+                // What the killed steps printed before the end.
+                crate::recorder::fold_saved_lines(tx, *id)?;
+            }
+            Ok(())
+        })?;
         Ok(marked)
     }
 
@@ -229,85 +295,79 @@ impl Store {
         run: &NewRun,
         audit: Option<(&str, &str, &serde_json::Value)>,
     ) -> Result<(i64, i64), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let number = match run.number {
-            Some(n) => n,
-            None => tx.query_row(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM runs WHERE workflow_path = ?1",
-                [&run.workflow_path],
+        self.db.write(|tx| {
+            let number = match run.number {
+                Some(n) => n,
+                None => tx.query_row(
+                    "SELECT COALESCE(MAX(number), 0) + 1 FROM runs WHERE workflow_path = ?1",
+                    args![run.workflow_path],
+                    |r| r.get(0),
+                )?,
+            };
+            let now = now_ms();
+            let id: i64 = tx.query_row(
+                "INSERT INTO runs (number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
+                 status, created_at, started_at, pid, project_root, request, repo, runner, upload_state) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_progress', ?10, ?10, ?11, ?12, ?13, ?14, ?15, 'pending') \
+                 RETURNING id",
+                args![
+                    number,
+                    run.attempt,
+                    run.workflow_name,
+                    run.workflow_path,
+                    run.event,
+                    run.git_ref,
+                    run.branch,
+                    run.sha,
+                    run.actor,
+                    now,
+                    std::process::id(),
+                    run.project_root,
+                    run.request.to_string(),
+                    run.repo,
+                    run.runner,
+                ],
                 |r| r.get(0),
-            )?,
-        };
-        let now = now_ms();
-        tx.execute(
-            "INSERT INTO runs (number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
-             status, created_at, started_at, pid, project_root, request, repo, runner, upload_state) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_progress', ?10, ?10, ?11, ?12, ?13, ?14, ?15, 'pending')",
-            params![
-                number,
-                run.attempt,
-                run.workflow_name,
-                run.workflow_path,
-                run.event,
-                run.git_ref,
-                run.branch,
-                run.sha,
-                run.actor,
-                now,
-                std::process::id(),
-                run.project_root,
-                run.request.to_string(),
-                run.repo,
-                run.runner,
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        if let Some((actor, action, detail)) = audit {
-            tx.execute(
-                "INSERT INTO audit (at, actor, action, repo, detail, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![now, actor, action, run.repo, detail.to_string(), id],
             )?;
-        }
-        tx.commit()?;
-        Ok((id, number))
+            if let Some((actor, action, detail)) = audit {
+                tx.execute(
+                    "INSERT INTO audit (at, actor, action, repo, detail, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    args![now, actor, action, run.repo, detail.to_string(), id],
+                )?;
+            }
+            Ok((id, number))
+        })
     }
 
     /// The process that records run `run_id`, while it is in progress.
     pub fn run_owner(&self, run_id: i64) -> Result<Option<u32>, StoreError> {
         Ok(self
-            .conn
-            .query_row(
+            .db
+            .query_row_opt(
                 "SELECT pid FROM runs WHERE id = ?1 AND status = 'in_progress'",
-                [run_id],
-                |r| r.get::<_, Option<u32>>(0),
-            )
-            .optional()?
+                args![run_id],
+                |r| r.get::<Option<u32>>(0),
+            )?
             .flatten())
     }
 
     /// Makes this process the owner of run `run_id` (a server that resumes a run it was
     /// planning before a restart), so that it is not taken for interrupted.
     pub fn adopt_run(&mut self, run_id: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.db.execute(
             "UPDATE runs SET pid = ?2 WHERE id = ?1",
-            params![run_id, std::process::id()],
+            args![run_id, std::process::id()],
         )?;
         Ok(())
     }
 
-    /// Starts recording events of run `run_id` on a background thread.
+    /// Starts recording events of run `run_id` on a background thread, on a connection of
+    /// its own.
     pub fn recorder(&self, run_id: i64) -> Result<Recorder, StoreError> {
-        let conn = open_connection(&self.path)?;
-        Ok(Recorder::start(conn, run_id))
+        Ok(Recorder::start(connect(&self.location)?, run_id))
     }
 
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
-    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
     }
 }

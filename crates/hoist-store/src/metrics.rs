@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use hoist_metrics::{Detail, DocumentWriter, Kind, Record, RunContext, SCHEMA_VERSION, TestCounts};
 use jiff::Timestamp;
-use rusqlite::{ToSql, params};
 
+use crate::db::{Value, args};
 use crate::{Store, StoreError};
 
 /// What [`Store::import`] did.
@@ -78,7 +78,7 @@ impl Store {
     /// The records of one completed run: the run, then each job followed by its steps.
     pub fn metrics_records(&self, run_id: i64) -> Result<Vec<Record>, StoreError> {
         let mut out = Vec::new();
-        for run in self.runs_where("r.id = ?1", &[&run_id])? {
+        for run in self.runs_where("r.id = ?1", args![run_id])? {
             run.into_records(&mut out);
         }
         Ok(out)
@@ -87,7 +87,7 @@ impl Store {
     /// One completed run's metrics document: the NDJSON of [`Store::metrics_records`],
     /// written without a record per line in memory.
     pub fn metrics_document(&self, run_id: i64) -> Result<String, StoreError> {
-        let Some(run) = self.runs_where("r.id = ?1", &[&run_id])?.pop() else {
+        let Some(run) = self.runs_where("r.id = ?1", args![run_id])?.pop() else {
             return Err(StoreError::NoSuchRun(run_id));
         };
         let mut writer = DocumentWriter::new(&run.context);
@@ -116,24 +116,20 @@ impl Store {
         let mut out = Vec::new();
         for run in self.runs_where(
             "COALESCE(r.started_at, r.created_at) >= ?1 AND COALESCE(r.started_at, r.created_at) < ?2",
-            &[&(since - slack), &until],
+            args![since - slack, until],
         )? {
             run.into_records(&mut out);
         }
         Ok(out)
     }
 
-    fn runs_where(&self, filter: &str, args: &[&dyn ToSql]) -> Result<Vec<RunRecords>, StoreError> {
-        let conn = self.conn();
-        let mut runs = conn.prepare_cached(&format!(
+    fn runs_where(&self, filter: &str, args: &[Value]) -> Result<Vec<RunRecords>, StoreError> {
+        let db = self.db();
+        let runs = db.query_map(&format!(
             "SELECT r.id, r.number, r.attempt, r.workflow_name, r.workflow_path, r.event, r.branch, r.sha, r.actor, \
              r.repo, r.runner, r.conclusion, r.created_at, r.started_at, r.finished_at \
              FROM runs r WHERE r.status = 'completed' AND {filter} ORDER BY r.id"
-        ))?;
-        let mut out: Vec<RunRecords> = Vec::new();
-        // Run id → index in `out`.
-        let mut by_run: HashMap<i64, usize> = HashMap::new();
-        let rows = runs.query_map(args, |r| {
+        ), args, |r| {
             let created: i64 = r.get(12)?;
             let started: Option<i64> = r.get(13)?;
             let finished: Option<i64> = r.get(14)?;
@@ -164,27 +160,25 @@ impl Store {
                 )],
             })
         })?;
-        for row in rows {
-            let run = row?;
+        let mut out: Vec<RunRecords> = Vec::new();
+        // Run id → index in `out`.
+        let mut by_run: HashMap<i64, usize> = HashMap::new();
+        for run in runs {
             by_run.insert(run.context.run_id, out.len());
             out.push(run);
         }
-        drop(runs);
-        let mut jobs = conn.prepare_cached(&format!(
+        let jobs = db.query_map(&format!(
             "SELECT j.id, j.run_id, j.key, COALESCE(j.path, j.job_id), j.name, j.matrix, j.conclusion, j.queued_at, \
              j.started_at, j.finished_at, j.tests FROM jobs j JOIN runs r ON r.id = j.run_id \
              WHERE r.status = 'completed' AND {filter} ORDER BY j.id"
-        ))?;
-        // Job row → (its run's index in `out`, its detail); steps are added after it.
-        let mut job_details: Vec<(i64, usize, Detail)> = Vec::new();
-        let rows = jobs.query_map(args, |r| {
+        ), args, |r| {
             let matrix: String = r.get(5)?;
             let started: Option<i64> = r.get(8)?;
             let finished: Option<i64> = r.get(9)?;
             let matrix: serde_json::Value = serde_json::from_str(&matrix).unwrap_or_default();
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
+                r.get::<i64>(0)?,
+                r.get::<i64>(1)?,
                 Detail {
                     job: Some(r.get(2)?),
                     job_id: Some(r.get(3)?),
@@ -201,25 +195,22 @@ impl Store {
                 },
             ))
         })?;
-        for row in rows {
-            let (job_row, run_id, detail) = row?;
+        // Job row → (its run's index in `out`, its detail); steps are added after it.
+        let mut job_details: Vec<(i64, usize, Detail)> = Vec::new();
+        for (job_row, run_id, detail) in jobs {
             if let Some(&i) = by_run.get(&run_id) {
                 job_details.push((job_row, i, detail));
             }
         }
-        drop(jobs);
-        let mut steps = conn.prepare_cached(&format!(
+        let steps = db.query_map(&format!(
             "SELECT s.job, s.idx, s.name, s.conclusion, s.exit_code, s.started_at, s.finished_at, s.tests \
              FROM steps s JOIN jobs j ON j.id = s.job JOIN runs r ON r.id = j.run_id \
              WHERE r.status = 'completed' AND {filter} ORDER BY s.job, s.idx"
-        ))?;
-        // Job row → its steps' details, without the job's fields yet.
-        let mut job_steps: HashMap<i64, Vec<Detail>> = HashMap::new();
-        let rows = steps.query_map(args, |r| {
+        ), args, |r| {
             let started: Option<i64> = r.get(5)?;
             let finished: Option<i64> = r.get(6)?;
             Ok((
-                r.get::<_, i64>(0)?,
+                r.get::<i64>(0)?,
                 Detail {
                     step_index: Some(r.get(1)?),
                     step_name: r.get(2)?,
@@ -233,8 +224,9 @@ impl Store {
                 },
             ))
         })?;
-        for row in rows {
-            let (job_row, step) = row?;
+        // Job row → its steps' details, without the job's fields yet.
+        let mut job_steps: HashMap<i64, Vec<Detail>> = HashMap::new();
+        for (job_row, step) in steps {
             job_steps.entry(job_row).or_default().push(step);
         }
         for (job_row, i, job) in job_details {
@@ -251,9 +243,7 @@ impl Store {
     /// repository and run id; importing it again changes nothing.
     pub fn import(&mut self, records: &[Record]) -> Result<Imported, StoreError> {
         let mut imported = Imported::default();
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.db().write(|tx| {
         // (repo, run id) → new row id, or None when already present.
         let mut runs: HashMap<(String, i64), Option<i64>> = HashMap::new();
         // (repo, run id, job key) → job row id.
@@ -264,7 +254,7 @@ impl Store {
                 let origin = format!("{}#{}", r.run.repo, r.run.run_id);
                 let exists: bool = tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM runs WHERE imported_from = ?1)",
-                    [&origin],
+                    args![origin],
                     |row| row.get(0),
                 )?;
                 if exists {
@@ -273,12 +263,13 @@ impl Store {
                     continue;
                 }
                 let created = ms(r.detail.queued_at.or(r.detail.started_at)).unwrap_or_default();
-                tx.execute(
+                let row: i64 = tx.query_row(
                     "INSERT INTO runs (number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
                      status, conclusion, created_at, started_at, finished_at, project_root, request, repo, runner, \
                      imported_from, upload_state) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'completed', ?10, ?11, ?12, ?13, '', '{}', ?14, ?15, ?16, 'done')",
-                    params![
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'completed', ?10, ?11, ?12, ?13, '', '{}', ?14, ?15, ?16, 'done') \
+                     RETURNING id",
+                    args![
                         r.run.run_number,
                         r.run.attempt,
                         r.run.workflow,
@@ -296,8 +287,9 @@ impl Store {
                         r.run.runner,
                         origin,
                     ],
+                    |r| r.get(0),
                 )?;
-                runs.insert(run_key, Some(tx.last_insert_rowid()));
+                runs.insert(run_key, Some(row));
                 imported.runs += 1;
                 continue;
             }
@@ -323,10 +315,10 @@ impl Store {
                 .tests
                 .map(|t| serde_json::to_string(&t).unwrap_or_default());
             if r.kind == Kind::Job {
-                tx.execute(
+                let row: i64 = tx.query_row(
                     "INSERT INTO jobs (run_id, key, job_id, name, matrix, status, conclusion, queued_at, started_at, finished_at, tests, path) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'completed', ?6, ?7, ?8, ?9, ?10, ?3)",
-                    params![
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'completed', ?6, ?7, ?8, ?9, ?10, ?3) RETURNING id",
+                    args![
                         run_row,
                         key,
                         r.detail.job_id.clone().unwrap_or_else(|| key.clone()),
@@ -338,11 +330,9 @@ impl Store {
                         ms(r.detail.finished_at),
                         tests,
                     ],
+                    |r| r.get(0),
                 )?;
-                jobs.insert(
-                    (r.run.repo.clone(), r.run.run_id, key),
-                    tx.last_insert_rowid(),
-                );
+                jobs.insert((r.run.repo.clone(), r.run.run_id, key), row);
                 imported.jobs += 1;
             } else {
                 let Some(job_row) = jobs.get(&(r.run.repo.clone(), r.run.run_id, key.clone()))
@@ -355,7 +345,7 @@ impl Store {
                 tx.execute(
                     "INSERT INTO steps (job, idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, tests) \
                      VALUES (?1, ?2, ?3, 'completed', ?4, ?4, ?5, ?6, ?7, ?8)",
-                    params![
+                    args![
                         job_row,
                         r.detail.step_index.unwrap_or_default(),
                         r.detail.step_name.clone().unwrap_or_default(),
@@ -369,7 +359,7 @@ impl Store {
                 imported.steps += 1;
             }
         }
-        tx.commit()?;
         Ok(imported)
+        })
     }
 }

@@ -1,9 +1,9 @@
 //! Reading history back: run lists, one run's jobs and steps, and logs.
 
 use hoist_storage::StorageCatalog;
-use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
+use crate::db::{Row, ToValue, Value, args};
 use crate::{Store, StoreError};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -100,7 +100,7 @@ pub struct RunFilter {
 const RUN_COLUMNS: &str = "id, number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
     status, conclusion, created_at, started_at, finished_at, project_root, request";
 
-fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRow> {
+fn run_row(r: &Row) -> Result<RunRow, StoreError> {
     let request: String = r.get(16)?;
     Ok(RunRow {
         id: r.get(0)?,
@@ -137,7 +137,7 @@ struct StoredLog {
 
 impl StoredLog {
     /// Reads the columns `log, log_start, log_end` starting at column `first`.
-    fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Self> {
+    fn from_row(r: &Row, first: usize) -> Result<Self, StoreError> {
         Ok(Self {
             blob: r.get(first)?,
             start: r.get(first + 1)?,
@@ -150,16 +150,16 @@ impl Store {
     /// Runs, newest first.
     pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunRow>, StoreError> {
         let mut sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE 1 = 1");
-        let mut args: Vec<String> = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
         if let Some(w) = &filter.workflow {
-            args.push(w.clone());
+            args.push(w.to_value());
             let n = args.len();
             sql.push_str(&format!(
                 " AND (workflow_path = ?{n} OR workflow_name = ?{n} OR workflow_path LIKE '%/' || ?{n})"
             ));
         }
         if let Some(s) = &filter.status {
-            args.push(s.clone());
+            args.push(s.to_value());
             let n = args.len();
             if s == "in_progress" || s == "queued" || s == "completed" {
                 sql.push_str(&format!(" AND status = ?{n}"));
@@ -168,38 +168,34 @@ impl Store {
             }
         }
         if let Some(b) = &filter.branch {
-            args.push(b.clone());
+            args.push(b.to_value());
             sql.push_str(&format!(" AND branch = ?{}", args.len()));
         }
         if let Some(r) = &filter.repo {
-            args.push(r.clone());
+            args.push(r.to_value());
             sql.push_str(&format!(" AND repo = ?{}", args.len()));
         }
         sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", filter.limit.max(1)));
-        let mut stmt = self.conn().prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), run_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.db().query_map(&sql, &args, run_row)
     }
 
     pub fn run(&self, id: i64) -> Result<RunRow, StoreError> {
-        self.conn()
-            .query_row(
+        self.db()
+            .query_row_opt(
                 &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
-                [id],
+                args![id],
                 run_row,
-            )
-            .optional()?
+            )?
             .ok_or(StoreError::NoSuchRun(id))
     }
 
     /// A run's jobs with their steps, in the order they were queued.
     pub fn jobs(&self, run_id: i64) -> Result<Vec<JobRow>, StoreError> {
-        let mut stmt = self.conn().prepare(
+        let mut jobs: Vec<JobRow> = self.db().query_map(
             "SELECT id, key, job_id, name, matrix, status, conclusion, started_at, finished_at, outputs \
              FROM jobs WHERE run_id = ?1 ORDER BY id",
-        )?;
-        let mut jobs: Vec<JobRow> = stmt
-            .query_map([run_id], |r| {
+            args![run_id],
+            |r| {
                 Ok(JobRow {
                     row: r.get(0)?,
                     key: r.get(1)?,
@@ -213,15 +209,14 @@ impl Store {
                     outputs: json_column(r.get(9)?),
                     steps: Vec::new(),
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut steps = self.conn().prepare(
-            "SELECT idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, outputs, summary \
-             FROM steps WHERE job = ?1 ORDER BY idx",
+            },
         )?;
         for job in &mut jobs {
-            job.steps = steps
-                .query_map([job.row], |r| {
+            job.steps = self.db().query_map(
+                "SELECT idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, outputs, summary \
+                 FROM steps WHERE job = ?1 ORDER BY idx",
+                args![job.row],
+                |r| {
                     Ok(StepRow {
                         index: r.get(0)?,
                         name: r.get(1)?,
@@ -234,8 +229,8 @@ impl Store {
                         outputs: json_column(r.get(8)?),
                         summary: r.get(9)?,
                     })
-                })?
-                .collect::<Result<_, _>>()?;
+                },
+            )?;
         }
         Ok(jobs)
     }
@@ -247,9 +242,9 @@ impl Store {
         job: &JobRow,
         storages: &StorageCatalog,
     ) -> Result<Vec<(Option<i64>, String)>, StoreError> {
-        let (storage_url, log_key): (Option<String>, Option<String>) = self.conn().query_row(
+        let (storage_url, log_key): (Option<String>, Option<String>) = self.db().query_row(
             "SELECT r.storage_url, r.log_key FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.id = ?1",
-            [job.row],
+            args![job.row],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let read = |log: StoredLog, step: Option<i64>| -> Result<String, StoreError> {
@@ -261,30 +256,27 @@ impl Store {
             else {
                 // Still running (or its run was killed and not yet marked): what it has
                 // printed so far.
-                return Ok(crate::recorder::saved_lines(self.conn(), job.row, step)?);
+                return crate::recorder::saved_lines(self.db(), job.row, step);
             };
             let storage = storages.get(url)?;
             let bytes = storage.get_range(key, start as u64..end as u64)?;
             Ok(crate::upload::read_member(&bytes))
         };
         let mut out = Vec::new();
-        let job_log = self.conn().query_row(
+        let job_log = self.db().query_row(
             "SELECT log, log_start, log_end FROM jobs WHERE id = ?1",
-            [job.row],
+            args![job.row],
             |r| StoredLog::from_row(r, 0),
         )?;
         let text = read(job_log, None)?;
         if !text.is_empty() {
             out.push((None, text));
         }
-        let mut stmt = self.conn().prepare(
+        let rows: Vec<(i64, StoredLog)> = self.db().query_map(
             "SELECT idx, log, log_start, log_end FROM steps WHERE job = ?1 ORDER BY idx",
+            args![job.row],
+            |r| Ok((r.get(0)?, StoredLog::from_row(r, 1)?)),
         )?;
-        let rows: Vec<(i64, StoredLog)> = stmt
-            .query_map(params![job.row], |r| {
-                Ok((r.get(0)?, StoredLog::from_row(r, 1)?))
-            })?
-            .collect::<Result<_, _>>()?;
         for (idx, log) in rows {
             out.push((Some(idx), read(log, Some(idx))?));
         }
@@ -292,50 +284,47 @@ impl Store {
     }
 
     pub fn annotations(&self, run_id: i64) -> Result<Vec<AnnotationRow>, StoreError> {
-        let mut stmt = self.conn().prepare(
+        self.db().query_map(
             "SELECT j.name, a.step_idx, a.level, a.message, a.title, a.file, a.line, a.col \
              FROM annotations a LEFT JOIN jobs j ON j.id = a.job WHERE a.run_id = ?1 ORDER BY a.id",
-        )?;
-        let rows = stmt.query_map([run_id], |r| {
-            Ok(AnnotationRow {
-                job: r.get(0)?,
-                step: r.get(1)?,
-                level: r.get(2)?,
-                message: r.get(3)?,
-                title: r.get(4)?,
-                file: r.get(5)?,
-                line: r.get(6)?,
-                column: r.get(7)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            args![run_id],
+            |r| {
+                Ok(AnnotationRow {
+                    job: r.get(0)?,
+                    step: r.get(1)?,
+                    level: r.get(2)?,
+                    message: r.get(3)?,
+                    title: r.get(4)?,
+                    file: r.get(5)?,
+                    line: r.get(6)?,
+                    column: r.get(7)?,
+                })
+            },
+        )
     }
 
     pub fn artifacts(&self, run_id: i64) -> Result<Vec<ArtifactRow>, StoreError> {
-        let mut stmt = self.conn().prepare(
+        self.db().query_map(
             "SELECT j.name, a.name, a.path, a.size, r.storage_url, a.key FROM artifacts a \
              LEFT JOIN jobs j ON j.id = a.job JOIN runs r ON r.id = a.run_id \
              WHERE a.run_id = ?1 ORDER BY a.id",
-        )?;
-        let rows = stmt.query_map([run_id], |r| {
-            let stored = match (
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-            ) {
-                (Some(storage), Some(key)) => Some((storage, key)),
-                _ => None,
-            };
-            Ok(ArtifactRow {
-                job: r.get(0)?,
-                name: r.get(1)?,
-                path: r.get(2)?,
-                size: r.get(3)?,
-                url: stored
-                    .as_ref()
-                    .map(|(storage, key)| format!("{storage}/{key}")),
-                stored,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            args![run_id],
+            |r| {
+                let stored = match (r.get::<Option<String>>(4)?, r.get::<Option<String>>(5)?) {
+                    (Some(storage), Some(key)) => Some((storage, key)),
+                    _ => None,
+                };
+                Ok(ArtifactRow {
+                    job: r.get(0)?,
+                    name: r.get(1)?,
+                    path: r.get(2)?,
+                    size: r.get(3)?,
+                    url: stored
+                        .as_ref()
+                        .map(|(storage, key)| format!("{storage}/{key}")),
+                    stored,
+                })
+            },
+        )
     }
 }

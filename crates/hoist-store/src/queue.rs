@@ -8,22 +8,24 @@
 //! - Enqueueing is idempotent per run and job key: a planner that starts again after a
 //!   restart finds the job it queued before (whatever its state) instead of a second one.
 //! - A job is claimed by at most one runner at a time: every change is a guarded update
-//!   (`WHERE id = ? AND state = ?`, and the runner's name for its own job), inside an
-//!   immediate transaction, so two servers or two runners never both win.
+//!   (`WHERE id = ? AND state = ?`, and the runner's name for its own job), inside a write
+//!   transaction that holds the database's write lock (see `db.rs`), so two servers or two
+//!   runners never both win, on SQLite as on PostgreSQL.
 //! - A lease that runs out (`expire_leases`) puts the job back in the queue once, for another
 //!   runner; after [`MAX_ATTEMPTS`] claims it ends as failed with "runner lost". The runner that
 //!   lost it learns so at its next renewal or report, which are refused.
 //! - A job that is done stays done: late reports of a lost runner change nothing.
 //!
-//! Assumptions: runners' clocks do not matter (leases are measured by the server's clock, in
-//! the database); a runner renews well within its lease (every 10 s for a 30 s lease).
+//! Assumptions: runners' clocks do not matter (leases are measured by the servers' clocks, in
+//! the database), but servers sharing one PostgreSQL database keep their clocks in step
+//! (NTP: a lease is stamped by one replica and may be checked by another); a runner renews
+//! well within its lease (every 10 s for a 30 s lease).
 
 use std::time::Duration;
 
-use hoist_events::{Conclusion, JobOutcome, JobRequest};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
-
+use crate::db::args;
 use crate::{Store, StoreError, now_ms};
+use hoist_events::{Conclusion, JobOutcome, JobRequest};
 
 /// How many times a job is claimed before a lost lease fails it.
 pub const MAX_ATTEMPTS: u32 = 2;
@@ -107,23 +109,20 @@ impl Store {
     /// Queues a job instance of `run_id`; returns its queue id (the existing one when the
     /// run already queued this job key).
     pub fn enqueue_job(&mut self, run_id: i64, request: &JobRequest) -> Result<i64, StoreError> {
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let labels = serde_json::to_string(&request.runs_on).unwrap_or_else(|_| "[]".into());
         let body = serde_json::to_string(request).map_err(|e| StoreError::Encode(e.to_string()))?;
-        tx.execute(
-            "INSERT INTO queue (run_id, job_key, labels, request, state, queued_at) \
-             VALUES (?1, ?2, ?3, ?4, 'queued', ?5) ON CONFLICT (run_id, job_key) DO NOTHING",
-            params![run_id, request.key.id, labels, body, now_ms()],
-        )?;
-        let id = tx.query_row(
-            "SELECT id FROM queue WHERE run_id = ?1 AND job_key = ?2",
-            params![run_id, request.key.id],
-            |r| r.get(0),
-        )?;
-        tx.commit()?;
-        Ok(id)
+        self.db().write(|tx| {
+            tx.execute(
+                "INSERT INTO queue (run_id, job_key, labels, request, state, queued_at) \
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5) ON CONFLICT (run_id, job_key) DO NOTHING",
+                args![run_id, request.key.id, labels, body, now_ms()],
+            )?;
+            tx.query_row(
+                "SELECT id FROM queue WHERE run_id = ?1 AND job_key = ?2",
+                args![run_id, request.key.id],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// Gives `runner` the oldest queued job its labels cover, under a lease of `lease`.
@@ -133,55 +132,48 @@ impl Store {
         runner_labels: &[String],
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let waiting: Vec<(i64, i64, String, String, u32)> = {
-            let mut stmt = tx.prepare_cached(
+        self.db().write(|tx| {
+            let waiting: Vec<(i64, i64, String, String, u32)> = tx.query_map(
                 "SELECT id, run_id, labels, request, attempts FROM queue \
                  WHERE state = 'queued' ORDER BY id",
+                &[],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )?;
-            stmt.query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
-            .collect::<Result<_, _>>()?
-        };
-        let now = now_ms();
-        for (id, run_id, labels, body, attempts) in waiting {
-            let wanted: Vec<String> = serde_json::from_str(&labels).unwrap_or_default();
-            if !labels_match(&wanted, runner_labels) {
-                continue;
-            }
-            let request: JobRequest = match serde_json::from_str(&body) {
-                Ok(r) => r,
-                Err(e) => {
-                    // Unreadable: it can never run; fail it rather than block the queue.
-                    let outcome = failed(&format!("the job request cannot be read: {e}"));
-                    tx.execute(
-                        "UPDATE queue SET state = 'done', result = ?2, finished_at = ?3 \
-                         WHERE id = ?1 AND state = 'queued'",
-                        params![id, outcome, now],
-                    )?;
+            let now = now_ms();
+            for (id, run_id, labels, body, attempts) in waiting {
+                let wanted: Vec<String> = serde_json::from_str(&labels).unwrap_or_default();
+                if !labels_match(&wanted, runner_labels) {
                     continue;
                 }
-            };
-            let changed = tx.execute(
-                "UPDATE queue SET state = 'claimed', runner = ?2, attempts = attempts + 1, \
-                 claimed_at = ?3, lease_until = ?4 WHERE id = ?1 AND state = 'queued'",
-                params![id, runner, now, now + lease.as_millis() as i64],
-            )?;
-            if changed == 1 {
-                tx.commit()?;
-                return Ok(Some(ClaimedJob {
-                    id,
-                    run_id,
-                    attempt: attempts + 1,
-                    request,
-                }));
+                let request: JobRequest = match serde_json::from_str(&body) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        // Unreadable: it can never run; fail it rather than block the queue.
+                        let outcome = failed(&format!("the job request cannot be read: {e}"));
+                        tx.execute(
+                            "UPDATE queue SET state = 'done', result = ?2, finished_at = ?3 \
+                             WHERE id = ?1 AND state = 'queued'",
+                            args![id, outcome, now],
+                        )?;
+                        continue;
+                    }
+                };
+                let changed = tx.execute(
+                    "UPDATE queue SET state = 'claimed', runner = ?2, attempts = attempts + 1, \
+                     claimed_at = ?3, lease_until = ?4 WHERE id = ?1 AND state = 'queued'",
+                    args![id, runner, now, now + lease.as_millis() as i64],
+                )?;
+                if changed == 1 {
+                    return Ok(Some(ClaimedJob {
+                        id,
+                        run_id,
+                        attempt: attempts + 1,
+                        request,
+                    }));
+                }
             }
-        }
-        tx.commit()?;
-        Ok(None)
+            Ok(None)
+        })
     }
 
     /// Extends `runner`'s lease on job `id`; `false` when the job is no longer its own (the
@@ -203,16 +195,16 @@ impl Store {
         runner: &str,
         lease: Duration,
     ) -> Result<Option<bool>, StoreError> {
-        let changed = self.conn().execute(
+        let changed = self.db().execute(
             "UPDATE queue SET lease_until = ?3 WHERE id = ?1 AND runner = ?2 AND state = 'claimed'",
-            params![id, runner, now_ms() + lease.as_millis() as i64],
+            args![id, runner, now_ms() + lease.as_millis() as i64],
         )?;
         if changed != 1 {
             return Ok(None);
         }
-        let cancel: i64 = self.conn().query_row(
+        let cancel: i64 = self.db().query_row(
             "SELECT cancel_requested FROM queue WHERE id = ?1",
-            [id],
+            args![id],
             |r| r.get(0),
         )?;
         Ok(Some(cancel != 0))
@@ -227,21 +219,19 @@ impl Store {
             reason: Some(reason.to_owned()),
         })
         .unwrap_or_default();
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let now_done = tx.execute(
-            "UPDATE queue SET state = 'done', result = ?2, finished_at = ?3 WHERE id = ?1 AND state = 'queued'",
-            params![id, outcome, now_ms()],
-        )? == 1;
-        if !now_done {
-            tx.execute(
-                "UPDATE queue SET cancel_requested = 1 WHERE id = ?1 AND state = 'claimed'",
-                [id],
-            )?;
-        }
-        tx.commit()?;
-        Ok(now_done)
+        self.db().write(|tx| {
+            let now_done = tx.execute(
+                "UPDATE queue SET state = 'done', result = ?2, finished_at = ?3 WHERE id = ?1 AND state = 'queued'",
+                args![id, outcome, now_ms()],
+            )? == 1;
+            if !now_done {
+                tx.execute(
+                    "UPDATE queue SET cancel_requested = 1 WHERE id = ?1 AND state = 'claimed'",
+                    args![id],
+                )?;
+            }
+            Ok(now_done)
+        })
     }
 
     /// Records the outcome `runner` reports for job `id`; `false` when the job is not its own
@@ -253,10 +243,10 @@ impl Store {
         outcome: &JobOutcome,
     ) -> Result<bool, StoreError> {
         let body = serde_json::to_string(outcome).map_err(|e| StoreError::Encode(e.to_string()))?;
-        let changed = self.conn().execute(
+        let changed = self.db().execute(
             "UPDATE queue SET state = 'done', result = ?3, finished_at = ?4 \
              WHERE id = ?1 AND runner = ?2 AND state = 'claimed'",
-            params![id, runner, body, now_ms()],
+            args![id, runner, body, now_ms()],
         )?;
         Ok(changed == 1)
     }
@@ -264,54 +254,50 @@ impl Store {
     /// Takes back every job whose lease ran out: queued again, or failed as "runner lost"
     /// after [`MAX_ATTEMPTS`] claims.
     pub fn expire_leases(&mut self) -> Result<Vec<Expired>, StoreError> {
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let now = now_ms();
-        let lapsed: Vec<(i64, String, u32)> = {
-            let mut stmt = tx.prepare_cached(
+        self.db().write(|tx| {
+            let now = now_ms();
+            let lapsed: Vec<(i64, String, u32)> = tx.query_map(
                 "SELECT id, runner, attempts FROM queue WHERE state = 'claimed' AND lease_until < ?1",
+                args![now],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?
-        };
-        let mut expired = Vec::new();
-        for (id, runner, attempts) in lapsed {
-            let requeued = attempts < MAX_ATTEMPTS;
-            if requeued {
-                tx.execute(
-                    "UPDATE queue SET state = 'queued', runner = NULL, lease_until = NULL \
-                     WHERE id = ?1 AND state = 'claimed' AND runner = ?2",
-                    params![id, runner],
-                )?;
-            } else {
-                let outcome = failed(&format!(
-                    "runner lost: `{runner}` stopped renewing its lease, on attempt {attempts} of {MAX_ATTEMPTS}"
-                ));
-                tx.execute(
-                    "UPDATE queue SET state = 'done', result = ?3, finished_at = ?4 \
-                     WHERE id = ?1 AND state = 'claimed' AND runner = ?2",
-                    params![id, runner, outcome, now],
-                )?;
+            let mut expired = Vec::new();
+            for (id, runner, attempts) in lapsed {
+                let requeued = attempts < MAX_ATTEMPTS;
+                if requeued {
+                    tx.execute(
+                        "UPDATE queue SET state = 'queued', runner = NULL, lease_until = NULL \
+                         WHERE id = ?1 AND state = 'claimed' AND runner = ?2",
+                        args![id, runner],
+                    )?;
+                } else {
+                    let outcome = failed(&format!(
+                        "runner lost: `{runner}` stopped renewing its lease, on attempt {attempts} of {MAX_ATTEMPTS}"
+                    ));
+                    tx.execute(
+                        "UPDATE queue SET state = 'done', result = ?3, finished_at = ?4 \
+                         WHERE id = ?1 AND state = 'claimed' AND runner = ?2",
+                        args![id, runner, outcome, now],
+                    )?;
+                }
+                expired.push(Expired {
+                    id,
+                    runner,
+                    requeued,
+                });
             }
-            expired.push(Expired {
-                id,
-                runner,
-                requeued,
-            });
-        }
-        tx.commit()?;
-        Ok(expired)
+            Ok(expired)
+        })
     }
 
     /// Gives every claimed job a fresh lease: a server that starts again does so before it
     /// looks for lapsed leases, so runners that kept working while it was down are not
     /// taken for lost.
     pub fn refresh_leases(&mut self, lease: Duration) -> Result<usize, StoreError> {
-        Ok(self.conn().execute(
+        self.db().execute(
             "UPDATE queue SET lease_until = ?1 WHERE state = 'claimed'",
-            [now_ms() + lease.as_millis() as i64],
-        )?)
+            args![now_ms() + lease.as_millis() as i64],
+        )
     }
 
     /// The state of job `id`, and its outcome once done.
@@ -319,12 +305,11 @@ impl Store {
         &self,
         id: i64,
     ) -> Result<Option<(QueueState, Option<JobOutcome>)>, StoreError> {
-        let row: Option<(String, Option<String>)> = self
-            .conn()
-            .query_row("SELECT state, result FROM queue WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
+        let row: Option<(String, Option<String>)> = self.db().query_row_opt(
+            "SELECT state, result FROM queue WHERE id = ?1",
+            args![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok(row.map(|(state, result)| {
             let outcome = result.and_then(|r| serde_json::from_str(&r).ok());
             (QueueState::parse(&state), outcome)
@@ -334,48 +319,43 @@ impl Store {
     /// The run that job `id` belongs to, the runner holding it and its attempt; `None` for
     /// an unknown id.
     pub fn queued_job_owner(&self, id: i64) -> Result<Option<JobOwner>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT run_id, runner, attempts, state FROM queue WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(JobOwner {
-                        run_id: r.get(0)?,
-                        runner: r.get(1)?,
-                        attempt: r.get(2)?,
-                        state: QueueState::parse(&r.get::<_, String>(3)?),
-                    })
-                },
-            )
-            .optional()?)
+        self.db().query_row_opt(
+            "SELECT run_id, runner, attempts, state FROM queue WHERE id = ?1",
+            args![id],
+            |r| {
+                Ok(JobOwner {
+                    run_id: r.get(0)?,
+                    runner: r.get(1)?,
+                    attempt: r.get(2)?,
+                    state: QueueState::parse(&r.get::<String>(3)?),
+                })
+            },
+        )
     }
 
     /// Every queued job of a run, in the order queued: its key, state, last runner and
     /// attempts.
     pub fn queued_jobs_of_run(&self, run_id: i64) -> Result<Vec<QueueEntry>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(
+        self.db().query_map(
             "SELECT id, job_key, state, runner, attempts FROM queue WHERE run_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([run_id], |r| {
+            args![run_id],
+            |r| {
                 Ok(QueueEntry {
                     id: r.get(0)?,
                     job_key: r.get(1)?,
-                    state: QueueState::parse(&r.get::<_, String>(2)?),
+                    state: QueueState::parse(&r.get::<String>(2)?),
                     runner: r.get(3)?,
                     attempts: r.get(4)?,
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            },
+        )
     }
 
     /// How many runners hold a job now.
     pub fn busy_runners(&self) -> Result<usize, StoreError> {
-        let n: i64 = self.conn().query_row(
+        let n: i64 = self.db().query_row(
             "SELECT COUNT(DISTINCT runner) FROM queue WHERE state = 'claimed'",
-            [],
+            &[],
             |r| r.get(0),
         )?;
         Ok(n as usize)
@@ -383,9 +363,9 @@ impl Store {
 
     /// How many jobs wait for a runner.
     pub fn queue_depth(&self) -> Result<usize, StoreError> {
-        let n: i64 = self.conn().query_row(
+        let n: i64 = self.db().query_row(
             "SELECT COUNT(*) FROM queue WHERE state = 'queued'",
-            [],
+            &[],
             |r| r.get(0),
         )?;
         Ok(n as usize)

@@ -8,8 +8,9 @@ use std::thread::JoinHandle;
 
 use hoist_events::{Conclusion, JobKey, Observer, RunEvent};
 use hoist_metrics::TestCounts;
-use rusqlite::{Connection, params};
 
+use crate::StoreError;
+use crate::db::{Db, args};
 use crate::now_ms;
 
 /// An [`Observer`] that stores everything a run reports. Call [`Recorder::finish`] at the end
@@ -17,17 +18,17 @@ use crate::now_ms;
 #[derive(Debug)]
 pub struct Recorder {
     tx: Mutex<Option<Sender<Message>>>,
-    thread: Mutex<Option<JoinHandle<Result<(), rusqlite::Error>>>>,
+    thread: Mutex<Option<JoinHandle<Result<(), StoreError>>>>,
 }
 
 impl Recorder {
-    pub(crate) fn start(conn: Connection, run_id: i64) -> Self {
+    pub(crate) fn start(db: Db, run_id: i64) -> Self {
         let (tx, rx) = channel();
         let thread = std::thread::Builder::new()
             .name("hoist-store".into())
             .spawn(move || {
                 Writer {
-                    conn,
+                    db,
                     run_id,
                     jobs: HashMap::new(),
                     logs: HashMap::new(),
@@ -49,7 +50,7 @@ impl Recorder {
         }
         let handle = self.thread.lock().ok().and_then(|mut t| t.take());
         match handle.map(JoinHandle::join) {
-            Some(Ok(r)) => r.map_err(crate::StoreError::Sql),
+            Some(Ok(r)) => r,
             _ => Ok(()),
         }
     }
@@ -111,7 +112,7 @@ impl Recorder {
 }
 
 struct Writer {
-    conn: Connection,
+    db: Db,
     run_id: i64,
     /// Job key → row id.
     jobs: HashMap<String, i64>,
@@ -145,42 +146,35 @@ pub(crate) fn inflate(bytes: &[u8]) -> String {
 }
 
 /// What a running step (`step`) or job (`None`) of job row `job` has printed so far.
-pub(crate) fn saved_lines(
-    conn: &Connection,
-    job: i64,
-    step: Option<i64>,
-) -> Result<String, rusqlite::Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT text FROM log_chunks WHERE job = ?1 AND step_idx IS ?2 ORDER BY id",
+pub(crate) fn saved_lines(db: &Db, job: i64, step: Option<i64>) -> Result<String, StoreError> {
+    let chunks: Vec<String> = db.query_map(
+        "SELECT text FROM log_chunks WHERE job = ?1 AND step_idx IS NOT DISTINCT FROM ?2 ORDER BY id",
+        args![job, step],
+        |r| r.get(0),
     )?;
-    let chunks = stmt.query_map(params![job, step], |r| r.get::<_, String>(0))?;
-    chunks.collect()
+    Ok(chunks.concat())
 }
 
 /// Folds the saved lines of every log of run `run_id` that never ended (its process was
 /// killed) into the log columns, as a finished log would be.
-pub(crate) fn fold_saved_lines(
-    tx: &rusqlite::Transaction<'_>,
-    run_id: i64,
-) -> Result<(), rusqlite::Error> {
-    let logs: Vec<(i64, Option<i64>)> = tx
-        .prepare(
-            "SELECT DISTINCT c.job, c.step_idx FROM log_chunks c JOIN jobs j ON j.id = c.job \
-             WHERE j.run_id = ?1",
-        )?
-        .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+pub(crate) fn fold_saved_lines(tx: &Db, run_id: i64) -> Result<(), StoreError> {
+    let logs: Vec<(i64, Option<i64>)> = tx.query_map(
+        "SELECT DISTINCT c.job, c.step_idx FROM log_chunks c JOIN jobs j ON j.id = c.job \
+         WHERE j.run_id = ?1",
+        args![run_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     for (job, step) in logs {
         let text = saved_lines(tx, job, step)?;
         let blob = (!text.is_empty()).then(|| compress(&text));
         match step {
             Some(idx) => tx.execute(
                 "UPDATE steps SET log = COALESCE(log, ?3) WHERE job = ?1 AND idx = ?2",
-                params![job, idx, blob],
+                args![job, idx, blob],
             )?,
             None => tx.execute(
                 "UPDATE jobs SET log = COALESCE(log, ?2) WHERE id = ?1",
-                params![job, blob],
+                args![job, blob],
             )?,
         };
         forget_saved_lines(tx, job, step)?;
@@ -189,13 +183,11 @@ pub(crate) fn fold_saved_lines(
 }
 
 /// Drops the saved lines of a log now written whole.
-fn forget_saved_lines(
-    tx: &rusqlite::Transaction<'_>,
-    job: i64,
-    step: Option<i64>,
-) -> Result<(), rusqlite::Error> {
-    tx.prepare_cached("DELETE FROM log_chunks WHERE job = ?1 AND step_idx IS ?2")?
-        .execute(params![job, step])?;
+fn forget_saved_lines(tx: &Db, job: i64, step: Option<i64>) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM log_chunks WHERE job = ?1 AND step_idx IS NOT DISTINCT FROM ?2",
+        args![job, step],
+    )?;
     Ok(())
 }
 
@@ -205,7 +197,7 @@ fn ms(at: std::time::SystemTime) -> i64 {
 }
 
 impl Writer {
-    fn run(mut self, rx: Receiver<Message>) -> Result<(), rusqlite::Error> {
+    fn run(mut self, rx: Receiver<Message>) -> Result<(), StoreError> {
         // Events are written in batches: whatever arrives within a short window goes into one
         // transaction, so a burst of steps costs one commit instead of hundreds.
         const WINDOW: std::time::Duration = std::time::Duration::from_millis(25);
@@ -230,61 +222,52 @@ impl Writer {
             }
             // The write lock is taken only once the batch is complete (immediately, so that
             // a read never has to be upgraded, which SQLite refuses under contention).
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let mut committed = Vec::new();
-            for message in batch {
-                match message {
-                    Message::Event(event) => Self::apply(
-                        &tx,
-                        self.run_id,
-                        &mut self.jobs,
-                        &mut self.logs,
-                        &mut self.tests,
-                        event,
-                    )?,
-                    Message::Numbered {
-                        queue_id,
-                        attempt,
-                        events,
-                        done,
-                    } => {
-                        let (seen_attempt, seen_seq): (u32, u64) = tx
-                            .prepare_cached(
-                                "SELECT event_attempt, event_seq FROM queue WHERE id = ?1",
-                            )?
-                            .query_row([queue_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                            .unwrap_or((0, 0));
-                        let mut last = if seen_attempt == attempt { seen_seq } else { 0 };
-                        for (seq, event) in events {
-                            if seq <= last {
-                                continue;
-                            }
-                            Self::apply(
-                                &tx,
-                                self.run_id,
-                                &mut self.jobs,
-                                &mut self.logs,
-                                &mut self.tests,
-                                event,
-                            )?;
-                            last = seq;
+            let Writer {
+                db,
+                run_id,
+                jobs,
+                logs,
+                tests,
+            } = &mut self;
+            let committed = db.write(|tx| {
+                let mut committed = Vec::new();
+                for message in batch {
+                    match message {
+                        Message::Event(event) => {
+                            Self::apply(tx, *run_id, jobs, logs, tests, event)?
                         }
-                        tx.prepare_cached(
-                            "UPDATE queue SET event_attempt = ?2, event_seq = ?3 WHERE id = ?1",
-                        )?
-                        .execute(params![
+                        Message::Numbered {
                             queue_id,
                             attempt,
-                            last as i64
-                        ])?;
-                        committed.push(done);
+                            events,
+                            done,
+                        } => {
+                            let (seen_attempt, seen_seq): (u32, u64) = tx
+                                .query_row_opt(
+                                    "SELECT event_attempt, event_seq FROM queue WHERE id = ?1",
+                                    args![queue_id],
+                                    |r| Ok((r.get(0)?, r.get(1)?)),
+                                )?
+                                .unwrap_or((0, 0));
+                            let mut last = if seen_attempt == attempt { seen_seq } else { 0 };
+                            for (seq, event) in events {
+                                if seq <= last {
+                                    continue;
+                                }
+                                Self::apply(tx, *run_id, jobs, logs, tests, event)?;
+                                last = seq;
+                            }
+                            tx.execute(
+                                "UPDATE queue SET event_attempt = ?2, event_seq = ?3 WHERE id = ?1",
+                                args![queue_id, attempt, last as i64],
+                            )?;
+                            committed.push(done);
+                        }
                     }
                 }
-            }
-            Self::save_running_logs(&tx, &self.jobs, &mut self.logs)?;
-            tx.commit()?;
+                Self::save_running_logs(tx, jobs, logs)?;
+                Ok(committed)
+            })?;
             for done in committed {
                 let _ = done.send(());
             }
@@ -295,21 +278,17 @@ impl Writer {
     /// Appends what running steps printed in this batch to `log_chunks`, so that a killed
     /// run keeps it. Steps that ended in the batch were written whole already.
     fn save_running_logs(
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Db,
         jobs: &HashMap<String, i64>,
         logs: &mut HashMap<(String, Option<usize>), LogBuffer>,
-    ) -> Result<(), rusqlite::Error> {
+    ) -> Result<(), StoreError> {
         for ((job, step), log) in logs.iter_mut() {
             let Some(row) = jobs.get(job) else { continue };
             if log.text.len() > log.saved {
-                tx.prepare_cached(
+                tx.execute(
                     "INSERT INTO log_chunks (job, step_idx, text) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![
-                    row,
-                    step.map(|s| s as i64),
-                    &log.text[log.saved..]
-                ])?;
+                    args![row, step.map(|s| s as i64), &log.text[log.saved..]],
+                )?;
                 log.saved = log.text.len();
             }
         }
@@ -318,11 +297,11 @@ impl Writer {
 
     /// The whole text of a log that ends, and its chunks gone.
     fn take_log(
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Db,
         row: i64,
         logs: &mut HashMap<(String, Option<usize>), LogBuffer>,
         key: (String, Option<usize>),
-    ) -> Result<Option<String>, rusqlite::Error> {
+    ) -> Result<Option<String>, StoreError> {
         let step = key.1.map(|s| s as i64);
         let Some(log) = logs.remove(&key) else {
             return Ok(None);
@@ -334,41 +313,43 @@ impl Writer {
     }
 
     fn job_row(
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Db,
         run_id: i64,
         jobs: &mut HashMap<String, i64>,
         job: &JobKey,
-    ) -> Result<i64, rusqlite::Error> {
+    ) -> Result<i64, StoreError> {
         if let Some(id) = jobs.get(&job.id) {
             return Ok(*id);
         }
-        tx.prepare_cached("INSERT INTO jobs (run_id, key, job_id, name, matrix, status, path) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6) \
-             ON CONFLICT (run_id, key) DO NOTHING")?.execute(params![run_id, job.id, job.job_id, job.name, job.matrix.to_string(), job.path],
+        tx.execute("INSERT INTO jobs (run_id, key, job_id, name, matrix, status, path) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6) \
+             ON CONFLICT (run_id, key) DO NOTHING", args![run_id, job.id, job.job_id, job.name, job.matrix.to_string(), job.path],
         )?;
-        let id: i64 = tx
-            .prepare_cached("SELECT id FROM jobs WHERE run_id = ?1 AND key = ?2")?
-            .query_row(params![run_id, job.id], |r| r.get(0))?;
+        let id: i64 = tx.query_row(
+            "SELECT id FROM jobs WHERE run_id = ?1 AND key = ?2",
+            args![run_id, job.id],
+            |r| r.get(0),
+        )?;
         jobs.insert(job.id.clone(), id);
         Ok(id)
     }
 
     fn apply(
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Db,
         run_id: i64,
         jobs: &mut HashMap<String, i64>,
         logs: &mut HashMap<(String, Option<usize>), LogBuffer>,
         tests: &mut HashMap<(String, Option<usize>), TestCounts>,
         event: RunEvent,
-    ) -> Result<(), rusqlite::Error> {
+    ) -> Result<(), StoreError> {
         match event {
             // The reason is also a log line of the job, which is what the history keeps.
             RunEvent::RunStarted { .. } | RunEvent::JobNotRunHere { .. } => {}
             RunEvent::JobQueued { job } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.prepare_cached(
+                tx.execute(
                     "UPDATE jobs SET queued_at = COALESCE(queued_at, ?2) WHERE id = ?1",
-                )?
-                .execute(params![row, now_ms()])?;
+                    args![row, now_ms()],
+                )?;
             }
             RunEvent::TestReport { job, index, counts } => {
                 tests
@@ -379,10 +360,10 @@ impl Writer {
             }
             RunEvent::JobStarted { job, at } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.prepare_cached(
+                tx.execute(
                     "UPDATE jobs SET status = 'in_progress', started_at = ?2 WHERE id = ?1",
-                )?
-                .execute(params![row, ms(at)])?;
+                    args![row, ms(at)],
+                )?;
             }
             RunEvent::StepStarted {
                 job,
@@ -391,8 +372,8 @@ impl Writer {
                 at,
             } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.prepare_cached("INSERT INTO steps (job, idx, name, status, started_at) VALUES (?1, ?2, ?3, 'in_progress', ?4) \
-                     ON CONFLICT (job, idx) DO UPDATE SET status = 'in_progress', started_at = ?4")?.execute(params![row, index as i64, name, ms(at)],
+                tx.execute("INSERT INTO steps (job, idx, name, status, started_at) VALUES (?1, ?2, ?3, 'in_progress', ?4) \
+                     ON CONFLICT (job, idx) DO UPDATE SET status = 'in_progress', started_at = ?4", args![row, index as i64, name, ms(at)],
                 )?;
             }
             RunEvent::StepProcess {
@@ -402,10 +383,10 @@ impl Writer {
                 start_ticks,
             } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.prepare_cached(
+                tx.execute(
                     "UPDATE steps SET pgid = ?3, pgid_start = ?4 WHERE job = ?1 AND idx = ?2",
-                )?
-                .execute(params![row, index as i64, pgid, start_ticks as i64])?;
+                    args![row, index as i64, pgid, start_ticks as i64],
+                )?;
             }
             RunEvent::Log { job, step, line } => {
                 // The row is needed when the lines are saved at the end of the batch.
@@ -420,8 +401,8 @@ impl Writer {
                 annotation,
             } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.prepare_cached("INSERT INTO annotations (run_id, job, step_idx, level, message, title, file, line, col) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
+                tx.execute("INSERT INTO annotations (run_id, job, step_idx, level, message, title, file, line, col) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", args![
                         run_id,
                         row,
                         step.map(|s| s as i64),
@@ -457,10 +438,10 @@ impl Writer {
                 let step_tests = tests
                     .remove(&(job.id.clone(), Some(index)))
                     .map(|t| serde_json::to_string(&t).unwrap_or_default());
-                tx.prepare_cached("INSERT INTO steps (job, idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, outputs, summary, log, tests) \
+                tx.execute("INSERT INTO steps (job, idx, name, status, outcome, conclusion, exit_code, started_at, finished_at, outputs, summary, log, tests) \
                      VALUES (?1, ?2, ?3, 'completed', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
                      ON CONFLICT (job, idx) DO UPDATE SET name = ?3, status = 'completed', outcome = ?4, conclusion = ?5, \
-                     exit_code = ?6, started_at = COALESCE(steps.started_at, ?7), finished_at = ?8, outputs = ?9, summary = ?10, log = ?11, tests = ?12")?.execute(params![
+                     exit_code = ?6, started_at = COALESCE(steps.started_at, ?7), finished_at = ?8, outputs = ?9, summary = ?10, log = ?11, tests = ?12", args![
                         row,
                         index as i64,
                         name,
@@ -497,8 +478,8 @@ impl Writer {
                 let job_tests = tests
                     .remove(&(job.id.clone(), None))
                     .map(|t| serde_json::to_string(&t).unwrap_or_default());
-                tx.prepare_cached("UPDATE jobs SET status = 'completed', conclusion = ?2, finished_at = ?3, outputs = ?4, \
-                     started_at = COALESCE(started_at, ?5), log = COALESCE(?6, log), tests = ?7 WHERE id = ?1")?.execute(params![row, result.as_str(), finished, serde_json::Value::Object(outputs).to_string(), started, log.filter(|l| !l.is_empty()).map(|l| compress(&l)), job_tests],
+                tx.execute("UPDATE jobs SET status = 'completed', conclusion = ?2, finished_at = ?3, outputs = ?4, \
+                     started_at = COALESCE(started_at, ?5), log = COALESCE(?6, log), tests = ?7 WHERE id = ?1", args![row, result.as_str(), finished, serde_json::Value::Object(outputs).to_string(), started, log.filter(|l| !l.is_empty()).map(|l| compress(&l)), job_tests],
                 )?;
             }
             RunEvent::JobRetried {
@@ -510,18 +491,12 @@ impl Writer {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
                 logs.retain(|(id, _), _| *id != job.id);
                 tests.retain(|(id, _), _| *id != job.id);
-                tx.prepare_cached("DELETE FROM steps WHERE job = ?1")?
-                    .execute([row])?;
-                tx.prepare_cached("DELETE FROM log_chunks WHERE job = ?1")?
-                    .execute([row])?;
-                tx.prepare_cached("DELETE FROM annotations WHERE job = ?1")?
-                    .execute([row])?;
-                tx.prepare_cached("DELETE FROM artifacts WHERE job = ?1")?
-                    .execute([row])?;
-                tx.prepare_cached(
-                    "UPDATE jobs SET status = 'queued', started_at = NULL, log = NULL WHERE id = ?1",
-                )?
-                .execute([row])?;
+                tx.execute("DELETE FROM steps WHERE job = ?1", args![row])?;
+                tx.execute("DELETE FROM log_chunks WHERE job = ?1", args![row])?;
+                tx.execute("DELETE FROM annotations WHERE job = ?1", args![row])?;
+                tx.execute("DELETE FROM artifacts WHERE job = ?1", args![row])?;
+                tx.execute(
+                    "UPDATE jobs SET status = 'queued', started_at = NULL, log = NULL WHERE id = ?1", args![row])?;
                 let buf = &mut logs.entry((job.id, None)).or_default().text;
                 buf.push_str(&format!("Attempt {attempt}: {reason}\n"));
             }
@@ -532,7 +507,7 @@ impl Writer {
                 size,
             } => {
                 let row = Self::job_row(tx, run_id, jobs, &job)?;
-                tx.prepare_cached("INSERT INTO artifacts (run_id, job, name, path, size) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![run_id, row, name, path.to_string_lossy(), size as i64],
+                tx.execute("INSERT INTO artifacts (run_id, job, name, path, size) VALUES (?1, ?2, ?3, ?4, ?5)", args![run_id, row, name, path.to_string_lossy(), size as i64],
                 )?;
             }
             RunEvent::RunFinished { conclusion, .. } => {
@@ -541,7 +516,7 @@ impl Writer {
                 Self::save_running_logs(tx, jobs, logs)?;
                 logs.clear();
                 fold_saved_lines(tx, run_id)?;
-                tx.prepare_cached("UPDATE runs SET status = 'completed', conclusion = ?2, finished_at = ?3 WHERE id = ?1")?.execute(params![run_id, conclusion.as_str(), now_ms()],
+                tx.execute("UPDATE runs SET status = 'completed', conclusion = ?2, finished_at = ?3 WHERE id = ?1", args![run_id, conclusion.as_str(), now_ms()],
                 )?;
             }
         }

@@ -1,6 +1,7 @@
 //! What a server keeps besides runs and the queue: the branch heads it polls, and figures for
 //! its `/metrics` (the queue by label set, runs and jobs by conclusion, job durations).
 
+use crate::db::args;
 use crate::{Store, StoreError, now_ms};
 
 /// Jobs waiting for a runner with one set of `runs-on` labels.
@@ -16,67 +17,59 @@ pub struct QueueGroup {
 impl Store {
     /// The commit `branch` of `repo` pointed at when the server last looked.
     pub fn branch_head(&self, repo: &str, branch: &str) -> Result<Option<String>, StoreError> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT sha FROM branch_heads WHERE repo = ?1 AND branch = ?2",
-                [repo, branch],
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.db().query_row_opt(
+            "SELECT sha FROM branch_heads WHERE repo = ?1 AND branch = ?2",
+            args![repo, branch],
+            |r| r.get(0),
+        )
     }
 
     pub fn set_branch_head(&self, repo: &str, branch: &str, sha: &str) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.db().execute(
             "INSERT INTO branch_heads (repo, branch, sha) VALUES (?1, ?2, ?3) \
              ON CONFLICT (repo, branch) DO UPDATE SET sha = ?3",
-            [repo, branch, sha],
+            args![repo, branch, sha],
         )?;
         Ok(())
     }
 
     pub fn queue_groups(&self) -> Result<Vec<QueueGroup>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT labels, COUNT(*), MIN(queued_at) FROM queue WHERE state = 'queued' GROUP BY labels",
-        )?;
         let now = now_ms();
-        let rows = stmt
-            .query_map([], |r| {
+        self.db().query_map(
+            "SELECT labels, COUNT(*), MIN(queued_at) FROM queue WHERE state = 'queued' GROUP BY labels",
+            &[],
+            |r| {
                 let labels: String = r.get(0)?;
                 let list: Vec<String> = serde_json::from_str(&labels).unwrap_or_default();
                 let oldest: i64 = r.get(2)?;
                 Ok(QueueGroup {
                     labels: list.join(","),
-                    depth: r.get::<_, i64>(1)? as u64,
+                    depth: r.get::<i64>(1)? as u64,
                     oldest_seconds: (now - oldest).max(0) as f64 / 1000.0,
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            },
+        )
     }
 
     /// Finished runs (or jobs, with `jobs`) by conclusion.
     pub fn conclusion_counts(&self, jobs: bool) -> Result<Vec<(String, u64)>, StoreError> {
         let table = if jobs { "jobs" } else { "runs" };
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT conclusion, COUNT(*) FROM {table} WHERE conclusion IS NOT NULL GROUP BY conclusion"
-        ))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        self.db().query_map(
+            &format!(
+                "SELECT conclusion, COUNT(*) FROM {table} WHERE conclusion IS NOT NULL GROUP BY conclusion"
+            ),
+            &[],
+            |r| Ok((r.get(0)?, r.get::<i64>(1)? as u64)),
+        )
     }
 
     /// The durations, in seconds, of jobs that ran and finished.
     pub fn job_durations(&self) -> Result<Vec<f64>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(
+        self.db().query_map(
             "SELECT finished_at - started_at FROM jobs \
              WHERE started_at IS NOT NULL AND finished_at IS NOT NULL",
-        )?;
-        let rows = stmt
-            .query_map([], |r| Ok(r.get::<_, i64>(0)?.max(0) as f64 / 1000.0))?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            &[],
+            |r| Ok(r.get::<i64>(0)?.max(0) as f64 / 1000.0),
+        )
     }
 }

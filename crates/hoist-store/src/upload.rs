@@ -2,7 +2,7 @@
 //! member per job or step log, byte ranges kept here), its artifacts, and its metrics
 //! document.
 //!
-//! The database is the buffer: a run stays `pending` with its logs in SQLite until every
+//! The database is the buffer: a run stays `pending` with its logs in the database until every
 //! object is written, and only then, in one transaction, do the rows switch to keys. A failed
 //! upload loses nothing and changes no run's result; it is retried with backoff by the next
 //! flush.
@@ -10,8 +10,8 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use crate::db::args;
 use hoist_storage::Storage;
-use rusqlite::{OptionalExtension, params};
 
 use crate::{Store, StoreError, now_ms};
 
@@ -78,23 +78,23 @@ struct LogPlacement {
 impl Store {
     /// Completed runs whose objects are not all in storage, oldest first.
     pub fn pending_uploads(&self) -> Result<Vec<PendingRun>, StoreError> {
-        let mut stmt = self.conn().prepare(
+        self.db().query_map(
             "SELECT id, number, workflow_name, conclusion, finished_at, upload_attempts, upload_after, upload_error \
              FROM runs WHERE upload_state = 'pending' AND status = 'completed' ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(PendingRun {
-                id: r.get(0)?,
-                number: r.get(1)?,
-                workflow_name: r.get(2)?,
-                conclusion: r.get(3)?,
-                finished_at: r.get(4)?,
-                attempts: r.get(5)?,
-                retry_after: r.get(6)?,
-                last_error: r.get(7)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            &[],
+            |r| {
+                Ok(PendingRun {
+                    id: r.get(0)?,
+                    number: r.get(1)?,
+                    workflow_name: r.get(2)?,
+                    conclusion: r.get(3)?,
+                    finished_at: r.get(4)?,
+                    attempts: r.get(5)?,
+                    retry_after: r.get(6)?,
+                    last_error: r.get(7)?,
+                })
+            },
+        )
     }
 
     /// Uploads pending runs whose backoff has expired (every pending run with `force`), at
@@ -139,18 +139,17 @@ impl Store {
             Ok(()) => Ok(()),
             Err(error) => {
                 let attempts: i64 = self
-                    .conn()
-                    .query_row(
+                    .db()
+                    .query_row_opt(
                         "SELECT upload_attempts FROM runs WHERE id = ?1",
-                        [run_id],
-                        |r| r.get::<_, i64>(0),
-                    )
-                    .optional()?
+                        args![run_id],
+                        |r| r.get::<i64>(0),
+                    )?
                     .unwrap_or_default()
                     + 1;
-                self.conn().execute(
+                self.db().execute(
                     "UPDATE runs SET upload_attempts = ?2, upload_after = ?3, upload_error = ?4 WHERE id = ?1",
-                    params![run_id, attempts, now_ms() + backoff_ms(attempts), error.with_root_cause()],
+                    args![run_id, attempts, now_ms() + backoff_ms(attempts), error.with_root_cause()],
                 )?;
                 Err(error)
             }
@@ -159,13 +158,12 @@ impl Store {
 
     fn try_upload(&mut self, storage: &Storage, run_id: i64) -> Result<(), StoreError> {
         let (repo, status, started): (String, String, Option<i64>) = self
-            .conn()
-            .query_row(
+            .db()
+            .query_row_opt(
                 "SELECT repo, status, COALESCE(started_at, created_at) FROM runs WHERE id = ?1",
-                [run_id],
+                args![run_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?
+            )?
             .ok_or(StoreError::NoSuchRun(run_id))?;
         if status != "completed" {
             return Err(StoreError::NotFinished(run_id));
@@ -177,42 +175,40 @@ impl Store {
         // Empty logs are not stored (see the recorder), so only real output costs anything.
         let mut object = Vec::new();
         let mut placements = Vec::new();
-        {
-            let conn = self.conn();
-            let mut stmt = conn.prepare(
-                "SELECT j.id, j.name, NULL, NULL, j.log, j.id AS job_order, -1 AS step_order \
-                 FROM jobs j WHERE j.run_id = ?1 AND j.log IS NOT NULL \
-                 UNION ALL \
-                 SELECT s.id, j.name, s.idx, s.name, s.log, j.id, s.idx \
-                 FROM steps s JOIN jobs j ON j.id = s.job WHERE j.run_id = ?1 AND s.log IS NOT NULL \
-                 ORDER BY job_order, step_order",
-            )?;
-            let mut rows = stmt.query([run_id])?;
-            while let Some(r) = rows.next()? {
-                let row: i64 = r.get(0)?;
-                let job_name: String = r.get(1)?;
+        // (row, job name, the step's index and name for a step's log, the log).
+        type StoredLogRow = (i64, String, Option<(i64, String)>, Vec<u8>);
+        let logs: Vec<StoredLogRow> = self.db().query_map(
+            "SELECT j.id, j.name, NULL, NULL, j.log, j.id AS job_order, -1 AS step_order \
+             FROM jobs j WHERE j.run_id = ?1 AND j.log IS NOT NULL \
+             UNION ALL \
+             SELECT s.id, j.name, s.idx, s.name, s.log, j.id, s.idx \
+             FROM steps s JOIN jobs j ON j.id = s.job WHERE j.run_id = ?1 AND s.log IS NOT NULL \
+             ORDER BY job_order, step_order",
+            args![run_id],
+            |r| {
                 // A job's own log has no step index.
-                let step: Option<(i64, String)> =
-                    match (r.get::<_, Option<i64>>(2)?, r.get::<_, Option<String>>(3)?) {
-                        (Some(idx), Some(name)) => Some((idx, name)),
-                        _ => None,
-                    };
-                let blob: Vec<u8> = r.get(4)?;
-                let text = crate::recorder::inflate(&blob);
-                if text.is_empty() {
-                    continue;
-                }
-                // A header of its own member: `zcat` shows whose lines follow, while a log's
-                // range holds only its lines.
-                let header = match &step {
-                    Some((idx, name)) => format!("##[hoist] {job_name} / {} {name}\n", idx + 1),
-                    None => format!("##[hoist] {job_name}\n"),
+                let step = match (r.get::<Option<i64>>(2)?, r.get::<Option<String>>(3)?) {
+                    (Some(idx), Some(name)) => Some((idx, name)),
+                    _ => None,
                 };
-                append_member(&mut object, &header);
-                let range = append_member(&mut object, &text);
-                let table = if step.is_some() { "steps" } else { "jobs" };
-                placements.push(LogPlacement { table, row, range });
+                Ok((r.get(0)?, r.get(1)?, step, r.get(4)?))
+            },
+        )?;
+        for (row, job_name, step, blob) in logs {
+            let text = crate::recorder::inflate(&blob);
+            if text.is_empty() {
+                continue;
             }
+            // A header of its own member: `zcat` shows whose lines follow, while a log's
+            // range holds only its lines.
+            let header = match &step {
+                Some((idx, name)) => format!("##[hoist] {job_name} / {} {name}\n", idx + 1),
+                None => format!("##[hoist] {job_name}\n"),
+            };
+            append_member(&mut object, &header);
+            let range = append_member(&mut object, &text);
+            let table = if step.is_some() { "steps" } else { "jobs" };
+            placements.push(LogPlacement { table, row, range });
         }
         let log_key = format!("logs/{repo_segment}/{run_id}.log.gz");
         if !object.is_empty() {
@@ -220,13 +216,11 @@ impl Store {
         }
 
         // Artifacts: every file, under the artifact's name.
-        let artifacts: Vec<(i64, String, String)> = {
-            let mut stmt = self.conn().prepare(
-                "SELECT id, name, path FROM artifacts WHERE run_id = ?1 AND key IS NULL ORDER BY id",
-            )?;
-            stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?
-        };
+        let artifacts: Vec<(i64, String, String)> = self.db().query_map(
+            "SELECT id, name, path FROM artifacts WHERE run_id = ?1 AND key IS NULL ORDER BY id",
+            args![run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         let mut artifact_keys = Vec::new();
         for (id, name, path) in artifacts {
             let prefix = format!(
@@ -248,35 +242,34 @@ impl Store {
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let metrics_key = hoist_metrics::document_key(&repo, run_id, started);
         storage.put(&metrics_key, self.metrics_document(run_id)?.into_bytes())?;
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        for p in &placements {
+        self.db().write(|tx| {
+            for p in &placements {
+                tx.execute(
+                    &format!(
+                        "UPDATE {} SET log = NULL, log_start = ?2, log_end = ?3 WHERE id = ?1",
+                        p.table
+                    ),
+                    args![p.row, p.range.0, p.range.1],
+                )?;
+            }
+            for (id, key, _) in &artifact_keys {
+                tx.execute(
+                    "UPDATE artifacts SET key = ?2 WHERE id = ?1",
+                    args![id, key],
+                )?;
+            }
             tx.execute(
-                &format!(
-                    "UPDATE {} SET log = NULL, log_start = ?2, log_end = ?3 WHERE id = ?1",
-                    p.table
-                ),
-                params![p.row, p.range.0, p.range.1],
+                "UPDATE runs SET upload_state = 'done', upload_error = NULL, upload_after = NULL, storage_url = ?2, \
+                 log_key = ?3, metrics_key = ?4 WHERE id = ?1",
+                args![
+                    run_id,
+                    storage.url(),
+                    (!placements.is_empty()).then_some(&log_key),
+                    metrics_key
+                ],
             )?;
-        }
-        for (id, key, _) in &artifact_keys {
-            tx.execute(
-                "UPDATE artifacts SET key = ?2 WHERE id = ?1",
-                params![id, key],
-            )?;
-        }
-        tx.execute(
-            "UPDATE runs SET upload_state = 'done', upload_error = NULL, upload_after = NULL, storage_url = ?2, \
-             log_key = ?3, metrics_key = ?4 WHERE id = ?1",
-            params![
-                run_id,
-                storage.url(),
-                (!placements.is_empty()).then_some(&log_key),
-                metrics_key
-            ],
-        )?;
-        tx.commit()?;
+            Ok(())
+        })?;
         // The local copies of artifacts are no longer needed.
         for (_, _, path) in artifact_keys {
             let path = Path::new(&path);
@@ -291,20 +284,17 @@ impl Store {
 
     /// The storage URL and keys of run `run_id`'s objects, once uploaded.
     pub fn run_objects(&self, run_id: i64) -> Result<Option<RunObjects>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT storage_url, log_key, metrics_key FROM runs WHERE id = ?1 AND upload_state = 'done' AND storage_url IS NOT NULL",
-                [run_id],
-                |r| {
-                    Ok(RunObjects {
-                        storage_url: r.get(0)?,
-                        log_key: r.get(1)?,
-                        metrics_key: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+        self.db().query_row_opt(
+            "SELECT storage_url, log_key, metrics_key FROM runs WHERE id = ?1 AND upload_state = 'done' AND storage_url IS NOT NULL",
+            args![run_id],
+            |r| {
+                Ok(RunObjects {
+                    storage_url: r.get(0)?,
+                    log_key: r.get(1)?,
+                    metrics_key: r.get(2)?,
+                })
+            },
+        )
     }
 }
 
