@@ -1,7 +1,9 @@
-//! Integration tests of the history store, on real SQLite files.
+//! Integration tests of the history store, each on a real SQLite file and on a real
+//! PostgreSQL server.
 
 #![allow(clippy::unwrap_used)] // a panic is how a test reports failure
 
+mod backend;
 mod queue;
 mod store;
 mod upload;

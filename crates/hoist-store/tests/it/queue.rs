@@ -1,5 +1,6 @@
 //! The job queue: claims under leases, lost runners, and many claimers at once.
 
+use crate::backend::{Backend, TestDb};
 use std::time::Duration;
 
 use hoist_events::{Conclusion, EventInfo, JobOutcome, JobRequest, WorkflowFile};
@@ -44,10 +45,9 @@ fn success() -> JobOutcome {
 
 const LEASE: Duration = Duration::from_secs(30);
 
-#[test]
-fn a_job_goes_to_one_runner_whose_labels_cover_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn a_job_goes_to_one_runner_whose_labels_cover_it(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut store = db.open();
     let (run, _) = store
         .create_run(&new_run(".github/workflows/ci.yml"))
         .unwrap();
@@ -95,10 +95,9 @@ fn a_job_goes_to_one_runner_whose_labels_cover_it() {
     assert_eq!(outcome.unwrap(), success());
 }
 
-#[test]
-fn a_lost_runner_s_job_is_retried_once_then_failed_as_runner_lost() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn a_lost_runner_s_job_is_retried_once_then_failed_as_runner_lost(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut store = db.open();
     let (run, _) = store
         .create_run(&new_run(".github/workflows/ci.yml"))
         .unwrap();
@@ -137,11 +136,9 @@ fn a_lost_runner_s_job_is_retried_once_then_failed_as_runner_lost() {
     assert!(store.expire_leases().unwrap().is_empty());
 }
 
-#[test]
-fn many_claimers_on_one_database_take_every_job_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("h.db");
-    let mut store = Store::open(&path).unwrap();
+fn many_claimers_on_one_database_take_every_job_exactly_once(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut store = db.open();
     let (run, _) = store
         .create_run(&new_run(".github/workflows/ci.yml"))
         .unwrap();
@@ -153,10 +150,10 @@ fn many_claimers_on_one_database_take_every_job_exactly_once() {
     }
     let claimers: Vec<_> = (0..4)
         .map(|n| {
-            let path = path.clone();
+            let location = db.location.clone();
             std::thread::spawn(move || {
                 // Each claimer has its own connection, as separate servers would.
-                let mut store = Store::open(&path).unwrap();
+                let mut store = Store::open_at(&location).unwrap();
                 let runner = format!("runner-{n}");
                 let mut mine = Vec::new();
                 while let Some(job) = store.claim_job(&runner, &[], LEASE).unwrap() {
@@ -177,3 +174,9 @@ fn many_claimers_on_one_database_take_every_job_exactly_once() {
     assert_eq!(all.len(), total, "a job was claimed twice");
     assert_eq!(store.queue_depth().unwrap(), 0);
 }
+
+crate::backend::both!(
+    a_job_goes_to_one_runner_whose_labels_cover_it,
+    a_lost_runner_s_job_is_retried_once_then_failed_as_runner_lost,
+    many_claimers_on_one_database_take_every_job_exactly_once,
+);

@@ -1,5 +1,6 @@
 //! Recording a run and reading it back; concurrent opening; interrupted runs.
 
+use crate::backend::{Backend, TestDb};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -34,10 +35,9 @@ pub(crate) fn key(id: &str) -> JobKey {
     }
 }
 
-#[test]
-fn records_and_reads_back_a_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn records_and_reads_back_a_run(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut store = db.open();
     let (id, number) = store
         .create_run(&new_run(".github/workflows/ci.yml"))
         .unwrap();
@@ -152,10 +152,9 @@ fn records_and_reads_back_a_run() {
     assert_eq!(listed.len(), 1);
 }
 
-#[test]
-fn runs_of_dead_processes_become_interrupted() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn runs_of_dead_processes_become_interrupted(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut store = db.open();
     let (id, _) = store.create_run(&new_run("w.yml")).unwrap();
     assert!(store.mark_interrupted(|_| true).unwrap().is_empty());
     let marked = store.mark_interrupted(|_| false).unwrap();
@@ -166,10 +165,10 @@ fn runs_of_dead_processes_become_interrupted() {
     );
 }
 
-#[test]
-fn an_interrupted_run_hands_back_the_process_groups_of_its_running_steps() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn an_interrupted_run_hands_back_the_process_groups_of_its_running_steps(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = &db.dir;
+    let mut store = db.open();
     let (id, _) = store.create_run(&new_run("w.yml")).unwrap();
     let rec = store.recorder(id).unwrap();
     let j = key("build");
@@ -226,14 +225,12 @@ fn an_interrupted_run_hands_back_the_process_groups_of_its_running_steps() {
     );
 }
 
-#[test]
-fn many_processes_can_open_a_new_database_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("h.db");
+fn many_processes_can_open_a_new_database_at_once(backend: Backend) {
+    let db = TestDb::new(backend);
     let threads: Vec<_> = (0..8)
         .map(|_| {
-            let path = path.clone();
-            std::thread::spawn(move || Store::open(&path).map(|_| ()))
+            let location = db.location.clone();
+            std::thread::spawn(move || Store::open_at(&location).map(|_| ()))
         })
         .collect();
     for t in threads {
@@ -241,14 +238,21 @@ fn many_processes_can_open_a_new_database_at_once() {
     }
 }
 
-#[test]
-fn a_newer_schema_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("h.db");
-    drop(Store::open(&path).unwrap());
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.pragma_update(None, "user_version", 99).unwrap();
-    drop(conn);
-    let err = Store::open(&path).unwrap_err().to_string();
+fn a_newer_schema_is_refused(backend: Backend) {
+    let db = TestDb::new(backend);
+    drop(db.open());
+    db.run_sql(match backend {
+        Backend::Sqlite => "PRAGMA user_version = 99",
+        Backend::Postgres => "UPDATE hoist_schema SET version = 99",
+    });
+    let err = Store::open_at(&db.location).unwrap_err().to_string();
     assert!(err.contains("schema version 99"), "{err}");
 }
+
+crate::backend::both!(
+    records_and_reads_back_a_run,
+    runs_of_dead_processes_become_interrupted,
+    an_interrupted_run_hands_back_the_process_groups_of_its_running_steps,
+    many_processes_can_open_a_new_database_at_once,
+    a_newer_schema_is_refused,
+);

@@ -1,6 +1,7 @@
 //! Metrics records, uploads to real object storage (a directory and an s3s-fs server),
 //! reading logs back from wherever they are, retries, and importing records.
 
+use crate::backend::{Backend, TestDb};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -130,10 +131,10 @@ fn expected_logs() -> Vec<(Option<i64>, String)> {
     ]
 }
 
-#[test]
-fn metrics_records_describe_run_jobs_and_steps() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn metrics_records_describe_run_jobs_and_steps(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = &db.dir;
+    let mut store = db.open();
     let id = record_run(&mut store, &dir.path().join("art"));
     let records = store.metrics_records(id).unwrap();
     let kinds: Vec<Kind> = records.iter().map(|r| r.kind).collect();
@@ -244,10 +245,10 @@ fn check_uploaded(
     );
 }
 
-#[test]
-fn uploads_to_a_directory_and_reads_logs_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn uploads_to_a_directory_and_reads_logs_back(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = &db.dir;
+    let mut store = db.open();
     let art = dir.path().join("art");
     let id = record_run(&mut store, &art);
     let settings = StorageSettings {
@@ -278,11 +279,11 @@ fn s3_settings(server: &S3Server) -> StorageSettings {
     }
 }
 
-#[test]
-fn a_server_down_during_the_run_loses_nothing_and_the_next_flush_uploads() {
+fn a_server_down_during_the_run_loses_nothing_and_the_next_flush_uploads(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = &db.dir;
     let mut server = S3Server::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let mut store = db.open();
     let art = dir.path().join("art");
     let id = record_run(&mut store, &art);
     let storages = StorageCatalog::new(s3_settings(&server));
@@ -326,11 +327,11 @@ fn a_server_down_during_the_run_loses_nothing_and_the_next_flush_uploads() {
     check_uploaded(&store, id, &storage, &storages, &art);
 }
 
-#[test]
-fn wrong_credentials_are_recorded_and_the_run_stays_pending() {
+fn wrong_credentials_are_recorded_and_the_run_stays_pending(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = &db.dir;
     let server = S3Server::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    let mut store = db.open();
     let id = record_run(&mut store, &dir.path().join("art"));
     let mut settings = s3_settings(&server);
     settings.access_key_id = Some("wrong".into());
@@ -355,13 +356,13 @@ fn wrong_credentials_are_recorded_and_the_run_stays_pending() {
     );
 }
 
-#[test]
-fn imported_records_reproduce_the_run_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn imported_records_reproduce_the_run_once(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = &db.dir;
+    let mut store = db.open();
     let id = record_run(&mut store, &dir.path().join("art"));
     let records = store.metrics_records(id).unwrap();
-    let mut other = Store::open(&dir.path().join("other.db")).unwrap();
+    let mut other = db.other("other");
     let imported = other.import(&records).unwrap();
     assert_eq!(
         (
@@ -392,13 +393,13 @@ fn imported_records_reproduce_the_run_once() {
     );
 }
 
-#[test]
-fn records_out_of_order_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn records_out_of_order_are_refused(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = &db.dir;
+    let mut store = db.open();
     let id = record_run(&mut store, &dir.path().join("art"));
     let records = store.metrics_records(id).unwrap();
-    let mut other = Store::open(&dir.path().join("other.db")).unwrap();
+    let mut other = db.other("other");
     let err = other.import(&records[1..]).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -418,10 +419,10 @@ fn records_out_of_order_are_refused() {
     );
 }
 
-#[test]
-fn a_flush_takes_at_most_its_limit_oldest_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn a_flush_takes_at_most_its_limit_oldest_first(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = &db.dir;
+    let mut store = db.open();
     let ids: Vec<i64> = (0..3)
         .map(|i| record_run(&mut store, &dir.path().join(format!("art{i}"))))
         .collect();
@@ -438,10 +439,9 @@ fn a_flush_takes_at_most_its_limit_oldest_first() {
     assert_eq!(store.pending_uploads().unwrap()[0].id, ids[2]);
 }
 
-#[test]
-fn each_job_is_followed_by_its_own_steps() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn each_job_is_followed_by_its_own_steps(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut store = db.open();
     let (id, _) = store.create_run(&new_run("ci.yml")).unwrap();
     let rec = store.recorder(id).unwrap();
     let ok = Conclusion::Success;
@@ -510,10 +510,10 @@ fn each_job_is_followed_by_its_own_steps() {
     );
 }
 
-#[test]
-fn an_interrupted_run_keeps_its_lines_and_is_uploaded_by_the_next_flush() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+fn an_interrupted_run_keeps_its_lines_and_is_uploaded_by_the_next_flush(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = &db.dir;
+    let mut store = db.open();
     let (id, _) = store.create_run(&new_run("ci.yml")).unwrap();
     let rec = store.recorder(id).unwrap();
     let j = crate::store::key("build");
@@ -568,3 +568,15 @@ fn an_interrupted_run_keeps_its_lines_and_is_uploaded_by_the_next_flush() {
     assert_eq!(records[0].detail.conclusion.as_deref(), Some("interrupted"));
     assert_eq!(records[1].detail.conclusion.as_deref(), Some("interrupted"));
 }
+
+crate::backend::both!(
+    metrics_records_describe_run_jobs_and_steps,
+    uploads_to_a_directory_and_reads_logs_back,
+    a_server_down_during_the_run_loses_nothing_and_the_next_flush_uploads,
+    wrong_credentials_are_recorded_and_the_run_stays_pending,
+    imported_records_reproduce_the_run_once,
+    records_out_of_order_are_refused,
+    a_flush_takes_at_most_its_limit_oldest_first,
+    each_job_is_followed_by_its_own_steps,
+    an_interrupted_run_keeps_its_lines_and_is_uploaded_by_the_next_flush,
+);
