@@ -167,7 +167,6 @@ fn runs_of_dead_processes_become_interrupted(backend: Backend) {
 
 fn an_interrupted_run_hands_back_the_process_groups_of_its_running_steps(backend: Backend) {
     let db = TestDb::new(backend);
-    let dir = &db.dir;
     let mut store = db.open();
     let (id, _) = store.create_run(&new_run("w.yml")).unwrap();
     let rec = store.recorder(id).unwrap();
