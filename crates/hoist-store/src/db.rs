@@ -300,7 +300,8 @@ enum Backend {
 }
 
 struct Pg {
-    client: postgres::Client,
+    /// Always present; taken only when dropped (see `Drop`).
+    client: Option<postgres::Client>,
     /// Prepared statements by their `?N` text.
     statements: HashMap<String, postgres::Statement>,
 }
@@ -324,7 +325,7 @@ impl Db {
     pub(crate) fn postgres(client: postgres::Client) -> Self {
         Self {
             backend: Backend::Postgres(Box::new(RefCell::new(Pg {
-                client,
+                client: Some(client),
                 statements: HashMap::new(),
             }))),
         }
@@ -346,7 +347,7 @@ impl Db {
                 let stmt = pg.statement(sql)?;
                 let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     args.iter().map(|a| a as _).collect();
-                Ok(pg.client.execute(&stmt, &params)? as usize)
+                Ok(blocking(|| pg.client().execute(&stmt, &params))? as usize)
             }
         }
     }
@@ -410,7 +411,7 @@ impl Db {
                 let stmt = pg.statement(sql)?;
                 let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     args.iter().map(|a| a as _).collect();
-                let rows = pg.client.query(&stmt, &params)?;
+                let rows = blocking(|| pg.client().query(&stmt, &params))?;
                 rows.iter()
                     .map(|r| {
                         (0..r.len())
@@ -428,7 +429,10 @@ impl Db {
     pub(crate) fn batch(&self, sql: &str) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
-            Backend::Postgres(pg) => Ok(pg.borrow_mut().client.batch_execute(sql)?),
+            Backend::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                Ok(blocking(|| pg.client().batch_execute(sql))?)
+            }
         }
     }
 
@@ -485,14 +489,43 @@ impl Drop for Open<'_> {
     }
 }
 
+impl Drop for Pg {
+    /// Closing the connection is a blocking call too.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            blocking(move || drop(client));
+        }
+    }
+}
+
 impl Pg {
+    fn client(&mut self) -> &mut postgres::Client {
+        self.client
+            .as_mut()
+            .expect("the client is taken only when the connection is dropped")
+    }
+
     fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let stmt = self.client.prepare(&dollar_placeholders(sql))?;
+        let text = dollar_placeholders(sql);
+        let stmt = blocking(|| self.client().prepare(&text))?;
         self.statements.insert(sql.to_owned(), stmt.clone());
         Ok(stmt)
+    }
+}
+
+/// Runs a blocking call of the PostgreSQL client. The client drives its own runtime, which
+/// may not be entered from a thread that runs async tasks (the server calls the store from
+/// its request handlers): on such a thread the call is moved out of the async context first,
+/// and the runtime hands the thread's other tasks to its other workers meanwhile.
+fn blocking<R>(call: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(call)
+        }
+        _ => call(),
     }
 }
 

@@ -13,6 +13,7 @@ mod access;
 mod db;
 mod errors;
 mod metrics;
+mod planning;
 mod queries;
 mod queue;
 mod recorder;
