@@ -15,8 +15,12 @@ pub struct ServerConfig {
     /// The server's name, shown in its runners' names.
     pub name: String,
     /// How long a runner's claim on a job lasts without a renewal (runners renew every third
-    /// of it); a job whose lease runs out goes to another runner.
+    /// of it); a job whose lease runs out goes to another runner. Servers sharing a database
+    /// hold the runs they plan under the same lease.
     pub lease: std::time::Duration,
+    /// The database: a PostgreSQL URL (or libpq `key=value` string), which several servers
+    /// may share; `None`: an SQLite file in `data_dir`.
+    pub database: Option<String>,
 }
 
 /// A repository the server runs workflows of.

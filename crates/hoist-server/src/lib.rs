@@ -58,9 +58,12 @@ pub async fn serve(
     // After a restart: runners that kept working get their leases back, and the runs being
     // planned are planned again, before anything is reaped or answered.
     state.store().refresh_leases(config.lease)?;
-    planner::resume(&state)?;
+    let own = state
+        .store()
+        .take_runs(&state.planner, config.lease, true)?;
+    planner::resume(&state, &own)?;
     on_listening(address);
-    state::spawn_lease_reaper(state.clone());
+    state::spawn_upkeep(state.clone());
     poller::spawn(&state);
     let (stop_runners, runners_stop) = tokio::sync::watch::channel(false);
     let mut embedded = Vec::new();

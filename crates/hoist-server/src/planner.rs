@@ -161,7 +161,7 @@ fn failed_run(
     actor: &str,
     diagnostics: &[hoist_diagnostics::Diagnostic],
 ) -> Result<DispatchResponse, ApiError> {
-    use hoist_engine::{Annotation, AnnotationLevel, Conclusion, JobKey, RunEvent};
+    use hoist_engine::{Annotation, AnnotationLevel, JobKey};
     let run = NewRun {
         workflow_name: path.to_owned(),
         workflow_path: path.to_owned(),
@@ -176,12 +176,31 @@ fn failed_run(
         attempt: 1,
         number: None,
         request: json!({"event": "workflow_dispatch", "workflow": path, "sha": sha}),
+        planner: None,
     };
     let detail = json!({"workflow": path, "ref": branch, "sha": sha, "invalid": true});
     let (run_id, _) = state
         .store()
         .create_run_audited(&run, Some((actor, "dispatch", &detail)))?;
-    let recorder = state.store().recorder(run_id)?;
+    let problems: Vec<(String, Annotation)> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let line = format!(
+                "{path}:{}:{}: {} [{}]",
+                d.span.start.line, d.span.start.column, d.message, d.code
+            );
+            let annotation = Annotation {
+                level: AnnotationLevel::Error,
+                message: d.message.clone(),
+                title: Some(d.code.to_string()),
+                file: Some(path.to_owned()),
+                line: Some(d.span.start.line),
+                column: Some(d.span.start.column),
+            };
+            (line, annotation)
+        })
+        .collect();
     let job = JobKey {
         id: "workflow file issue".to_owned(),
         job_id: "workflow-file".to_owned(),
@@ -189,12 +208,22 @@ fn failed_run(
         name: "workflow file issue".to_owned(),
         matrix: serde_json::Value::Null,
     };
+    fail_run(state, run_id, job, &problems)?;
+    Ok(answer(state, run_id))
+}
+
+/// Ends run `run_id` as failed without planning it: one job, `job`, that failed with the
+/// lines (each with its annotation) that say why.
+fn fail_run(
+    state: &SharedState,
+    run_id: i64,
+    job: hoist_engine::JobKey,
+    problems: &[(String, hoist_engine::Annotation)],
+) -> Result<(), hoist_store::StoreError> {
+    use hoist_engine::{Conclusion, RunEvent};
+    let recorder = state.store().recorder(run_id)?;
     recorder.on_event(&RunEvent::JobQueued { job: job.clone() });
-    for d in diagnostics.iter().filter(|d| d.is_error()) {
-        let line = format!(
-            "{path}:{}:{}: {} [{}]",
-            d.span.start.line, d.span.start.column, d.message, d.code
-        );
+    for (line, annotation) in problems {
         recorder.on_event(&RunEvent::Log {
             job: job.clone(),
             step: None,
@@ -203,14 +232,7 @@ fn failed_run(
         recorder.on_event(&RunEvent::Annotation {
             job: job.clone(),
             step: None,
-            annotation: Annotation {
-                level: AnnotationLevel::Error,
-                message: d.message.clone(),
-                title: Some(d.code.to_string()),
-                file: Some(path.to_owned()),
-                line: Some(d.span.start.line),
-                column: Some(d.span.start.column),
-            },
+            annotation: annotation.clone(),
         });
     }
     recorder.on_event(&RunEvent::JobFinished {
@@ -223,8 +245,7 @@ fn failed_run(
         conclusion: Conclusion::Failure,
         duration: std::time::Duration::ZERO,
     });
-    recorder.finish()?;
-    Ok(answer(state, run_id))
+    recorder.finish()
 }
 
 /// What the planner needs of a dispatched run; stored with the run, so that a restarted
@@ -260,6 +281,7 @@ impl Planned {
             attempt: 1,
             number: None,
             request: self.to_json(),
+            planner: Some((state.planner.clone(), state.config.lease)),
         }
     }
 
@@ -279,53 +301,92 @@ impl Planned {
     }
 }
 
-/// Plans again every run this server was planning when it stopped: the planner finds the
-/// jobs it queued before (queueing is idempotent), waits for those still running, and goes
-/// on. Returns how many runs it resumed.
-pub(crate) fn resume(state: &SharedState) -> Result<usize, ServerError> {
-    let filter = hoist_store::RunFilter {
-        status: Some("in_progress".to_owned()),
-        limit: 100_000,
-        ..Default::default()
-    };
-    let runs = state.store().list_runs(&filter)?;
+/// Plans the runs `runs`, which this server has just taken (its own from before a restart,
+/// or those of a server that stopped renewing them): the planner finds the jobs queued
+/// before (queueing is idempotent), waits for those still running, and goes on. A run that
+/// cannot be planned here (its repository or workflow is gone) ends as failed, with the
+/// reason as its one failed job's log, rather than being held forever. Returns how many it resumed.
+pub(crate) fn resume(state: &SharedState, runs: &[i64]) -> Result<usize, ServerError> {
     let mut resumed = 0;
-    for run in runs {
-        let r = &run.request;
-        if r["server"] != true {
+    for &id in runs {
+        if state.recorders.lock().is_ok_and(|r| r.contains_key(&id)) {
             continue;
         }
-        let field = |name: &str| r[name].as_str().unwrap_or_default().to_owned();
-        let Some(repo) = state.config.repos.iter().find(|c| c.name == field("repo")) else {
-            continue;
-        };
-        let Some(git) = Repository::discover(&repo.path) else {
-            continue;
-        };
-        let (path, sha) = (field("workflow"), field("sha"));
-        let Ok(Some(text)) = read_at(&git, &sha, &in_repo(repo, &git, &path)) else {
-            continue;
-        };
-        let planned = Planned {
-            repo: repo.clone(),
-            path,
-            text,
-            sha,
-            branch: field("branch"),
-            inputs: r["inputs"].as_object().cloned().unwrap_or_default(),
-            actor: field("actor"),
-            event: r["event"]
-                .as_str()
-                .unwrap_or("workflow_dispatch")
-                .to_owned(),
-            before: r["before"].as_str().map(str::to_owned),
-        };
-        state.store().adopt_run(run.id)?;
-        if start_planning(state, run.id, run.number, planned, &git).is_ok() {
-            resumed += 1;
+        let run = state.store().run(id)?;
+        match planned_again(state, &run) {
+            Ok((planned, git)) => {
+                state.store().adopt_run(run.id)?;
+                if start_planning(state, run.id, run.number, planned, &git).is_ok() {
+                    resumed += 1;
+                }
+            }
+            Err(reason) => {
+                let job = hoist_engine::JobKey {
+                    id: "planning".to_owned(),
+                    job_id: "planning".to_owned(),
+                    path: "planning".to_owned(),
+                    name: "planning".to_owned(),
+                    matrix: serde_json::Value::Null,
+                };
+                let message = format!("this run cannot be planned again: {reason}");
+                let annotation = hoist_engine::Annotation {
+                    level: hoist_engine::AnnotationLevel::Error,
+                    message: message.clone(),
+                    title: Some("planning".to_owned()),
+                    file: None,
+                    line: None,
+                    column: None,
+                };
+                fail_run(
+                    state,
+                    run.id,
+                    job,
+                    &[(format!("Error: {message}"), annotation)],
+                )?;
+            }
         }
     }
     Ok(resumed)
+}
+
+/// What run `run`'s planner was started with, from its stored request.
+fn planned_again(
+    state: &SharedState,
+    run: &hoist_store::RunRow,
+) -> Result<(Planned, Repository), String> {
+    let r = &run.request;
+    if r["server"] != true {
+        return Err("it was not started by a server".to_owned());
+    }
+    let field = |name: &str| r[name].as_str().unwrap_or_default().to_owned();
+    let repo = state
+        .config
+        .repos
+        .iter()
+        .find(|c| c.name == field("repo"))
+        .ok_or_else(|| format!("this server has no repository `{}`", field("repo")))?;
+    let git = Repository::discover(&repo.path)
+        .ok_or_else(|| format!("`{}` is not a git repository", repo.path.display()))?;
+    let (path, sha) = (field("workflow"), field("sha"));
+    let text = read_at(&git, &sha, &in_repo(repo, &git, &path))
+        .ok()
+        .flatten()
+        .ok_or_else(|| format!("`{path}` cannot be read at `{sha}`"))?;
+    let planned = Planned {
+        repo: repo.clone(),
+        path,
+        text,
+        sha,
+        branch: field("branch"),
+        inputs: r["inputs"].as_object().cloned().unwrap_or_default(),
+        actor: field("actor"),
+        event: r["event"]
+            .as_str()
+            .unwrap_or("workflow_dispatch")
+            .to_owned(),
+        before: r["before"].as_str().map(str::to_owned),
+    };
+    Ok((planned, git))
 }
 
 /// Starts the engine's planner for run `run_id`, every job going to the queue.

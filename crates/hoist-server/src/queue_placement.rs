@@ -56,7 +56,7 @@ impl JobPlacement for QueuePlacement {
                     }
                 }
                 tokio::select! {
-                    _ = tokio::time::timeout(Duration::from_secs(1), done) => {}
+                    _ = tokio::time::timeout(state.poll_every(), done) => {}
                     _ = cancel.changed(), if !cancel_sent => {}
                 }
             }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use hoist_store::{Recorder, Store};
+use hoist_store::{Location, Recorder, Store, StoreError};
 use tokio::sync::Notify;
 
 use crate::config::ServerConfig;
@@ -34,6 +34,15 @@ pub(crate) struct AppState {
     pub(crate) metrics: crate::metrics::ServerMetrics,
     /// The recorder of each run being planned here; runners' events go through it.
     pub(crate) recorders: Mutex<HashMap<i64, Arc<Recorder>>>,
+    /// Recorders of runs another server plans, for the events of this server's runners
+    /// (servers sharing a database); closed once the run is over.
+    foreign_recorders: Mutex<HashMap<i64, Arc<Recorder>>>,
+    /// This server's name among the servers sharing the database: its host and data
+    /// directory, the same after a restart.
+    pub(crate) planner: String,
+    /// Whether other servers may share the database (PostgreSQL): their queue changes and
+    /// finished jobs wake nothing here, so waits look at the store again every so often.
+    pub(crate) shared_store: bool,
 }
 
 impl AppState {
@@ -55,7 +64,17 @@ impl AppState {
                 });
             }
         }
-        let store = Store::open(&config.data_dir.join("hoist.db"))?;
+        let location = match &config.database {
+            Some(database) => Location::parse(database),
+            None => Location::Sqlite(config.data_dir.join("hoist.db")),
+        };
+        let shared_store = matches!(location, Location::Postgres(_));
+        let store = Store::open_at(&location)?;
+        let data_dir = config
+            .data_dir
+            .canonicalize()
+            .unwrap_or_else(|_| config.data_dir.clone());
+        let planner = format!("{}:{}", config.name, data_dir.display());
         let admin_token = crate::auth::admin_token(&config.data_dir)?;
         Ok(Self {
             admin_digest: crate::auth::digest(&admin_token),
@@ -66,6 +85,9 @@ impl AppState {
             queue_changed: Notify::new(),
             job_done: Notify::new(),
             recorders: Mutex::new(HashMap::new()),
+            foreign_recorders: Mutex::new(HashMap::new()),
+            planner,
+            shared_store,
             metrics: crate::metrics::ServerMetrics::default(),
             workflow_texts: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),
@@ -90,13 +112,48 @@ impl AppState {
         Ok(())
     }
 
+    /// The recorder for runner reports about run `run_id`: its planner's when it is planned
+    /// here, else one opened for the reports this server receives.
+    pub(crate) fn recorder_for(&self, run_id: i64) -> Result<Arc<Recorder>, StoreError> {
+        if let Some(r) = self
+            .recorders
+            .lock()
+            .ok()
+            .and_then(|r| r.get(&run_id).cloned())
+        {
+            return Ok(r);
+        }
+        let mut foreign = self
+            .foreign_recorders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = foreign.get(&run_id) {
+            return Ok(r.clone());
+        }
+        let recorder = Arc::new(self.store().recorder(run_id)?);
+        foreign.insert(run_id, recorder.clone());
+        Ok(recorder)
+    }
+
+    /// How long a wait for the queue may last before looking at the store again.
+    pub(crate) fn poll_every(&self) -> Duration {
+        if self.shared_store {
+            Duration::from_millis(250)
+        } else {
+            Duration::from_secs(1)
+        }
+    }
+
     pub(crate) fn base_url(&self) -> String {
         format!("http://{}", self.address)
     }
 }
 
-/// Takes back the jobs of runners that stopped renewing their leases.
-pub(crate) fn spawn_lease_reaper(state: SharedState) {
+/// The server's upkeep, every half lease (at most every 2 s): takes back the jobs of runners
+/// that stopped renewing their leases, renews this server's hold on the runs it plans,
+/// plans the runs of servers that stopped renewing theirs, passes on cancellations asked of
+/// it through other servers, and closes recorders of other servers' runs that are over.
+pub(crate) fn spawn_upkeep(state: SharedState) {
     tokio::spawn(async move {
         let every =
             (state.config.lease / 2).clamp(Duration::from_millis(100), Duration::from_secs(2));
@@ -112,6 +169,54 @@ pub(crate) fn spawn_lease_reaper(state: SharedState) {
                 state.queue_changed.notify_waiters();
                 state.job_done.notify_waiters();
             }
+            let lease = state.config.lease;
+            let _ = state.store().renew_planning(&state.planner, lease);
+            let orphans = state
+                .store()
+                .take_runs(&state.planner, lease, false)
+                .unwrap_or_default();
+            if !orphans.is_empty() {
+                let _ = crate::planner::resume(&state, &orphans);
+            }
+            for run_id in state
+                .store()
+                .cancels_for(&state.planner)
+                .unwrap_or_default()
+            {
+                if let Ok(cancels) = state.cancels.lock()
+                    && let Some(cancel) = cancels.get(&run_id)
+                {
+                    let _ = cancel.send(true);
+                }
+            }
+            close_finished_foreign_recorders(&state);
         }
     });
+}
+
+fn close_finished_foreign_recorders(state: &SharedState) {
+    let runs: Vec<i64> = match state.foreign_recorders.lock() {
+        Ok(f) => f.keys().copied().collect(),
+        Err(_) => return,
+    };
+    for run_id in runs {
+        let over = state
+            .store()
+            .run(run_id)
+            .map_or(true, |run| run.status == "completed");
+        let planned_here = state
+            .recorders
+            .lock()
+            .is_ok_and(|r| r.contains_key(&run_id));
+        if over || planned_here {
+            let closed = state
+                .foreign_recorders
+                .lock()
+                .ok()
+                .and_then(|mut f| f.remove(&run_id));
+            if let Some(recorder) = closed {
+                tokio::task::spawn_blocking(move || recorder.finish());
+            }
+        }
+    }
 }

@@ -86,6 +86,9 @@ pub struct NewRun {
     pub number: Option<i64>,
     /// JSON describing how to run it again.
     pub request: serde_json::Value,
+    /// The server that plans it and for how long it holds it without renewing (see
+    /// `planning.rs`); `None` for a run `hoist run` records.
+    pub planner: Option<(String, std::time::Duration)>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -308,9 +311,10 @@ impl Store {
             let now = now_ms();
             let id: i64 = tx.query_row(
                 "INSERT INTO runs (number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
-                 status, created_at, started_at, pid, project_root, request, repo, runner, upload_state) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_progress', ?10, ?10, ?11, ?12, ?13, ?14, ?15, 'pending') \
-                 RETURNING id",
+                 status, created_at, started_at, pid, project_root, request, repo, runner, upload_state, \
+                 planner, planner_until) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_progress', ?10, ?10, ?11, ?12, ?13, ?14, ?15, 'pending', \
+                 ?16, ?17) RETURNING id",
                 args![
                     number,
                     run.attempt,
@@ -327,6 +331,10 @@ impl Store {
                     run.request.to_string(),
                     run.repo,
                     run.runner,
+                    run.planner.as_ref().map(|(name, _)| name),
+                    run.planner
+                        .as_ref()
+                        .map(|(_, lease)| now + lease.as_millis() as i64),
                 ],
                 |r| r.get(0),
             )?;

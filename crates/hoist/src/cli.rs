@@ -146,6 +146,17 @@ pub(crate) struct ServeArgs {
     /// directory).
     #[arg(long, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
+    /// The database: `postgres://user:password@host:port/db` (or a libpq `key=value`
+    /// string) for a PostgreSQL database that several servers may share, each with its own
+    /// `--data-dir` [default: `[server] database`, else an SQLite file in the data
+    /// directory].
+    #[arg(
+        long,
+        env = "HOIST_DATABASE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub(crate) database: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -41,6 +41,7 @@
 //! listen = "0.0.0.0:7420"
 //! runners = 2                          # in the server's own process
 //! lease-seconds = 30
+//! database = "postgres://hoist@db/hoist"  # shared by several servers (else SQLite here)
 //!
 //! [server.repos.platform]              # the name in API paths
 //! path = "examples/platform"           # a repository, or a project directory inside one
@@ -88,6 +89,8 @@ pub(crate) struct ServerSection {
     pub(crate) listen: Option<String>,
     pub(crate) runners: Option<usize>,
     pub(crate) lease_seconds: Option<f64>,
+    /// A PostgreSQL URL; else SQLite in the data directory.
+    pub(crate) database: Option<String>,
     #[serde(default)]
     pub(crate) repos: BTreeMap<String, ServedRepo>,
 }

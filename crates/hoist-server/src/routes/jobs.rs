@@ -48,7 +48,11 @@ pub(crate) async fn claim(
             })
             .into_response());
         }
-        if tokio::time::timeout_at(deadline, changed).await.is_err() {
+        // Jobs queued by other servers sharing the database wake nothing here: look again
+        // every so often.
+        let look_again = (tokio::time::Instant::now() + state.poll_every()).min(deadline);
+        let _ = tokio::time::timeout_at(look_again, changed).await;
+        if tokio::time::Instant::now() >= deadline {
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
     }
@@ -90,17 +94,8 @@ pub(crate) async fn events(
     {
         return Err(lost(id, &report.runner));
     }
-    let recorder = state
-        .recorders
-        .lock()
-        .ok()
-        .and_then(|r| r.get(&owner.run_id).cloned());
-    let Some(recorder) = recorder else {
-        return Err(ApiError::conflict(format!(
-            "run {} is not being planned by this server",
-            owner.run_id
-        )));
-    };
+    // Planned here or by another server sharing the database: recorded here either way.
+    let recorder = state.recorder_for(owner.run_id)?;
     // Acknowledged only once committed: a runner forgets what it sent only then.
     let (attempt, events) = (report.attempt, report.events);
     tokio::task::spawn_blocking(move || recorder.record_numbered(id, attempt, events))
@@ -135,12 +130,7 @@ pub(crate) async fn finish(
 
 /// Tells the run's history that the job starts again: the lost attempt's records go.
 fn retried(state: &SharedState, job: &hoist_store::ClaimedJob, runner: &str) {
-    let recorder = state
-        .recorders
-        .lock()
-        .ok()
-        .and_then(|r| r.get(&job.run_id).cloned());
-    if let Some(recorder) = recorder {
+    if let Ok(recorder) = state.recorder_for(job.run_id) {
         recorder.on_event(&hoist_engine::RunEvent::JobRetried {
             job: job.request.key.clone(),
             attempt: job.attempt,

@@ -77,7 +77,8 @@ pub(crate) fn bad_json(rejection: JsonRejection) -> ApiError {
     ApiError::new(rejection.status(), rejection.body_text())
 }
 
-/// `POST /api/v1/runs/{id}/cancel`: cancels a run this server is planning. Needs `developer`.
+/// `POST /api/v1/runs/{id}/cancel`: cancels a run, planned here or by another server sharing
+/// the database. Needs `developer`.
 pub(crate) async fn cancel(
     State(state): State<SharedState>,
     caller: Caller,
@@ -97,10 +98,9 @@ pub(crate) async fn cancel(
         .ok()
         .and_then(|c| c.get(&id).map(|tx| tx.send(true).is_ok()))
         .unwrap_or(false);
-    if !sent {
-        return Err(ApiError::conflict(format!(
-            "run {id} is not being planned by this server"
-        )));
+    // Planned by another server sharing the database: it hears at its next upkeep.
+    if !sent && !state.store().request_cancel(id)? {
+        return Err(ApiError::conflict(format!("run {id} is not in progress")));
     }
     state.store().audit(
         &caller.name,

@@ -158,6 +158,7 @@ fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
         }],
         runners,
         name: "test".into(),
+        database: None,
         lease: std::time::Duration::from_secs(30),
     };
     runtime.spawn(async move {

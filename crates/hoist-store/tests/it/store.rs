@@ -22,6 +22,7 @@ pub(crate) fn new_run(path: &str) -> NewRun {
         attempt: 1,
         number: None,
         request: serde_json::json!({"event": "push"}),
+        planner: None,
     }
 }
 

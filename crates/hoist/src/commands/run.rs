@@ -346,6 +346,7 @@ pub(crate) fn execute(
             attempt: options.attempt.as_ref().map_or(1, |a| a.attempt),
             number: options.attempt.as_ref().map(|a| a.number),
             request: serde_json::to_value(&stored_inv).unwrap_or(Json::Null),
+            planner: None,
         };
         let (run_id, run_number) = store.create_run(&new_run)?;
         let work = WorkDir::claim(&data_dir, project, &file.path, run_id)?;

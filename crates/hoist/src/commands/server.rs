@@ -91,6 +91,7 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         runners: args.runners.or(section.runners).unwrap_or(1),
         name,
         lease: Duration::from_secs_f64(lease.max(0.1)),
+        database: args.database.clone().or_else(|| section.database.clone()),
     };
     let runners = config.runners;
     let names: Vec<String> = config.repos.iter().map(|r| r.name.clone()).collect();
