@@ -520,7 +520,7 @@ impl Pg {
 /// may not be entered from a thread that runs async tasks (the server calls the store from
 /// its request handlers): on such a thread the call is moved out of the async context first,
 /// and the runtime hands the thread's other tasks to its other workers meanwhile.
-fn blocking<R>(call: impl FnOnce() -> R) -> R {
+pub(crate) fn blocking<R>(call: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(call)

@@ -144,7 +144,7 @@ pub(crate) fn connect(location: &Location) -> Result<Db, StoreError> {
             if config.get_connect_timeout().is_none() {
                 config.connect_timeout(std::time::Duration::from_secs(10));
             }
-            let client = config.connect(postgres::NoTls).map_err(failed)?;
+            let client = db::blocking(|| config.connect(postgres::NoTls)).map_err(failed)?;
             Ok(Db::postgres(client))
         }
     }

@@ -9,9 +9,11 @@ mod check;
 mod expr;
 mod metrics;
 mod project;
+mod replicas;
 mod run;
 mod scan;
 mod server;
+mod server_processes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
