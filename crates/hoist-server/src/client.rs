@@ -87,6 +87,19 @@ impl Client {
         self.empty(response).await
     }
 
+    /// Starts a new attempt of finished run `id` (only its failed jobs with `failed_only`).
+    pub async fn rerun(&self, id: i64, failed_only: bool) -> Result<DispatchResponse, ServerError> {
+        let what = if failed_only {
+            "rerun-failed-jobs"
+        } else {
+            "rerun"
+        };
+        let response = self
+            .post(&format!("/api/v1/runs/{id}/{what}"), &serde_json::json!({}))
+            .await?;
+        self.json(response).await
+    }
+
     /// Everything `hoist runs view` shows of run `id`.
     pub async fn record(&self, id: i64) -> Result<RunRecord, ServerError> {
         let response = self.get(&format!("/api/v1/runs/{id}/record")).await?;

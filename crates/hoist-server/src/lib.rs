@@ -16,6 +16,7 @@ mod metrics;
 mod planner;
 mod poller;
 mod queue_placement;
+mod rerun;
 mod routes;
 mod runner;
 mod state;

@@ -123,6 +123,8 @@ pub(crate) fn dispatch(
         actor: actor.to_owned(),
         event: "workflow_dispatch".to_owned(),
         before: None,
+        attempt: 1,
+        reuse: serde_json::Map::new(),
     };
     let run = planned.new_run(state, name);
     // Who, when (the entry's time), which repository, workflow, ref and inputs: the audit
@@ -142,7 +144,7 @@ pub(crate) fn dispatch(
 }
 
 /// GitHub's answer to a dispatch with `return_run_details`.
-fn answer(state: &SharedState, run_id: i64) -> DispatchResponse {
+pub(crate) fn answer(state: &SharedState, run_id: i64) -> DispatchResponse {
     let base = state.base_url();
     DispatchResponse {
         workflow_run_id: run_id,
@@ -262,6 +264,11 @@ pub(crate) struct Planned {
     pub(crate) event: String,
     /// For a push: the branch's commit before it.
     pub(crate) before: Option<String>,
+    /// 1, or the attempt of a rerun.
+    pub(crate) attempt: u32,
+    /// For a rerun of failed jobs: the jobs that succeeded before (by job id), with their
+    /// outputs, which are not run again.
+    pub(crate) reuse: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Planned {
@@ -278,7 +285,7 @@ impl Planned {
             repo: self.repo.name.clone(),
             runner: state.config.name.clone(),
             project_root: self.repo.path.display().to_string(),
-            attempt: 1,
+            attempt: self.attempt,
             number: None,
             request: self.to_json(),
             planner: Some((state.planner.clone(), state.config.lease)),
@@ -297,6 +304,8 @@ impl Planned {
             "branch": self.branch,
             "inputs": self.inputs,
             "actor": self.actor,
+            "attempt": self.attempt,
+            "reuse": self.reuse,
         })
     }
 }
@@ -350,7 +359,7 @@ pub(crate) fn resume(state: &SharedState, runs: &[i64]) -> Result<usize, ServerE
 }
 
 /// What run `run`'s planner was started with, from its stored request.
-fn planned_again(
+pub(crate) fn planned_again(
     state: &SharedState,
     run: &hoist_store::RunRow,
 ) -> Result<(Planned, Repository), String> {
@@ -385,6 +394,8 @@ fn planned_again(
             .unwrap_or("workflow_dispatch")
             .to_owned(),
         before: r["before"].as_str().map(str::to_owned),
+        attempt: r["attempt"].as_u64().map_or(1, |a| a as u32),
+        reuse: r["reuse"].as_object().cloned().unwrap_or_default(),
     };
     Ok((planned, git))
 }
@@ -407,6 +418,8 @@ pub(crate) fn start_planning(
         actor,
         event,
         before,
+        attempt,
+        reuse,
     } = planned;
     let recorder = Arc::new(state.store().recorder(run_id)?);
     state
@@ -461,11 +474,24 @@ pub(crate) fn start_planning(
         environments: IndexMap::new(),
         run_id: run_id as u64,
         run_number: run_number as u64,
-        run_attempt: 1,
+        run_attempt: attempt,
         work_dir: work.clone(),
         job_filter: None,
         matrix_filter: Vec::new(),
-        reuse: IndexMap::new(),
+        reuse: reuse
+            .into_iter()
+            .map(|(job, outputs)| {
+                let outputs = outputs
+                    .as_object()
+                    .map(|o| {
+                        o.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (job, (hoist_engine::Conclusion::Success, outputs))
+            })
+            .collect(),
         parallelism: 64,
         kill_grace: std::time::Duration::from_secs(5),
         action_cache: None,

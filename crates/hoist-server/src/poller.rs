@@ -117,6 +117,8 @@ fn push(
             actor: "hoist-poll".to_owned(),
             event: "push".to_owned(),
             before: Some(before.to_owned()),
+            attempt: 1,
+            reuse: serde_json::Map::new(),
         };
         let name = parsed
             .workflow

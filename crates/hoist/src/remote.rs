@@ -40,3 +40,44 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()
         .context("cannot start the async runtime")
 }
+
+/// Waits until remote run `id` has completed, then prints its jobs and result (its record
+/// as JSON with `json`); the outcome is the run's.
+pub(crate) fn follow_run(
+    rt: &tokio::runtime::Runtime,
+    client: &hoist_server::Client,
+    id: i64,
+    json: bool,
+) -> anyhow::Result<crate::commands::Outcome> {
+    let run = rt.block_on(async {
+        loop {
+            let run = client.run(id).await?;
+            if run.status == "completed" {
+                return Ok::<_, hoist_server::ServerError>(run);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    })?;
+    if json {
+        crate::output::stdout(&format!("{}\n", serde_json::to_string_pretty(&run)?));
+    } else {
+        for job in &run.jobs {
+            crate::output::stdout(&format!(
+                "  {:<30} {:<10} {}\n",
+                job.name,
+                job.conclusion.as_deref().unwrap_or(&job.status),
+                job.runner.as_deref().unwrap_or("")
+            ));
+        }
+        crate::output::stdout(&format!(
+            "run {}: {}\n",
+            run.id,
+            run.conclusion.as_deref().unwrap_or("unknown")
+        ));
+    }
+    Ok(if run.conclusion.as_deref() == Some("success") {
+        crate::commands::Outcome::Success
+    } else {
+        crate::commands::Outcome::Failure
+    })
+}

@@ -38,6 +38,11 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/api/v1/runs/{id}", get(runs::view))
         .route("/api/v1/runs/{id}/record", get(history::record))
         .route("/api/v1/runs/{id}/cancel", post(runs::cancel))
+        .route("/api/v1/runs/{id}/rerun", post(runs::rerun))
+        .route(
+            "/api/v1/runs/{id}/rerun-failed-jobs",
+            post(runs::rerun_failed),
+        )
         .route("/api/v1/runs/{id}/jobs/{job}/logs", get(history::logs))
         .route(
             "/api/v1/runs/{id}/jobs/{job}/logs/stream",

@@ -33,6 +33,43 @@ pub(crate) async fn dispatch(
     .map(Json)
 }
 
+/// `POST /api/v1/runs/{id}/rerun` and `/rerun-failed-jobs`: a new attempt of a finished run.
+/// Needs `developer`; audited.
+pub(crate) async fn rerun(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<(axum::http::StatusCode, Json<DispatchResponse>), ApiError> {
+    rerun_attempt(state, caller, id, false).await
+}
+
+pub(crate) async fn rerun_failed(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<(axum::http::StatusCode, Json<DispatchResponse>), ApiError> {
+    rerun_attempt(state, caller, id, true).await
+}
+
+async fn rerun_attempt(
+    state: SharedState,
+    caller: Caller,
+    id: i64,
+    failed_only: bool,
+) -> Result<(axum::http::StatusCode, Json<DispatchResponse>), ApiError> {
+    caller.require(Role::Developer)?;
+    state.refuse_if_draining()?;
+    tokio::task::spawn_blocking(move || crate::rerun::rerun(&state, id, failed_only, &caller.name))
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the rerun failed: {e}"),
+            )
+        })?
+        .map(|answer| (axum::http::StatusCode::CREATED, Json(answer)))
+}
+
 pub(crate) async fn view(
     State(state): State<SharedState>,
     caller: Caller,

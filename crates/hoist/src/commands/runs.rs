@@ -35,8 +35,27 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
                 output::stderr(&format!("run {id} is being cancelled\n"));
                 Ok(Outcome::Success)
             }
-            RunsCommand::Download { .. } | RunsCommand::Rerun { .. } => bail!(
-                "`hoist runs download` and `hoist runs rerun` work on this machine's history only, not yet with `--server`"
+            RunsCommand::Rerun { id, failed, quiet } => {
+                let answer = history
+                    .runtime
+                    .block_on(history.client.rerun(*id, *failed))?;
+                if !quiet {
+                    output::stdout(&format!(
+                        "run {} (a new attempt of run {id}{}) queued: {}\n",
+                        answer.workflow_run_id,
+                        if *failed { ", failed jobs only" } else { "" },
+                        answer.run_url
+                    ));
+                }
+                crate::remote::follow_run(
+                    &history.runtime,
+                    &history.client,
+                    answer.workflow_run_id,
+                    false,
+                )
+            }
+            RunsCommand::Download { .. } => bail!(
+                "`hoist runs download` works on this machine's history only, not yet with `--server`"
             ),
         };
     }

@@ -182,35 +182,5 @@ pub(crate) fn dispatch(args: &WorkflowRunArgs) -> anyhow::Result<Outcome> {
     if !args.watch {
         return Ok(Outcome::Success);
     }
-    let run = rt.block_on(async {
-        loop {
-            let run = client.run(answer.workflow_run_id).await?;
-            if run.status == "completed" {
-                return Ok::<_, hoist_server::ServerError>(run);
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    })?;
-    if args.json {
-        output::stdout(&format!("{}\n", serde_json::to_string_pretty(&run)?));
-    } else {
-        for job in &run.jobs {
-            output::stdout(&format!(
-                "  {:<30} {:<10} {}\n",
-                job.name,
-                job.conclusion.as_deref().unwrap_or(&job.status),
-                job.runner.as_deref().unwrap_or("")
-            ));
-        }
-        output::stdout(&format!(
-            "run {}: {}\n",
-            run.id,
-            run.conclusion.as_deref().unwrap_or("unknown")
-        ));
-    }
-    Ok(if run.conclusion.as_deref() == Some("success") {
-        Outcome::Success
-    } else {
-        Outcome::Failure
-    })
+    remote::follow_run(&rt, &client, answer.workflow_run_id, args.json)
 }

@@ -10,6 +10,7 @@ mod expr;
 mod metrics;
 mod project;
 mod replicas;
+mod rerun_remote;
 mod run;
 mod scan;
 mod server;
