@@ -71,8 +71,13 @@ fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
 #[derive(Debug)]
 pub(crate) struct Caller {
     pub(crate) name: String,
-    /// `None` for a runner's credential.
+    /// `None` for a runner's credential (or a runner registration token, with
+    /// `registration`).
     pub(crate) role: Option<Role>,
+    /// The repositories the token is limited to; `None`: all.
+    pub(crate) repos: Option<Vec<String>>,
+    /// A runner registration token: it may only register runners.
+    pub(crate) registration: bool,
 }
 
 impl Caller {
@@ -92,9 +97,46 @@ impl Caller {
         }
     }
 
+    /// Refuses (403) a caller whose token is limited to other repositories than `repo`.
+    pub(crate) fn require_repo(&self, repo: &str) -> Result<(), ApiError> {
+        match &self.repos {
+            Some(granted) if !granted.iter().any(|g| g == repo) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "`{}` may act only on {}, not on `{repo}`",
+                    self.name,
+                    if granted.is_empty() {
+                        "no repository".to_owned()
+                    } else {
+                        granted
+                            .iter()
+                            .map(|g| format!("`{g}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`Caller::require`] and [`Caller::require_repo`] for run `run`.
+    pub(crate) fn require_for_run(
+        &self,
+        role: Role,
+        run: &hoist_store::RunRow,
+    ) -> Result<(), ApiError> {
+        self.require(role)?;
+        self.require_repo(&run.repo)
+    }
+
     /// Refuses (403) anyone but the runner `runner` (its own token) or an admin.
     pub(crate) fn require_runner(&self, runner: &str) -> Result<(), ApiError> {
         match self.role {
+            None if self.registration => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "a registration token only registers runners: `hoist runner` trades it for the runner's own credential on its first start",
+            )),
             None if self.name == runner => Ok(()),
             None => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -119,6 +161,9 @@ impl Caller {
 /// The kind a runner's token is stored with.
 pub(crate) const RUNNER_KIND: &str = "runner";
 
+/// The kind of a token that runners trade for their credential (`--role runner`).
+pub(crate) const REGISTRATION_KIND: &str = "runner-registration";
+
 impl FromRequestParts<SharedState> for Caller {
     type Rejection = ApiError;
 
@@ -141,19 +186,25 @@ impl FromRequestParts<SharedState> for Caller {
             return Ok(Caller {
                 name: "admin".to_owned(),
                 role: Some(Role::Admin),
+                repos: None,
+                registration: false,
             });
         }
         // Looked up by digest: equal digests are the only way to match, so no timing of the
         // comparison tells anything about the token.
         let found = state.store().token_by_digest(&digest)?;
         match found {
-            Some(t) if t.kind == RUNNER_KIND => Ok(Caller {
+            Some(t) if t.kind == RUNNER_KIND || t.kind == REGISTRATION_KIND => Ok(Caller {
+                registration: t.kind == REGISTRATION_KIND,
                 name: t.name,
                 role: None,
+                repos: None,
             }),
             Some(t) => Ok(Caller {
                 role: Some(Role::parse(&t.kind).unwrap_or(Role::Viewer)),
                 name: t.name,
+                repos: t.repos,
+                registration: false,
             }),
             None => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,

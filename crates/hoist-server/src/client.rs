@@ -11,7 +11,7 @@ use crate::errors::ServerError;
 use crate::wire::{
     Assignment, AuditQuery, ClaimRequest, DispatchRequest, DispatchResponse, ErrorBody,
     EventsReport, FinishReport, LogPart, NewToken, RenewRequest, RunQuery, RunRecord, RunView,
-    TokenRequest,
+    RunnerCredential, TokenRequest,
 };
 
 /// A connection to one server with one token.
@@ -97,6 +97,15 @@ impl Client {
         let response = self
             .post(&format!("/api/v1/runs/{id}/{what}"), &serde_json::json!({}))
             .await?;
+        self.json(response).await
+    }
+
+    /// Registers runner `name` with this client's token (a registration token).
+    pub async fn register_runner(&self, name: &str) -> Result<RunnerCredential, ServerError> {
+        let body = crate::wire::RegisterRequest {
+            name: name.to_owned(),
+        };
+        let response = self.post("/api/v1/runners/register", &body).await?;
         self.json(response).await
     }
 

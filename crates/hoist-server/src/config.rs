@@ -50,8 +50,11 @@ pub struct RunnerConfig {
     pub labels: Vec<String>,
     /// Jobs run at once.
     pub capacity: usize,
-    /// Workspaces, caches and checkouts.
+    /// Workspaces, caches and checkouts, and the runner's credential (`credential`).
     pub data_dir: PathBuf,
+    /// Whether `token` is to be traded for the runner's own credential on first start (a
+    /// registration token); `false` for runners inside the server, which use its admin token.
+    pub register: bool,
 }
 
 impl RunnerConfig {

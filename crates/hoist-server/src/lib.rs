@@ -29,7 +29,7 @@ pub use errors::ServerError;
 pub use runner::run_runner;
 pub use wire::{
     AuditQuery, DispatchRequest, DispatchResponse, LogPart, NewToken, RunQuery, RunRecord, RunView,
-    TokenRequest,
+    RunnerCredential, TokenRequest,
 };
 
 use std::sync::Arc;
@@ -76,6 +76,7 @@ pub async fn serve(
             labels: RunnerConfig::default_labels(),
             capacity: 1,
             data_dir: config.data_dir.join("runner").join(format!("{}", n + 1)),
+            register: false,
         };
         let mut stop = runners_stop.clone();
         embedded.push(tokio::spawn(async move {

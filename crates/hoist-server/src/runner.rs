@@ -38,7 +38,12 @@ pub async fn run_runner(
         path: config.data_dir.clone(),
         source,
     })?;
-    let client = Client::new(&config.server, &config.token);
+    let token = if config.register {
+        credential(&config).await?
+    } else {
+        config.token.clone()
+    };
+    let client = Client::new(&config.server, &token);
     let config = Arc::new(config);
     let (stop_tx, stop) = watch::channel(false);
     let mut slots = Vec::new();
@@ -54,6 +59,76 @@ pub async fn run_runner(
         let _ = s.await;
     }
     Ok(())
+}
+
+/// What a runner's data directory keeps of its registration.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredCredential {
+    server: String,
+    name: String,
+    token: String,
+}
+
+const CREDENTIAL_FILE: &str = "credential";
+
+/// The runner's own credential: the one kept in its data directory, or one the server gives
+/// for the registration token (kept, mode 0600, before it is used); the token itself when
+/// the server says it already is this runner's credential.
+async fn credential(config: &RunnerConfig) -> Result<String, ServerError> {
+    let path = config.data_dir.join(CREDENTIAL_FILE);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let stored: StoredCredential =
+            serde_json::from_str(&text).map_err(|e| ServerError::Refused {
+                message: format!(
+                    "`{}` cannot be read ({e}); remove it to register again",
+                    path.display()
+                ),
+            })?;
+        if stored.server.trim_end_matches('/') != config.server.trim_end_matches('/')
+            || stored.name != config.name
+        {
+            return Err(ServerError::Refused {
+                message: format!(
+                    "`{}` holds the credential of runner `{}` at `{}`; use `--name {}` and that server, or another `--data-dir`",
+                    path.display(),
+                    stored.name,
+                    stored.server,
+                    stored.name
+                ),
+            });
+        }
+        return Ok(stored.token);
+    }
+    let answer = Client::new(&config.server, &config.token)
+        .register_runner(&config.name)
+        .await?;
+    let Some(token) = answer.token else {
+        return Ok(config.token.clone());
+    };
+    let stored = StoredCredential {
+        server: config.server.clone(),
+        name: config.name.clone(),
+        token: token.clone(),
+    };
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        f.write_all(
+            serde_json::to_string(&stored)
+                .unwrap_or_default()
+                .as_bytes(),
+        )
+    };
+    write().map_err(|source| ServerError::DataDir {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(token)
 }
 
 async fn slot(client: Client, config: Arc<RunnerConfig>, mut stop: watch::Receiver<bool>) {

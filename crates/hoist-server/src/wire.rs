@@ -105,10 +105,29 @@ pub(crate) struct ErrorBody {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    /// Whose token: a person's name, or a runner's.
+    /// Whose token: a person's name, or what a runner registration token is for.
     pub name: String,
-    /// `viewer`, `developer`, `approver`, `admin`, or `runner`.
+    /// `viewer`, `developer`, `approver`, `admin`, or `runner` (a registration token, which
+    /// runners trade for their own credential).
     pub role: String,
+    /// Only these repositories (a role's token, not an admin's); none: all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repos: Option<Vec<String>>,
+}
+
+/// `POST /api/v1/runners/register`: a runner's name, to get its own credential.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegisterRequest {
+    pub(crate) name: String,
+}
+
+/// A runner's new credential: shown once. `None` when the token the runner presented is
+/// already its credential.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunnerCredential {
+    pub name: String,
+    pub token: Option<String>,
 }
 
 /// A token just created: the only time it is shown.

@@ -46,11 +46,15 @@ impl Role {
 pub struct TokenRow {
     pub id: i64,
     pub name: String,
-    /// A role, or `runner` for a runner's credential.
+    /// A role, `runner` for a runner's credential, or `runner-registration` for a token
+    /// that runners trade for their credential.
     pub kind: String,
     pub created_at: i64,
     pub last_used: Option<i64>,
     pub revoked: bool,
+    /// The repositories it may act on; `None`: all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repos: Option<Vec<String>>,
 }
 
 /// One entry of the audit log.
@@ -85,18 +89,58 @@ impl Store {
         kind: &str,
         digest: &[u8],
     ) -> Result<i64, StoreError> {
+        self.create_token_for(name, kind, digest, None)
+    }
+
+    /// [`Store::create_token`], limited to the repositories `repos` when given.
+    pub fn create_token_for(
+        &mut self,
+        name: &str,
+        kind: &str,
+        digest: &[u8],
+        repos: Option<&[String]>,
+    ) -> Result<i64, StoreError> {
+        let repos = repos.map(|r| serde_json::to_string(r).unwrap_or_else(|_| "[]".into()));
         self.db().query_row(
-            "INSERT INTO tokens (name, kind, digest, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
-            args![name, kind, digest, now_ms()],
+            "INSERT INTO tokens (name, kind, digest, created_at, repos) VALUES (?1, ?2, ?3, ?4, ?5) \
+             RETURNING id",
+            args![name, kind, digest, now_ms(), repos],
             |r| r.get(0),
         )
+    }
+
+    /// Creates the credential of runner `name` unless one that is not revoked exists; returns
+    /// its id, or `None` when the name is taken. One transaction: two runners registering
+    /// under one name at once get one credential between them.
+    pub fn register_runner(
+        &mut self,
+        name: &str,
+        digest: &[u8],
+    ) -> Result<Option<i64>, StoreError> {
+        self.db().write(|tx| {
+            let taken: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM tokens WHERE name = ?1 AND kind = 'runner' AND revoked = 0",
+                args![name],
+                |r| r.get(0),
+            )?;
+            if taken > 0 {
+                return Ok(None);
+            }
+            tx.query_row(
+                "INSERT INTO tokens (name, kind, digest, created_at) VALUES (?1, 'runner', ?2, ?3) \
+                 RETURNING id",
+                args![name, digest, now_ms()],
+                |r| r.get(0),
+            )
+            .map(Some)
+        })
     }
 
     /// The owner of the token with this digest, if it exists and is not revoked; notes its
     /// use.
     pub fn token_by_digest(&mut self, digest: &[u8]) -> Result<Option<TokenRow>, StoreError> {
         let row = self.db().query_row_opt(
-            "SELECT id, name, kind, created_at, last_used, revoked FROM tokens \
+            "SELECT id, name, kind, created_at, last_used, revoked, repos FROM tokens \
              WHERE digest = ?1 AND revoked = 0",
             args![digest],
             token_row,
@@ -112,7 +156,7 @@ impl Store {
 
     pub fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
         self.db().query_map(
-            "SELECT id, name, kind, created_at, last_used, revoked FROM tokens ORDER BY id",
+            "SELECT id, name, kind, created_at, last_used, revoked, repos FROM tokens ORDER BY id",
             &[],
             token_row,
         )
@@ -175,5 +219,8 @@ fn token_row(r: &Row) -> Result<TokenRow, StoreError> {
         created_at: r.get(3)?,
         last_used: r.get(4)?,
         revoked: r.get::<i64>(5)? != 0,
+        repos: r
+            .get::<Option<String>>(6)?
+            .and_then(|list| serde_json::from_str(&list).ok()),
     })
 }

@@ -24,6 +24,9 @@ pub struct RunRow {
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
     pub project_root: String,
+    /// The repository's name (on a server), or the project directory's.
+    #[serde(default)]
+    pub repo: String,
     #[serde(skip)]
     pub request: serde_json::Value,
 }
@@ -94,11 +97,13 @@ pub struct RunFilter {
     pub branch: Option<String>,
     /// Only runs of this repository (its name on a server).
     pub repo: Option<String>,
+    /// Only runs of these repositories (a token's grants).
+    pub repos: Option<Vec<String>>,
     pub limit: usize,
 }
 
 const RUN_COLUMNS: &str = "id, number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
-    status, conclusion, created_at, started_at, finished_at, project_root, request";
+    status, conclusion, created_at, started_at, finished_at, project_root, request, repo";
 
 fn run_row(r: &Row) -> Result<RunRow, StoreError> {
     let request: String = r.get(16)?;
@@ -119,6 +124,7 @@ fn run_row(r: &Row) -> Result<RunRow, StoreError> {
         started_at: r.get(13)?,
         finished_at: r.get(14)?,
         project_root: r.get(15)?,
+        repo: r.get(17)?,
         request: serde_json::from_str(&request).unwrap_or(serde_json::Value::Null),
     })
 }
@@ -174,6 +180,18 @@ impl Store {
         if let Some(r) = &filter.repo {
             args.push(r.to_value());
             sql.push_str(&format!(" AND repo = ?{}", args.len()));
+        }
+        if let Some(repos) = &filter.repos {
+            if repos.is_empty() {
+                sql.push_str(" AND 1 = 0");
+            } else {
+                let mut marks = Vec::new();
+                for r in repos {
+                    args.push(r.to_value());
+                    marks.push(format!("?{}", args.len()));
+                }
+                sql.push_str(&format!(" AND repo IN ({})", marks.join(", ")));
+            }
         }
         sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", filter.limit.max(1)));
         self.db().query_map(&sql, &args, run_row)

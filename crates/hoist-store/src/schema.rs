@@ -196,6 +196,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     UPDATE runs SET planner = '', planner_until = 0
         WHERE status = 'in_progress' AND request LIKE '%\"server\":true%';
     ",
+    // 12: the repositories a token is limited to (JSON list; none: all of them).
+    "
+    ALTER TABLE tokens ADD COLUMN repos TEXT;
+    ",
 ];
 
 /// The same schema for PostgreSQL, as its own numbered migrations (the version is kept in
@@ -358,5 +362,8 @@ pub(crate) const POSTGRES_MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN planner TEXT;
     ALTER TABLE runs ADD COLUMN planner_until BIGINT;
     ALTER TABLE runs ADD COLUMN cancel_requested BIGINT NOT NULL DEFAULT 0;
+",
+    "
+    ALTER TABLE tokens ADD COLUMN repos TEXT;
 ",
 ];

@@ -66,15 +66,21 @@ pub(crate) struct ServerFlags {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum TokenCommand {
-    /// Create a token for a person (with a role) or a runner; prints it once.
+    /// Create a token for a person (with a role), or a registration token for runners;
+    /// prints it once.
     Create {
-        /// Whose token it is.
+        /// Whose token it is (for a registration token: what it is for).
         #[arg(long, value_name = "NAME")]
         name: String,
         /// `viewer` < `developer` (dispatch, rerun, cancel) < `approver` < `admin`; or
-        /// `runner` for a runner's credential.
+        /// `runner` for a registration token, which `hoist runner --token` trades for the
+        /// runner's own credential on its first start.
         #[arg(long, value_name = "ROLE")]
         role: String,
+        /// Limit the token to this repository (repeatable); without it, all repositories.
+        /// Not for `admin` or `runner` tokens.
+        #[arg(long = "repo", value_name = "NAME")]
+        repos: Vec<String>,
         #[command(flatten)]
         server: ServerFlags,
         /// Print the answer as JSON.
@@ -164,7 +170,9 @@ pub(crate) struct RunnerArgs {
     /// The server, `http://host:port`.
     #[arg(long, env = "HOIST_SERVER", value_name = "URL")]
     pub(crate) server: String,
-    /// The token to present (the server's admin token for now).
+    /// A registration token (`hoist token create --role runner`) or the admin token, traded
+    /// on the first start for the runner's own credential, which is kept in its data
+    /// directory (`credential`, mode 0600) and used from then on; or that credential.
     #[arg(
         long,
         env = "HOIST_TOKEN",

@@ -9,10 +9,10 @@ use hoist_store::{AuditFilter, AuditRow, Role, TokenRow};
 use serde_json::json;
 
 use crate::api_error::ApiError;
-use crate::auth::{Caller, RUNNER_KIND, digest, new_token};
+use crate::auth::{Caller, REGISTRATION_KIND, RUNNER_KIND, digest, new_token};
 use crate::routes::runs::bad_json;
 use crate::state::SharedState;
-use crate::wire::{AuditQuery, NewToken, TokenRequest};
+use crate::wire::{AuditQuery, NewToken, RegisterRequest, RunnerCredential, TokenRequest};
 
 pub(crate) async fn create_token(
     State(state): State<SharedState>,
@@ -30,14 +30,39 @@ pub(crate) async fn create_token(
             body.role
         )));
     }
+    if let Some(repos) = &body.repos {
+        if body.role == "admin" || body.role == RUNNER_KIND {
+            return Err(ApiError::unprocessable(format!(
+                "`repos`: a `{}` token cannot be limited to repositories",
+                body.role
+            )));
+        }
+        let known: Vec<&str> = state.config.repos.iter().map(|r| r.name.as_str()).collect();
+        if let Some(unknown) = repos.iter().find(|r| !known.contains(&r.as_str())) {
+            return Err(ApiError::unprocessable(format!(
+                "`repos`: no repository `{unknown}`; this server has {}",
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    // `runner` makes a registration token; runners trade it for their own credential.
+    let kind = if body.role == RUNNER_KIND {
+        REGISTRATION_KIND
+    } else {
+        body.role.as_str()
+    };
     let token = new_token();
     let mut store = state.store();
-    let id = store.create_token(&body.name, &body.role, &digest(&token))?;
+    let id = store.create_token_for(&body.name, kind, &digest(&token), body.repos.as_deref())?;
     store.audit(
         &caller.name,
         "token.create",
         None,
-        &json!({"id": id, "name": body.name, "role": body.role}),
+        &json!({"id": id, "name": body.name, "role": body.role, "repos": body.repos}),
         None,
     )?;
     Ok(Json(NewToken {
@@ -46,6 +71,63 @@ pub(crate) async fn create_token(
         role: body.role,
         token,
     }))
+}
+
+/// `POST /api/v1/runners/register`: a registration token (or the admin token) gets the
+/// runner `name` its own credential, once per name until that credential is revoked. A
+/// runner presenting its own credential is told to keep it.
+pub(crate) async fn register_runner(
+    State(state): State<SharedState>,
+    caller: Caller,
+    body: Result<Json<RegisterRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<RunnerCredential>), ApiError> {
+    let Json(body) = body.map_err(bad_json)?;
+    let name = body.name.trim();
+    if name.is_empty()
+        || name.len() > 100
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(ApiError::unprocessable(format!(
+            "`name` is `{name}`; a runner's name is 1 to 100 letters, digits, `-`, `_` or `.`"
+        )));
+    }
+    if caller.role.is_none() && !caller.registration {
+        // A runner's own credential: it is registered already, under its name only.
+        caller.require_runner(name)?;
+        return Ok((
+            StatusCode::OK,
+            Json(RunnerCredential {
+                name: name.to_owned(),
+                token: None,
+            }),
+        ));
+    }
+    if !caller.registration {
+        caller.require(Role::Admin)?;
+    }
+    let token = new_token();
+    let mut store = state.store();
+    let Some(id) = store.register_runner(name, &digest(&token))? else {
+        return Err(ApiError::conflict(format!(
+            "a runner named `{name}` is registered already; give this one another `--name`, or revoke the other's credential (`hoist token list`, `hoist token revoke ID`)"
+        )));
+    };
+    store.audit(
+        &caller.name,
+        "runner.register",
+        None,
+        &json!({"id": id, "name": name}),
+        None,
+    )?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RunnerCredential {
+            name: name.to_owned(),
+            token: Some(token),
+        }),
+    ))
 }
 
 pub(crate) async fn list_tokens(

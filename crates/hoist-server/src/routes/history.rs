@@ -16,7 +16,9 @@ pub(crate) async fn list(
     Query(query): Query<RunQuery>,
 ) -> Result<Json<Vec<RunRow>>, ApiError> {
     caller.require(Role::Viewer)?;
-    Ok(Json(state.store().list_runs(&filter(query, None))?))
+    Ok(Json(
+        state.store().list_runs(&filter(query, None, &caller))?,
+    ))
 }
 
 pub(crate) async fn list_of_repo(
@@ -26,18 +28,25 @@ pub(crate) async fn list_of_repo(
     Query(query): Query<RunQuery>,
 ) -> Result<Json<Vec<RunRow>>, ApiError> {
     caller.require(Role::Viewer)?;
+    caller.require_repo(&repo)?;
     if !state.config.repos.iter().any(|r| r.name == repo) {
         return Err(ApiError::not_found(format!("no repository `{repo}`")));
     }
-    Ok(Json(state.store().list_runs(&filter(query, Some(repo)))?))
+    Ok(Json(state.store().list_runs(&filter(
+        query,
+        Some(repo),
+        &caller,
+    ))?))
 }
 
-fn filter(query: RunQuery, repo: Option<String>) -> RunFilter {
+/// The runs asked for, among those the caller may see.
+fn filter(query: RunQuery, repo: Option<String>, caller: &Caller) -> RunFilter {
     RunFilter {
         workflow: query.workflow,
         status: query.status,
         branch: query.branch,
         repo,
+        repos: caller.repos.clone(),
         limit: query.limit.unwrap_or(20).clamp(1, 1000),
     }
 }
@@ -47,10 +56,11 @@ pub(crate) async fn record(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<RunRecord>, ApiError> {
-    caller.require(Role::Viewer)?;
     let store = state.store();
+    let run = store.run(id)?;
+    caller.require_for_run(Role::Viewer, &run)?;
     Ok(Json(RunRecord {
-        run: store.run(id)?,
+        run,
         jobs: store.jobs(id)?,
         annotations: store.annotations(id)?,
         artifacts: store.artifacts(id)?,
@@ -63,8 +73,8 @@ pub(crate) async fn logs(
     caller: Caller,
     Path((id, job)): Path<(i64, String)>,
 ) -> Result<Json<Vec<LogPart>>, ApiError> {
-    caller.require(Role::Viewer)?;
     let store = state.store();
+    caller.require_for_run(Role::Viewer, &store.run(id)?)?;
     let jobs = store.jobs(id)?;
     let Some(row) = jobs.iter().find(|j| j.key == job || j.job_id == job) else {
         let names: Vec<String> = jobs.iter().map(|j| format!("`{}`", j.key)).collect();
@@ -127,10 +137,10 @@ pub(crate) async fn stream(
     ApiError,
 > {
     use axum::response::sse::{Event, KeepAlive, Sse};
-    caller.require(Role::Viewer)?;
     // The run must exist; its job may not be recorded yet (a stream opened right after the
     // dispatch), and is waited for.
-    state.store().run(id)?;
+    let run = state.store().run(id)?;
+    caller.require_for_run(Role::Viewer, &run)?;
     let cursor = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

@@ -55,6 +55,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/api/v1/tokens/{id}", delete(access::revoke_token))
         .route("/api/v1/audit", get(access::audit))
         .route("/api/v1/runners/claim", post(jobs::claim))
+        .route("/api/v1/runners/register", post(access::register_runner))
         .route("/api/v1/jobs/{id}/renew", post(jobs::renew))
         .route("/api/v1/jobs/{id}/events", post(jobs::events))
         .route("/api/v1/jobs/{id}/finish", post(jobs::finish))

@@ -17,6 +17,7 @@ pub(crate) async fn dispatch(
     body: Result<Json<DispatchRequest>, JsonRejection>,
 ) -> Result<Json<DispatchResponse>, ApiError> {
     caller.require(Role::Developer)?;
+    caller.require_repo(&repo)?;
     state.refuse_if_draining()?;
     let Json(body) = body.map_err(bad_json)?;
     // git and SQLite work: off the async threads, so that other requests go on meanwhile.
@@ -57,7 +58,7 @@ async fn rerun_attempt(
     id: i64,
     failed_only: bool,
 ) -> Result<(axum::http::StatusCode, Json<DispatchResponse>), ApiError> {
-    caller.require(Role::Developer)?;
+    caller.require_for_run(Role::Developer, &state.store().run(id)?)?;
     state.refuse_if_draining()?;
     tokio::task::spawn_blocking(move || crate::rerun::rerun(&state, id, failed_only, &caller.name))
         .await
@@ -75,9 +76,9 @@ pub(crate) async fn view(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<RunView>, ApiError> {
-    caller.require(Role::Viewer)?;
     let store = state.store();
     let run = store.run(id)?;
+    caller.require_for_run(Role::Viewer, &run)?;
     let jobs = store.jobs(id)?;
     let queued = store.queued_jobs_of_run(id)?;
     let jobs = jobs
@@ -121,8 +122,8 @@ pub(crate) async fn cancel(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<(axum::http::StatusCode, Json<crate::wire::ErrorBody>), ApiError> {
-    caller.require(Role::Developer)?;
     let run = state.store().run(id)?;
+    caller.require_for_run(Role::Developer, &run)?;
     if run.status == "completed" {
         return Err(ApiError::conflict(format!(
             "run {id} has already completed ({})",

@@ -17,20 +17,29 @@ pub(crate) fn token(command: &TokenCommand) -> anyhow::Result<Outcome> {
         TokenCommand::Create {
             name,
             role,
+            repos,
             server,
             json,
         } => {
             let body = hoist_server::TokenRequest {
                 name: name.clone(),
                 role: role.clone(),
+                repos: (!repos.is_empty()).then(|| repos.clone()),
             };
             let created = rt.block_on(client(server)?.create_token(&body))?;
             if *json {
                 output::stdout(&format!("{}\n", serde_json::to_string_pretty(&created)?));
             } else {
+                let what = if created.role == "runner" {
+                    "a runner registration token: give it to `hoist runner --token`".to_owned()
+                } else if repos.is_empty() {
+                    created.role.clone()
+                } else {
+                    format!("{}, for {}", created.role, repos.join(", "))
+                };
                 output::stderr(&format!(
-                    "token {} for `{}` ({}); it is shown only now:\n",
-                    created.id, created.name, created.role
+                    "token {} for `{}` ({what}); it is shown only now:\n",
+                    created.id, created.name
                 ));
                 output::stdout(&format!("{}\n", created.token));
             }
@@ -40,14 +49,18 @@ pub(crate) fn token(command: &TokenCommand) -> anyhow::Result<Outcome> {
             if *json {
                 output::stdout(&format!("{}\n", serde_json::to_string_pretty(&tokens)?));
             } else {
-                output::stdout("ID  NAME                 ROLE        STATE\n");
+                output::stdout(&format!(
+                    "{:<4} {:<20} {:<19} {:<8} {}\n",
+                    "ID", "NAME", "ROLE", "STATE", "REPOSITORIES"
+                ));
                 for t in tokens {
                     output::stdout(&format!(
-                        "{:<3} {:<20} {:<11} {}\n",
+                        "{:<4} {:<20} {:<19} {:<8} {}\n",
                         t.id,
                         t.name,
                         t.kind,
-                        if t.revoked { "revoked" } else { "active" }
+                        if t.revoked { "revoked" } else { "active" },
+                        t.repos.map_or_else(|| "all".to_owned(), |r| r.join(","))
                     ));
                 }
             }

@@ -118,6 +118,7 @@ fn read(history: &dyn History, args: &RunsArgs) -> anyhow::Result<Outcome> {
                 status: status.clone(),
                 branch: branch.clone(),
                 repo: args.repo.clone(),
+                repos: None,
                 limit: *limit,
             };
             let runs = history.list_runs(&filter)?;

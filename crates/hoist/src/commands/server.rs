@@ -136,6 +136,7 @@ pub(crate) fn runner(args: &RunnerArgs) -> anyhow::Result<Outcome> {
         name: name.clone(),
         labels: labels.clone(),
         capacity: args.capacity,
+        register: true,
     };
     output::stderr(&format!(
         "hoist runner `{name}`: taking jobs from {} (labels {}; {} at once)\n",

@@ -7,6 +7,7 @@ mod background;
 mod cancel;
 mod check;
 mod expr;
+mod grants;
 mod metrics;
 mod project;
 mod replicas;
