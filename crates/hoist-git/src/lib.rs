@@ -11,11 +11,70 @@ use std::process::Command;
 
 pub use errors::GitError;
 
-/// A git working tree.
+/// A git repository: a working tree, or a bare repository (a server's mirror).
 #[derive(Clone, Debug)]
 pub struct Repository {
-    /// The top of the working tree.
+    /// The top of the working tree; for a bare repository, its git directory.
     pub root: PathBuf,
+}
+
+/// Whether `source` is a URL git fetches from (`https://…`, `file://…`, `ssh://…`, or
+/// scp-like `user@host:path`) rather than a path on this machine.
+pub fn is_url(source: &str) -> bool {
+    if source.contains("://") {
+        return true;
+    }
+    // `user@host:path`: a colon before any slash, after an `@`.
+    match (source.find('@'), source.find(':'), source.find('/')) {
+        (Some(at), Some(colon), slash) => at < colon && slash.is_none_or(|s| colon < s),
+        _ => false,
+    }
+}
+
+/// A bare mirror of the repository at `url` in `dest`: cloned when missing, else fetched
+/// (every ref, pruned), so that it holds what `url` holds now. The clone goes to a
+/// temporary directory first and is renamed into place, so a clone that fails or is killed
+/// leaves no half mirror behind.
+pub fn mirror(url: &str, dest: &Path) -> Result<Repository, GitError> {
+    if dest.join("HEAD").is_file() {
+        run(dest, &["fetch", "--quiet", "--prune", "--force", "origin"])?;
+        return Ok(Repository {
+            root: dest.to_path_buf(),
+        });
+    }
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|source| GitError::Spawn { source })?;
+    let partial = parent.join(format!(
+        ".{}.partial-{}",
+        dest.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&partial);
+    let cloned = run(
+        parent,
+        &[
+            "clone",
+            "--quiet",
+            "--mirror",
+            url,
+            &partial.to_string_lossy(),
+        ],
+    );
+    if let Err(e) = cloned {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(e);
+    }
+    if let Err(source) = std::fs::rename(&partial, dest) {
+        let _ = std::fs::remove_dir_all(&partial);
+        // Another process made the mirror meanwhile: use it.
+        if !dest.join("HEAD").is_file() {
+            return Err(GitError::Spawn { source });
+        }
+    }
+    Ok(Repository {
+        root: dest.to_path_buf(),
+    })
 }
 
 fn run(dir: &Path, args: &[&str]) -> Result<String, GitError> {
@@ -34,12 +93,37 @@ fn run(dir: &Path, args: &[&str]) -> Result<String, GitError> {
 }
 
 impl Repository {
-    /// The repository containing `dir`, if any.
+    /// The repository containing `dir` (or the bare repository `dir` is), if any.
     pub fn discover(dir: &Path) -> Option<Self> {
-        let top = run(dir, &["rev-parse", "--show-toplevel"]).ok()?;
+        if let Ok(top) = run(dir, &["rev-parse", "--show-toplevel"]) {
+            return Some(Self {
+                root: PathBuf::from(top.trim()),
+            });
+        }
+        let bare = run(dir, &["rev-parse", "--is-bare-repository"]).ok()?;
+        if bare.trim() != "true" {
+            return None;
+        }
+        let git_dir = run(dir, &["rev-parse", "--absolute-git-dir"]).ok()?;
         Some(Self {
-            root: PathBuf::from(top.trim()),
+            root: PathBuf::from(git_dir.trim()),
         })
+    }
+
+    /// The git directory: `.git` of a working tree, or the bare repository itself.
+    pub fn git_dir(&self) -> PathBuf {
+        let dot_git = self.root.join(".git");
+        if dot_git.exists() {
+            dot_git
+        } else {
+            self.root.clone()
+        }
+    }
+
+    /// Whether the repository has commit `sha`.
+    pub fn has_commit(&self, sha: &str) -> bool {
+        let spec = format!("{sha}^{{commit}}");
+        run(&self.root, &["cat-file", "-e", &spec]).is_ok()
     }
 
     /// The commit SHA of `rev` (`HEAD`, a branch, a tag, a SHA).
@@ -321,7 +405,92 @@ pub fn slug_from_url(url: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::slug_from_url;
+    use super::{Repository, is_url, mirror, run, slug_from_url};
+
+    #[test]
+    fn urls_are_told_from_paths() {
+        for url in [
+            "https://github.com/acme/platform.git",
+            "file:///srv/git/platform.git",
+            "ssh://git@host:2222/acme/platform",
+            "git@github.com:acme/platform.git",
+        ] {
+            assert!(is_url(url), "{url}");
+        }
+        for path in [
+            "/srv/git/platform",
+            "examples/platform",
+            "./a:b",
+            "dir/user@host:x",
+        ] {
+            assert!(!is_url(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_mirror_is_cloned_once_then_follows_its_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        let origin = dir.path().join("origin");
+        std::fs::create_dir_all(&origin).unwrap();
+        let git = |args: &[&str]| run(&origin, args).unwrap();
+        git(&["init", "-q", "-b", "main"]);
+        std::fs::write(origin.join("a"), "1").unwrap();
+        git(&["add", "-A"]);
+        git(&[
+            "-c",
+            "user.name=d",
+            "-c",
+            "user.email=d@e",
+            "commit",
+            "-q",
+            "-m",
+            "one",
+        ]);
+        let first = git(&["rev-parse", "HEAD"]).trim().to_owned();
+        let url = format!("file://{}", origin.display());
+        let dest = dir.path().join("mirrors/origin.git");
+
+        let m = mirror(&url, &dest).unwrap();
+        assert!(m.has_commit(&first));
+        assert_eq!(m.git_dir(), dest);
+        let found = Repository::discover(&dest).unwrap();
+        assert_eq!(
+            found.root.canonicalize().unwrap(),
+            dest.canonicalize().unwrap()
+        );
+        assert_eq!(found.current_branch().as_deref(), Some("main"));
+
+        std::fs::write(origin.join("a"), "2").unwrap();
+        git(&[
+            "-c",
+            "user.name=d",
+            "-c",
+            "user.email=d@e",
+            "commit",
+            "-q",
+            "-am",
+            "two",
+        ]);
+        let second = git(&["rev-parse", "HEAD"]).trim().to_owned();
+        assert!(!m.has_commit(&second));
+        let m = mirror(&url, &dest).unwrap();
+        assert!(m.has_commit(&second), "fetched");
+        assert_eq!(m.resolve("main").unwrap(), second);
+        // Nothing half-made is left beside it.
+        let beside: Vec<_> = std::fs::read_dir(dir.path().join("mirrors"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(beside, ["origin.git"]);
+        assert!(
+            mirror(
+                "file:///nonexistent/x.git",
+                &dir.path().join("mirrors/x.git")
+            )
+            .is_err()
+        );
+        assert!(!dir.path().join("mirrors/x.git").exists());
+    }
 
     #[test]
     fn slugs_from_remote_urls() {

@@ -29,8 +29,13 @@ pub struct RepoConfig {
     /// The name in API paths (`/api/v1/repos/{name}/...`).
     pub name: String,
     /// A local path: the workflows are read from it at the run's commit, and runners fetch
-    /// the commit from it.
+    /// the commit from it. For a repository given by `url`, the server's mirror of it (set
+    /// when the server starts).
     pub path: PathBuf,
+    /// A URL git fetches from (`https://…`, `file://…`, `git@host:path`): the server keeps a
+    /// bare mirror of it under its data directory (`mirrors/<name>.git`), fetched before a
+    /// dispatch or a poll reads it, and runners fetch the run's commit from the URL.
+    pub url: Option<String>,
     /// The branch a dispatch without `ref` runs on; else the repository's current branch.
     pub default_branch: Option<String>,
     /// Look for new commits on its branches this often and start their `push` runs (for a

@@ -27,6 +27,12 @@ pub enum ServerError {
     NotARepository { path: PathBuf },
     #[error("two repositories are named `{name}`; give one a `name`")]
     DuplicateRepository { name: String },
+    #[error("cannot mirror the repository `{url}`")]
+    Mirror {
+        url: String,
+        #[source]
+        source: hoist_git::GitError,
+    },
     #[error("cannot reach the server at `{url}`: {message}")]
     Unreachable { url: String, message: String },
     #[error("the server refused the runner: {message}")]

@@ -54,6 +54,15 @@ pub(crate) fn dispatch(
                 }
             ))
         })?;
+    state.refresh(repo).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            format!(
+                "{e}: {}",
+                std::error::Error::source(&e).map_or(String::new(), ToString::to_string)
+            ),
+        )
+    })?;
     let git = Repository::discover(&repo.path).ok_or_else(|| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -516,7 +525,10 @@ pub(crate) fn start_planning(
         state: state.clone(),
         run_id,
         checkout: Checkout {
-            repository: git.root.display().to_string(),
+            repository: repo
+                .url
+                .clone()
+                .unwrap_or_else(|| git.root.display().to_string()),
             subdir: subdir(&repo, git),
             sha,
         },

@@ -35,6 +35,10 @@ pub(crate) fn spawn(state: &SharedState) {
 
 /// One look at the branches of `repo`.
 fn look(state: &SharedState, repo: &RepoConfig) {
+    if state.refresh(repo).is_err() {
+        // Unreachable for now: the next poll tries again.
+        return;
+    }
     let Some(git) = Repository::discover(&repo.path) else {
         return;
     };

@@ -241,13 +241,16 @@ fn prepare(config: &RunnerConfig, request: &JobRequest, dir: &Path) -> Result<Ru
         .map_err(|e| format!("cannot create `{}`: {e}", source_dir.display()))?;
     let mut source = Source::default();
     if let Some(checkout) = &request.checkout {
-        let repo =
+        let repo = if hoist_git::is_url(&checkout.repository) {
+            runner_mirror(config, &checkout.repository, &checkout.sha)?
+        } else {
             hoist_git::Repository::discover(Path::new(&checkout.repository)).ok_or_else(|| {
                 format!(
                     "the runner `{}` cannot reach the repository `{}`",
                     config.name, checkout.repository
                 )
-            })?;
+            })?
+        };
         repo.export(&checkout.sha, Path::new(&checkout.subdir), &source_dir)
             .map_err(|e| format!("cannot check out `{}`: {e}", checkout.sha))?;
         let files = repo
@@ -256,7 +259,7 @@ fn prepare(config: &RunnerConfig, request: &JobRequest, dir: &Path) -> Result<Ru
         source = Source {
             root: source_dir.clone(),
             files,
-            git_dir: Some(repo.root.join(".git")),
+            git_dir: Some(repo.git_dir()),
         };
     }
     Ok(RunRequest {
@@ -294,6 +297,36 @@ fn prepare(config: &RunnerConfig, request: &JobRequest, dir: &Path) -> Result<Ru
             .into_iter()
             .collect(),
     })
+}
+
+/// The runner's own mirror of the repository at `url`, holding commit `sha`: fetched only
+/// when it lacks the commit. One fetch at a time per runner process, so that two jobs of
+/// one repository never clone it at once.
+fn runner_mirror(
+    config: &RunnerConfig,
+    url: &str,
+    sha: &str,
+) -> Result<hoist_git::Repository, String> {
+    static FETCHING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = FETCHING.lock().unwrap_or_else(|e| e.into_inner());
+    use sha2::Digest;
+    let id: String = sha2::Sha256::digest(url.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dir = config.data_dir.join("mirrors").join(format!("{id}.git"));
+    if let Some(repo) = hoist_git::Repository::discover(&dir)
+        && repo.has_commit(sha)
+    {
+        return Ok(repo);
+    }
+    let repo = hoist_git::mirror(url, &dir)
+        .map_err(|e| format!("the runner `{}` cannot fetch `{url}`: {e}", config.name))?;
+    if !repo.has_commit(sha) {
+        return Err(format!("`{url}` has no commit `{sha}`"));
+    }
+    Ok(repo)
 }
 
 fn failed(reason: String) -> JobOutcome {

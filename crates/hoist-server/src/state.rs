@@ -43,14 +43,27 @@ pub(crate) struct AppState {
     /// Whether other servers may share the database (PostgreSQL): their queue changes and
     /// finished jobs wake nothing here, so waits look at the store again every so often.
     pub(crate) shared_store: bool,
+    /// When each mirrored repository was last fetched.
+    fetched: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 impl AppState {
-    pub(crate) fn open(config: ServerConfig, address: SocketAddr) -> Result<Self, ServerError> {
+    pub(crate) fn open(mut config: ServerConfig, address: SocketAddr) -> Result<Self, ServerError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
             path: config.data_dir.clone(),
             source,
         })?;
+        // Repositories given by URL are read from the server's mirrors of them.
+        let mirrors = config.data_dir.join("mirrors");
+        for repo in &mut config.repos {
+            if let Some(url) = &repo.url {
+                repo.path = mirrors.join(format!("{}.git", repo.name));
+                hoist_git::mirror(url, &repo.path).map_err(|source| ServerError::Mirror {
+                    url: url.clone(),
+                    source,
+                })?;
+            }
+        }
         let mut names = std::collections::HashSet::new();
         for repo in &config.repos {
             if !names.insert(repo.name.clone()) {
@@ -88,6 +101,7 @@ impl AppState {
             foreign_recorders: Mutex::new(HashMap::new()),
             planner,
             shared_store,
+            fetched: Mutex::new(HashMap::new()),
             metrics: crate::metrics::ServerMetrics::default(),
             workflow_texts: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),
@@ -133,6 +147,28 @@ impl AppState {
         let recorder = Arc::new(self.store().recorder(run_id)?);
         foreign.insert(run_id, recorder.clone());
         Ok(recorder)
+    }
+
+    /// Brings the mirror of `repo` (one given by URL) up to date with its origin, unless it
+    /// was fetched in the last two seconds (a burst of dispatches fetches once). Other
+    /// repositories are read where they are.
+    pub(crate) fn refresh(&self, repo: &crate::config::RepoConfig) -> Result<(), ServerError> {
+        let Some(url) = &repo.url else {
+            return Ok(());
+        };
+        let mut fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+        if fetched
+            .get(&repo.name)
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(2))
+        {
+            return Ok(());
+        }
+        hoist_git::mirror(url, &repo.path).map_err(|source| ServerError::Mirror {
+            url: url.clone(),
+            source,
+        })?;
+        fetched.insert(repo.name.clone(), std::time::Instant::now());
+        Ok(())
     }
 
     /// How long a wait for the queue may last before looking at the store again.

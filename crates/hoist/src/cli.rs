@@ -132,7 +132,9 @@ pub(crate) struct ServeArgs {
     /// 127.0.0.1:7420].
     #[arg(long, value_name = "ADDR")]
     pub(crate) listen: Option<String>,
-    /// A repository to serve, by path; its name is the directory's name. Repeatable.
+    /// A repository to serve: a path (its name is the directory's name), or a URL git
+    /// fetches from, which the server mirrors in its data directory (its name is the URL's
+    /// last segment without `.git`). Repeatable.
     #[arg(long = "repo", value_name = "PATH")]
     pub(crate) repos: Vec<PathBuf>,
     /// For the `--repo`s: look for new commits on their branches every SECONDS and start

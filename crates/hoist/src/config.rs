@@ -45,6 +45,7 @@
 //!
 //! [server.repos.platform]              # the name in API paths
 //! path = "examples/platform"           # a repository, or a project directory inside one
+//! # url = "https://git.example/acme/platform.git"  # or one the server mirrors
 //! default-branch = "main"
 //! poll-seconds = 30                    # start `push` runs for new commits (no webhooks)
 //! ```
@@ -99,7 +100,10 @@ pub(crate) struct ServerSection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct ServedRepo {
-    pub(crate) path: PathBuf,
+    /// A repository on this machine (or a project directory inside one).
+    pub(crate) path: Option<PathBuf>,
+    /// Or a URL the server mirrors.
+    pub(crate) url: Option<String>,
     pub(crate) default_branch: Option<String>,
     /// Look for pushed commits this often and run their `push` workflows.
     pub(crate) poll_seconds: Option<f64>,
@@ -244,8 +248,19 @@ impl Config {
         {
             *p = resolve(base, p);
         }
-        for repo in config.server.repos.values_mut() {
-            repo.path = resolve(base, &repo.path);
+        for (name, repo) in &mut config.server.repos {
+            match (&repo.path, &repo.url) {
+                (Some(p), None) => repo.path = Some(resolve(base, p)),
+                (None, Some(_)) => {}
+                (Some(_), Some(_)) => bail!(
+                    "{}: `[server.repos.{name}]` has both `path` and `url`; give one",
+                    path.display()
+                ),
+                (None, None) => bail!(
+                    "{}: `[server.repos.{name}]` needs `path` (a repository here) or `url` (one the server mirrors)",
+                    path.display()
+                ),
+            }
         }
         if config.jobs == Some(0) {
             bail!("{}: `jobs` must be at least 1", path.display());

@@ -155,6 +155,7 @@ fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
             path: repo,
             default_branch: None,
             poll: None,
+            url: None,
         }],
         runners,
         name: "test".into(),

@@ -39,36 +39,56 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(|| file.data_dir().join("server"));
     let mut repos = Vec::new();
-    let mut add = |name: Option<String>,
-                   path: &std::path::Path,
-                   default_branch: Option<String>,
-                   poll: Option<f64>| {
-        let path = path
-            .canonicalize()
-            .with_context(|| format!("repository `{}` does not exist", path.display()))?;
-        let name = name.unwrap_or_else(|| {
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "repo".to_owned())
-        });
-        repos.push(hoist_server::RepoConfig {
-            name,
-            path,
-            default_branch,
-            poll: poll.map(|s| Duration::from_secs_f64(s.max(0.1))),
-        });
-        anyhow::Ok(())
-    };
+    let mut add =
+        |name: Option<String>, source: &str, default_branch: Option<String>, poll: Option<f64>| {
+            let poll = poll.map(|s| Duration::from_secs_f64(s.max(0.1)));
+            if hoist_git::is_url(source) {
+                // Named by the URL's last segment, as `git clone` names its directory.
+                let name = name.unwrap_or_else(|| {
+                    let last = source.trim_end_matches('/').rsplit(['/', ':']).next();
+                    last.unwrap_or("repo").trim_end_matches(".git").to_owned()
+                });
+                repos.push(hoist_server::RepoConfig {
+                    name,
+                    path: std::path::PathBuf::new(),
+                    default_branch,
+                    poll,
+                    url: Some(source.to_owned()),
+                });
+                return anyhow::Ok(());
+            }
+            let path = std::path::Path::new(source)
+                .canonicalize()
+                .with_context(|| format!("repository `{source}` does not exist"))?;
+            let name = name.unwrap_or_else(|| {
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "repo".to_owned())
+            });
+            repos.push(hoist_server::RepoConfig {
+                name,
+                path,
+                default_branch,
+                poll,
+                url: None,
+            });
+            anyhow::Ok(())
+        };
     for (name, repo) in &section.repos {
+        let source = match (&repo.path, &repo.url) {
+            (_, Some(url)) => url.clone(),
+            (Some(path), None) => path.display().to_string(),
+            (None, None) => unreachable!("checked when the configuration was read"),
+        };
         add(
             Some(name.clone()),
-            &repo.path,
+            &source,
             repo.default_branch.clone(),
             repo.poll_seconds,
         )?;
     }
     for path in &args.repos {
-        add(None, path, None, args.poll)?;
+        add(None, &path.to_string_lossy(), None, args.poll)?;
     }
     if repos.is_empty() {
         output::stderr(

@@ -9,6 +9,7 @@ mod check;
 mod expr;
 mod grants;
 mod metrics;
+mod mirrors;
 mod project;
 mod replicas;
 mod rerun_remote;
