@@ -110,6 +110,67 @@ impl Repository {
         })
     }
 
+    /// The commit branch `name` (or `refs/heads/name`) points at, read from the ref files the
+    /// way git stores them (a loose ref, else `packed-refs`) without starting git: a server
+    /// resolves a branch per dispatch. `None` whenever the files alone cannot tell for sure,
+    /// and git is asked instead: a name that git would resolve to something else first (a tag
+    /// or another ref of that name, `HEAD`), a symbolic ref, a worktree, the reftable format.
+    fn branch_from_ref_files(&self, name: &str) -> Option<String> {
+        let short = name.strip_prefix("refs/heads/").unwrap_or(name);
+        let plain = !short.is_empty()
+            && short
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+            && !short.starts_with(['-', '.', '/'])
+            && !short.ends_with(['/', '.'])
+            && !short.contains("..")
+            && !short.contains("//")
+            && !short.ends_with(".lock");
+        if !plain || short.eq_ignore_ascii_case("head") {
+            return None;
+        }
+        let git_dir = self.git_dir();
+        if !git_dir.is_dir()
+            || git_dir.join("commondir").exists()
+            || git_dir.join("reftable").exists()
+        {
+            return None;
+        }
+        let packed = std::fs::read_to_string(git_dir.join("packed-refs")).unwrap_or_default();
+        let packed_sha = |full: &str| {
+            packed.lines().find_map(|line| {
+                let (sha, rest) = line.split_once(' ')?;
+                (rest == full).then(|| sha.to_owned())
+            })
+        };
+        // git's order for a short name: `<name>`, `refs/<name>`, `refs/tags/<name>`,
+        // `refs/heads/<name>`; only the branch may exist.
+        let candidates: Vec<String> = if name.starts_with("refs/heads/") {
+            vec![name.to_owned()]
+        } else {
+            vec![
+                short.to_owned(),
+                format!("refs/{short}"),
+                format!("refs/tags/{short}"),
+                format!("refs/heads/{short}"),
+            ]
+        };
+        let (branch, others) = candidates.split_last()?;
+        if others
+            .iter()
+            .any(|r| git_dir.join(r).exists() || packed_sha(r).is_some())
+        {
+            return None;
+        }
+        let sha = match std::fs::read_to_string(git_dir.join(branch)) {
+            Ok(text) => text.trim().to_owned(),
+            Err(_) => packed_sha(branch)?,
+        };
+        let hex =
+            (sha.len() == 40 || sha.len() == 64) && sha.chars().all(|c| c.is_ascii_hexdigit());
+        hex.then_some(sha)
+    }
+
     /// The git directory: `.git` of a working tree, or the bare repository itself.
     pub fn git_dir(&self) -> PathBuf {
         let dot_git = self.root.join(".git");
@@ -128,6 +189,9 @@ impl Repository {
 
     /// The commit SHA of `rev` (`HEAD`, a branch, a tag, a SHA).
     pub fn resolve(&self, rev: &str) -> Result<String, GitError> {
+        if let Some(sha) = self.branch_from_ref_files(rev) {
+            return Ok(sha);
+        }
         let spec = format!("{rev}^{{commit}}");
         run(&self.root, &["rev-parse", "--verify", "--quiet", &spec])
             .map(|s| s.trim().to_owned())
@@ -406,6 +470,64 @@ pub fn slug_from_url(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::{Repository, is_url, mirror, run, slug_from_url};
+
+    #[test]
+    fn branches_read_from_ref_files_agree_with_git() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let git = |args: &[&str]| run(&root, args).unwrap().trim().to_owned();
+        let commit = |m: &str| {
+            std::fs::write(root.join("f"), m).unwrap();
+            git(&["add", "-A"]);
+            git(&[
+                "-c",
+                "user.name=d",
+                "-c",
+                "user.email=d@e",
+                "commit",
+                "-q",
+                "-m",
+                m,
+            ]);
+        };
+        git(&["init", "-q", "-b", "main"]);
+        commit("one");
+        git(&["branch", "feature/x"]);
+        git(&["branch", "clash"]);
+        git(&["tag", "-a", "-m", "t", "clash"]);
+        git(&["pack-refs", "--all"]);
+        commit("two");
+        git(&["branch", "later"]);
+        let repo = Repository::discover(&root).unwrap();
+        for (name, from_files) in [
+            ("main", true),
+            ("refs/heads/main", true),
+            ("feature/x", true),
+            ("later", true),
+            ("clash", false),
+            ("HEAD", false),
+            ("main~1", false),
+            ("nosuch", false),
+        ] {
+            let fast = repo.branch_from_ref_files(name);
+            assert_eq!(fast.is_some(), from_files, "{name}: {fast:?}");
+            let by_git = run(
+                &root,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("{name}^{{commit}}"),
+                ],
+            )
+            .ok()
+            .map(|s| s.trim().to_owned());
+            if let Some(fast) = fast {
+                assert_eq!(Some(fast), by_git, "{name}");
+            }
+            assert_eq!(repo.resolve(name).ok(), by_git, "{name}");
+        }
+    }
 
     #[test]
     fn urls_are_told_from_paths() {

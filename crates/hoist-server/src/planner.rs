@@ -63,7 +63,7 @@ pub(crate) fn dispatch(
             ),
         )
     })?;
-    let git = Repository::discover(&repo.path).ok_or_else(|| {
+    let git = state.repository(repo).ok_or_else(|| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("`{}` is no longer a git repository", repo.path.display()),
@@ -259,6 +259,36 @@ fn fail_run(
     recorder.finish()
 }
 
+/// Ends run `run_id`, which could not be planned, as failed: one job, `planning`, whose log
+/// and annotation say why.
+fn fail_planning(
+    state: &SharedState,
+    run_id: i64,
+    message: &str,
+) -> Result<(), hoist_store::StoreError> {
+    let job = hoist_engine::JobKey {
+        id: "planning".to_owned(),
+        job_id: "planning".to_owned(),
+        path: "planning".to_owned(),
+        name: "planning".to_owned(),
+        matrix: serde_json::Value::Null,
+    };
+    let annotation = hoist_engine::Annotation {
+        level: hoist_engine::AnnotationLevel::Error,
+        message: message.to_owned(),
+        title: Some("planning".to_owned()),
+        file: None,
+        line: None,
+        column: None,
+    };
+    fail_run(
+        state,
+        run_id,
+        job,
+        &[(format!("Error: {message}"), annotation)],
+    )
+}
+
 /// What the planner needs of a dispatched run; stored with the run, so that a restarted
 /// server can plan it again.
 pub(crate) struct Planned {
@@ -339,28 +369,8 @@ pub(crate) fn resume(state: &SharedState, runs: &[i64]) -> Result<usize, ServerE
                 }
             }
             Err(reason) => {
-                let job = hoist_engine::JobKey {
-                    id: "planning".to_owned(),
-                    job_id: "planning".to_owned(),
-                    path: "planning".to_owned(),
-                    name: "planning".to_owned(),
-                    matrix: serde_json::Value::Null,
-                };
                 let message = format!("this run cannot be planned again: {reason}");
-                let annotation = hoist_engine::Annotation {
-                    level: hoist_engine::AnnotationLevel::Error,
-                    message: message.clone(),
-                    title: Some("planning".to_owned()),
-                    file: None,
-                    line: None,
-                    column: None,
-                };
-                fail_run(
-                    state,
-                    run.id,
-                    job,
-                    &[(format!("Error: {message}"), annotation)],
-                )?;
+                fail_planning(state, run.id, &message)?;
             }
         }
     }
@@ -383,7 +393,8 @@ pub(crate) fn planned_again(
         .iter()
         .find(|c| c.name == field("repo"))
         .ok_or_else(|| format!("this server has no repository `{}`", field("repo")))?;
-    let git = Repository::discover(&repo.path)
+    let git = state
+        .repository(repo)
         .ok_or_else(|| format!("`{}` is not a git repository", repo.path.display()))?;
     let (path, sha) = (field("workflow"), field("sha"));
     let text = read_at(&git, &sha, &in_repo(repo, &git, &path))

@@ -39,7 +39,7 @@ fn look(state: &SharedState, repo: &RepoConfig) {
         // Unreachable for now: the next poll tries again.
         return;
     }
-    let Some(git) = Repository::discover(&repo.path) else {
+    let Some(git) = state.repository(repo) else {
         return;
     };
     let Ok(heads) = git.branch_heads() else {

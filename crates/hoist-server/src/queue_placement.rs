@@ -32,14 +32,14 @@ impl JobPlacement for QueuePlacement {
             };
             state.queue_changed.notify_waiters();
             let mut cancel_sent = false;
-            loop {
+            let signal = state.job_signal(id);
+            let outcome = loop {
                 if *cancel.borrow() && !cancel_sent {
                     cancel_sent = true;
                     // Queued: ends at once; held by a runner: it hears at its next renewal.
                     let _ = state.store().cancel_job(id, "the run was cancelled");
                 }
-                // Registered before looking, so a finish between the look and the wait wakes it.
-                let done = state.job_done.notified();
+                // A finish between the look and the wait leaves its permit: no wake-up is lost.
                 let looked = state.store().queued_job(id);
                 match looked {
                     Ok(Some((QueueState::Done, Some(outcome)))) => {
@@ -47,19 +47,21 @@ impl JobPlacement for QueuePlacement {
                             // No runner reported the end: the history hears it from here.
                             report_unrun(&state, run_id, &request.key, outcome.result, reason);
                         }
-                        return outcome;
+                        break outcome;
                     }
                     Ok(Some(_)) => {}
-                    Ok(None) => return failed("the queued job disappeared".to_owned()),
+                    Ok(None) => break failed("the queued job disappeared".to_owned()),
                     Err(e) => {
-                        return failed(format!("cannot read the queue: {}", e.with_root_cause()));
+                        break failed(format!("cannot read the queue: {}", e.with_root_cause()));
                     }
                 }
                 tokio::select! {
-                    _ = tokio::time::timeout(state.poll_every(), done) => {}
+                    _ = tokio::time::timeout(state.poll_every(), signal.notified()) => {}
                     _ = cancel.changed(), if !cancel_sent => {}
                 }
-            }
+            };
+            state.forget_job(id);
+            outcome
         })
     }
 }

@@ -22,8 +22,9 @@ pub(crate) struct AppState {
     pub(crate) admin_digest: [u8; 32],
     /// Wakes runners waiting in a claim: a job was queued or came back to the queue.
     pub(crate) queue_changed: Notify,
-    /// Wakes planners waiting for an outcome: a job finished or was failed.
-    pub(crate) job_done: Notify,
+    /// Wakes the planner waiting for queued job N's outcome (it finished or was failed): one
+    /// signal per job, so that a finish wakes its own planner, not every planner.
+    job_waiters: Mutex<HashMap<i64, Arc<Notify>>>,
     /// Set when the server shuts down: dispatches and claims are refused, reports accepted.
     pub(crate) draining: std::sync::atomic::AtomicBool,
     /// The cancellation signal of each run being planned here.
@@ -45,6 +46,8 @@ pub(crate) struct AppState {
     pub(crate) shared_store: bool,
     /// When each mirrored repository was last fetched.
     fetched: Mutex<HashMap<String, std::time::Instant>>,
+    /// The git repository of each configured one, found once at start.
+    repositories: HashMap<String, hoist_git::Repository>,
 }
 
 impl AppState {
@@ -65,17 +68,19 @@ impl AppState {
             }
         }
         let mut names = std::collections::HashSet::new();
+        let mut repositories = HashMap::new();
         for repo in &config.repos {
             if !names.insert(repo.name.clone()) {
                 return Err(ServerError::DuplicateRepository {
                     name: repo.name.clone(),
                 });
             }
-            if hoist_git::Repository::discover(&repo.path).is_none() {
+            let Some(git) = hoist_git::Repository::discover(&repo.path) else {
                 return Err(ServerError::NotARepository {
                     path: repo.path.clone(),
                 });
-            }
+            };
+            repositories.insert(repo.name.clone(), git);
         }
         let location = match &config.database {
             Some(database) => Location::parse(database),
@@ -96,12 +101,13 @@ impl AppState {
             store: Mutex::new(store),
             config,
             queue_changed: Notify::new(),
-            job_done: Notify::new(),
+            job_waiters: Mutex::new(HashMap::new()),
             recorders: Mutex::new(HashMap::new()),
             foreign_recorders: Mutex::new(HashMap::new()),
             planner,
             shared_store,
             fetched: Mutex::new(HashMap::new()),
+            repositories,
             metrics: crate::metrics::ServerMetrics::default(),
             workflow_texts: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),
@@ -171,12 +177,55 @@ impl AppState {
         Ok(())
     }
 
+    /// The signal planner waits on for queued job `id`; [`AppState::forget_job`] when done.
+    pub(crate) fn job_signal(&self, id: i64) -> Arc<Notify> {
+        self.job_waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(id)
+            .or_default()
+            .clone()
+    }
+
+    /// Wakes the planner of queued job `id`, if it waits here. The permit is kept when it
+    /// is not waiting at this moment, so the wake-up is never lost.
+    pub(crate) fn job_changed(&self, id: i64) {
+        if let Some(signal) = self
+            .job_waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+        {
+            signal.notify_one();
+        }
+    }
+
+    pub(crate) fn forget_job(&self, id: i64) {
+        self.job_waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+
+    /// The git repository of `repo`.
+    pub(crate) fn repository(
+        &self,
+        repo: &crate::config::RepoConfig,
+    ) -> Option<hoist_git::Repository> {
+        self.repositories
+            .get(&repo.name)
+            .cloned()
+            .or_else(|| hoist_git::Repository::discover(&repo.path))
+    }
+
     /// How long a wait for the queue may last before looking at the store again.
     pub(crate) fn poll_every(&self) -> Duration {
+        // Alone on its database every change that matters wakes its waiter here: the look
+        // is only a safety net.
         if self.shared_store {
             Duration::from_millis(250)
         } else {
-            Duration::from_secs(1)
+            Duration::from_secs(5)
         }
     }
 
@@ -203,7 +252,9 @@ pub(crate) fn spawn_upkeep(state: SharedState) {
                     .lease_expiries
                     .fetch_add(expired.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 state.queue_changed.notify_waiters();
-                state.job_done.notify_waiters();
+                for e in &expired {
+                    state.job_changed(e.id);
+                }
             }
             let lease = state.config.lease;
             let _ = state.store().renew_planning(&state.planner, lease);

@@ -397,7 +397,10 @@ impl Db {
                             rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
                             rusqlite::types::ValueRef::Real(f) => Value::Real(f),
                             rusqlite::types::ValueRef::Text(t) => {
-                                Value::Text(String::from_utf8_lossy(t).into_owned())
+                                Value::Text(std::str::from_utf8(t).map_or_else(
+                                    |_| String::from_utf8_lossy(t).into_owned(),
+                                    str::to_owned,
+                                ))
                             }
                             rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
                         });

@@ -133,18 +133,23 @@ impl Store {
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
         self.db().write(|tx| {
-            let waiting: Vec<(i64, i64, String, String, u32)> = tx.query_map(
-                "SELECT id, run_id, labels, request, attempts FROM queue \
-                 WHERE state = 'queued' ORDER BY id",
+            // Labels first, the (larger) request only of the job taken: with a long queue a
+            // claim would otherwise read every waiting job's whole request.
+            let waiting: Vec<(i64, i64, String, u32)> = tx.query_map(
+                "SELECT id, run_id, labels, attempts FROM queue WHERE state = 'queued' ORDER BY id",
                 &[],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )?;
             let now = now_ms();
-            for (id, run_id, labels, body, attempts) in waiting {
+            for (id, run_id, labels, attempts) in waiting {
                 let wanted: Vec<String> = serde_json::from_str(&labels).unwrap_or_default();
                 if !labels_match(&wanted, runner_labels) {
                     continue;
                 }
+                let body: String =
+                    tx.query_row("SELECT request FROM queue WHERE id = ?1", args![id], |r| {
+                        r.get(0)
+                    })?;
                 let request: JobRequest = match serde_json::from_str(&body) {
                     Ok(r) => r,
                     Err(e) => {

@@ -121,7 +121,7 @@ pub(crate) async fn finish(
         .store()
         .finish_job(id, &report.runner, &report.outcome)?
     {
-        state.job_done.notify_waiters();
+        state.job_changed(id);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(lost(id, &report.runner))
