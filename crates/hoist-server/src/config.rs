@@ -21,6 +21,10 @@ pub struct ServerConfig {
     /// The database: a PostgreSQL URL (or libpq `key=value` string), which several servers
     /// may share; `None`: an SQLite file in `data_dir`.
     pub database: Option<String>,
+    /// The runner labels that exist besides the default ones ([`RunnerConfig::default_labels`]):
+    /// a job asking for another fails at once, naming it, instead of waiting for a runner that
+    /// will never come. `None`: any label may come, and such a job waits.
+    pub labels: Option<Vec<String>>,
 }
 
 /// A repository the server runs workflows of.

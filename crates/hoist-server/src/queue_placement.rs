@@ -26,6 +26,26 @@ impl JobPlacement for QueuePlacement {
         request.checkout = Some(self.checkout.clone());
         let (state, run_id) = (self.state.clone(), self.run_id);
         Box::pin(async move {
+            if let Some(known) = &state.config.labels {
+                let mut all = crate::config::RunnerConfig::default_labels();
+                all.extend(known.iter().cloned());
+                if let Some(missing) = request
+                    .runs_on
+                    .iter()
+                    .find(|l| !hoist_store::labels_match(std::slice::from_ref(*l), &all))
+                {
+                    let reason = format!(
+                        "no runner of this server has the label `{missing}` (`runs-on: {}`); the labels that exist are {}. Add it to `[server] labels` if runners with it will connect",
+                        request.runs_on.join(", "),
+                        all.iter()
+                            .map(|l| format!("`{l}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    report_unrun(&state, run_id, &request.key, Conclusion::Failure, &reason);
+                    return failed(reason);
+                }
+            }
             let id = match state.store().enqueue_job(run_id, &request) {
                 Ok(id) => id,
                 Err(e) => return failed(format!("cannot queue the job: {}", e.with_root_cause())),

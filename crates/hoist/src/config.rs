@@ -42,6 +42,7 @@
 //! runners = 2                          # in the server's own process
 //! lease-seconds = 30
 //! database = "postgres://hoist@db/hoist"  # shared by several servers (else SQLite here)
+//! labels = ["gpu", "arm64"]            # runner labels besides the defaults; others fail at once
 //!
 //! [server.repos.platform]              # the name in API paths
 //! path = "examples/platform"           # a repository, or a project directory inside one
@@ -92,6 +93,9 @@ pub(crate) struct ServerSection {
     pub(crate) lease_seconds: Option<f64>,
     /// A PostgreSQL URL; else SQLite in the data directory.
     pub(crate) database: Option<String>,
+    /// The runner labels that exist besides the default ones; a job asking for another
+    /// fails at once.
+    pub(crate) labels: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) repos: BTreeMap<String, ServedRepo>,
 }

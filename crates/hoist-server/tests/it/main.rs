@@ -160,6 +160,7 @@ fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
         runners,
         name: "test".into(),
         database: None,
+        labels: None,
         lease: std::time::Duration::from_secs(30),
     };
     runtime.spawn(async move {

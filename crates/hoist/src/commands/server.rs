@@ -112,6 +112,7 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         name,
         lease: Duration::from_secs_f64(lease.max(0.1)),
         database: args.database.clone().or_else(|| section.database.clone()),
+        labels: section.labels.clone(),
     };
     let runners = config.runners;
     let names: Vec<String> = config.repos.iter().map(|r| r.name.clone()).collect();

@@ -621,12 +621,13 @@ fn sigterm_drains_the_embedded_runner_s_job_before_the_server_stops() {
 #[test]
 fn the_server_section_of_hoist_toml_names_the_repositories() {
     let hello = "on: workflow_dispatch\njobs:\n  hello:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo configured\n";
-    let p = Project::new(&[("hello.yml", hello)]);
+    let tpu = "on: workflow_dispatch\njobs:\n  train:\n    runs-on: [self-hosted, tpu]\n    steps:\n      - run: echo never\n";
+    let p = Project::new(&[("hello.yml", hello), ("tpu.yml", tpu)]);
     let config = p.beside("server.toml");
     std::fs::write(
         &config,
         format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\nrunners = 1\n\n[server.repos.app]\npath = \"{}\"\ndefault-branch = \"main\"\n",
+            "[server]\nlisten = \"127.0.0.1:0\"\nrunners = 1\nlabels = [\"gpu\"]\n\n[server.repos.app]\npath = \"{}\"\ndefault-branch = \"main\"\n",
             p.root().display()
         ),
     )
@@ -660,6 +661,22 @@ fn the_server_section_of_hoist_toml_names_the_repositories() {
         "{}\n{}",
         stdout(&out),
         stderr(&out)
+    );
+    // A label no runner of this server has fails the job at once, naming it.
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args([
+            "workflow", "run", "tpu.yml", "--repo", "app", "--watch", "--json",
+        ])
+        .args(["--server", &url])
+        .env("HOIST_TOKEN", token(&p))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let log = recorded_log(&p, &run["id"].to_string());
+    assert!(
+        log.contains("no runner of this server has the label `tpu`") && log.contains("`gpu`"),
+        "{log}"
     );
     drop(processes);
 
