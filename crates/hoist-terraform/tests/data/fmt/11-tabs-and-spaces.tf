@@ -1,0 +1,7 @@
+resource	"aws_instance"	"tabbed" {
+	ami	=	"ami-1"
+	instance_type =		"t3.micro"
+	tags = {
+		Name = "tabbed"
+	}
+}

@@ -1,0 +1,7 @@
+# nothing but comments
+
+// here
+
+/*
+  and here
+*/

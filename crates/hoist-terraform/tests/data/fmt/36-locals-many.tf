@@ -1,0 +1,32 @@
+locals {
+  name_0 = "value-0"  # note 0
+  name_1 = "value-1"
+  name_2 = "value-2"
+  name_3 = "value-3"  # note 3
+  name_4 = "value-4"
+  name_5 = "value-5"
+  name_6 = "value-6"  # note 6
+  name_7 = "value-7"
+  name_8 = "value-8"
+  name_9 = "value-9"  # note 9
+  name_10 = "value-10"
+  name_11 = "value-11"
+  name_12 = "value-12"  # note 12
+  name_13 = "value-13"
+  name_14 = "value-14"
+  name_15 = "value-15"  # note 15
+  name_16 = "value-16"
+  name_17 = "value-17"
+  name_18 = "value-18"  # note 18
+  name_19 = "value-19"
+  name_20 = "value-20"
+  name_21 = "value-21"  # note 21
+  name_22 = "value-22"
+  name_23 = "value-23"
+  name_24 = "value-24"  # note 24
+  name_25 = "value-25"
+  name_26 = "value-26"
+  name_27 = "value-27"  # note 27
+  name_28 = "value-28"
+  name_29 = "value-29"
+}

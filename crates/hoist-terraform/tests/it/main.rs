@@ -1,0 +1,6 @@
+//! Integration tests of the Terraform gate.
+
+#![allow(clippy::unwrap_used)] // a panic is how a test reports failure
+
+mod fmt_differential;
+mod properties;
