@@ -2,9 +2,10 @@
 //! out exactly as `terraform fmt` (1.0.3) lays them out.
 //!
 //! [`format`] is pure (text in, text or error out). Guarantees: only blanks between tokens
-//! change, apart from `terraform fmt`'s own rewrites (`rewrite.rs`); no newline is added or
-//! removed; heredocs and strings are kept as they are; a file that does not scan as HCL is
-//! refused with the place of the first problem, never formatted.
+//! change, apart from `terraform fmt`'s own rewrites (`rewrite.rs`); no newline is added, and
+//! the only ones removed are those framing a value that is a single interpolation (`"${` on
+//! one line, `}"` on another); heredocs and strings are kept as they are; a file that does
+//! not scan as HCL is refused with the place of the first problem, never formatted.
 
 mod errors;
 mod format;
@@ -103,4 +104,68 @@ fn check(tokens: &[lexer::Token]) -> Result<(), FormatError> {
         return Err(err(o, format!("`{}` is never closed", o.text.trim())));
     }
     Ok(())
+}
+
+pub use diff::unified_diff;
+
+mod diff;
+
+/// The rules of `hoist check terraform`, for SARIF.
+pub const RULES: &[hoist_diagnostics::SarifRule] = &[
+    hoist_diagnostics::SarifRule {
+        id: "terraform-syntax",
+        description: "The file does not scan as HCL; terraform would refuse it.",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "terraform-fmt",
+        description: "The file is not laid out as `terraform fmt` lays it out.",
+    },
+];
+
+/// What `hoist check terraform --fmt` says of one file: a syntax error where the file stops
+/// scanning, or the first line that formatting changes; nothing for a formatted file.
+pub fn fmt_diagnostics(src: &str) -> Vec<hoist_diagnostics::Diagnostic> {
+    use hoist_diagnostics::{Diagnostic, Position, Span};
+    match format(src) {
+        Err(FormatError::Syntax {
+            line,
+            column,
+            message,
+        }) => {
+            let at = Position::new(line as u32, column as u32);
+            vec![Diagnostic::error(
+                "terraform-syntax",
+                Span::new(at, at),
+                message,
+            )]
+        }
+        Ok(formatted) if formatted == src => Vec::new(),
+        Ok(formatted) => {
+            let line = src
+                .split_inclusive('\n')
+                .zip(formatted.split_inclusive('\n'))
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| {
+                    src.split_inclusive('\n')
+                        .count()
+                        .min(formatted.split_inclusive('\n').count())
+                })
+                + 1;
+            let changed = src
+                .split_inclusive('\n')
+                .zip(formatted.split_inclusive('\n'))
+                .filter(|(a, b)| a != b)
+                .count()
+                .max(1);
+            let at = Position::new(line as u32, 1);
+            let mut d = Diagnostic::error(
+                "terraform-fmt",
+                Span::new(at, at),
+                format!("not formatted as `terraform fmt` formats it ({changed} line(s) differ)"),
+            );
+            d.hint =
+                Some("run `hoist fmt terraform` (or `terraform fmt`) to rewrite it".to_owned());
+            vec![d]
+        }
+    }
 }

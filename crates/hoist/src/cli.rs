@@ -46,6 +46,38 @@ pub(crate) enum Command {
     Token(TokenCommand),
     /// A server's audit log: every dispatch and every change of tokens, newest first.
     Audit(AuditArgs),
+    /// Rewrite files into their canonical layout: `hoist fmt terraform`.
+    #[command(subcommand)]
+    Fmt(FmtCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum FmtCommand {
+    /// Lay out `.tf`, `.tfvars` and `.tftest.hcl` files exactly as `terraform fmt` (1.0.3)
+    /// does, without terraform; lists the files it rewrites.
+    #[command(
+        after_help = "Exit codes: 0 done (with --check: every file formatted), 1 with --check: some file is not, 2 usage error, unreadable or unscannable file."
+    )]
+    Terraform(FmtTerraformArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct FmtTerraformArgs {
+    /// Files or directories [default: the current directory]; `-` reads standard input and
+    /// writes the result to standard output.
+    pub(crate) paths: Vec<PathBuf>,
+    /// Also the files of subdirectories (not those whose names start with `.`).
+    #[arg(long, short = 'r')]
+    pub(crate) recursive: bool,
+    /// Write nothing; exit 1 if some file is not formatted.
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Print a unified diff of each change.
+    #[arg(long)]
+    pub(crate) diff: bool,
+    /// Do not list the files that change.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
 }
 
 /// Which server, with which token.
@@ -566,6 +598,12 @@ pub(crate) struct CheckArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum CheckGate {
+    /// Terraform: every `.tf`, `.tfvars` and `.tftest.hcl` file below DIR scans as HCL and is
+    /// laid out as `terraform fmt` lays it out (no terraform needed).
+    #[command(
+        after_help = "Exit codes: 0 no errors, 1 errors found, 2 usage error or unreadable directory."
+    )]
+    Terraform(TerraformCheckArgs),
     /// Schema migrations: the layout of golang-migrate, sqlx, Flyway, dbmate or goose
     /// (versions that collide, ups without downs, files the tool ignores) and the PostgreSQL
     /// syntax of every statement.
@@ -573,6 +611,21 @@ pub(crate) enum CheckGate {
         after_help = "Exit codes: 0 no errors, 1 errors found, 2 usage error or unreadable directory."
     )]
     Migrations(MigrationsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TerraformCheckArgs {
+    /// The configuration's directory (its subdirectories too) [default: the current one].
+    pub(crate) dir: Option<PathBuf>,
+    /// Only the layout check (`terraform fmt -check`); it is the one check so far.
+    #[arg(long)]
+    pub(crate) fmt: bool,
+    /// With text output, show each unformatted file's unified diff.
+    #[arg(long)]
+    pub(crate) diff: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, clap::Args)]

@@ -12,8 +12,10 @@ use crate::cli::{CheckArgs, Shellcheck};
 use crate::commands::Outcome;
 
 pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<Outcome> {
-    if let Some(crate::cli::CheckGate::Migrations(m)) = &args.gate {
-        return super::migrations::run(m);
+    match &args.gate {
+        Some(crate::cli::CheckGate::Migrations(m)) => return super::migrations::run(m),
+        Some(crate::cli::CheckGate::Terraform(t)) => return super::terraform::check(t),
+        None => {}
     }
     let files = collect_files(&args.paths)?;
     // The project's own runners (`[runner] labels` of its hoist.toml) are known labels.

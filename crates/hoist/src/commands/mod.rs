@@ -14,6 +14,7 @@ pub(crate) mod run;
 mod runs;
 mod scan;
 mod server;
+mod terraform;
 
 /// How a command ended, mapped onto Hoist's documented exit codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,5 +48,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Workflow(crate::cli::WorkflowCommand::Run(args)) => server::dispatch(&args),
         Command::Token(command) => access::token(&command),
         Command::Audit(args) => access::audit(&args),
+        Command::Fmt(crate::cli::FmtCommand::Terraform(args)) => terraform::fmt(&args),
     }
 }

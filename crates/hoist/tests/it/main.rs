@@ -17,6 +17,7 @@ mod run;
 mod scan;
 mod server;
 mod server_processes;
+mod terraform;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

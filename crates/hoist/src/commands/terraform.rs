@@ -1,0 +1,224 @@
+//! `hoist fmt terraform` and `hoist check terraform`: Terraform files laid out as
+//! `terraform fmt` lays them out, found the way terraform finds them.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use hoist_diagnostics::FileReport;
+
+use crate::cli::{FmtTerraformArgs, Format, TerraformCheckArgs};
+use crate::commands::Outcome;
+use crate::output;
+
+/// The file names terraform formats.
+fn is_terraform_file(name: &str) -> bool {
+    name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".tftest.hcl")
+}
+
+/// What terraform skips in a directory: dot files and directories (`.terraform`), editor
+/// backups (`~`, `#…#`).
+fn ignored(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#'))
+}
+
+/// The Terraform files of `dir` (and below it with `recursive`), sorted.
+fn files_in(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list `{}`", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if ignored(&name) {
+            continue;
+        }
+        if path.is_dir() {
+            if recursive {
+                files_in(&path, true, out)?;
+            }
+        } else if is_terraform_file(&name) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| {
+        anyhow::anyhow!(
+            "`{}` is not UTF-8 text; terraform reads only UTF-8",
+            path.display()
+        )
+    })
+}
+
+pub(crate) fn fmt(args: &FmtTerraformArgs) -> anyhow::Result<Outcome> {
+    if args.paths.len() == 1 && args.paths[0] == Path::new("-") {
+        let mut src = String::new();
+        std::io::stdin()
+            .read_to_string(&mut src)
+            .context("cannot read standard input")?;
+        let formatted =
+            hoist_terraform::format(&src).map_err(|e| anyhow::anyhow!("<stdin>:{e}"))?;
+        if args.check {
+            if args.diff {
+                output::stdout(&hoist_terraform::unified_diff("<stdin>", &src, &formatted));
+            }
+            return Ok(if formatted == src {
+                Outcome::Success
+            } else {
+                Outcome::Failure
+            });
+        }
+        output::stdout(&formatted);
+        return Ok(Outcome::Success);
+    }
+    let roots = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut files = Vec::new();
+    for root in &roots {
+        if root.is_dir() {
+            files_in(root, args.recursive, &mut files)?;
+        } else if root.is_file() {
+            let name = root.to_string_lossy();
+            if !is_terraform_file(&name) {
+                bail!(
+                    "`{name}` is not a Terraform file; only `.tf`, `.tfvars` and `.tftest.hcl` files are formatted"
+                );
+            }
+            files.push(root.clone());
+        } else {
+            bail!("no file or directory `{}`", root.display());
+        }
+    }
+    let mut unformatted = 0;
+    let mut refused = Vec::new();
+    for file in &files {
+        let src = read(file)?;
+        let formatted = match hoist_terraform::format(&src) {
+            Ok(f) => f,
+            Err(e) => {
+                refused.push(format!("{}:{e}", file.display()));
+                continue;
+            }
+        };
+        if formatted == src {
+            continue;
+        }
+        unformatted += 1;
+        if !args.quiet {
+            output::stdout(&format!("{}\n", file.display()));
+        }
+        if args.diff {
+            output::stdout(&hoist_terraform::unified_diff(
+                &file.display().to_string(),
+                &src,
+                &formatted,
+            ));
+        }
+        if !args.check {
+            write_in_place(file, &formatted)?;
+        }
+    }
+    if !refused.is_empty() {
+        bail!(
+            "{} file(s) do not scan as HCL and were left as they are:\n{}",
+            refused.len(),
+            refused.join("\n")
+        );
+    }
+    Ok(if args.check && unformatted > 0 {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Replaces `file`'s content through a temporary file renamed over it, so that a crash
+/// leaves the old or the new text, never half of one.
+fn write_in_place(file: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.hoist-fmt-{}", std::process::id()));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    if let Ok(meta) = std::fs::metadata(file) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, file).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot replace `{}`", file.display())
+    })
+}
+
+pub(crate) fn check(args: &TerraformCheckArgs) -> anyhow::Result<Outcome> {
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !dir.is_dir() {
+        bail!(
+            "no directory `{}`; name the configuration: `hoist check terraform infra/terraform`",
+            dir.display()
+        );
+    }
+    let mut files = Vec::new();
+    files_in(&dir, true, &mut files)?;
+    let mut reports = Vec::new();
+    let mut diffs = String::new();
+    for file in &files {
+        let text = read(file)?;
+        let diagnostics = hoist_terraform::fmt_diagnostics(&text);
+        if diagnostics.is_empty() {
+            continue;
+        }
+        if args.diff
+            && let Ok(formatted) = hoist_terraform::format(&text)
+        {
+            diffs.push_str(&hoist_terraform::unified_diff(
+                &file.display().to_string(),
+                &text,
+                &formatted,
+            ));
+        }
+        let mut report = FileReport {
+            path: file.display().to_string(),
+            text,
+            diagnostics,
+        };
+        report.sort();
+        reports.push(report);
+    }
+    let errors: usize = reports.iter().map(FileReport::error_count).sum();
+    let summary = format!(
+        "checked {} Terraform file(s) in `{}`: {errors} error(s)\n",
+        files.len(),
+        dir.display()
+    );
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let gate = crate::gate_report::Gate {
+        suite: "hoist check terraform",
+        rules: hoist_terraform::RULES,
+    };
+    crate::gate_report::print(&gate, args.format, &names, &reports, &summary);
+    if args.format == Format::Text && !diffs.is_empty() {
+        output::stdout(&diffs);
+    }
+    Ok(if errors > 0 {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
