@@ -11,11 +11,23 @@ mod errors;
 mod format;
 mod lexer;
 mod rewrite;
+mod validate;
+
+pub use validate::{ModuleFile, validate};
 
 pub use errors::FormatError;
 
 /// `src` formatted as `terraform fmt` formats it.
 pub fn format(src: &str) -> Result<String, FormatError> {
+    // terraform formats only what parses; so does this (hcl-edit's parser, with the place of
+    // the first error).
+    if let Err(e) = hcl_edit::parser::parse_body(src.strip_prefix('\u{feff}').unwrap_or(src)) {
+        return Err(FormatError::Syntax {
+            line: e.location().line(),
+            column: e.location().column(),
+            message: e.message().to_owned(),
+        });
+    }
     let tokens = lexer::tokens(src);
     check(&tokens)?;
     let mut tokens = rewrite::rewrite(tokens);
@@ -110,15 +122,56 @@ pub use diff::unified_diff;
 
 mod diff;
 
-/// The rules of `hoist check terraform`, for SARIF.
+/// The rules of `hoist check terraform`, for SARIF. The `terraform_*` ones are tflint's, under
+/// its names.
 pub const RULES: &[hoist_diagnostics::SarifRule] = &[
     hoist_diagnostics::SarifRule {
         id: "terraform-syntax",
-        description: "The file does not scan as HCL; terraform would refuse it.",
+        description: "The file does not parse as HCL; terraform would refuse it.",
     },
     hoist_diagnostics::SarifRule {
         id: "terraform-fmt",
         description: "The file is not laid out as `terraform fmt` lays it out.",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "undeclared-reference",
+        description: "A reference to a variable, local value, module, data source or resource the module does not declare.",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "duplicate-declaration",
+        description: "Two declarations of one kind with one name in a module.",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "count-and-for-each",
+        description: "A block sets both `count` and `for_each`.",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "backend-interpolation",
+        description: "A backend setting refers to variables or calls functions; backends take constants only.",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "terraform_unused_declarations",
+        description: "A variable, local value or data source that nothing uses (tflint).",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "terraform_typed_variables",
+        description: "A variable without a type (tflint).",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "terraform_required_version",
+        description: "The module does not constrain the Terraform version (tflint).",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "terraform_required_providers",
+        description: "A provider used without a version constraint in `required_providers` (tflint).",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "terraform_module_pinned_source",
+        description: "A module from git that is not pinned to a tag or commit (tflint).",
+    },
+    hoist_diagnostics::SarifRule {
+        id: "terraform_deprecated_interpolation",
+        description: "An interpolation-only expression, `\"${var.x}\"` (tflint).",
     },
 ];
 

@@ -598,8 +598,9 @@ pub(crate) struct CheckArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum CheckGate {
-    /// Terraform: every `.tf`, `.tfvars` and `.tftest.hcl` file below DIR scans as HCL and is
-    /// laid out as `terraform fmt` lays it out (no terraform needed).
+    /// Terraform, with no terraform needed: every `.tf`, `.tfvars` and `.tftest.hcl` file
+    /// below DIR parses and is laid out as `terraform fmt` lays it out, and each module
+    /// (directory) passes `terraform validate`'s static checks and tflint's recommended rules.
     #[command(
         after_help = "Exit codes: 0 no errors, 1 errors found, 2 usage error or unreadable directory."
     )]
@@ -617,7 +618,7 @@ pub(crate) enum CheckGate {
 pub(crate) struct TerraformCheckArgs {
     /// The configuration's directory (its subdirectories too) [default: the current one].
     pub(crate) dir: Option<PathBuf>,
-    /// Only the layout check (`terraform fmt -check`); it is the one check so far.
+    /// Only the layout check (`terraform fmt -check`), not the module checks.
     #[arg(long)]
     pub(crate) fmt: bool,
     /// With text output, show each unformatted file's unified diff.

@@ -4,3 +4,4 @@
 
 mod fmt_differential;
 mod properties;
+mod validate;

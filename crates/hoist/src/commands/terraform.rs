@@ -176,26 +176,62 @@ pub(crate) fn check(args: &TerraformCheckArgs) -> anyhow::Result<Outcome> {
     }
     let mut files = Vec::new();
     files_in(&dir, true, &mut files)?;
-    let mut reports = Vec::new();
-    let mut diffs = String::new();
+    let mut texts = Vec::with_capacity(files.len());
     for file in &files {
-        let text = read(file)?;
-        let diagnostics = hoist_terraform::fmt_diagnostics(&text);
+        texts.push(read(file)?);
+    }
+    // Module checks, one directory at a time (`.tfvars` are values, not configuration).
+    let mut found: Vec<Vec<hoist_diagnostics::Diagnostic>> = vec![Vec::new(); files.len()];
+    let mut unparsed = vec![false; files.len()];
+    if !args.fmt {
+        let mut modules: std::collections::BTreeMap<PathBuf, Vec<usize>> = Default::default();
+        for (i, file) in files.iter().enumerate() {
+            let name = file.to_string_lossy();
+            if name.ends_with(".tf") {
+                let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+                modules.entry(dir).or_default().push(i);
+            }
+        }
+        for members in modules.values() {
+            let module: Vec<hoist_terraform::ModuleFile> = members
+                .iter()
+                .map(|&i| hoist_terraform::ModuleFile {
+                    path: files[i].display().to_string(),
+                    text: texts[i].clone(),
+                })
+                .collect();
+            for (k, d) in hoist_terraform::validate(&module) {
+                let i = members[k];
+                unparsed[i] |= d.code == "terraform-syntax";
+                found[i].push(d);
+            }
+        }
+    }
+    let mut diffs = String::new();
+    for (i, file) in files.iter().enumerate() {
+        // A file the parser refused is reported once, where it stops parsing.
+        if !unparsed[i] {
+            found[i].extend(hoist_terraform::fmt_diagnostics(&texts[i]));
+            if args.diff
+                && let Ok(formatted) = hoist_terraform::format(&texts[i])
+            {
+                diffs.push_str(&hoist_terraform::unified_diff(
+                    &file.display().to_string(),
+                    &texts[i],
+                    &formatted,
+                ));
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let diagnostics = std::mem::take(&mut found[i]);
         if diagnostics.is_empty() {
             continue;
         }
-        if args.diff
-            && let Ok(formatted) = hoist_terraform::format(&text)
-        {
-            diffs.push_str(&hoist_terraform::unified_diff(
-                &file.display().to_string(),
-                &text,
-                &formatted,
-            ));
-        }
         let mut report = FileReport {
             path: file.display().to_string(),
-            text,
+            text: texts[i].clone(),
             diagnostics,
         };
         report.sort();

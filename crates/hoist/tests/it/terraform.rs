@@ -11,7 +11,12 @@ const FORMATTED: &str = "resource \"aws_instance\" \"web\" {\n  ami           = 
 fn configuration() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.tf"), UNFORMATTED).unwrap();
-    std::fs::write(dir.path().join("ok.tf"), FORMATTED).unwrap();
+    // Formatted already, and another resource (the same one twice would be an error).
+    std::fs::write(
+        dir.path().join("ok.tf"),
+        FORMATTED.replace("\"web\"", "\"api\""),
+    )
+    .unwrap();
     std::fs::create_dir_all(dir.path().join("modules/net")).unwrap();
     std::fs::write(dir.path().join("modules/net/vars.tfvars"), "a=1\n").unwrap();
     // What terraform skips: its own directory, and other files.
@@ -105,25 +110,37 @@ fn check_terraform_reports_each_file_on_its_line_in_every_format() {
     );
     assert!(
         text.contains(
-            "./broken.tf:3:1: error: `}` does not close the `[` opened at 2:7 [terraform-syntax]"
+            "./broken.tf:3:1: error: the file does not parse: expected `]` [terraform-syntax]"
         ),
+        "{text}"
+    );
+    // The module checks run too; warnings do not fail the gate.
+    assert!(
+        text.contains("./main.tf:1:1: warning: the module does not say which Terraform versions it works with [terraform_required_version]"),
         "{text}"
     );
     assert!(
         text.contains("+  ami           = \"ami-1\""),
         "the diff: {text}"
     );
-    assert!(!text.contains("ok.tf"), "{text}");
+    assert!(!text.contains("ok.tf:1:1: error"), "{text}");
     assert!(
         stderr(&out).contains("checked 4 Terraform file(s)"),
         "{}",
         stderr(&out)
     );
 
-    let out = hoist(&["check", "terraform", ".", "--format", "sarif"], root);
+    let out = hoist(
+        &["check", "terraform", ".", "--fmt", "--format", "sarif"],
+        root,
+    );
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 3, "{sarif:#}");
+    assert_eq!(
+        results.len(),
+        3,
+        "only layout and syntax with --fmt: {sarif:#}"
+    );
     assert!(results.iter().any(|r| r["ruleId"] == "terraform-syntax"));
     let out = hoist(&["check", "terraform", ".", "--format", "junit"], root);
     assert!(
