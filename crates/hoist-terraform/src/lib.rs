@@ -11,9 +11,10 @@ mod errors;
 mod format;
 mod lexer;
 mod rewrite;
+pub mod security;
 mod validate;
 
-pub use validate::{ModuleFile, validate};
+pub use validate::{Findings, ModuleFile, check_module, validate};
 
 pub use errors::FormatError;
 

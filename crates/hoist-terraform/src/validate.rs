@@ -52,8 +52,12 @@ struct Reference {
     at: At,
 }
 
-/// The findings for every file of the module, with the file's index.
-pub fn validate(files: &[ModuleFile]) -> Vec<(usize, Diagnostic)> {
+/// Diagnostics, each with the index of its file.
+pub type Findings = Vec<(usize, Diagnostic)>;
+
+/// The module's files parsed (each with its index), and the syntax errors of those that do
+/// not parse.
+pub(crate) fn parse(files: &[ModuleFile]) -> (Vec<(usize, Body)>, Findings) {
     let mut out = Vec::new();
     let mut bodies = Vec::new();
     for (i, f) in files.iter().enumerate() {
@@ -72,14 +76,35 @@ pub fn validate(files: &[ModuleFile]) -> Vec<(usize, Diagnostic)> {
             }
         }
     }
+    (bodies, out)
+}
+
+/// The findings for every file of the module, with the file's index: syntax errors, then
+/// the checks of `terraform validate` and tflint (not the security rules).
+pub fn validate(files: &[ModuleFile]) -> Vec<(usize, Diagnostic)> {
+    let (bodies, mut out) = parse(files);
+    out.extend(checks(files, &bodies));
+    out
+}
+
+/// [`validate`] and the security rules, parsing each file once.
+pub fn check_module(files: &[ModuleFile]) -> Vec<(usize, Diagnostic)> {
+    let (bodies, mut out) = parse(files);
+    out.extend(checks(files, &bodies));
+    out.extend(crate::security::scan(files, &bodies));
+    out
+}
+
+fn checks(files: &[ModuleFile], bodies: &[(usize, Body)]) -> Vec<(usize, Diagnostic)> {
+    let mut out = Vec::new();
     let mut decls = Declarations::default();
     let mut duplicates = Vec::new();
-    for (file, body) in &bodies {
+    for (file, body) in bodies {
         declare(*file, body, &mut decls, &mut duplicates, &mut out, files);
     }
     out.extend(duplicates);
     let mut refs = Vec::new();
-    for (file, body) in &bodies {
+    for (file, body) in bodies {
         for s in body.iter() {
             if let Structure::Block(b) = s {
                 let mut finder = References {

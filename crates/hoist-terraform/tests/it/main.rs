@@ -4,4 +4,5 @@
 
 mod fmt_differential;
 mod properties;
+mod security;
 mod validate;

@@ -200,7 +200,7 @@ pub(crate) fn check(args: &TerraformCheckArgs) -> anyhow::Result<Outcome> {
                     text: texts[i].clone(),
                 })
                 .collect();
-            for (k, d) in hoist_terraform::validate(&module) {
+            for (k, d) in hoist_terraform::check_module(&module) {
                 let i = members[k];
                 unparsed[i] |= d.code == "terraform-syntax";
                 found[i].push(d);
@@ -244,9 +244,16 @@ pub(crate) fn check(args: &TerraformCheckArgs) -> anyhow::Result<Outcome> {
         dir.display()
     );
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let mut rules: Vec<hoist_diagnostics::SarifRule> = hoist_terraform::RULES.to_vec();
+    rules.extend(hoist_terraform::security::rules().into_iter().map(|r| {
+        hoist_diagnostics::SarifRule {
+            id: r.id,
+            description: r.title,
+        }
+    }));
     let gate = crate::gate_report::Gate {
         suite: "hoist check terraform",
-        rules: hoist_terraform::RULES,
+        rules: &rules,
     };
     crate::gate_report::print(&gate, args.format, &names, &reports, &summary);
     if args.format == Format::Text && !diffs.is_empty() {

@@ -123,7 +123,18 @@ fn check_terraform_reports_each_file_on_its_line_in_every_format() {
         text.contains("+  ami           = \"ami-1\""),
         "the diff: {text}"
     );
-    assert!(!text.contains("ok.tf:1:1: error"), "{text}");
+    assert!(!text.contains("ok.tf:1:1: error: not formatted"), "{text}");
+    // And the security rules: the instances have no IMDSv2 nor encrypted root volume.
+    assert!(
+        text.contains("./ok.tf:1:1: error: HIGH `aws_instance.api`: no `metadata_options`: IMDSv1 is allowed [aws-instance-imdsv1]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "trivy AVD-AWS-0028 / tfsec aws-ec2-enforce-http-token-imds, checkov CKV_AWS_79"
+        ),
+        "{text}"
+    );
     assert!(
         stderr(&out).contains("checked 4 Terraform file(s)"),
         "{}",
@@ -154,8 +165,15 @@ fn check_terraform_reports_each_file_on_its_line_in_every_format() {
         hoist(&["fmt", "terraform", "-r"], root).status.code(),
         Some(0)
     );
-    let out = hoist(&["check", "terraform"], root);
+    let out = hoist(&["check", "terraform", "--fmt"], root);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = hoist(&["check", "terraform"], root);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "security errors remain: {}",
+        stdout(&out)
+    );
     let out = hoist(&["check", "terraform", "nosuch"], root);
     assert_eq!(out.status.code(), Some(2));
 }
