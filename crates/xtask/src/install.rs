@@ -267,6 +267,24 @@ fn recipe(tool: &Tool, dir: &Path) -> (Command, String, &'static str, &'static s
             let by_hand = format!("python3 -m pip install {requirement}");
             (command, by_hand, "`pip`", "a few seconds")
         }
+        Source::PipVenv { requirement } => {
+            let venv = dir.join("venv");
+            let mut command = Command::new("sh");
+            command.arg("-c").arg(format!(
+                "\"$0\" -m venv \"$1\" && \"$1/bin/pip\" install --quiet --disable-pip-version-check \"$2\""
+            ));
+            command.arg(python()).arg(&venv).arg(requirement);
+            let by_hand = format!(
+                "python3 -m venv {0} && {0}/bin/pip install {requirement}",
+                venv.display()
+            );
+            (
+                command,
+                by_hand,
+                "`pip` in a virtualenv",
+                "one to two minutes",
+            )
+        }
     }
 }
 

@@ -31,7 +31,7 @@ pub(super) const RULES: &[Rule] = &[
         title: "IAM policy granting full administrator rights (`*` on `*`)",
         hint: "grant the actions and resources the role needs, never `*:*`",
         trivy: Some(("AVD-AWS-0057", "aws-iam-no-policy-wildcards")),
-        checkov: Some("CKV_AWS_1"),
+        checkov: Some("CKV_AWS_62"),
         types: POLICY_TYPES,
         check: admin,
     },
@@ -134,11 +134,7 @@ fn hit(range: std::ops::Range<usize>, message: String) -> Hit {
 fn wildcard_action(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
     all_statements(r, module)
         .into_iter()
-        .filter(|s| {
-            s.allow
-                && s.actions.iter().any(|a| wildcard(a))
-                && !(s.actions.iter().any(|a| a == "*") && s.resources.iter().any(|x| x == "*"))
-        })
+        .filter(|s| s.allow && s.actions.iter().any(|a| wildcard(a)))
         .map(|s| {
             let actions: Vec<&str> = s
                 .actions

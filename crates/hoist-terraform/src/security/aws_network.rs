@@ -127,7 +127,7 @@ fn covers(rule: &SgRule<'_>, port: f64) -> bool {
 fn open_on(r: &Resource<'_>, port: f64, name: &str) -> Vec<Hit> {
     sg_rules(r)
         .into_iter()
-        .filter(|s| s.ingress && s.world && covers(s, port) && !is_all_ports(s))
+        .filter(|s| s.ingress && s.world && covers(s, port))
         .map(|s| {
             at(
                 s.node,

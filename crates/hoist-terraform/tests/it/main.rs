@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // a panic is how a test reports failure
 
+mod checkov_differential;
 mod fmt_differential;
 mod properties;
 mod security;
