@@ -270,9 +270,9 @@ fn recipe(tool: &Tool, dir: &Path) -> (Command, String, &'static str, &'static s
         Source::PipVenv { requirement } => {
             let venv = dir.join("venv");
             let mut command = Command::new("sh");
-            command.arg("-c").arg(format!(
-                "\"$0\" -m venv \"$1\" && \"$1/bin/pip\" install --quiet --disable-pip-version-check \"$2\""
-            ));
+            command.arg("-c").arg(
+                "\"$0\" -m venv \"$1\" && \"$1/bin/pip\" install --quiet --disable-pip-version-check \"$2\"",
+            );
             command.arg(python()).arg(&venv).arg(requirement);
             let by_hand = format!(
                 "python3 -m venv {0} && {0}/bin/pip install {requirement}",
