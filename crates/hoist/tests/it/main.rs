@@ -18,6 +18,7 @@ mod scan;
 mod server;
 mod server_processes;
 mod terraform;
+mod terraform_example;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

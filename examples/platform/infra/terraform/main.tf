@@ -1,5 +1,19 @@
-# Object storage for build metrics, as in the platform's architecture document.
-resource "linode_object_storage_bucket" "build_metrics" {
-  cluster = "us-east-1"
-  label   = "ai-aas-build-metrics"
+locals {
+  name = "platform-${var.environment}"
+  tags = ["platform", var.environment]
+}
+
+module "cluster" {
+  source      = "./modules/lke"
+  name        = local.name
+  region      = var.region
+  node_count  = var.node_count
+  admin_cidrs = var.admin_cidrs
+  tags        = local.tags
+}
+
+module "storage" {
+  source      = "./modules/storage"
+  name        = local.name
+  environment = var.environment
 }
