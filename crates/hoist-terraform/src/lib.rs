@@ -135,6 +135,10 @@ pub const RULES: &[hoist_diagnostics::SarifRule] = &[
         description: "The file is not laid out as `terraform fmt` lays it out.",
     },
     hoist_diagnostics::SarifRule {
+        id: "terraform-validate",
+        description: "What `terraform validate` reports with the providers' schemas (`--full`).",
+    },
+    hoist_diagnostics::SarifRule {
         id: "undeclared-reference",
         description: "A reference to a variable, local value, module, data source or resource the module does not declare.",
     },

@@ -624,6 +624,14 @@ pub(crate) struct TerraformCheckArgs {
     /// With text output, show each unformatted file's unified diff.
     #[arg(long)]
     pub(crate) diff: bool,
+    /// Also run `terraform validate -json` on each module (after `terraform init
+    /// -backend=false`, in a data directory outside the tree) and add its diagnostics: what
+    /// only the providers' schemas can tell. Needs terraform, and the providers or network.
+    #[arg(long, conflicts_with = "fmt")]
+    pub(crate) full: bool,
+    /// The terraform (or tofu) program for `--full` [default: `terraform` on PATH].
+    #[arg(long, value_name = "PATH", requires = "full")]
+    pub(crate) terraform: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,

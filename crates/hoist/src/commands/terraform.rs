@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{Context, bail};
 use hoist_diagnostics::FileReport;
@@ -166,6 +167,112 @@ fn write_in_place(file: &Path, text: &str) -> anyhow::Result<()> {
     })
 }
 
+/// `terraform validate -json` on module `dir`, after `terraform init -backend=false` into a
+/// temporary data directory (so the tree gets no `.terraform`, and no lock file it did not
+/// have); each diagnostic with the path of its file. A module whose init fails (providers
+/// out of reach) gets one warning saying so.
+fn terraform_validate(
+    program: &Path,
+    dir: &Path,
+) -> anyhow::Result<Vec<(PathBuf, hoist_diagnostics::Diagnostic)>> {
+    use hoist_diagnostics::{Diagnostic, Position, Span};
+    let data = tempfile::tempdir().context("cannot create a data directory for terraform")?;
+    let lock = dir.join(".terraform.lock.hcl");
+    let had_lock = lock.exists();
+    let run = |args: &[&str]| {
+        Command::new(program)
+            .arg(format!("-chdir={}", dir.display()))
+            .args(args)
+            .env("TF_DATA_DIR", data.path())
+            .env("TF_IN_AUTOMATION", "1")
+            .output()
+            .with_context(|| {
+                format!(
+                    "cannot run `{}` (give it with `--terraform PATH`)",
+                    program.display()
+                )
+            })
+    };
+    let init = run(&["init", "-backend=false", "-input=false", "-no-color"])?;
+    if !had_lock {
+        let _ = std::fs::remove_file(&lock);
+    }
+    let first_file = || -> PathBuf {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| dir.join("main.tf"))
+    };
+    if !init.status.success() {
+        let reason = String::from_utf8_lossy(&init.stderr);
+        let last = reason
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no reason given")
+            .trim();
+        let at = Position::new(1, 1);
+        let mut d = Diagnostic::warning(
+            "terraform-validate",
+            Span::new(at, at),
+            format!("`terraform init` failed here, so `terraform validate` did not run: {last}"),
+        );
+        d.hint = Some(
+            "run `terraform init` where the providers can be downloaded, or leave out `--full`"
+                .to_owned(),
+        );
+        return Ok(vec![(first_file(), d)]);
+    }
+    let validate = run(&["validate", "-json", "-no-color"])?;
+    let report: serde_json::Value =
+        serde_json::from_slice(&validate.stdout).with_context(|| {
+            format!(
+                "`terraform validate -json` in `{}` printed no JSON: {}",
+                dir.display(),
+                String::from_utf8_lossy(&validate.stderr).trim()
+            )
+        })?;
+    let mut out = Vec::new();
+    for d in report["diagnostics"].as_array().into_iter().flatten() {
+        let pos = |p: &serde_json::Value| {
+            Position::new(
+                p["line"].as_u64().unwrap_or(1) as u32,
+                p["column"].as_u64().unwrap_or(1) as u32,
+            )
+        };
+        let range = &d["range"];
+        let span = Span::new(pos(&range["start"]), pos(&range["end"]));
+        let message = format!(
+            "terraform validate: {}",
+            d["summary"].as_str().unwrap_or("a problem")
+        );
+        let mut diag = if d["severity"] == "error" {
+            Diagnostic::error("terraform-validate", span, message)
+        } else {
+            Diagnostic::warning("terraform-validate", span, message)
+        };
+        diag.hint = d["detail"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        let path = match range["filename"].as_str() {
+            Some(name) => dir.join(name),
+            None => first_file(),
+        };
+        out.push((path, diag));
+    }
+    Ok(out)
+}
+
 pub(crate) fn check(args: &TerraformCheckArgs) -> anyhow::Result<Outcome> {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     if !dir.is_dir() {
@@ -204,6 +311,33 @@ pub(crate) fn check(args: &TerraformCheckArgs) -> anyhow::Result<Outcome> {
                 let i = members[k];
                 unparsed[i] |= d.code == "terraform-syntax";
                 found[i].push(d);
+            }
+        }
+        if args.full {
+            let program = args
+                .terraform
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("terraform"));
+            for (dir, members) in &modules {
+                // Modules with a file that does not parse: terraform would say the same.
+                if members.iter().any(|&i| unparsed[i]) {
+                    continue;
+                }
+                for (path, d) in terraform_validate(&program, dir)? {
+                    let Some(i) = files
+                        .iter()
+                        .position(|f| *f == path)
+                        .or(members.first().copied())
+                    else {
+                        continue;
+                    };
+                    let duplicate = found[i]
+                        .iter()
+                        .any(|ours| ours.span.start == d.span.start && ours.severity == d.severity);
+                    if !duplicate {
+                        found[i].push(d);
+                    }
+                }
             }
         }
     }

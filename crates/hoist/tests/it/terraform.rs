@@ -177,3 +177,63 @@ fn check_terraform_reports_each_file_on_its_line_in_every_format() {
     let out = hoist(&["check", "terraform", "nosuch"], root);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn full_adds_what_terraform_validate_knows_and_leaves_the_tree_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // No provider: terraform 1.0.3 validates it offline.
+    std::fs::write(
+        root.join("main.tf"),
+        "terraform {\n  required_version = \">= 1.0\"\n}\n\nlocals {\n  a = upperr(\"x\")\n  b = var.nope\n}\n\noutput \"a\" {\n  value = local.a\n}\n\noutput \"b\" {\n  value = local.b\n}\n",
+    )
+    .unwrap();
+    let terraform = hoist_testbed::program("terraform");
+    let out = hoist(
+        &[
+            "check",
+            "terraform",
+            ".",
+            "--full",
+            "--terraform",
+            terraform.to_str().unwrap(),
+        ],
+        root,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    // Only terraform knows its functions.
+    assert!(
+        text.contains("./main.tf:6:7: error: terraform validate: Call to unknown function [terraform-validate]"),
+        "{text}"
+    );
+    assert!(text.contains("Did you mean \"upper\"?"), "{text}");
+    // Both see the undeclared variable; it is reported once, by hoist.
+    assert_eq!(text.matches("./main.tf:7:7: error").count(), 1, "{text}");
+    assert!(text.contains("[undeclared-reference]"), "{text}");
+    assert!(!root.join(".terraform").exists() && !root.join(".terraform.lock.hcl").exists());
+
+    // A module whose providers cannot be fetched: a warning says validate did not run.
+    std::fs::write(
+        root.join("providers.tf"),
+        "terraform {\n  required_providers {\n    nosuch = {\n      source  = \"example.invalid/acme/nosuch\"\n      version = \"1.0.0\"\n    }\n  }\n}\n",
+    )
+    .unwrap();
+    let out = hoist(
+        &[
+            "check",
+            "terraform",
+            ".",
+            "--full",
+            "--terraform",
+            terraform.to_str().unwrap(),
+        ],
+        root,
+    );
+    assert!(
+        stdout(&out)
+            .contains("warning: `terraform init` failed here, so `terraform validate` did not run"),
+        "{}",
+        stdout(&out)
+    );
+}
