@@ -230,6 +230,28 @@ impl Storage {
         Ok(self.object_url(key))
     }
 
+    /// Writes `body` at `key` only if nothing is there (S3's `If-None-Match: *`, a file
+    /// created exclusively); `false` when an object exists, which is left as it is. Two
+    /// writers racing for one key: exactly one gets `true` (the basis of locks).
+    pub fn put_new(&self, key: &str, body: Vec<u8>) -> Result<bool, StorageError> {
+        let path = self.path(key)?;
+        let store = Arc::clone(&self.store);
+        let result = self.block_on(async move {
+            store
+                .put_opts(
+                    &path,
+                    PutPayload::from(body),
+                    object_store::PutOptions::from(object_store::PutMode::Create),
+                )
+                .await
+        });
+        match result {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(self.error(key, e)),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
         let path = self.path(key)?;
         let store = Arc::clone(&self.store);

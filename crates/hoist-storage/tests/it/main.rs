@@ -51,6 +51,26 @@ fn exercise(storage: &Storage) {
         .put("logs/app/1.log.gz", b"bye".to_vec())
         .expect("overwrite");
     assert_eq!(storage.get("logs/app/1.log.gz").expect("get"), b"bye");
+    // Create-only writes: the first wins, a second changes nothing.
+    assert!(
+        storage
+            .put_new("locks/staging.json", b"first".to_vec())
+            .expect("put_new")
+    );
+    assert!(
+        !storage
+            .put_new("locks/staging.json", b"second".to_vec())
+            .expect("put_new again")
+    );
+    assert_eq!(storage.get("locks/staging.json").expect("get"), b"first");
+    storage
+        .delete("locks/staging.json")
+        .expect("delete the lock");
+    assert!(
+        storage
+            .put_new("locks/staging.json", b"third".to_vec())
+            .expect("put_new after delete")
+    );
     storage.delete("logs/app/1.log.gz").expect("delete");
     match storage.get("logs/app/1.log.gz") {
         Err(StorageError::NotFound { key, .. }) => assert_eq!(key, "logs/app/1.log.gz"),
