@@ -252,6 +252,23 @@ impl Storage {
         }
     }
 
+    /// [`Storage::put_new`] made safe on stores whose create-only write is not atomic (some
+    /// S3-compatible servers, s3s-fs among them, look for the object and then write it, so
+    /// two writers at the same moment both succeed): after `settle`, the object is read back
+    /// and only the writer whose bytes are there holds the claim. `body` must be unique to
+    /// the claimant.
+    pub fn claim(&self, key: &str, body: Vec<u8>, settle: Duration) -> Result<bool, StorageError> {
+        if !self.put_new(key, body.clone())? {
+            return Ok(false);
+        }
+        std::thread::sleep(settle);
+        match self.get(key) {
+            Ok(found) => Ok(found == body),
+            Err(StorageError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
         let path = self.path(key)?;
         let store = Arc::clone(&self.store);

@@ -8,6 +8,7 @@
 //! not scan as HCL is refused with the place of the first problem, never formatted.
 
 mod errors;
+pub mod flow;
 mod format;
 mod lexer;
 mod rewrite;

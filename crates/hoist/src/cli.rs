@@ -49,6 +49,67 @@ pub(crate) enum Command {
     /// Rewrite files into their canonical layout: `hoist fmt terraform`.
     #[command(subcommand)]
     Fmt(FmtCommand),
+    /// Plan, approve and apply Terraform per environment around your own terraform, with a
+    /// lock per environment and the plan kept in object storage.
+    #[command(subcommand)]
+    Terraform(TerraformCommand),
+}
+
+#[derive(Debug, Subcommand)]
+#[command(
+    after_help = "State lives in the configuration's own backend; Hoist keeps the lock, the saved plan and approvals under `terraform/<env>/` in its object storage (`[storage]` of hoist.toml).\n\nExit codes: 0 done, 1 terraform failed or the plan was refused, 2 usage error, locked environment or unreachable storage."
+)]
+pub(crate) enum TerraformCommand {
+    /// Lock the environment and save a plan of it (with its checksum and the state it was
+    /// made from); prints what it changes.
+    Plan(TerraformFlowArgs),
+    /// Apply the environment's saved plan: refused if it was altered, if the state moved
+    /// since, or (environments that need it) if nobody approved it; then unlock.
+    Apply(TerraformFlowArgs),
+    /// Approve the environment's saved plan for `apply`.
+    Approve {
+        #[arg(long = "env", value_name = "ENV")]
+        env: String,
+        /// What the approver says.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Remove the environment's lock (and saved plan), for a pipeline that died between plan
+    /// and apply.
+    Unlock {
+        #[arg(long = "env", value_name = "ENV")]
+        env: String,
+        /// Why; kept in the audit records.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show the environment's lock, saved plan and approval.
+    Status {
+        #[arg(long = "env", value_name = "ENV")]
+        env: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TerraformFlowArgs {
+    /// The environment: `development`, `staging`, `production`, ...
+    #[arg(long = "env", value_name = "ENV")]
+    pub(crate) env: String,
+    /// The configuration's directory.
+    #[arg(long, default_value = "infra/terraform", value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// Variables [default: `environments/ENV.tfvars` in the directory, when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) var_file: Option<PathBuf>,
+    /// Passed to `terraform init` (repeatable); with an `s3` backend and no `key=`, the state
+    /// key is `ENV/terraform.tfstate`.
+    #[arg(long = "backend-config", value_name = "KEY=VALUE")]
+    pub(crate) backend_config: Vec<String>,
+    /// The terraform (or tofu) program [default: `terraform` on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) terraform: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

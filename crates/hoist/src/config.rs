@@ -37,6 +37,9 @@
 //! secrets-file = ".secrets.production"
 //! vars = { REGION = "eu-west" }
 //!
+//! [terraform]                          # hoist terraform plan / approve / apply
+//! approval = ["production"]            # environments whose plans need an approval
+//!
 //! [server]                             # hoist serve (its flags win)
 //! listen = "0.0.0.0:7420"
 //! runners = 2                          # in the server's own process
@@ -82,6 +85,29 @@ pub(crate) struct Config {
     pub(crate) migrations: MigrationsConfig,
     #[serde(default)]
     pub(crate) server: ServerSection,
+    #[serde(default)]
+    pub(crate) terraform: TerraformSection,
+}
+
+/// `[terraform]`: the plan → approve → apply flow.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct TerraformSection {
+    /// Environments whose plans need an approval before `apply`.
+    #[serde(default = "production_only")]
+    pub(crate) approval: Vec<String>,
+}
+
+impl Default for TerraformSection {
+    fn default() -> Self {
+        Self {
+            approval: production_only(),
+        }
+    }
+}
+
+fn production_only() -> Vec<String> {
+    vec!["production".to_owned()]
 }
 
 /// `[server]`: what `hoist serve` listens on and which repositories it serves.

@@ -15,6 +15,7 @@ mod runs;
 mod scan;
 mod server;
 mod terraform;
+mod terraform_flow;
 
 /// How a command ended, mapped onto Hoist's documented exit codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,5 +50,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Token(command) => access::token(&command),
         Command::Audit(args) => access::audit(&args),
         Command::Fmt(crate::cli::FmtCommand::Terraform(args)) => terraform::fmt(&args),
+        Command::Terraform(command) => terraform_flow::run(&command),
     }
 }

@@ -19,6 +19,7 @@ mod server;
 mod server_processes;
 mod terraform;
 mod terraform_example;
+mod terraform_flow;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
