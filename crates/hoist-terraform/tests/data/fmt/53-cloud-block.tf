@@ -1,0 +1,9 @@
+terraform {
+  cloud {
+    organization = "acme"
+    workspaces {
+      tags = ["platform", "networking"]
+    }
+  }
+  experiments = [module_variable_optional_attrs]
+}
