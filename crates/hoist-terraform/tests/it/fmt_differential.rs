@@ -93,7 +93,7 @@ fn formatting_is_byte_identical_to_terraform_fmt() {
         cases.len(),
         wrong.join("\n\n")
     );
-    assert!(cases.len() >= 100, "the corpus has {} cases", cases.len());
+    assert!(cases.len() >= 1000, "the corpus has {} cases", cases.len());
 }
 
 /// The first line where `ours` differs from terraform's.

@@ -1,0 +1,6 @@
+locals {
+  a   =   <<EOT
+kept as is
+EOT
+  bb = 1
+}

@@ -1,0 +1,5 @@
+locals { # opening
+  a = [ # list
+    1,
+  ] # closed
+}

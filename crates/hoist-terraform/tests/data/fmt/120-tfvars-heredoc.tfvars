@@ -1,0 +1,4 @@
+motd = <<EOT
+Welcome to the platform.
+EOT
+banner="x"

@@ -1,0 +1,4 @@
+resource "aws_iam_group" "r3" {
+  name="admins"
+  path="/"
+}

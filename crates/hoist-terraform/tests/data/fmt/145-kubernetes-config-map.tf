@@ -1,0 +1,4 @@
+resource "kubernetes_config_map" "r24" {
+  metadata { name="cfg" }
+  data={ key="value" }
+}
