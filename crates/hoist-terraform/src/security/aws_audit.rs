@@ -46,10 +46,10 @@ pub(super) const RULES: &[Rule] = &[
 ];
 
 /// A boolean setting that must be true; unset counts as false.
-fn must_be_true(r: &Resource<'_>, name: &str, what: &str) -> Vec<Hit> {
+fn must_be_true(r: &Resource<'_>, m: &Module<'_>, name: &str, what: &str) -> Vec<Hit> {
     match attr(r.block, name) {
-        Some(a) if super::lit(&a.value).as_bool() == Some(true) => Vec::new(),
-        Some(a) if super::lit(&a.value).as_bool() == Some(false) => {
+        Some(a) if m.lit(&a.value).as_bool() == Some(true) => Vec::new(),
+        Some(a) if m.lit(&a.value).as_bool() == Some(false) => {
             vec![at(a, format!("`{name} = false`: {what}"))]
         }
         Some(_) => Vec::new(),
@@ -57,17 +57,19 @@ fn must_be_true(r: &Resource<'_>, name: &str, what: &str) -> Vec<Hit> {
     }
 }
 
-fn log_validation(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn log_validation(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     must_be_true(
         r,
+        m,
         "enable_log_file_validation",
         "tampered logs would go unnoticed",
     )
 }
 
-fn multi_region(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn multi_region(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     must_be_true(
         r,
+        m,
         "is_multi_region_trail",
         "activity in other regions is not recorded",
     )
@@ -80,6 +82,11 @@ fn trail_unencrypted(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
     vec![on_block(r, "no `kms_key_id`")]
 }
 
-fn rotation(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
-    must_be_true(r, "enable_key_rotation", "the key material never changes")
+fn rotation(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
+    must_be_true(
+        r,
+        m,
+        "enable_key_rotation",
+        "the key material never changes",
+    )
 }

@@ -1,6 +1,6 @@
 //! EC2: encrypted volumes and the instance metadata service.
 
-use super::{Hit, Module, Resource, Rule, Severity, at, attr, blocks, on_block, value};
+use super::{Hit, Module, Resource, Rule, Severity, at, attr, blocks, on_block};
 
 pub(super) const RULES: &[Rule] = &[
     Rule {
@@ -35,9 +35,9 @@ pub(super) const RULES: &[Rule] = &[
     },
 ];
 
-fn ebs_unencrypted(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn ebs_unencrypted(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     match attr(r.block, "encrypted") {
-        Some(a) if super::lit(&a.value).as_bool() == Some(false) => {
+        Some(a) if m.lit(&a.value).as_bool() == Some(false) => {
             vec![at(a, "`encrypted = false`")]
         }
         None => vec![on_block(
@@ -48,7 +48,7 @@ fn ebs_unencrypted(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
     }
 }
 
-fn instance_unencrypted(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn instance_unencrypted(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     let mut hits = Vec::new();
     let roots: Vec<_> = blocks(r.block, "root_block_device").collect();
     if roots.is_empty() {
@@ -56,7 +56,7 @@ fn instance_unencrypted(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
     }
     for device in roots.into_iter().chain(blocks(r.block, "ebs_block_device")) {
         match attr(device, "encrypted") {
-            Some(a) if super::lit(&a.value).as_bool() == Some(false) => {
+            Some(a) if m.lit(&a.value).as_bool() == Some(false) => {
                 hits.push(at(
                     a,
                     format!(
@@ -78,11 +78,11 @@ fn instance_unencrypted(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
     hits
 }
 
-fn imdsv1(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn imdsv1(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     let Some(options) = blocks(r.block, "metadata_options").next() else {
         return vec![on_block(r, "no `metadata_options`: IMDSv1 is allowed")];
     };
-    if value(options, "http_endpoint")
+    if m.value(options, "http_endpoint")
         .and_then(|l| l.as_str().map(str::to_owned))
         .as_deref()
         == Some("disabled")
@@ -90,7 +90,7 @@ fn imdsv1(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
         return Vec::new();
     }
     match attr(options, "http_tokens") {
-        Some(a) if super::lit(&a.value).as_str() == Some("required") => Vec::new(),
+        Some(a) if m.lit(&a.value).as_str() == Some("required") => Vec::new(),
         Some(a) => vec![at(
             a,
             "`http_tokens` is not \"required\": IMDSv1 is allowed",

@@ -2,7 +2,7 @@
 //! `jsonencode` object, a heredoc of JSON, or an `aws_iam_policy_document` data source
 //! (checked as the policies that use it are).
 
-use super::{Hit, Lit, Module, Resource, Rule, Severity, attr, blocks, value};
+use super::{Hit, Lit, Module, Resource, Rule, Severity, attr, blocks};
 
 pub(super) const RULES: &[Rule] = &[
     Rule {
@@ -78,8 +78,7 @@ fn statements_of(doc: &Lit, range: std::ops::Range<usize>) -> Vec<Statement> {
 
 /// The statements of resource `r`'s policy, read from its `policy` (or the role's
 /// `inline_policy` blocks), following a reference to an `aws_iam_policy_document`.
-fn statements(r: &Resource<'_>, module: &Module<'_>) -> Vec<Statement> {
-    let _ = module;
+fn statements(r: &Resource<'_>, m: &Module<'_>) -> Vec<Statement> {
     let mut out = Vec::new();
     let mut policies: Vec<&hcl_edit::structure::Attribute> =
         attr(r.block, "policy").into_iter().collect();
@@ -88,23 +87,24 @@ fn statements(r: &Resource<'_>, module: &Module<'_>) -> Vec<Statement> {
     }
     for p in policies {
         let range = hcl_edit::Span::span(p).unwrap_or(0..0);
-        out.extend(statements_of(&super::lit(&p.value), range));
+        out.extend(statements_of(&m.lit(&p.value), range));
     }
     out
 }
 
 /// The statements of an `aws_iam_policy_document` data source (checked as the resource type
 /// `data.aws_iam_policy_document`).
-fn document_statements(block: &hcl_edit::structure::Block) -> Vec<Statement> {
+fn document_statements(block: &hcl_edit::structure::Block, m: &Module<'_>) -> Vec<Statement> {
     blocks(block, "statement")
         .map(|s| {
             let strings = |name: &str| {
-                value(s, name)
+                m.value(s, name)
                     .map(|l| l.strings().iter().map(|x| x.to_string()).collect())
                     .unwrap_or_default()
             };
             Statement {
-                allow: value(s, "effect")
+                allow: m
+                    .value(s, "effect")
                     .and_then(|l| l.as_str().map(str::to_owned))
                     .as_deref()
                     != Some("Deny"),
@@ -116,11 +116,11 @@ fn document_statements(block: &hcl_edit::structure::Block) -> Vec<Statement> {
         .collect()
 }
 
-fn all_statements(r: &Resource<'_>, module: &Module<'_>) -> Vec<Statement> {
+fn all_statements(r: &Resource<'_>, m: &Module<'_>) -> Vec<Statement> {
     if r.ty == "data.aws_iam_policy_document" {
-        return document_statements(r.block);
+        return document_statements(r.block, m);
     }
-    statements(r, module)
+    statements(r, m)
 }
 
 fn wildcard(s: &str) -> bool {
@@ -131,8 +131,8 @@ fn hit(range: std::ops::Range<usize>, message: String) -> Hit {
     Hit { range, message }
 }
 
-fn wildcard_action(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
-    all_statements(r, module)
+fn wildcard_action(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
+    all_statements(r, m)
         .into_iter()
         .filter(|s| s.allow && s.actions.iter().any(|a| wildcard(a)))
         .map(|s| {
@@ -150,8 +150,8 @@ fn wildcard_action(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
         .collect()
 }
 
-fn wildcard_resource(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
-    all_statements(r, module)
+fn wildcard_resource(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
+    all_statements(r, m)
         .into_iter()
         .filter(|s| {
             s.allow && s.resources.iter().any(|x| x == "*") && !s.actions.iter().any(|a| a == "*")
@@ -165,8 +165,8 @@ fn wildcard_resource(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
         .collect()
 }
 
-fn admin(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
-    all_statements(r, module)
+fn admin(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
+    all_statements(r, m)
         .into_iter()
         .filter(|s| {
             s.allow && s.actions.iter().any(|a| a == "*") && s.resources.iter().any(|x| x == "*")

@@ -1,6 +1,6 @@
 //! Load balancer listeners: plain HTTP, and old TLS policies.
 
-use super::{Hit, Module, Resource, Rule, Severity, at, attr, blocks, value};
+use super::{Hit, Module, Resource, Rule, Severity, at, attr, blocks};
 
 pub(super) const RULES: &[Rule] = &[
     Rule {
@@ -25,20 +25,20 @@ pub(super) const RULES: &[Rule] = &[
     },
 ];
 
-fn http_listener(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn http_listener(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     let Some(protocol) = attr(r.block, "protocol") else {
         return Vec::new();
     };
-    if super::lit(&protocol.value).as_str() != Some("HTTP") {
+    if m.lit(&protocol.value).as_str() != Some("HTTP") {
         return Vec::new();
     }
     let redirects = blocks(r.block, "default_action").any(|a| {
-        value(a, "type")
+        m.value(a, "type")
             .and_then(|l| l.as_str().map(str::to_owned))
             .as_deref()
             == Some("redirect")
             && blocks(a, "redirect").any(|rd| {
-                value(rd, "protocol")
+                m.value(rd, "protocol")
                     .and_then(|l| l.as_str().map(str::to_owned))
                     .as_deref()
                     == Some("HTTPS")
@@ -60,9 +60,9 @@ const OLD_POLICIES: &[&str] = &[
     "ELBSecurityPolicy-TLS-1-1-2017-01",
 ];
 
-fn old_tls(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn old_tls(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     match attr(r.block, "ssl_policy") {
-        Some(a) => match super::lit(&a.value).as_str() {
+        Some(a) => match m.lit(&a.value).as_str() {
             Some(p) if OLD_POLICIES.contains(&p) => {
                 vec![at(a, format!("`{p}` still accepts TLS 1.0 or 1.1"))]
             }

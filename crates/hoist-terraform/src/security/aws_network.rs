@@ -1,7 +1,7 @@
 //! Security groups: ingress from the whole internet to SSH, RDP or every port; egress to it;
 //! rules without descriptions.
 
-use super::{Hit, Lit, Module, Resource, Rule, Severity, at, attr, blocks, on_block, value};
+use super::{Hit, Lit, Module, Resource, Rule, Severity, at, attr, blocks, on_block};
 
 pub(super) const RULES: &[Rule] = &[
     Rule {
@@ -79,17 +79,18 @@ fn is_world(l: &Lit) -> bool {
         .any(|c| *c == "0.0.0.0/0" || *c == "::/0")
 }
 
-fn sg_rules<'a>(r: &'a Resource<'a>) -> Vec<SgRule<'a>> {
+fn sg_rules<'a>(r: &'a Resource<'a>, m: &Module<'_>) -> Vec<SgRule<'a>> {
     let read = |b: &'a hcl_edit::structure::Block, ingress: bool| SgRule {
         ingress,
-        from: value(b, "from_port").and_then(|l| l.as_num()),
-        to: value(b, "to_port").and_then(|l| l.as_num()),
-        protocol: value(b, "protocol")
-            .or_else(|| value(b, "ip_protocol"))
+        from: m.value(b, "from_port").and_then(|l| l.as_num()),
+        to: m.value(b, "to_port").and_then(|l| l.as_num()),
+        protocol: m
+            .value(b, "protocol")
+            .or_else(|| m.value(b, "ip_protocol"))
             .and_then(|l| l.as_str().map(str::to_owned)),
         world: ["cidr_blocks", "ipv6_cidr_blocks", "cidr_ipv4", "cidr_ipv6"]
             .iter()
-            .any(|k| value(b, k).is_some_and(|l| is_world(&l))),
+            .any(|k| m.value(b, k).is_some_and(|l| is_world(&l))),
         node: b,
     };
     match r.ty.as_str() {
@@ -98,7 +99,8 @@ fn sg_rules<'a>(r: &'a Resource<'a>) -> Vec<SgRule<'a>> {
             .chain(blocks(r.block, "egress").map(|b| read(b, false)))
             .collect(),
         "aws_security_group_rule" => {
-            let ingress = value(r.block, "type")
+            let ingress = m
+                .value(r.block, "type")
                 .and_then(|l| l.as_str().map(str::to_owned))
                 .as_deref()
                 != Some("egress");
@@ -124,8 +126,8 @@ fn covers(rule: &SgRule<'_>, port: f64) -> bool {
     }
 }
 
-fn open_on(r: &Resource<'_>, port: f64, name: &str) -> Vec<Hit> {
-    sg_rules(r)
+fn open_on(r: &Resource<'_>, m: &Module<'_>, port: f64, name: &str) -> Vec<Hit> {
+    sg_rules(r, m)
         .into_iter()
         .filter(|s| s.ingress && s.world && covers(s, port))
         .map(|s| {
@@ -141,24 +143,24 @@ fn is_all_ports(s: &SgRule<'_>) -> bool {
     all_protocols(&s.protocol) || (s.from == Some(0.0) && s.to == Some(65535.0))
 }
 
-fn ssh_open(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
-    open_on(r, 22.0, "SSH")
+fn ssh_open(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
+    open_on(r, m, 22.0, "SSH")
 }
 
-fn rdp_open(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
-    open_on(r, 3389.0, "RDP")
+fn rdp_open(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
+    open_on(r, m, 3389.0, "RDP")
 }
 
-fn all_ports_open(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
-    sg_rules(r)
+fn all_ports_open(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
+    sg_rules(r, m)
         .into_iter()
         .filter(|s| s.ingress && s.world && is_all_ports(s))
         .map(|s| at(s.node, "ingress from 0.0.0.0/0 (or ::/0) to every port"))
         .collect()
 }
 
-fn egress_open(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
-    sg_rules(r)
+fn egress_open(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
+    sg_rules(r, m)
         .into_iter()
         .filter(|s| !s.ingress && s.world)
         .map(|s| at(s.node, "egress to 0.0.0.0/0 (or ::/0)"))

@@ -35,18 +35,18 @@ pub(super) const RULES: &[Rule] = &[
     },
 ];
 
-fn public(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn public(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     match attr(r.block, "publicly_accessible") {
-        Some(a) if super::lit(&a.value).as_bool() == Some(true) => {
+        Some(a) if m.lit(&a.value).as_bool() == Some(true) => {
             vec![at(a, "`publicly_accessible = true`")]
         }
         _ => Vec::new(),
     }
 }
 
-fn unencrypted(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn unencrypted(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     match attr(r.block, "storage_encrypted") {
-        Some(a) if super::lit(&a.value).as_bool() == Some(false) => {
+        Some(a) if m.lit(&a.value).as_bool() == Some(false) => {
             vec![at(a, "`storage_encrypted = false`")]
         }
         None => vec![on_block(
@@ -57,9 +57,9 @@ fn unencrypted(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
     }
 }
 
-fn no_backups(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn no_backups(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     match attr(r.block, "backup_retention_period") {
-        Some(a) if super::lit(&a.value).as_num() == Some(0.0) => {
+        Some(a) if m.lit(&a.value).as_num() == Some(0.0) => {
             vec![at(
                 a,
                 "`backup_retention_period = 0` turns automated backups off",

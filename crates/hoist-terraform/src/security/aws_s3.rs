@@ -1,6 +1,6 @@
 //! S3 buckets: public ACLs, public access blocks, encryption and versioning.
 
-use super::{Hit, Module, Resource, Rule, Severity, at, attr, blocks, on_block, refers_to, value};
+use super::{Hit, Module, Resource, Rule, Severity, at, attr, blocks, on_block, refers_to};
 
 pub(super) const RULES: &[Rule] = &[
     Rule {
@@ -57,11 +57,11 @@ pub(super) const RULES: &[Rule] = &[
 
 const PUBLIC_ACLS: &[&str] = &["public-read", "public-read-write", "authenticated-read"];
 
-fn public_acl(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn public_acl(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     let Some(a) = attr(r.block, "acl") else {
         return Vec::new();
     };
-    match super::lit(&a.value).as_str() {
+    match m.lit(&a.value).as_str() {
         Some(acl) if PUBLIC_ACLS.contains(&acl) => {
             vec![at(
                 a,
@@ -73,14 +73,13 @@ fn public_acl(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
 }
 
 /// Whether some resource of type `ty` names bucket `r` in its `bucket` attribute.
-fn has_companion(r: &Resource<'_>, module: &Module<'_>, ty: &str) -> bool {
-    module
-        .of_type(ty)
+fn has_companion(r: &Resource<'_>, m: &Module<'_>, ty: &str) -> bool {
+    m.of_type(ty)
         .any(|c| attr(c.block, "bucket").is_some_and(|b| refers_to(&b.value, &r.ty, r.name)))
 }
 
-fn no_public_access_block(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
-    if has_companion(r, module, "aws_s3_bucket_public_access_block") {
+fn no_public_access_block(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
+    if has_companion(r, m, "aws_s3_bucket_public_access_block") {
         return Vec::new();
     }
     vec![on_block(
@@ -89,7 +88,7 @@ fn no_public_access_block(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
     )]
 }
 
-fn public_access_allowed(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
+fn public_access_allowed(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     let mut hits = Vec::new();
     for setting in [
         "block_public_acls",
@@ -98,7 +97,7 @@ fn public_access_allowed(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
         "restrict_public_buckets",
     ] {
         match attr(r.block, setting) {
-            Some(a) if super::lit(&a.value).as_bool() == Some(false) => {
+            Some(a) if m.lit(&a.value).as_bool() == Some(false) => {
                 hits.push(at(
                     a,
                     format!("`{setting} = false` lets public access through"),
@@ -114,15 +113,11 @@ fn public_access_allowed(r: &Resource<'_>, _: &Module<'_>) -> Vec<Hit> {
     hits
 }
 
-fn unencrypted(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
+fn unencrypted(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     if blocks(r.block, "server_side_encryption_configuration")
         .next()
         .is_some()
-        || has_companion(
-            r,
-            module,
-            "aws_s3_bucket_server_side_encryption_configuration",
-        )
+        || has_companion(r, m, "aws_s3_bucket_server_side_encryption_configuration")
     {
         return Vec::new();
     }
@@ -132,22 +127,22 @@ fn unencrypted(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
     )]
 }
 
-fn no_versioning(r: &Resource<'_>, module: &Module<'_>) -> Vec<Hit> {
+fn no_versioning(r: &Resource<'_>, m: &Module<'_>) -> Vec<Hit> {
     let inline = blocks(r.block, "versioning").next();
     if let Some(v) = inline {
-        return match value(v, "enabled").and_then(|l| l.as_bool()) {
+        return match m.value(v, "enabled").and_then(|l| l.as_bool()) {
             Some(false) => vec![on_block(r, "versioning is disabled")],
             _ => Vec::new(),
         };
     }
-    let enabled = module.of_type("aws_s3_bucket_versioning").any(|c| {
+    let enabled = m.of_type("aws_s3_bucket_versioning").any(|c| {
         attr(c.block, "bucket").is_some_and(|b| refers_to(&b.value, &r.ty, r.name))
             && blocks(c.block, "versioning_configuration").any(|vc| {
-                value(vc, "status")
+                m.value(vc, "status")
                     .and_then(|s| s.as_str().map(str::to_owned))
                     .as_deref()
                     != Some("Suspended")
-                    && value(vc, "status")
+                    && m.value(vc, "status")
                         .and_then(|s| s.as_str().map(str::to_owned))
                         .as_deref()
                         != Some("Disabled")

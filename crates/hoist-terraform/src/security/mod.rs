@@ -22,7 +22,7 @@ use hcl_edit::structure::{Block, Body, Structure};
 use hoist_diagnostics::{Diagnostic, Position, Span};
 
 use crate::validate::ModuleFile;
-pub(crate) use values::{Lit, attr, blocks, lit, refers_to};
+pub(crate) use values::{Lit, attr, blocks, refers_to};
 
 /// How bad a finding is, as trivy and checkov grade them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,12 +82,49 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// Every resource of the module, for rules that look beyond one.
+/// Every resource of the module, for rules that look beyond one, and what its references
+/// resolve to where that is static: variables (by the module's auto-loaded `.tfvars`, else
+/// their defaults) and locals.
 pub(crate) struct Module<'a> {
     pub(crate) resources: Vec<Resource<'a>>,
+    variables: std::collections::HashMap<String, &'a hcl_edit::expr::Expression>,
+    locals: std::collections::HashMap<String, &'a hcl_edit::expr::Expression>,
 }
 
 impl Module<'_> {
+    /// The value of `e`, with `var.x` and `local.y` resolved where they are static.
+    pub(crate) fn lit(&self, e: &hcl_edit::expr::Expression) -> Lit {
+        self.resolve(e, 0)
+    }
+
+    fn resolve(&self, e: &hcl_edit::expr::Expression, depth: usize) -> Lit {
+        use hcl_edit::expr::{Expression, TraversalOperator};
+        // Locals may refer to each other; a cycle, or a chain this long, stays unknown.
+        if depth > 16 {
+            return Lit::Unknown;
+        }
+        if let Expression::Traversal(t) = e
+            && let Expression::Variable(root) = &t.expr
+            && let [op] = t.operators.as_slice()
+            && let TraversalOperator::GetAttr(name) = op.value()
+        {
+            let table = match root.value().as_str() {
+                "var" => &self.variables,
+                "local" => &self.locals,
+                _ => return Lit::Unknown,
+            };
+            return table
+                .get(name.value().as_str())
+                .map_or(Lit::Unknown, |found| self.resolve(found, depth + 1));
+        }
+        values::lit_with(e, &|part| self.resolve(part, depth + 1))
+    }
+
+    /// The value of attribute `name` of block `b`, when it is set.
+    pub(crate) fn value(&self, b: &Block, name: &str) -> Option<Lit> {
+        attr(b, name).map(|a| self.lit(&a.value))
+    }
+
     /// The resources of type `ty`.
     pub(crate) fn of_type<'s>(
         &'s self,
@@ -150,7 +187,40 @@ pub fn scan(files: &[ModuleFile], bodies: &[(usize, Body)]) -> Vec<(usize, Diagn
             });
         }
     }
-    let module = Module { resources };
+    let mut variables = std::collections::HashMap::new();
+    let mut locals = std::collections::HashMap::new();
+    let mut tfvars = std::collections::HashMap::new();
+    for (file, body) in bodies {
+        let auto_vars = files[*file].path.ends_with(".tfvars");
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) if auto_vars => {
+                    tfvars.insert(a.key.value().as_str().to_owned(), &a.value);
+                }
+                Structure::Block(b)
+                    if b.ident.value().as_str() == "variable" && b.labels.len() == 1 =>
+                {
+                    if let Some(d) = attr(b, "default") {
+                        variables.insert(b.labels[0].as_str().to_owned(), &d.value);
+                    }
+                }
+                Structure::Block(b) if b.ident.value().as_str() == "locals" => {
+                    for s in b.body.iter() {
+                        if let Structure::Attribute(a) = s {
+                            locals.insert(a.key.value().as_str().to_owned(), &a.value);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    variables.extend(tfvars);
+    let module = Module {
+        resources,
+        variables,
+        locals,
+    };
     let rules = rules();
     let mut out = Vec::new();
     for r in &module.resources {
@@ -262,9 +332,4 @@ pub(crate) fn on_block(r: &Resource<'_>, message: impl Into<String>) -> Hit {
         range: start..end,
         message: message.into(),
     }
-}
-
-/// The value of attribute `name`, when it is set.
-pub(crate) fn value(b: &Block, name: &str) -> Option<Lit> {
-    attr(b, name).map(|a| lit(&a.value))
 }

@@ -71,13 +71,14 @@ fn from_json(v: &serde_json::Value) -> Lit {
     }
 }
 
-/// The literal value of `e`, as far as it can be known.
-pub(crate) fn lit(e: &Expression) -> Lit {
+/// The literal value of `e`, its parts read with `part` (which resolves references where
+/// it can); a reference itself is unknown here.
+pub(crate) fn lit_with(e: &Expression, part: &dyn Fn(&Expression) -> Lit) -> Lit {
     match e {
         Expression::String(s) => Lit::Str(s.value().clone()),
         Expression::Bool(b) => Lit::Bool(*b.value()),
         Expression::Number(n) => n.value().as_f64().map_or(Lit::Unknown, Lit::Num),
-        Expression::Array(a) => Lit::List(a.iter().map(lit).collect()),
+        Expression::Array(a) => Lit::List(a.iter().map(part).collect()),
         Expression::Object(o) => Lit::Obj(
             o.iter()
                 .map(|(k, v)| {
@@ -86,13 +87,13 @@ pub(crate) fn lit(e: &Expression) -> Lit {
                         ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
                         ObjectKey::Expression(_) => String::new(),
                     };
-                    (key, lit(v.expr()))
+                    (key, part(v.expr()))
                 })
                 .collect(),
         ),
-        Expression::Parenthesis(p) => lit(p.inner()),
+        Expression::Parenthesis(p) => part(p.inner()),
         Expression::FuncCall(f) if f.name.name.value().as_str() == "jsonencode" => {
-            f.args.iter().next().map_or(Lit::Unknown, lit)
+            f.args.iter().next().map_or(Lit::Unknown, part)
         }
         Expression::HeredocTemplate(h) => {
             // JSON policy documents: interpolations become placeholders, so the structure

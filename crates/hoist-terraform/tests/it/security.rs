@@ -11,7 +11,7 @@ fn check(case: &str) {
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tf"))
+        .filter(|n| n.ends_with(".tf") || n.ends_with(".tfvars"))
         .collect();
     names.sort();
     let files: Vec<hoist_terraform::ModuleFile> = names
@@ -61,6 +61,11 @@ fn a_hardened_aws_module_has_no_security_findings() {
 #[test]
 fn linode_firewalls_clusters_buckets_and_instances() {
     check("linode");
+}
+
+#[test]
+fn values_come_from_auto_loaded_tfvars_before_defaults() {
+    check("tfvars");
 }
 
 #[test]

@@ -294,7 +294,14 @@ pub(crate) fn check(args: &TerraformCheckArgs) -> anyhow::Result<Outcome> {
         let mut modules: std::collections::BTreeMap<PathBuf, Vec<usize>> = Default::default();
         for (i, file) in files.iter().enumerate() {
             let name = file.to_string_lossy();
-            if name.ends_with(".tf") {
+            // Configuration, and the variables terraform loads by itself (the security rules
+            // read values from them); other `.tfvars` are chosen per run.
+            let base = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.ends_with(".tf") || base == "terraform.tfvars" || base.ends_with(".auto.tfvars")
+            {
                 let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
                 modules.entry(dir).or_default().push(i);
             }

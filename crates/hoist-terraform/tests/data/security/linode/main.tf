@@ -81,3 +81,34 @@ resource "linode_nodebalancer_config" "web" {
   port            = 80
   protocol        = "http"
 }
+
+# Resolved through a variable's default and a local: the values are static.
+variable "bucket_acl" {
+  type    = string
+  default = "public-read"
+}
+
+locals {
+  db_allow = ["0.0.0.0/0"]
+}
+
+resource "linode_object_storage_bucket" "via_variable" {
+  cluster = "eu-central-1"
+  label   = "via-variable"
+  acl     = var.bucket_acl
+}
+
+resource "linode_database_postgresql" "db" {
+  label      = "db"
+  engine_id  = "postgresql/15"
+  region     = "eu-central"
+  type       = "g6-dedicated-2"
+  allow_list = local.db_allow
+}
+
+resource "linode_instance" "keyless" {
+  label  = "keyless"
+  region = "eu-central"
+  type   = "g6-nanode-1"
+  image  = "linode/debian12"
+}
