@@ -38,10 +38,12 @@ pub struct PlanRecord {
     pub at: u64,
 }
 
-/// An approval of one plan.
+/// An approval of one plan, bound to its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
     pub plan_id: String,
+    /// The SHA-256 of the plan approved: a plan with other bytes is not approved.
+    pub sha256: String,
     pub by: String,
     pub comment: Option<String>,
     pub at: u64,
@@ -53,6 +55,9 @@ pub struct PlanSummary {
     pub add: usize,
     pub change: usize,
     pub destroy: usize,
+    /// Of the adds and destroys, the resources destroyed and created again.
+    #[serde(default)]
+    pub replace: usize,
     /// Outputs that change.
     pub outputs: usize,
     /// `address: action` of each resource that changes.
@@ -87,6 +92,7 @@ impl PlanSummary {
                 [_, _] => {
                     s.add += 1;
                     s.destroy += 1;
+                    s.replace += 1;
                     "replace"
                 }
                 _ => continue,
@@ -111,10 +117,24 @@ impl PlanSummary {
 
     /// `Plan: 1 to add, 0 to change, 0 to destroy.`, as terraform words it.
     pub fn line(&self) -> String {
+        let replaced = if self.replace > 0 {
+            format!(" ({} replaced)", self.replace)
+        } else {
+            String::new()
+        };
         format!(
-            "Plan: {} to add, {} to change, {} to destroy; {} output(s) change.",
+            "Plan: {} to add, {} to change, {} to destroy{replaced}; {} output(s) change.",
             self.add, self.change, self.destroy, self.outputs
         )
+    }
+
+    /// The resources the plan destroys (alone or to replace them).
+    pub fn destroyed(&self) -> Vec<&str> {
+        self.resources
+            .iter()
+            .filter(|(_, a)| a == "delete" || a == "replace")
+            .map(|(r, _)| r.as_str())
+            .collect()
     }
 
     /// A Markdown summary for the job's step summary.
@@ -123,10 +143,27 @@ impl PlanSummary {
             "### Terraform plan for `{environment}` (`{plan_id}`)\n\n{}\n",
             self.line()
         );
+        let destroyed = self.destroyed();
+        if !destroyed.is_empty() {
+            out.push_str(&format!(
+                "\n> [!WARNING]\n> This plan **destroys** {}: {}\n",
+                destroyed.len(),
+                destroyed
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         if !self.resources.is_empty() {
             out.push_str("\n| resource | action |\n|---|---|\n");
             for (address, action) in &self.resources {
-                out.push_str(&format!("| `{address}` | {action} |\n"));
+                let shown = if action == "delete" || action == "replace" {
+                    format!("**{action}**")
+                } else {
+                    action.clone()
+                };
+                out.push_str(&format!("| `{address}` | {shown} |\n"));
             }
         }
         out
@@ -160,9 +197,16 @@ mod tests {
             "output_changes": {"o": {"actions": ["create"]}, "p": {"actions": ["no-op"]}},
         });
         let s = PlanSummary::from_show_json(&plan);
-        assert_eq!((s.add, s.change, s.destroy, s.outputs), (2, 1, 1, 1));
+        assert_eq!(
+            (s.add, s.change, s.destroy, s.replace, s.outputs),
+            (2, 1, 1, 1, 1)
+        );
         assert_eq!(s.resources.len(), 3);
-        assert!(s.markdown("staging", "p1").contains("| `a.y` | replace |"));
+        assert_eq!(s.destroyed(), ["a.y"]);
+        let md = s.markdown("staging", "p1");
+        assert!(md.contains("| `a.y` | **replace** |"), "{md}");
+        assert!(md.contains("This plan **destroys** 1: `a.y`"), "{md}");
+        assert!(s.line().contains("1 to destroy (1 replaced)"));
         assert_eq!(state_version(""), (0, String::new()));
         assert_eq!(
             state_version(r#"{"serial": 4, "lineage": "abc"}"#),

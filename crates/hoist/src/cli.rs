@@ -65,7 +65,7 @@ pub(crate) enum TerraformCommand {
     Plan(TerraformFlowArgs),
     /// Apply the environment's saved plan: refused if it was altered, if the state moved
     /// since, or (environments that need it) if nobody approved it; then unlock.
-    Apply(TerraformFlowArgs),
+    Apply(TerraformApplyArgs),
     /// Approve the environment's saved plan for `apply`.
     Approve {
         #[arg(long = "env", value_name = "ENV")]
@@ -90,6 +90,16 @@ pub(crate) enum TerraformCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TerraformApplyArgs {
+    #[command(flatten)]
+    pub(crate) flow: TerraformFlowArgs,
+    /// Approve the saved plan here, if its SHA-256 is this (as `plan` printed it): for an
+    /// approval given outside Hoist (a reviewed pull request, a change ticket).
+    #[arg(long, value_name = "CHECKSUM")]
+    pub(crate) approve_plan: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -130,6 +140,10 @@ pub(crate) struct FmtTerraformArgs {
     /// Also the files of subdirectories (not those whose names start with `.`).
     #[arg(long, short = 'r')]
     pub(crate) recursive: bool,
+    /// Write the files (what it does unless `--check`; accepted as `terraform fmt -write`
+    /// users expect).
+    #[arg(long, short = 'w', conflicts_with = "check")]
+    pub(crate) write: bool,
     /// Write nothing; exit 1 if some file is not formatted.
     #[arg(long)]
     pub(crate) check: bool,

@@ -17,7 +17,7 @@ use hoist_storage::Storage;
 use hoist_terraform::flow::{Approval, Lock, PlanRecord, PlanSummary, state_version};
 use sha2::Digest;
 
-use crate::cli::{TerraformCommand, TerraformFlowArgs};
+use crate::cli::{TerraformApplyArgs, TerraformCommand, TerraformFlowArgs};
 use crate::commands::Outcome;
 use crate::config::Config;
 use crate::output;
@@ -301,9 +301,18 @@ fn plan(storage: &Storage, args: &TerraformFlowArgs) -> anyhow::Result<Outcome> 
             let _ = f.write_all(markdown.as_bytes());
         }
     }
+    let destroyed = record.summary.destroyed();
+    if !destroyed.is_empty() {
+        output::stderr(&format!(
+            "warning: this plan destroys {}: {}\n",
+            destroyed.len(),
+            destroyed.join(", ")
+        ));
+    }
     output::stdout(&format!(
-        "plan `{}` of `{env}` saved: {}\n`{env}` stays locked until `hoist terraform apply --env {env}` (or unlock)\n",
+        "plan `{}` of `{env}` saved (SHA-256 {}): {}\n`{env}` stays locked until `hoist terraform apply --env {env}` (or unlock)\n",
         record.id,
+        record.sha256,
         record.summary.line()
     ));
     Ok(Outcome::Success)
@@ -324,7 +333,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn apply(storage: &Storage, config: &Config, args: &TerraformFlowArgs) -> anyhow::Result<Outcome> {
+fn apply(
+    storage: &Storage,
+    config: &Config,
+    apply_args: &TerraformApplyArgs,
+) -> anyhow::Result<Outcome> {
+    let args = &apply_args.flow;
     let env = &args.env;
     check_env(env)?;
     let Some(record) = read_json::<PlanRecord>(storage, &key(env, "plan.json"))? else {
@@ -344,16 +358,28 @@ fn apply(storage: &Storage, config: &Config, args: &TerraformFlowArgs) -> anyhow
         );
     }
     if config.terraform.approval.iter().any(|e| e == env) {
+        if let Some(sum) = &apply_args.approve_plan {
+            if !sum.eq_ignore_ascii_case(&record.sha256) {
+                bail!(
+                    "`--approve-plan {sum}` is not the saved plan of `{env}` (its SHA-256 is {}); the approval is for another plan",
+                    record.sha256
+                );
+            }
+            record_approval(storage, env, &record, Some("--approve-plan"))?;
+        }
         let approval: Option<Approval> = read_json(storage, &key(env, "approval.json"))?;
         match approval {
-            Some(a) if a.plan_id == record.id => {
+            // Bound to the plan's bytes: an approval of other bytes approves nothing.
+            Some(a) if a.plan_id == record.id && a.sha256 == record.sha256 => {
                 output::stderr(&format!("plan `{}` approved by {}\n", record.id, a.by));
             }
             _ => {
                 output::stderr(&format!("{}\n", record.summary.line()));
                 bail!(
-                    "`{env}` needs an approval of plan `{}` before it is applied: `hoist terraform approve --env {env}`",
-                    record.id
+                    "`{env}` needs an approval of plan `{}` (SHA-256 {}) before it is applied: `hoist terraform approve --env {env}`, or `--approve-plan {}`",
+                    record.id,
+                    record.sha256,
+                    record.sha256
                 );
             }
         }
@@ -471,8 +497,25 @@ fn approve(storage: &Storage, env: &str, comment: Option<&str>) -> anyhow::Resul
     let Some(record) = read_json::<PlanRecord>(storage, &key(env, "plan.json"))? else {
         bail!("`{env}` has no saved plan to approve");
     };
+    record_approval(storage, env, &record, comment)?;
+    output::stdout(&format!(
+        "plan `{}` of `{env}` (SHA-256 {}) approved: {}\n",
+        record.id,
+        record.sha256,
+        record.summary.line()
+    ));
+    Ok(Outcome::Success)
+}
+
+fn record_approval(
+    storage: &Storage,
+    env: &str,
+    record: &PlanRecord,
+    comment: Option<&str>,
+) -> anyhow::Result<()> {
     let approval = Approval {
         plan_id: record.id.clone(),
+        sha256: record.sha256.clone(),
         by: actor(),
         comment: comment.map(str::to_owned),
         at: now(),
@@ -485,14 +528,8 @@ fn approve(storage: &Storage, env: &str, comment: Option<&str>) -> anyhow::Resul
         storage,
         env,
         "approve",
-        serde_json::json!({"plan": record.id, "comment": comment}),
-    )?;
-    output::stdout(&format!(
-        "plan `{}` of `{env}` approved: {}\n",
-        record.id,
-        record.summary.line()
-    ));
-    Ok(Outcome::Success)
+        serde_json::json!({"plan": record.id, "sha256": record.sha256, "comment": comment}),
+    )
 }
 
 fn unlock(storage: &Storage, env: &str, reason: &str) -> anyhow::Result<Outcome> {

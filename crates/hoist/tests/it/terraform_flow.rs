@@ -222,6 +222,34 @@ fn plans_are_locked_checked_approved_and_applied_per_environment() {
         stdout(&out)
     );
 
+    // An approval bound to the plan's checksum, given on the command line.
+    std::fs::write(
+        s.dir
+            .path()
+            .join("infra/terraform/environments/production.tfvars"),
+        "replicas = 6\n",
+    )
+    .unwrap();
+    ok(&s.hoist(&["plan", "--env", "production"]));
+    let out = s.hoist(&["apply", "--env", "production", "--approve-plan", "deadbeef"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not the saved plan of `production`"),
+        "{}",
+        stderr(&out)
+    );
+    let status: serde_json::Value =
+        serde_json::from_slice(&s.hoist(&["status", "--env", "production", "--json"]).stdout)
+            .unwrap();
+    let sha = status["plan"]["sha256"].as_str().unwrap().to_owned();
+    let out = s.hoist(&["apply", "--env", "production", "--approve-plan", &sha]);
+    ok(&out);
+    assert!(
+        stdout(&out).contains("message = \"6 replicas\""),
+        "{}",
+        stdout(&out)
+    );
+
     // Every step left an audit record.
     let audit: Vec<String> = std::fs::read_dir(s.object("hoist/terraform/audit"))
         .unwrap()
