@@ -25,13 +25,41 @@ variable "replicas" {
   type = number
 }
 
-# The state of another environment, through terraform's built-in provider (no download).
+variable "s3_endpoint" {
+  type = string
+}
+
+variable "upstream" {
+  type    = string
+  default = ""
+}
+
 locals {
   message = "${var.replicas} replicas"
 }
 
+# Another environment's state, through terraform's built-in provider (nothing to download).
+data "terraform_remote_state" "upstream" {
+  count   = var.upstream == "" ? 0 : 1
+  backend = "s3"
+  config = {
+    bucket                      = "hoist-test"
+    key                         = "${var.upstream}/terraform.tfstate"
+    region                      = "us-east-1"
+    endpoint                    = var.s3_endpoint
+    force_path_style            = true
+    skip_credentials_validation = true
+    skip_region_validation      = true
+    skip_metadata_api_check     = true
+  }
+}
+
 output "message" {
   value = local.message
+}
+
+output "upstream_message" {
+  value = var.upstream == "" ? "" : data.terraform_remote_state.upstream[0].outputs.message
 }
 "#;
 
@@ -46,10 +74,13 @@ fn setup() -> Setup {
     let root = dir.path();
     std::fs::create_dir_all(root.join("infra/terraform/environments")).unwrap();
     std::fs::write(root.join("infra/terraform/main.tf"), CONFIG).unwrap();
-    for (env, n) in [("staging", 2), ("production", 5)] {
+    for (env, n, upstream) in [("staging", 2, ""), ("production", 5, "staging")] {
         std::fs::write(
             root.join(format!("infra/terraform/environments/{env}.tfvars")),
-            format!("replicas = {n}\n"),
+            format!(
+                "replicas = {n}\ns3_endpoint = \"{}\"\nupstream = \"{upstream}\"\n",
+                s3.endpoint()
+            ),
         )
         .unwrap();
     }
@@ -112,7 +143,7 @@ fn plans_are_locked_checked_approved_and_applied_per_environment() {
     let out = s.hoist(&["plan", "--env", "staging"]);
     ok(&out);
     assert!(
-        stdout(&out).contains("Plan: 0 to add, 0 to change, 0 to destroy; 1 output(s) change."),
+        stdout(&out).contains("Plan: 0 to add, 0 to change, 0 to destroy; 2 output(s) change."),
         "{}",
         stdout(&out)
     );
@@ -147,13 +178,12 @@ fn plans_are_locked_checked_approved_and_applied_per_environment() {
             (p, b)
         })
         .collect();
-    std::fs::write(
-        s.dir
-            .path()
-            .join("infra/terraform/environments/staging.tfvars"),
-        "replicas = 3\n",
-    )
-    .unwrap();
+    let vars = s
+        .dir
+        .path()
+        .join("infra/terraform/environments/staging.tfvars");
+    let text = std::fs::read_to_string(&vars).unwrap();
+    std::fs::write(&vars, text.replace("replicas = 2", "replicas = 3")).unwrap();
     ok(&s.hoist(&["unlock", "--env", "staging", "--reason", "test"]));
     ok(&s.hoist(&["plan", "--env", "staging"]));
     ok(&s.hoist(&["apply", "--env", "staging"]));
@@ -223,13 +253,12 @@ fn plans_are_locked_checked_approved_and_applied_per_environment() {
     );
 
     // An approval bound to the plan's checksum, given on the command line.
-    std::fs::write(
-        s.dir
-            .path()
-            .join("infra/terraform/environments/production.tfvars"),
-        "replicas = 6\n",
-    )
-    .unwrap();
+    let vars = s
+        .dir
+        .path()
+        .join("infra/terraform/environments/production.tfvars");
+    let text = std::fs::read_to_string(&vars).unwrap();
+    std::fs::write(&vars, text.replace("replicas = 5", "replicas = 6")).unwrap();
     ok(&s.hoist(&["plan", "--env", "production"]));
     let out = s.hoist(&["apply", "--env", "production", "--approve-plan", "deadbeef"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
