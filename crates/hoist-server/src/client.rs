@@ -153,6 +153,21 @@ impl Client {
     }
 
     /// The audit log, newest first.
+    /// Webhook deliveries, newest first (only the rejected ones with `failed`).
+    pub async fn deliveries(
+        &self,
+        failed: bool,
+    ) -> Result<Vec<hoist_store::DeliveryRow>, ServerError> {
+        let response = self
+            .send(
+                self.http
+                    .get(format!("{}/api/v1/hooks/deliveries", self.base))
+                    .query(&[("failed", failed)]),
+            )
+            .await?;
+        self.json(response).await
+    }
+
     pub async fn audit(
         &self,
         query: &AuditQuery,

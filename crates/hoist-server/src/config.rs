@@ -40,6 +40,12 @@ pub struct RepoConfig {
     /// bare mirror of it under its data directory (`mirrors/<name>.git`), fetched before a
     /// dispatch or a poll reads it, and runners fetch the run's commit from the URL.
     pub url: Option<String>,
+    /// The repository's name on its forge (`acme/platform`), which webhook deliveries carry
+    /// as `repository.full_name`; else deliveries are matched by `name`.
+    pub forge_name: Option<String>,
+    /// The secret webhook deliveries are signed with (`X-Hub-Signature-256`); when set,
+    /// unsigned or badly signed deliveries are refused.
+    pub webhook_secret: Option<String>,
     /// The branch a dispatch without `ref` runs on; else the repository's current branch.
     pub default_branch: Option<String>,
     /// Look for new commits on its branches this often and start their `push` runs (for a

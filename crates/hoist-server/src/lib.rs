@@ -19,6 +19,7 @@ mod queue_placement;
 mod rerun;
 mod routes;
 mod runner;
+mod signature;
 mod state;
 mod wire;
 
@@ -27,6 +28,7 @@ pub use client::Client;
 pub use config::{RepoConfig, RunnerConfig, ServerConfig};
 pub use errors::ServerError;
 pub use runner::run_runner;
+pub use signature::sign as webhook_signature;
 pub use wire::{
     AuditQuery, DispatchRequest, DispatchResponse, LogPart, NewToken, RunQuery, RunRecord, RunView,
     RunnerCredential, TokenRequest,

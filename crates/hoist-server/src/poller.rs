@@ -54,7 +54,7 @@ fn look(state: &SharedState, repo: &RepoConfig) {
         match known {
             Some(before) if before == sha => {}
             Some(before) => {
-                if push(state, repo, &git, &branch, &before, &sha) {
+                if push(state, repo, &git, &branch, &before, &sha, "hoist-poll").is_some() {
                     let _ = state.store().set_branch_head(&repo.name, &branch, &sha);
                 }
             }
@@ -65,17 +65,31 @@ fn look(state: &SharedState, repo: &RepoConfig) {
     }
 }
 
-/// Starts the push runs of `branch` moving from `before` to `sha`; whether all were created.
-fn push(
+/// Starts the push runs of `branch` moving from `before` to `sha` (pushed by `actor`); the
+/// ids of the runs, or `None` when one could not be created. A new branch (`before` all
+/// zeros) is compared with where it leaves the default branch.
+pub(crate) fn push(
     state: &SharedState,
     repo: &RepoConfig,
     git: &Repository,
     branch: &str,
     before: &str,
     sha: &str,
-) -> bool {
+    actor: &str,
+) -> Option<Vec<i64>> {
     let prefix = subdir(repo, git);
-    let changed: Vec<String> = match git.changed_files(before, Some(sha)) {
+    let base = if before.chars().all(|c| c == '0') {
+        let default = repo
+            .default_branch
+            .clone()
+            .or_else(|| git.current_branch())
+            .unwrap_or_else(|| "main".to_owned());
+        git.merge_base(&default, sha)
+            .unwrap_or_else(|_| sha.to_owned())
+    } else {
+        before.to_owned()
+    };
+    let changed: Vec<String> = match git.changed_files(&base, Some(sha)) {
         Ok(files) => files
             .into_iter()
             .filter_map(|f| {
@@ -86,12 +100,13 @@ fn push(
                 }
             })
             .collect(),
-        Err(_) => return false,
+        Err(_) => return None,
     };
     let dir = in_repo(repo, git, ".github/workflows");
     let Ok(files) = git.files_at(sha, std::path::Path::new(&dir)) else {
-        return false;
+        return None;
     };
+    let mut runs = Vec::new();
     let event = Event {
         name: "push".to_owned(),
         git_ref: Some(format!("refs/heads/{branch}")),
@@ -118,7 +133,7 @@ fn push(
             sha: sha.to_owned(),
             branch: branch.to_owned(),
             inputs: serde_json::Map::new(),
-            actor: "hoist-poll".to_owned(),
+            actor: actor.to_owned(),
             event: "push".to_owned(),
             before: Some(before.to_owned()),
             attempt: 1,
@@ -133,13 +148,14 @@ fn push(
         let detail = json!({"workflow": path, "ref": branch, "sha": sha, "before": before, "changed": changed.len()});
         let created = state
             .store()
-            .create_run_audited(&run, Some(("hoist-poll", "push", &detail)));
+            .create_run_audited(&run, Some((actor, "push", &detail)));
         let Ok((run_id, number)) = created else {
-            return false;
+            return None;
         };
         if start_planning(state, run_id, number, planned, git).is_err() {
-            return false;
+            return None;
         }
+        runs.push(run_id);
     }
-    true
+    Some(runs)
 }

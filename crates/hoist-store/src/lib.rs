@@ -11,6 +11,7 @@
 
 mod access;
 mod db;
+mod deliveries;
 mod errors;
 mod metrics;
 mod planning;
@@ -30,6 +31,7 @@ pub use db::Location;
 use db::{Db, args};
 
 pub use access::{AuditFilter, AuditRow, Role, TokenRow};
+pub use deliveries::{DeliveryRow, NewDelivery};
 pub use errors::StoreError;
 pub use metrics::Imported;
 pub use queries::{AnnotationRow, ArtifactRow, JobRow, RunFilter, RunRow, StepRow};

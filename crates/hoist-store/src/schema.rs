@@ -200,6 +200,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE tokens ADD COLUMN repos TEXT;
     ",
+    // 13: webhook deliveries, by the forge's delivery id: each acted on once.
+    "
+    CREATE TABLE deliveries (
+        id          TEXT PRIMARY KEY,
+        received_at INTEGER NOT NULL,
+        forge       TEXT NOT NULL,
+        event       TEXT NOT NULL,
+        repo        TEXT,
+        status      TEXT NOT NULL,       -- accepted, ignored, rejected
+        reason      TEXT,
+        runs        TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX deliveries_by_time ON deliveries (received_at);
+    ",
 ];
 
 /// The same schema for PostgreSQL, as its own numbered migrations (the version is kept in
@@ -365,5 +379,18 @@ pub(crate) const POSTGRES_MIGRATIONS: &[&str] = &[
 ",
     "
     ALTER TABLE tokens ADD COLUMN repos TEXT;
+",
+    "
+    CREATE TABLE deliveries (
+        id          TEXT PRIMARY KEY,
+        received_at BIGINT NOT NULL,
+        forge       TEXT NOT NULL,
+        event       TEXT NOT NULL,
+        repo        TEXT,
+        status      TEXT NOT NULL,
+        reason      TEXT,
+        runs        TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX deliveries_by_time ON deliveries (received_at);
 ",
 ];

@@ -46,6 +46,9 @@ pub(crate) enum Command {
     Token(TokenCommand),
     /// A server's audit log: every dispatch and every change of tokens, newest first.
     Audit(AuditArgs),
+    /// A server's webhooks: the deliveries it received and what became of each.
+    #[command(subcommand)]
+    Hooks(HooksCommand),
     /// Rewrite files into their canonical layout: `hoist fmt terraform`.
     #[command(subcommand)]
     Fmt(FmtCommand),
@@ -120,6 +123,21 @@ pub(crate) struct TerraformFlowArgs {
     /// The terraform (or tofu) program [default: `terraform` on PATH].
     #[arg(long, value_name = "PATH")]
     pub(crate) terraform: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum HooksCommand {
+    /// Deliveries, newest first: accepted (with the runs they started), ignored (a redelivery,
+    /// or an event that starts nothing) or rejected (with the reason).
+    Deliveries {
+        /// Only the rejected ones.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerFlags,
+    },
 }
 
 #[derive(Debug, Subcommand)]

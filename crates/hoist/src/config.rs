@@ -52,6 +52,8 @@
 //! # url = "https://git.example/acme/platform.git"  # or one the server mirrors
 //! default-branch = "main"
 //! poll-seconds = 30                    # start `push` runs for new commits (no webhooks)
+//! forge-name = "acme/platform"         # webhook deliveries name it so
+//! webhook-secret-file = "/etc/hoist/platform.secret"  # they are signed with this
 //! ```
 
 use std::collections::BTreeMap;
@@ -134,6 +136,10 @@ pub(crate) struct ServedRepo {
     pub(crate) path: Option<PathBuf>,
     /// Or a URL the server mirrors.
     pub(crate) url: Option<String>,
+    /// Its name on the forge whose webhooks it receives (`acme/platform`).
+    pub(crate) forge_name: Option<String>,
+    /// A file holding the secret its webhook deliveries are signed with.
+    pub(crate) webhook_secret_file: Option<PathBuf>,
     pub(crate) default_branch: Option<String>,
     /// Look for pushed commits this often and run their `push` workflows.
     pub(crate) poll_seconds: Option<f64>,
@@ -279,6 +285,9 @@ impl Config {
             *p = resolve(base, p);
         }
         for (name, repo) in &mut config.server.repos {
+            if let Some(f) = &repo.webhook_secret_file {
+                repo.webhook_secret_file = Some(resolve(base, f));
+            }
             match (&repo.path, &repo.url) {
                 (Some(p), None) => repo.path = Some(resolve(base, p)),
                 (None, Some(_)) => {}

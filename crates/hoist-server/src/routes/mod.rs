@@ -3,6 +3,7 @@
 mod access;
 mod health;
 mod history;
+mod hooks;
 mod jobs;
 mod runs;
 
@@ -54,6 +55,10 @@ pub(crate) fn router(state: SharedState) -> Router {
         )
         .route("/api/v1/tokens/{id}", delete(access::revoke_token))
         .route("/api/v1/audit", get(access::audit))
+        .route("/api/v1/hooks/github", post(hooks::github))
+        .route("/api/v1/hooks/gitea", post(hooks::gitea))
+        .route("/api/v1/hooks/forgejo", post(hooks::forgejo))
+        .route("/api/v1/hooks/deliveries", get(hooks::deliveries))
         .route("/api/v1/runners/claim", post(jobs::claim))
         .route("/api/v1/runners/register", post(access::register_runner))
         .route("/api/v1/jobs/{id}/renew", post(jobs::renew))

@@ -156,6 +156,8 @@ fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
             default_branch: None,
             poll: None,
             url: None,
+            forge_name: None,
+            webhook_secret: None,
         }],
         runners,
         name: "test".into(),

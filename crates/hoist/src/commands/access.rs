@@ -122,3 +122,40 @@ fn age_ms(age: &str) -> anyhow::Result<i64> {
     };
     Ok(n * unit_ms)
 }
+
+/// `hoist hooks deliveries`.
+pub(crate) fn hooks(command: &crate::cli::HooksCommand) -> anyhow::Result<Outcome> {
+    let crate::cli::HooksCommand::Deliveries {
+        failed,
+        json,
+        server,
+    } = command;
+    let rows = runtime()?.block_on(client(server)?.deliveries(*failed))?;
+    if *json {
+        output::stdout(&format!("{}\n", serde_json::to_string_pretty(&rows)?));
+        return Ok(Outcome::Success);
+    }
+    output::stdout(&format!(
+        "{:<38} {:<8} {:<14} {:<9} {}\n",
+        "DELIVERY", "FORGE", "EVENT", "STATUS", "WHAT"
+    ));
+    for d in rows {
+        let what = match (&d.reason, d.runs.is_empty()) {
+            (Some(r), _) => r.clone(),
+            (None, false) => format!(
+                "runs {}",
+                d.runs
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (None, true) => String::new(),
+        };
+        output::stdout(&format!(
+            "{:<38} {:<8} {:<14} {:<9} {what}\n",
+            d.id, d.forge, d.event, d.status
+        ));
+    }
+    Ok(Outcome::Success)
+}

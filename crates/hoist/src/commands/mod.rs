@@ -49,6 +49,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Workflow(crate::cli::WorkflowCommand::Run(args)) => server::dispatch(&args),
         Command::Token(command) => access::token(&command),
         Command::Audit(args) => access::audit(&args),
+        Command::Hooks(command) => access::hooks(&command),
         Command::Fmt(crate::cli::FmtCommand::Terraform(args)) => terraform::fmt(&args),
         Command::Terraform(command) => terraform_flow::run(&command),
     }

@@ -54,6 +54,8 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
                     default_branch,
                     poll,
                     url: Some(source.to_owned()),
+                    forge_name: None,
+                    webhook_secret: None,
                 });
                 return anyhow::Ok(());
             }
@@ -71,9 +73,13 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
                 default_branch,
                 poll,
                 url: None,
+                forge_name: None,
+                webhook_secret: None,
             });
             anyhow::Ok(())
         };
+    // What webhook deliveries need of each configured repository, set once all are added.
+    let mut hooks: Vec<(String, Option<String>, Option<String>)> = Vec::new();
     for (name, repo) in &section.repos {
         let source = match (&repo.path, &repo.url) {
             (_, Some(url)) => url.clone(),
@@ -86,9 +92,35 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
             repo.default_branch.clone(),
             repo.poll_seconds,
         )?;
+        let secret = match &repo.webhook_secret_file {
+            Some(file) => {
+                let secret = std::fs::read_to_string(file).with_context(|| {
+                    format!(
+                        "cannot read the webhook secret of `{name}` from `{}`",
+                        file.display()
+                    )
+                })?;
+                let secret = secret.trim().to_owned();
+                if secret.is_empty() {
+                    bail!(
+                        "`{}`, the webhook secret of `{name}`, is empty",
+                        file.display()
+                    );
+                }
+                Some(secret)
+            }
+            None => None,
+        };
+        hooks.push((name.clone(), repo.forge_name.clone(), secret));
     }
     for path in &args.repos {
         add(None, &path.to_string_lossy(), None, args.poll)?;
+    }
+    for (name, forge_name, secret) in hooks {
+        if let Some(r) = repos.iter_mut().find(|r| r.name == name) {
+            r.forge_name = forge_name;
+            r.webhook_secret = secret;
+        }
     }
     if repos.is_empty() {
         output::stderr(

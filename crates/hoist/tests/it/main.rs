@@ -20,6 +20,7 @@ mod server_processes;
 mod terraform;
 mod terraform_example;
 mod terraform_flow;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
