@@ -7,10 +7,12 @@
 mod junit;
 mod render;
 mod sarif;
+mod text_diff;
 
 pub use junit::render_junit;
 pub use render::{render_human, render_json};
 pub use sarif::{SarifRule, render_sarif};
+pub use text_diff::unified_diff;
 
 /// A position in a source file: 1-based line, 1-based column counted in characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -120,10 +120,6 @@ fn check(tokens: &[lexer::Token]) -> Result<(), FormatError> {
     Ok(())
 }
 
-pub use diff::unified_diff;
-
-mod diff;
-
 /// The rules of `hoist check terraform`, for SARIF. The `terraform_*` ones are tflint's, under
 /// its names.
 pub const RULES: &[hoist_diagnostics::SarifRule] = &[
@@ -227,4 +223,10 @@ pub fn fmt_diagnostics(src: &str) -> Vec<hoist_diagnostics::Diagnostic> {
             vec![d]
         }
     }
+}
+
+/// The unified diff that `terraform fmt -diff` prints for `path`: `old` is the file as it is,
+/// `new` as formatted.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    hoist_diagnostics::unified_diff(&format!("old/{path}"), &format!("new/{path}"), old, new)
 }

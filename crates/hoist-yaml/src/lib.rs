@@ -9,7 +9,7 @@ mod relax;
 mod tree;
 
 pub use locate::{Locator, locate_in_scalar, locate_in_span};
-pub use tree::{Node, NodeKind, Scalar, ScalarStyle, parse};
+pub use tree::{Node, NodeKind, Scalar, ScalarStyle, parse, parse_stream};
 
 use hoist_diagnostics::Diagnostic;
 
@@ -17,5 +17,13 @@ use hoist_diagnostics::Diagnostic;
 #[derive(Clone, Debug, Default)]
 pub struct Parsed {
     pub root: Option<Node>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The result of parsing a multi-document YAML text: every non-empty document's root node, in
+/// order, and problems.
+#[derive(Clone, Debug, Default)]
+pub struct ParsedStream {
+    pub documents: Vec<Node>,
     pub diagnostics: Vec<Diagnostic>,
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use hoist_diagnostics::{Diagnostic, Position, Span};
 use saphyr_parser::{Event, Marker, Parser, ScanError};
 
-use crate::Parsed;
+use crate::{Parsed, ParsedStream};
 
 /// Aliases may not expand a document beyond this many nodes ("billion laughs").
 const MAX_NODES: usize = 1_000_000;
@@ -264,10 +264,30 @@ pub fn parse(text: &str) -> Parsed {
 }
 
 fn parse_strict(text: &str) -> Parsed {
+    let (mut roots, diagnostics) = parse_events(text, false);
+    Parsed {
+        root: roots.pop(),
+        diagnostics,
+    }
+}
+
+/// Parses every document of `text` (a Kubernetes manifest stream, `---`-separated). Empty
+/// documents are left out; each node's span is relative to the whole text.
+pub fn parse_stream(text: &str) -> ParsedStream {
+    let (documents, diagnostics) = parse_events(text, true);
+    ParsedStream {
+        documents: documents.into_iter().filter(|d| !d.is_null()).collect(),
+        diagnostics,
+    }
+}
+
+/// The tree builder shared by both entry points: with `multi`, every document's root is kept;
+/// without, a second document is an error (a workflow file holds one).
+fn parse_events(text: &str, multi: bool) -> (Vec<Node>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut root: Option<Node> = None;
+    let mut roots: Vec<Node> = Vec::new();
     let mut documents = 0;
     let mut node_count = 0usize;
 
@@ -282,7 +302,7 @@ fn parse_strict(text: &str) -> Parsed {
         let completed: Option<(Node, usize)> = match event {
             Event::DocumentStart(_) => {
                 documents += 1;
-                if documents > 1 {
+                if documents > 1 && !multi {
                     diagnostics.push(
                         Diagnostic::error(
                             "yaml-syntax",
@@ -414,7 +434,7 @@ fn parse_strict(text: &str) -> Parsed {
             anchors.insert(anchor, node.clone());
         }
         match stack.last_mut() {
-            None => root = Some(node),
+            None => roots.push(node),
             Some(Frame::Sequence { items, .. }) => items.push(node),
             Some(Frame::Mapping {
                 pairs, pending_key, ..
@@ -424,7 +444,7 @@ fn parse_strict(text: &str) -> Parsed {
             },
         }
     }
-    Parsed { root, diagnostics }
+    (roots, diagnostics)
 }
 
 fn add_pair(

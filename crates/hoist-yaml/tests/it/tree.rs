@@ -227,3 +227,50 @@ proptest! {
         let _ = parse(&src);
     }
 }
+
+/// A manifest stream: every document, empty ones left out, spans relative to the whole text.
+fn check_stream(input: &str, expect: Expect) {
+    let parsed = hoist_yaml::parse_stream(input);
+    let mut out = String::new();
+    for (i, doc) in parsed.documents.iter().enumerate() {
+        out.push_str(&format!("# document {i}\n"));
+        dump(doc, 0, &mut out);
+    }
+    for d in &parsed.diagnostics {
+        out.push_str(&format!(
+            "! {}:{} {} [{}]\n",
+            d.span.start.line, d.span.start.column, d.message, d.code
+        ));
+    }
+    expect.assert_eq(&out);
+}
+
+#[test]
+fn streams_keep_every_document() {
+    check_stream(
+        "---\nkind: A\n---\n# only a comment\n---\nkind: B\n...\n---\n[1]\n",
+        expect![[r#"
+            # document 0
+            2:1 map
+              2:1 Plain "kind"
+                2:7 Plain "A"
+            # document 1
+            6:1 map
+              6:1 Plain "kind"
+                6:7 Plain "B"
+            # document 2
+            9:1 seq
+              9:2 Plain "1"
+        "#]],
+    );
+    check_stream(
+        "kind: A\n---\nkind: [\n",
+        expect![[r##"
+            # document 0
+            1:1 map
+              1:1 Plain "kind"
+                1:7 Plain "A"
+            ! 4:1 invalid YAML: while parsing a node, did not find expected node content [yaml-syntax]
+        "##]],
+    );
+}

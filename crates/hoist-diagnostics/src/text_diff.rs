@@ -1,15 +1,16 @@
-//! A unified diff of two texts, line by line, as `diff -u` and `terraform fmt -diff` print
-//! it (three lines of context).
+//! A unified diff of two texts, line by line, as `diff -u` prints it (three lines of
+//! context): `terraform fmt -diff` and `hoist app diff` both show their changes this way.
 
-/// The unified diff turning `old` into `new`, both shown as `path`; empty when equal.
-pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+/// The unified diff turning `old` into `new`, with `old_label` and `new_label` on the `---`
+/// and `+++` lines; empty when equal.
+pub fn unified_diff(old_label: &str, new_label: &str, old: &str, new: &str) -> String {
     if old == new {
         return String::new();
     }
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
     let ops = line_ops(&a, &b);
-    let mut out = format!("--- old/{path}\n+++ new/{path}\n");
+    let mut out = format!("--- {old_label}\n+++ {new_label}\n");
     const CONTEXT: usize = 3;
     // Indices into `ops` of changes; hunks gather changes closer than twice the context.
     let changed: Vec<usize> = (0..ops.len()).filter(|&i| ops[i].0 != ' ').collect();
@@ -122,12 +123,12 @@ mod tests {
         let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\n";
         let new = "a\nB\nc\nd\ne\nf\ng\nh\ni\nJ\nk\n";
         assert_eq!(
-            unified_diff("x.tf", old, new),
+            unified_diff("old/x.tf", "new/x.tf", old, new),
             "--- old/x.tf\n+++ new/x.tf\n@@ -1,5 +1,5 @@\n a\n-b\n+B\n c\n d\n e\n@@ -7,5 +7,5 @@\n g\n h\n i\n-j\n+J\n k\n"
         );
-        assert_eq!(unified_diff("x.tf", old, old), "");
+        assert_eq!(unified_diff("old/x.tf", "new/x.tf", old, old), "");
         assert_eq!(
-            unified_diff("x.tf", "a\nb\n", "a\n"),
+            unified_diff("old/x.tf", "new/x.tf", "a\nb\n", "a\n"),
             "--- old/x.tf\n+++ new/x.tf\n@@ -1,2 +1,1 @@\n a\n-b\n"
         );
     }
