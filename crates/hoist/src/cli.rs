@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod app;
+
+pub(crate) use app::{AppCommand, AppListArgs, AppManifestsArgs, AppSourceArgs, ListFormat};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "hoist",
@@ -56,6 +60,10 @@ pub(crate) enum Command {
     /// lock per environment and the plan kept in object storage.
     #[command(subcommand)]
     Terraform(TerraformCommand),
+    /// GitOps delivery: render applications (Argo CD's manifests) from Git and sync them to
+    /// Kubernetes.
+    #[command(subcommand)]
+    App(AppCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -89,6 +89,43 @@ pub(crate) struct Config {
     pub(crate) server: ServerSection,
     #[serde(default)]
     pub(crate) terraform: TerraformSection,
+    #[serde(default)]
+    pub(crate) apps: AppsSection,
+}
+
+/// `[apps]`: GitOps delivery (`hoist app`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct AppsSection {
+    /// Where Application and ApplicationSet manifests are, relative to the project.
+    #[serde(default = "default_apps_dir")]
+    pub(crate) dir: PathBuf,
+    /// Repository URLs that mean this project (as its manifests' `repoURL` names it), besides
+    /// its git remotes.
+    #[serde(default)]
+    pub(crate) repo_url: Vec<String>,
+    pub(crate) helm: Option<PathBuf>,
+    pub(crate) kustomize: Option<PathBuf>,
+    pub(crate) kubectl: Option<PathBuf>,
+    /// The kubeconfig file; else `$KUBECONFIG`, else `~/.kube/config`.
+    pub(crate) kubeconfig: Option<PathBuf>,
+}
+
+impl Default for AppsSection {
+    fn default() -> Self {
+        AppsSection {
+            dir: default_apps_dir(),
+            repo_url: Vec::new(),
+            helm: None,
+            kustomize: None,
+            kubectl: None,
+            kubeconfig: None,
+        }
+    }
+}
+
+fn default_apps_dir() -> PathBuf {
+    PathBuf::from("deploy")
 }
 
 /// `[terraform]`: the plan → approve → apply flow.
@@ -278,6 +315,18 @@ impl Config {
             &mut config.data_dir,
             &mut config.secrets_file,
             &mut config.action_cache,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *p = resolve(base, p);
+        }
+        config.apps.dir = resolve(base, &config.apps.dir);
+        for p in [
+            &mut config.apps.helm,
+            &mut config.apps.kustomize,
+            &mut config.apps.kubectl,
+            &mut config.apps.kubeconfig,
         ]
         .into_iter()
         .flatten()

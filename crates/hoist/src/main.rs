@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod action_fetch;
+mod app_catalog;
 mod cli;
 mod commands;
 mod config;
@@ -18,6 +19,7 @@ mod output;
 mod project;
 mod remote;
 mod shellcheck;
+mod table;
 mod view;
 
 fn main() -> ExitCode {

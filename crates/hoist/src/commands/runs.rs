@@ -222,7 +222,7 @@ fn list_table(runs: &[RunRow]) -> String {
     if runs.is_empty() {
         return "no runs yet; start one with `hoist run`\n".to_owned();
     }
-    let rows: Vec<[String; 8]> = runs
+    let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
             [
@@ -248,34 +248,13 @@ fn list_table(runs: &[RunRow]) -> String {
                 ago(r.created_at),
                 span(r.started_at, r.finished_at),
             ]
+            .into()
         })
         .collect();
     let header = [
         "ID", "STATUS", "WORKFLOW", "BRANCH", "EVENT", "SHA", "STARTED", "DURATION",
     ];
-    let mut widths = header.map(|h| h.chars().count());
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            let pad = widths[i] - c.chars().count();
-            s.push_str(c);
-            if i + 1 < cells.len() {
-                s.push_str(&" ".repeat(pad + 2));
-            }
-        }
-        s.push('\n');
-        s
-    };
-    let mut out = line(header.to_vec());
-    for r in &rows {
-        out.push_str(&line(r.iter().map(String::as_str).collect()));
-    }
-    out
+    crate::table::render(&header, &rows)
 }
 
 fn job_matches(job: &JobRow, filter: Option<&str>) -> bool {
