@@ -53,6 +53,8 @@ fn in_pod() -> bool {
 
 /// Connects to the cluster `target` names and checks that it answers.
 pub async fn connect(target: &Target, kubeconfig: Option<&Path>) -> Result<Cluster, KubeError> {
+    // rustls needs one crypto provider per process; a second install is a no-op error.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let label = target.label();
     let wants_in_cluster = target.name.as_deref() == Some("in-cluster")
         || target.server.as_deref().map(|s| s.trim_end_matches('/')) == Some(IN_CLUSTER_SERVER)

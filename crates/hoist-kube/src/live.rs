@@ -80,6 +80,7 @@ pub async fn prepare(
                 meta.remove("namespace");
             }
         }
+        fill_list_map_keys(&mut r.object);
         r.track(&app.metadata.name);
         if let Some(meta) = r.object.get_mut("metadata").and_then(Value::as_object_mut) {
             let labels = meta
@@ -95,6 +96,47 @@ pub async fn prepare(
         out.push(r);
     }
     Ok(out)
+}
+
+/// Sets `protocol: TCP` on ports that omit it, in Services and Pod templates.
+///
+/// `protocol` is a key of those lists for server-side apply, and API servers before 1.22
+/// refuse an apply whose list element omits a key even though they would default it
+/// ("associative list with keys has an element that omits key field"). TCP is that default,
+/// so the object means the same either way (Flux fills the same keys for the same reason).
+pub fn fill_list_map_keys(object: &mut Value) {
+    fn ports(list: Option<&mut Value>) {
+        for port in list.and_then(Value::as_array_mut).into_iter().flatten() {
+            if let Some(p) = port.as_object_mut() {
+                p.entry("protocol")
+                    .or_insert_with(|| Value::String("TCP".into()));
+            }
+        }
+    }
+    fn pod_spec(spec: Option<&mut Value>) {
+        let Some(spec) = spec else { return };
+        for field in ["containers", "initContainers", "ephemeralContainers"] {
+            for c in spec
+                .get_mut(field)
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                ports(c.get_mut("ports"));
+            }
+        }
+    }
+    let kind = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    match kind.as_str() {
+        "Service" => ports(object.pointer_mut("/spec/ports")),
+        "Pod" => pod_spec(object.get_mut("spec")),
+        "CronJob" => pod_spec(object.pointer_mut("/spec/jobTemplate/spec/template/spec")),
+        _ => pod_spec(object.pointer_mut("/spec/template/spec")),
+    }
 }
 
 /// A label value for an application name (label values stop at 63 characters).

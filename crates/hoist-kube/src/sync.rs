@@ -41,6 +41,8 @@ pub struct SyncRequest<'a> {
     pub desired: Vec<Resource>,
     pub prune: bool,
     pub dry_run: bool,
+    /// Replace an object the API server refuses to update in place (delete, then create).
+    pub force: bool,
     /// `GROUP:KIND:NAME` selectors (`--resource`): only these are synced.
     pub selectors: Vec<String>,
     pub timeout: Duration,
@@ -256,6 +258,10 @@ impl Run<'_, '_> {
         for t in step.iter().filter(|t| !t.hook) {
             let r = &desired[t.resource];
             if let Err(e) = self.cluster.apply(&r.object, true).await {
+                if self.req.force && !self.req.dry_run && matches!(e, KubeError::Rejected { .. }) {
+                    // Replaced below instead of updated.
+                    continue;
+                }
                 let message = e.to_string();
                 self.record(
                     r,
@@ -321,7 +327,13 @@ impl Run<'_, '_> {
                 applied.push((i, t, live));
                 continue;
             }
-            match self.cluster.apply(&r.object, dry_run).await {
+            let result = match self.cluster.apply(&r.object, dry_run).await {
+                Err(KubeError::Rejected { .. }) if self.req.force && !dry_run => {
+                    self.replace(r).await
+                }
+                other => other,
+            };
+            match result {
                 Ok(v) => applied.push((i, t, v)),
                 Err(e) => {
                     let message = e.to_string();
@@ -566,6 +578,17 @@ impl Run<'_, '_> {
         } else {
             self.cluster.create(&r.object).await
         }
+    }
+
+    /// `--force`: deletes the object, waits until it is gone, and applies it again.
+    async fn replace(&self, r: &Resource) -> Result<Value, KubeError> {
+        self.cluster.delete(&r.api_version, &r.key).await?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.cluster.get(&r.api_version, &r.key).await?.is_some() && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        self.cluster.apply(&r.object, false).await
     }
 
     async fn delete_hook_by_policy(&self, r: &Resource, live: &Value, policy: DeletePolicy) {

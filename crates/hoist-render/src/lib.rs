@@ -54,6 +54,8 @@ pub struct Renderer {
     tools: Tools,
     cache_dir: PathBuf,
     memory: Mutex<HashMap<String, Vec<Resource>>>,
+    /// `--hard-refresh`: render again, ignoring (and then replacing) cached output.
+    bypass_cache: std::sync::atomic::AtomicBool,
 }
 
 impl Renderer {
@@ -65,7 +67,14 @@ impl Renderer {
             tools,
             cache_dir: cache_dir.to_path_buf(),
             memory: Mutex::new(HashMap::new()),
+            bypass_cache: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// With `true`, every render runs the tools again (`app get --hard-refresh`).
+    pub fn bypass_cache(&self, bypass: bool) {
+        self.bypass_cache
+            .store(bypass, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn repos(&self) -> &RepoSet {
@@ -98,7 +107,7 @@ impl Renderer {
             revisions.push(self.repos.resolve(&s.repo_url, wanted.unwrap_or("HEAD"))?);
         }
         let key = cache_key(app, &sources, &revisions, local, cluster);
-        if local.is_none() {
+        if local.is_none() && !self.bypass_cache.load(std::sync::atomic::Ordering::Relaxed) {
             if let Some(hit) = self.memory.lock().ok().and_then(|m| m.get(&key).cloned()) {
                 return Ok(Rendered {
                     revisions,

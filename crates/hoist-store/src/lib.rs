@@ -10,6 +10,7 @@
 //! batch (`log_chunks`), so a killed run keeps what its steps printed.
 
 mod access;
+mod app_syncs;
 mod db;
 mod deliveries;
 mod errors;
@@ -31,6 +32,7 @@ pub use db::Location;
 use db::{Db, args};
 
 pub use access::{AuditFilter, AuditRow, Role, TokenRow};
+pub use app_syncs::{AppSyncRow, NewAppSync};
 pub use deliveries::{DeliveryRow, NewDelivery};
 pub use errors::StoreError;
 pub use metrics::Imported;

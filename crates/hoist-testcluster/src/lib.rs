@@ -232,6 +232,7 @@ fn api_ready(kubeconfig: &Path) -> bool {
 }
 
 pub(crate) async fn client_for(kubeconfig: &Path) -> kube::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let file = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
     let config = kube::Config::from_custom_kubeconfig(file, &Default::default())
         .await

@@ -17,6 +17,7 @@ use crate::output;
 pub(crate) struct Catalog {
     pub(crate) apps: Vec<Application>,
     pub(crate) renderer: Renderer,
+    pub(crate) config: Config,
     pub(crate) project: PathBuf,
 }
 
@@ -131,6 +132,7 @@ pub(crate) fn load(args: &AppSourceArgs) -> anyhow::Result<Catalog> {
     Ok(Catalog {
         apps,
         renderer,
+        config,
         project,
     })
 }

@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod app;
 
-pub(crate) use app::{AppCommand, AppListArgs, AppManifestsArgs, AppSourceArgs, ListFormat};
+pub(crate) use app::{
+    AppCommand, AppDeleteArgs, AppDiffArgs, AppGetArgs, AppHistoryArgs, AppListArgs,
+    AppManifestsArgs, AppResourcesArgs, AppRollbackArgs, AppSourceArgs, AppSyncArgs, AppWaitArgs,
+    GetFormat, ListFormat,
+};
 
 #[derive(Debug, Parser)]
 #[command(

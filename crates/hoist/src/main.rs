@@ -9,6 +9,7 @@ use clap::Parser;
 
 mod action_fetch;
 mod app_catalog;
+mod app_live;
 mod cli;
 mod commands;
 mod config;

@@ -41,6 +41,7 @@ async fn run(
         desired,
         prune,
         dry_run: false,
+        force: false,
         selectors: Vec::new(),
         timeout: Duration::from_secs(60),
         previous_kinds: previous.clone(),

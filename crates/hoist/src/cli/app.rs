@@ -31,6 +31,159 @@ pub(crate) enum AppCommand {
     List(AppListArgs),
     /// Render an application's manifests, as they would be applied (no cluster needed).
     Manifests(AppManifestsArgs),
+    /// Show an application: sync status against its revision, health, and its resources.
+    Get(AppGetArgs),
+    /// Show how the cluster differs from Git, per resource (exit 1 when it does).
+    Diff(AppDiffArgs),
+    /// Apply an application's revision: phases, waves, hooks, health, prune.
+    Sync(AppSyncArgs),
+    /// Wait until applications are synced and healthy (or what the flags ask for).
+    Wait(AppWaitArgs),
+    /// The application's syncs: ID, date, revision, who started it and how it ended.
+    History(AppHistoryArgs),
+    /// Sync an earlier history ID again (default: the previous successful one).
+    Rollback(AppRollbackArgs),
+    /// The application's live resources (`--orphaned`: those in its namespace nobody tracks).
+    Resources(AppResourcesArgs),
+    /// Delete an application's resources from the cluster.
+    Delete(AppDeleteArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GetFormat {
+    Wide,
+    Json,
+    Yaml,
+    Tree,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppGetArgs {
+    pub(crate) app: String,
+    #[command(flatten)]
+    pub(crate) source: AppSourceArgs,
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = GetFormat::Wide)]
+    pub(crate) output: GetFormat,
+    /// Fetch the source repositories again before comparing.
+    #[arg(long)]
+    pub(crate) refresh: bool,
+    /// Like `--refresh`, and render again instead of using the render cache.
+    #[arg(long)]
+    pub(crate) hard_refresh: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppDiffArgs {
+    pub(crate) app: String,
+    #[command(flatten)]
+    pub(crate) source: AppSourceArgs,
+    /// Compare this directory (rendered as the application's path) instead of Git.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) local: Option<PathBuf>,
+    /// Compare this revision instead of the target revision.
+    #[arg(long, value_name = "REV")]
+    pub(crate) revision: Option<String>,
+    /// Fetch the source repositories again first.
+    #[arg(long)]
+    pub(crate) refresh: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppSyncArgs {
+    /// The applications to sync (one or more).
+    #[arg(required = true)]
+    pub(crate) apps: Vec<String>,
+    #[command(flatten)]
+    pub(crate) source: AppSourceArgs,
+    /// Sync this revision of the first source instead of its target revision.
+    #[arg(long, value_name = "REV")]
+    pub(crate) revision: Option<String>,
+    /// Delete tracked resources that are no longer rendered.
+    #[arg(long)]
+    pub(crate) prune: bool,
+    /// Show what the sync would do; change nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Only these resources, as `GROUP:KIND:NAME` (`:KIND:NAME` for the core group, `*` as
+    /// a wildcard); repeatable.
+    #[arg(long = "resource", value_name = "GROUP:KIND:NAME")]
+    pub(crate) resources: Vec<String>,
+    /// Replace resources that cannot be updated in place (delete and create again).
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// How long to wait for the synced revision to become healthy, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub(crate) timeout: u64,
+    /// Start the sync in the background and return at once (see `hoist app wait`).
+    #[arg(long = "async")]
+    pub(crate) run_async: bool,
+    /// Who started the sync (recorded in the history); default `$USER@host`.
+    #[arg(long, hide = true, env = "HOIST_ACTOR")]
+    pub(crate) actor: Option<String>,
+    /// A rollback to this history ID (set by `hoist app rollback`).
+    #[arg(long, hide = true)]
+    pub(crate) rollback_of: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppWaitArgs {
+    #[arg(required = true)]
+    pub(crate) apps: Vec<String>,
+    #[command(flatten)]
+    pub(crate) source: AppSourceArgs,
+    /// Wait for health to be Healthy.
+    #[arg(long)]
+    pub(crate) health: bool,
+    /// Wait for the sync status to be Synced.
+    #[arg(long)]
+    pub(crate) sync: bool,
+    /// Wait for health to be Degraded.
+    #[arg(long)]
+    pub(crate) degraded: bool,
+    /// Give up after this many seconds (0: no limit).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub(crate) timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppHistoryArgs {
+    pub(crate) app: String,
+    #[command(flatten)]
+    pub(crate) source: AppSourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppRollbackArgs {
+    pub(crate) app: String,
+    /// The history ID to go back to (default: the successful sync before the latest one).
+    pub(crate) id: Option<i64>,
+    #[command(flatten)]
+    pub(crate) source: AppSourceArgs,
+    /// Delete resources the earlier revision did not have.
+    #[arg(long)]
+    pub(crate) prune: bool,
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub(crate) timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppResourcesArgs {
+    pub(crate) app: String,
+    #[command(flatten)]
+    pub(crate) source: AppSourceArgs,
+    /// Objects in the application's namespace that no application tracks.
+    #[arg(long)]
+    pub(crate) orphaned: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppDeleteArgs {
+    pub(crate) app: String,
+    #[command(flatten)]
+    pub(crate) source: AppSourceArgs,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub(crate) yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! `hoist app`: GitOps delivery with Argo CD's verbs. This module dispatches and holds the
-//! commands that need no cluster; the ones that talk to Kubernetes live in `app_sync`.
+//! commands that need no cluster; the ones that talk to Kubernetes live in `app_sync` and
+//! `app_inspect`.
 
 use anyhow::bail;
 use hoist_deploy::Application;
@@ -14,6 +15,14 @@ pub(crate) fn run(command: &AppCommand) -> anyhow::Result<Outcome> {
     match command {
         AppCommand::List(args) => list(args),
         AppCommand::Manifests(args) => manifests(args),
+        AppCommand::Get(args) => super::app_inspect::get(args),
+        AppCommand::Diff(args) => super::app_inspect::diff(args),
+        AppCommand::Sync(args) => super::app_sync::sync(args),
+        AppCommand::Wait(args) => super::app_sync::wait(args),
+        AppCommand::History(args) => super::app_inspect::history(args),
+        AppCommand::Rollback(args) => super::app_sync::rollback(args),
+        AppCommand::Resources(args) => super::app_inspect::resources(args),
+        AppCommand::Delete(args) => super::app_inspect::delete(args),
     }
 }
 

@@ -7,6 +7,8 @@ use crate::cli::{Cli, Command};
 mod access;
 mod actions;
 mod app;
+mod app_inspect;
+mod app_sync;
 mod check;
 mod expr;
 pub(crate) mod metrics;

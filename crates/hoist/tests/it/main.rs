@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // a panic is how a test reports failure
 
 mod actions;
+mod apps;
 mod background;
 mod cancel;
 mod check;

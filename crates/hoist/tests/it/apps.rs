@@ -1,0 +1,317 @@
+//! `hoist app` end to end: the bundled example (Helm, Kustomize and plain apps) synced to a
+//! real API server and controller manager (`hoist-testcluster`), with health through the
+//! fake kubelet.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use hoist_testcluster::TestCluster;
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+
+use crate::{git, stderr, stdout, workspace_root};
+
+/// The example as a repository of its own, a data directory, and a cluster.
+struct World {
+    _dir: tempfile::TempDir,
+    repo: PathBuf,
+    data: PathBuf,
+    cluster: TestCluster,
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("platform");
+    copy(&workspace_root().join("examples/platform"), &repo);
+    git(&repo, &["init", "-q", "-b", "main"]);
+    commit(&repo, "the example");
+    let data = dir.path().join("data");
+    World {
+        repo,
+        data,
+        cluster: TestCluster::start(),
+        _dir: dir,
+    }
+}
+
+fn commit(repo: &Path, message: &str) -> String {
+    git(repo, &["add", "-A"]);
+    git(
+        repo,
+        &[
+            "-c",
+            "user.name=Ada",
+            "-c",
+            "user.email=ada@example.com",
+            "commit",
+            "-qm",
+            message,
+        ],
+    );
+    git(repo, &["rev-parse", "HEAD"]).trim().to_owned()
+}
+
+impl World {
+    fn hoist(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_hoist"))
+            .arg("app")
+            .args(args)
+            .current_dir(&self.repo)
+            .env("HOIST_DATA_DIR", &self.data)
+            .env("KUBECONFIG", &self.cluster.kubeconfig)
+            .env("HOIST_ACTOR", "ada")
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .output()
+            .unwrap()
+    }
+
+    /// A live object, read with a client of the test's own.
+    fn live(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<serde_json::Value> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let client = self.cluster.client().await;
+            let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+            let gvk = kube::core::GroupVersionKind::gvk(group, version, kind);
+            let ar = kube::api::ApiResource::from_gvk(&gvk);
+            let api: Api<DynamicObject> = Api::namespaced_with(client, namespace, &ar);
+            api.get_opt(name)
+                .await
+                .unwrap()
+                .map(|o| serde_json::to_value(o).unwrap())
+        })
+    }
+
+    fn patch(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        patch: serde_json::Value,
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let client = self.cluster.client().await;
+            let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+            let ar = kube::api::ApiResource::from_gvk(&kube::core::GroupVersionKind::gvk(
+                group, version, kind,
+            ));
+            let api: Api<DynamicObject> = Api::namespaced_with(client, namespace, &ar);
+            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .unwrap();
+        });
+    }
+}
+
+fn code(o: &Output) -> Option<i32> {
+    o.status.code()
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    )
+}
+
+#[test]
+fn the_example_syncs_healthy_and_reports_drift() {
+    let w = world();
+    let app = "platform-staging-billing-service";
+    let out = w.hoist(&["sync", app]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Phase:              Succeeded"), "{text}");
+    // The migration Job is a PreSync hook: it ran (and was deleted on success) before the
+    // Deployment was applied, which is listed after it.
+    let hook = text
+        .find("platform-staging-billing-service-migrate")
+        .expect("the hook is reported");
+    let deployment = text.find("Deployment").expect("the deployment is reported");
+    assert!(hook < deployment, "{text}");
+    assert!(text.contains("PreSync"), "{text}");
+    assert!(
+        w.live(
+            "batch/v1",
+            "Job",
+            "platform-staging",
+            "platform-staging-billing-service-migrate"
+        )
+        .is_none(),
+        "HookSucceeded deletes it"
+    );
+
+    let out = w.hoist(&["get", app]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Sync Status:        Synced to HEAD"),
+        "{text}"
+    );
+    assert!(text.contains("Health Status:      Healthy"), "{text}");
+    assert!(
+        text.contains("apps   Deployment  platform-staging"),
+        "{text}"
+    );
+
+    // Kustomize and plain-directory applications of the example.
+    for other in ["platform-staging-infrastructure", "platform-monitoring"] {
+        let out = w.hoist(&["sync", other]);
+        assert_eq!(code(&out), Some(0), "{other}: {}", show(&out));
+    }
+    let quota = w
+        .live("v1", "ResourceQuota", "platform-staging", "platform-quota")
+        .expect("the overlay's quota");
+    assert_eq!(
+        quota.pointer("/spec/hard/pods").and_then(|v| v.as_str()),
+        Some("20")
+    );
+    assert!(
+        w.live("v1", "Service", "platform-monitoring", "platform-status")
+            .is_some(),
+        "CreateNamespace made the namespace"
+    );
+
+    // No drift: exit 0, nothing printed.
+    let out = w.hoist(&["diff", app]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    assert_eq!(stdout(&out), "");
+    // Drift: someone scaled the Deployment by hand.
+    w.patch(
+        "apps/v1",
+        "Deployment",
+        "platform-staging",
+        app,
+        serde_json::json!({"spec": {"replicas": 5}}),
+    );
+    let out = w.hoist(&["diff", app]);
+    assert_eq!(code(&out), Some(1), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "===== apps/Deployment platform-staging/{app} ======"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("-  replicas: 5") && text.contains("+  replicas: 2"),
+        "{text}"
+    );
+    let out = w.hoist(&["get", app, "-o", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc.pointer("/status/sync/status").and_then(|v| v.as_str()),
+        Some("OutOfSync"),
+        "{}",
+        show(&out)
+    );
+
+    // History, and rollback refused while auto-sync is on.
+    let out = w.hoist(&["history", app]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("1 ") && l.contains("Succeeded") && l.contains("ada")),
+        "{}",
+        show(&out)
+    );
+    let out = w.hoist(&["rollback", app, "1"]);
+    assert_eq!(code(&out), Some(2), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("rollback cannot be initiated when auto-sync is enabled"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn production_syncs_by_hand_rolls_back_and_fails_on_a_bad_image() {
+    let w = world();
+    let app = "platform-production-api-router-service";
+    let chart = w.repo.join("infra/helm/charts/api-router-service");
+    let image = |w: &World| {
+        w.live("apps/v1", "Deployment", "platform-production", app)
+            .and_then(|d| {
+                d.pointer("/spec/template/spec/containers/0/image")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default()
+    };
+    let first = git(&w.repo, &["rev-parse", "HEAD"]).trim().to_owned();
+    let out = w.hoist(&["sync", app]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    assert!(image(&w).ends_with(":1.4.0"), "{}", image(&w));
+
+    // A new release: production shows OutOfSync and waits for a manual sync.
+    std::fs::write(
+        chart.join("values-production.yaml"),
+        "replicaCount: 3\nimage:\n  tag: \"1.5.0\"\n",
+    )
+    .unwrap();
+    let second = commit(&w.repo, "release 1.5.0");
+    let out = w.hoist(&["get", app]);
+    assert!(stdout(&out).contains("OutOfSync to HEAD"), "{}", show(&out));
+    let out = w.hoist(&["sync", app]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    assert!(stdout(&out).contains(&second), "{}", show(&out));
+    assert!(image(&w).ends_with(":1.5.0"));
+
+    // Rollback: the previous successful sync, by default.
+    let out = w.hoist(&["rollback", app]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    assert!(stdout(&out).contains(&first), "{}", show(&out));
+    assert!(image(&w).ends_with(":1.4.0"), "{}", image(&w));
+    let out = w.hoist(&["history", app, "--json"]);
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(history[0]["rollback_of"], 1, "{history}");
+    assert_eq!(history[0]["revision"], first.as_str());
+
+    // A bad image: the rollout exceeds its deadline, the sync fails with the reason, and
+    // `wait --degraded` sees it.
+    std::fs::write(
+        chart.join("values-production.yaml"),
+        "replicaCount: 2\nprogressDeadlineSeconds: 4\nimage:\n  repository: registry.example.com/does-not-exist\n  tag: \"9.9.9\"\n",
+    )
+    .unwrap();
+    commit(&w.repo, "a broken image");
+    let out = w.hoist(&["sync", app, "--timeout", "60"]);
+    assert_eq!(code(&out), Some(1), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Phase:              Failed"), "{text}");
+    assert!(
+        text.contains("Degraded") && text.contains("ImagePullBackOff"),
+        "{text}"
+    );
+    let out = w.hoist(&["wait", app, "--degraded", "--timeout", "30"]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+}
