@@ -149,3 +149,30 @@ pub fn render(key: &ResourceKey, desired: Option<&Value>, live: Option<&Value>) 
     let body = hoist_diagnostics::unified_diff("live", "desired", &old, &new);
     Some(format!("===== {key} ======\n{body}"))
 }
+
+/// Whether every field `desired` sets has the same value in `live` (what a cached
+/// comparison can tell without asking the API server: fields the server defaults or
+/// controllers add are in `live` only and do not count). Lists must have the same length
+/// and match element by element; numbers match their string forms (`"80"` and `80`), as
+/// the API server converts them.
+pub fn is_subset(desired: &Value, live: &Value) -> bool {
+    match (desired, live) {
+        (Value::Object(d), Value::Object(l)) => d.iter().all(|(k, v)| match l.get(k) {
+            Some(lv) => is_subset(v, lv),
+            // An empty or null desired value and an absent live one mean the same.
+            None => {
+                v.is_null()
+                    || v.as_object().is_some_and(|o| o.is_empty())
+                    || v.as_array().is_some_and(|a| a.is_empty())
+            }
+        }),
+        (Value::Array(d), Value::Array(l)) => {
+            d.len() == l.len() && d.iter().zip(l).all(|(a, b)| is_subset(a, b))
+        }
+        (Value::Number(a), Value::String(b)) | (Value::String(b), Value::Number(a)) => {
+            a.to_string() == *b
+        }
+        (Value::Null, _) => true,
+        (a, b) => a == b,
+    }
+}

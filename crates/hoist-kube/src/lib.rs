@@ -8,6 +8,7 @@ mod connect;
 mod errors;
 pub mod live;
 pub mod sync;
+pub mod watch;
 
 pub use cluster::{Cluster, Kind};
 pub use connect::{IN_CLUSTER_SERVER, Target, connect, kubeconfig_path};

@@ -309,3 +309,80 @@ pub fn app_health(compared: &[Compared]) -> health::Health {
             .filter_map(|c| c.health.as_ref().map(|h| &h.health)),
     )
 }
+
+/// [`compare`] from a watch cache, without requests: desired fields against the cached
+/// live objects (see `hoist_deploy::diff::is_subset`). The reconciler's fast path; `app
+/// diff` and `app get` ask the API server for the exact answer.
+pub fn compare_cached(
+    app: &Application,
+    desired: &[Resource],
+    cache: &crate::watch::LiveCache,
+) -> Vec<Compared> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in desired {
+        seen.insert(r.key.clone());
+        let hook = !matches!(order::role(r), order::Role::Resource);
+        let live = cache.get(&r.key);
+        let rules = diff::rules_for(&app.spec.ignore_differences, &r.key);
+        let status = match &live {
+            _ if hook => SyncStatus::Synced,
+            None => SyncStatus::OutOfSync,
+            Some(l)
+                if diff::is_subset(
+                    &diff::normalize(&r.object, &rules),
+                    &diff::normalize(l, &rules),
+                ) =>
+            {
+                SyncStatus::Synced
+            }
+            Some(_) => SyncStatus::OutOfSync,
+        };
+        let health = match &live {
+            Some(l) => health::assess(l),
+            None if !hook => Some(health::Status {
+                health: health::Health::Missing,
+                message: String::new(),
+            }),
+            None => None,
+        };
+        out.push(Compared {
+            key: r.key.clone(),
+            api_version: r.api_version.clone(),
+            desired: Some(r.object.clone()),
+            live,
+            predicted: Some(r.object.clone()),
+            status,
+            health,
+            hook,
+            requires_pruning: false,
+            message: String::new(),
+        });
+    }
+    for live in cache.tracked_by(&app.metadata.name) {
+        let Ok(r) = Resource::from_object(live.clone()) else {
+            continue;
+        };
+        if seen.contains(&r.key) {
+            continue;
+        }
+        let keep = prune_disabled(&live);
+        out.push(Compared {
+            key: r.key,
+            api_version: r.api_version,
+            desired: None,
+            health: health::assess(&live),
+            live: Some(live),
+            predicted: None,
+            status: SyncStatus::OutOfSync,
+            hook: false,
+            requires_pruning: !keep,
+            message: if keep {
+                "ignored (Prune=false)".into()
+            } else {
+                "requires pruning".into()
+            },
+        });
+    }
+    out
+}

@@ -154,3 +154,16 @@ pub(crate) const RESOURCE_HEADER: [&str; 8] = [
     "HOOK",
     "MESSAGE",
 ];
+
+/// The destination as `argocd app list` shows it.
+pub(crate) fn cluster_label(app: &Application) -> String {
+    let d = &app.spec.destination;
+    d.name
+        .clone()
+        .or_else(|| d.server.clone())
+        .unwrap_or_default()
+}
+
+pub(crate) fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}

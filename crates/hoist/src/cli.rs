@@ -9,7 +9,7 @@ mod app;
 pub(crate) use app::{
     AppCommand, AppDeleteArgs, AppDiffArgs, AppGetArgs, AppHistoryArgs, AppListArgs,
     AppManifestsArgs, AppResourcesArgs, AppRollbackArgs, AppSourceArgs, AppSyncArgs, AppWaitArgs,
-    GetFormat, ListFormat,
+    AppWatchArgs, GetFormat, ListFormat,
 };
 
 #[derive(Debug, Parser)]

@@ -81,3 +81,30 @@ fn secrets_show_that_a_value_changed_not_what_it_is() {
     "#]]
     .assert_eq(&text);
 }
+
+#[test]
+fn a_cached_comparison_sees_only_what_git_sets() {
+    let desired =
+        json!({"spec": {"replicas": 2, "ports": [{"port": 80}], "template": {"labels": {}}}});
+    let live = json!({"spec": {"replicas": 2, "ports": [{"port": 80, "protocol": "TCP"}], "strategy": {"type": "RollingUpdate"}}});
+    assert!(
+        diff::is_subset(&desired, &live),
+        "defaults and empty maps do not count"
+    );
+    assert!(!diff::is_subset(&json!({"spec": {"replicas": 3}}), &live));
+    assert!(
+        !diff::is_subset(
+            &json!({"spec": {"ports": [{"port": 80}, {"port": 81}]}}),
+            &live
+        ),
+        "list lengths count"
+    );
+    assert!(diff::is_subset(
+        &json!({"data": {"n": 80}}),
+        &json!({"data": {"n": "80"}})
+    ));
+    assert!(!diff::is_subset(
+        &json!({"metadata": {"labels": {"a": "b"}}}),
+        &json!({"metadata": {}})
+    ));
+}

@@ -47,6 +47,27 @@ pub(crate) enum AppCommand {
     Resources(AppResourcesArgs),
     /// Delete an application's resources from the cluster.
     Delete(AppDeleteArgs),
+    /// Keep applications reconciled: auto-sync new revisions of automated ones, self-heal
+    /// drift, report the rest (runs until stopped).
+    Watch(AppWatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AppWatchArgs {
+    /// The applications to keep reconciled (default: all).
+    pub(crate) apps: Vec<String>,
+    #[command(flatten)]
+    pub(crate) source: AppSourceArgs,
+    /// Seconds between looks at the repositories (watched objects are noticed at once).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3)]
+    pub(crate) interval: u64,
+    /// One pass, then exit (for cron jobs and CI).
+    #[arg(long)]
+    pub(crate) once: bool,
+    /// Write Prometheus metrics (sync status, health, sync durations) to this file after
+    /// every pass, for node_exporter's textfile collector.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) metrics_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,6 +7,7 @@ use hoist_deploy::Application;
 use hoist_deploy::source::ClusterFacts;
 
 use crate::app_catalog;
+use crate::app_live::{cluster_label, short};
 use crate::cli::{AppCommand, AppListArgs, AppManifestsArgs, ListFormat};
 use crate::commands::Outcome;
 use crate::output;
@@ -23,6 +24,7 @@ pub(crate) fn run(command: &AppCommand) -> anyhow::Result<Outcome> {
         AppCommand::Rollback(args) => super::app_sync::rollback(args),
         AppCommand::Resources(args) => super::app_inspect::resources(args),
         AppCommand::Delete(args) => super::app_inspect::delete(args),
+        AppCommand::Watch(args) => super::app_sync::watch(args),
     }
 }
 
@@ -33,15 +35,6 @@ pub(crate) fn sync_policy(app: &Application) -> &'static str {
         Some(_) => "Auto",
         None => "<none>",
     }
-}
-
-/// The destination as `argocd app list` shows it.
-pub(crate) fn cluster_label(app: &Application) -> String {
-    let d = &app.spec.destination;
-    d.name
-        .clone()
-        .or_else(|| d.server.clone())
-        .unwrap_or_default()
 }
 
 fn list(args: &AppListArgs) -> anyhow::Result<Outcome> {
@@ -164,8 +157,4 @@ fn manifests(args: &AppManifestsArgs) -> anyhow::Result<Outcome> {
         output::stdout(&text);
     }
     Ok(Outcome::Success)
-}
-
-pub(crate) fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
 }

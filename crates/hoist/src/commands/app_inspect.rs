@@ -11,11 +11,12 @@ use serde_json::Value;
 
 use crate::app_catalog;
 use crate::app_live::{self, runtime};
+use crate::app_live::{cluster_label, short};
 use crate::cli::{
     AppDeleteArgs, AppDiffArgs, AppGetArgs, AppHistoryArgs, AppResourcesArgs, GetFormat,
 };
 use crate::commands::Outcome;
-use crate::commands::app::{cluster_label, short, sync_policy};
+use crate::commands::app::sync_policy;
 use crate::output;
 
 pub(crate) fn get(args: &AppGetArgs) -> anyhow::Result<Outcome> {

@@ -315,3 +315,130 @@ fn production_syncs_by_hand_rolls_back_and_fails_on_a_bad_image() {
     let out = w.hoist(&["wait", app, "--degraded", "--timeout", "30"]);
     assert_eq!(code(&out), Some(0), "{}", show(&out));
 }
+
+/// A `hoist app watch` in the background, stopped when dropped.
+struct Watcher(std::process::Child);
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Polls `check` every 200 ms until it holds, for at most `secs` seconds.
+fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    while !check() {
+        assert!(
+            started.elapsed().as_secs() < secs,
+            "not within {secs} s: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    started.elapsed()
+}
+
+#[test]
+fn the_reconciler_auto_syncs_commits_heals_drift_and_follows_a_revert() {
+    let w = world();
+    let app = "platform-development-api-router-service";
+    let metrics = w.data.join("apps.prom");
+    std::fs::create_dir_all(&w.data).unwrap();
+    let log = std::fs::File::create(w.data.join("watch.log")).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["app", "watch", app, "--interval", "1", "--metrics-file"])
+        .arg(&metrics)
+        .current_dir(&w.repo)
+        .env("HOIST_DATA_DIR", &w.data)
+        .env("KUBECONFIG", &w.cluster.kubeconfig)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _watcher = Watcher(child);
+    let watch_log = || std::fs::read_to_string(w.data.join("watch.log")).unwrap_or_default();
+    let image = || {
+        w.live("apps/v1", "Deployment", "platform-development", app)
+            .and_then(|d| {
+                d.pointer("/spec/template/spec/containers/0/image")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default()
+    };
+    let replicas = || {
+        w.live("apps/v1", "Deployment", "platform-development", app)
+            .and_then(|d| {
+                d.pointer("/spec/replicas")
+                    .and_then(serde_json::Value::as_i64)
+            })
+    };
+    eventually(90, "the first auto-sync", || {
+        image().ends_with(":1.5.0-rc.1")
+    });
+    eventually(60, "Healthy in the metrics", || {
+        std::fs::read_to_string(&metrics)
+            .unwrap_or_default()
+            .contains(&format!(
+                "hoist_app_health_status{{app=\"{app}\",health=\"Healthy\"}} 1"
+            ))
+    });
+
+    // A new commit is synced without anyone asking.
+    let chart = w.repo.join("infra/helm/charts/api-router-service");
+    std::fs::write(
+        chart.join("values-development.yaml"),
+        "replicaCount: 1\nimage:\n  tag: \"1.6.0\"\n",
+    )
+    .unwrap();
+    commit(&w.repo, "development gets 1.6.0");
+    let took = eventually(60, "the new commit auto-synced", || {
+        image().ends_with(":1.6.0")
+    });
+    eprintln!("new commit live after {took:?}");
+
+    // Drift is corrected by selfHeal, noticed through the watch.
+    w.patch(
+        "apps/v1",
+        "Deployment",
+        "platform-development",
+        app,
+        serde_json::json!({"spec": {"replicas": 4}}),
+    );
+    let took = eventually(60, "selfHeal put replicas back", || replicas() == Some(1));
+    eprintln!("drift healed after {took:?}");
+
+    // Rollback through Git: revert the commit, auto-sync applies the revert.
+    git(
+        &w.repo,
+        &[
+            "-c",
+            "user.name=Ada",
+            "-c",
+            "user.email=ada@example.com",
+            "revert",
+            "--no-edit",
+            "HEAD",
+        ],
+    );
+    eventually(60, "the revert auto-synced", || {
+        image().ends_with(":1.5.0-rc.1")
+    });
+
+    let history = || -> Vec<serde_json::Value> {
+        serde_json::from_slice(&w.hoist(&["history", app, "--json"]).stdout).unwrap()
+    };
+    // The last sync is recorded once the reverted revision is healthy.
+    eventually(60, "every sync recorded as succeeded", || {
+        history().iter().all(|h| h["phase"] == "Succeeded")
+    });
+    let history = history();
+    assert!(history.len() >= 4, "{history:?}\n{}", watch_log());
+    assert!(
+        history.iter().all(|h| h["automated"] == true),
+        "{history:?}"
+    );
+    assert!(watch_log().contains("self-heal"), "{}", watch_log());
+}
