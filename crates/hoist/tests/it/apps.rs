@@ -251,6 +251,59 @@ fn the_example_syncs_healthy_and_reports_drift() {
         "{}",
         show(&out)
     );
+
+    // A chart that fails to render: helm's message, ComparisonError, nothing applied.
+    let broken = "platform-development-model-gateway";
+    let template = w
+        .repo
+        .join("infra/helm/charts/model-gateway/templates/configmap.yaml");
+    let text = std::fs::read_to_string(&template).unwrap();
+    std::fs::write(
+        &template,
+        text.replace(
+            "data:",
+            "data:\n  owner: {{ required \"values must name an owner\" .Values.owner }}",
+        ),
+    )
+    .unwrap();
+    commit(&w.repo, "a chart that needs a value");
+    let out = w.hoist(&["sync", broken]);
+    assert_eq!(code(&out), Some(2), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("application `{broken}`: ComparisonError"))
+            && err.contains("values must name an owner"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was applied"), "{err}");
+    assert!(
+        w.live("apps/v1", "Deployment", "platform-development", broken)
+            .is_none()
+    );
+
+    // An unreachable cluster: a clear error, health Unknown.
+    let dead = w.data.join("dead-kubeconfig");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(&dead, format!("apiVersion: v1\nkind: Config\nclusters:\n- name: d\n  cluster: {{server: \"https://127.0.0.1:{port}\", insecure-skip-tls-verify: true}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: d\n  context: {{cluster: d, user: u}}\ncurrent-context: d\n")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["app", "get", app])
+        .current_dir(&w.repo)
+        .env("HOIST_DATA_DIR", &w.data)
+        .env("KUBECONFIG", &dead)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(2), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("health Unknown")
+            && stderr(&out).contains("cannot reach the cluster"),
+        "{}",
+        show(&out)
+    );
 }
 
 #[test]
@@ -441,4 +494,30 @@ fn the_reconciler_auto_syncs_commits_heals_drift_and_follows_a_revert() {
         "{history:?}"
     );
     assert!(watch_log().contains("self-heal"), "{}", watch_log());
+}
+
+#[test]
+fn broken_manifests_are_reported_at_their_line_and_nothing_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("apps.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source: {repoURL: ., path: web, helm: {valueFiles: values.yaml}}\n  destination: {server: https://kubernetes.default.svc}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args(["app", "manifests", "-f"])
+        .arg(&file)
+        .current_dir(dir.path())
+        .env("HOIST_DATA_DIR", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(2), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(err.contains("apps.yaml:5:") && err.contains("`spec.source.helm.valueFiles`: invalid type: string \"values.yaml\", expected a sequence"), "{err}");
+    assert!(
+        err.contains("1 error(s) in the application manifests; nothing was rendered"),
+        "{err}"
+    );
+    assert_eq!(stdout(&out), "");
 }
