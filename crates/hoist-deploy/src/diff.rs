@@ -160,11 +160,7 @@ pub fn is_subset(desired: &Value, live: &Value) -> bool {
         (Value::Object(d), Value::Object(l)) => d.iter().all(|(k, v)| match l.get(k) {
             Some(lv) => is_subset(v, lv),
             // An empty or null desired value and an absent live one mean the same.
-            None => {
-                v.is_null()
-                    || v.as_object().is_some_and(|o| o.is_empty())
-                    || v.as_array().is_some_and(|a| a.is_empty())
-            }
+            None => is_blank(v),
         }),
         (Value::Array(d), Value::Array(l)) => {
             d.len() == l.len() && d.iter().zip(l).all(|(a, b)| is_subset(a, b))
@@ -174,5 +170,15 @@ pub fn is_subset(desired: &Value, live: &Value) -> bool {
         }
         (Value::Null, _) => true,
         (a, b) => a == b,
+    }
+}
+
+/// Null, or maps and lists holding nothing but blanks: what the API server drops.
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(o) => o.values().all(is_blank),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
     }
 }

@@ -366,6 +366,33 @@ impl Repository {
         Ok(split_nul(&listed))
     }
 
+    /// Every entry below `subdir` at `rev`, trees included: `(is_tree, object id, path)`,
+    /// paths relative to `subdir`. One call for a whole tree, so a caller can tell which
+    /// directories changed between two commits by their tree ids.
+    pub fn tree_entries(
+        &self,
+        rev: &str,
+        subdir: &str,
+    ) -> Result<Vec<(bool, String, String)>, GitError> {
+        let tree = if subdir.is_empty() {
+            rev.to_owned()
+        } else {
+            format!("{rev}:{subdir}")
+        };
+        let listed = run(&self.root, &["ls-tree", "-r", "-t", "-z", &tree])?;
+        Ok(split_nul(&listed)
+            .into_iter()
+            .filter_map(|entry| {
+                let (meta, path) = entry.split_once('\t')?;
+                let mut parts = meta.split(' ');
+                let _mode = parts.next()?;
+                let kind = parts.next()?;
+                let id = parts.next()?;
+                Some((kind == "tree", id.to_owned(), path.to_owned()))
+            })
+            .collect())
+    }
+
     /// The URLs of every remote (fetch and push), so a repository can be recognised by any
     /// of the names people give it.
     pub fn remote_urls(&self) -> Vec<String> {

@@ -83,6 +83,32 @@ pub struct RepoSet {
     cache_dir: PathBuf,
     opened: Mutex<HashMap<String, Opened>>,
     fetched: Mutex<HashSet<String>>,
+    /// `(repository, wanted)` → commit, until the next refresh: a pass over a thousand
+    /// applications of one repository asks git once.
+    resolved: Mutex<HashMap<(String, String), String>>,
+    /// `(repository, commit)` → its tree, read once per commit.
+    indexes: Mutex<HashMap<(String, String), std::sync::Arc<TreeIndex>>>,
+}
+
+/// The paths of a commit's tree: directories with their tree ids, and files.
+#[derive(Debug, Default)]
+pub struct TreeIndex {
+    trees: HashMap<String, String>,
+    files: HashSet<String>,
+}
+
+impl TreeIndex {
+    /// The tree id of directory `path` (`""` or `.` for the top).
+    pub fn tree(&self, path: &str) -> Option<&str> {
+        let path = path.trim_start_matches("./").trim_end_matches('/');
+        self.trees
+            .get(if path == "." { "" } else { path })
+            .map(String::as_str)
+    }
+
+    pub fn has_file(&self, path: &str) -> bool {
+        self.files.contains(path.trim_start_matches("./"))
+    }
 }
 
 impl RepoSet {
@@ -92,6 +118,8 @@ impl RepoSet {
             cache_dir: cache_dir.to_path_buf(),
             opened: Mutex::new(HashMap::new()),
             fetched: Mutex::new(HashSet::new()),
+            resolved: Mutex::new(HashMap::new()),
+            indexes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -104,6 +132,9 @@ impl RepoSet {
     pub fn refresh(&self) {
         if let Ok(mut f) = self.fetched.lock() {
             f.clear();
+        }
+        if let Ok(mut r) = self.resolved.lock() {
+            r.clear();
         }
     }
 
@@ -177,8 +208,21 @@ impl RepoSet {
 
     /// Resolves `wanted` in the repository `url` to a commit.
     pub fn resolve(&self, url: &str, wanted: &str) -> Result<Revision, RenderError> {
-        let opened = self.open(url)?;
         let rev = if wanted.is_empty() { "HEAD" } else { wanted };
+        let memo = (self.key(url), rev.to_owned());
+        if let Some(commit) = self
+            .resolved
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&memo).cloned())
+        {
+            return Ok(Revision {
+                repo: memo.0,
+                wanted: memo.1,
+                commit,
+            });
+        }
+        let opened = self.open(url)?;
         let commit = opened
             .repo
             .resolve(&format!("{rev}^{{commit}}"))
@@ -187,11 +231,50 @@ impl RepoSet {
                 repo: url.to_owned(),
                 revision: rev.to_owned(),
             })?;
+        let commit = commit.trim().to_owned();
+        if let Ok(mut m) = self.resolved.lock() {
+            m.insert(memo, commit.clone());
+        }
         Ok(Revision {
             repo: self.key(url),
             wanted: rev.to_owned(),
-            commit: commit.trim().to_owned(),
+            commit,
         })
+    }
+
+    /// The tree of `revision`, read once per commit.
+    pub fn index(&self, revision: &Revision) -> Result<std::sync::Arc<TreeIndex>, RenderError> {
+        let memo = (revision.repo.clone(), revision.commit.clone());
+        if let Some(i) = self.indexes.lock().ok().and_then(|m| m.get(&memo).cloned()) {
+            return Ok(i);
+        }
+        let opened = self.open(&revision.repo)?;
+        let entries = opened
+            .repo
+            .tree_entries(&revision.commit, &opened.prefix)
+            .map_err(|e| RenderError::Git {
+                repo: revision.repo.clone(),
+                message: e.to_string(),
+            })?;
+        let mut index = TreeIndex::default();
+        if let Ok(top) = opened
+            .repo
+            .resolve(&format!("{}:{}", revision.commit, opened.prefix))
+        {
+            index.trees.insert(String::new(), top.trim().to_owned());
+        }
+        for (is_tree, id, path) in entries {
+            if is_tree {
+                index.trees.insert(path, id);
+            } else {
+                index.files.insert(path);
+            }
+        }
+        let index = std::sync::Arc::new(index);
+        if let Ok(mut m) = self.indexes.lock() {
+            m.insert(memo, index.clone());
+        }
+        Ok(index)
     }
 
     /// The directory holding the tree of `revision` (the project's part of it for the

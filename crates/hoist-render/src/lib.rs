@@ -106,7 +106,7 @@ impl Renderer {
             };
             revisions.push(self.repos.resolve(&s.repo_url, wanted.unwrap_or("HEAD"))?);
         }
-        let key = cache_key(app, &sources, &revisions, local, cluster);
+        let key = self.cache_key(app, &sources, &revisions, local, cluster);
         if local.is_none() && !self.bypass_cache.load(std::sync::atomic::Ordering::Relaxed) {
             if let Some(hit) = self.memory.lock().ok().and_then(|m| m.get(&key).cloned()) {
                 return Ok(Rendered {
@@ -377,6 +377,64 @@ impl Renderer {
     }
 }
 
+impl Renderer {
+    /// The cache key of a render: everything that decides its output. A Helm chart or a
+    /// directory is named by its path's tree id rather than the commit, so a commit that
+    /// touches one application leaves the others' renders valid; a Kustomize app may read
+    /// outside its path (`../base`), so it is named by the commit.
+    fn cache_key(
+        &self,
+        app: &Application,
+        sources: &[&Source],
+        revisions: &[Revision],
+        local: Option<&Path>,
+        cluster: &ClusterFacts,
+    ) -> String {
+        let mut h = Sha256::new();
+        // Bumped when rendering itself changes, so old cache entries are not reused.
+        h.update(b"hoist-render v2\n");
+        h.update(app.metadata.name.as_bytes());
+        h.update(app.destination_namespace().unwrap_or_default().as_bytes());
+        let multi = sources.len() > 1;
+        for (s, r) in sources.iter().zip(revisions) {
+            h.update(serde_json::to_string(s).unwrap_or_default().as_bytes());
+            h.update(r.repo.as_bytes());
+            let path = s.path.as_deref().unwrap_or(".");
+            let tree = self.repos.index(r).ok().and_then(|index| {
+                let kind = source::detect(s, |f| {
+                    let joined = format!("{}/{f}", path.trim_end_matches('/'));
+                    index.has_file(joined.trim_start_matches("./").trim_start_matches('/'))
+                });
+                let self_contained =
+                    matches!(kind, SourceKind::Helm | SourceKind::Directory) && !multi;
+                if self_contained {
+                    index.tree(path).map(str::to_owned)
+                } else {
+                    None
+                }
+            });
+            match tree {
+                Some(t) => h.update(format!("tree {t}").as_bytes()),
+                None => h.update(format!("commit {}", r.commit).as_bytes()),
+            }
+        }
+        if let Some(l) = local {
+            h.update(l.to_string_lossy().as_bytes());
+        }
+        h.update(
+            cluster
+                .kube_version
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        for v in &cluster.api_versions {
+            h.update(v.as_bytes());
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 impl hoist_deploy::appset::RepoDirectories for Renderer {
     fn directories(&self, repo_url: &str, revision: &str) -> Result<Vec<String>, String> {
         self.repos
@@ -408,37 +466,4 @@ fn join_inside(base: &Path, path: &str, app: &str) -> Result<PathBuf, RenderErro
         }
     }
     Ok(out)
-}
-
-fn cache_key(
-    app: &Application,
-    sources: &[&Source],
-    revisions: &[Revision],
-    local: Option<&Path>,
-    cluster: &ClusterFacts,
-) -> String {
-    let mut h = Sha256::new();
-    // Bumped when rendering itself changes, so old cache entries are not reused.
-    h.update(b"hoist-render v1\n");
-    h.update(app.metadata.name.as_bytes());
-    h.update(app.destination_namespace().unwrap_or_default().as_bytes());
-    for (s, r) in sources.iter().zip(revisions) {
-        h.update(serde_json::to_string(s).unwrap_or_default().as_bytes());
-        h.update(r.repo.as_bytes());
-        h.update(r.commit.as_bytes());
-    }
-    if let Some(l) = local {
-        h.update(l.to_string_lossy().as_bytes());
-    }
-    h.update(
-        cluster
-            .kube_version
-            .as_deref()
-            .unwrap_or_default()
-            .as_bytes(),
-    );
-    for v in &cluster.api_versions {
-        h.update(v.as_bytes());
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

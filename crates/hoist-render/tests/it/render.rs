@@ -257,6 +257,13 @@ fn renders_come_from_the_commit_and_are_cached_by_it() {
     assert_eq!(local.resources.len(), first.resources.len() + 1);
     git(&f.repo, &["add", "-A"]);
     git(&f.repo, &["commit", "-qm", "second"]);
+    // Revisions are resolved once per refresh (a reconciler's pass asks git once).
+    let stale = f
+        .renderer
+        .render(&apps[0], None, None, &facts)
+        .expect("render");
+    assert_eq!(stale.revision(), first.revision());
+    f.renderer.repos().refresh();
     let next = f
         .renderer
         .render(&apps[0], None, None, &facts)
