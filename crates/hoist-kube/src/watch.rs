@@ -23,6 +23,9 @@ use crate::{APP_LABEL, Cluster, KubeError};
 #[derive(Debug, Default)]
 pub struct LiveCache {
     objects: Mutex<HashMap<ResourceKey, Value>>,
+    /// Application → keys of the objects whose tracking id names it, so looking up one
+    /// application's objects does not scan every object.
+    by_app: Mutex<HashMap<String, HashSet<ResourceKey>>>,
     dirty: Mutex<BTreeSet<String>>,
     watched: Mutex<HashSet<(String, String)>>,
 }
@@ -142,15 +145,18 @@ impl LiveCache {
 
     /// Objects tracked by `app`.
     pub fn tracked_by(&self, app: &str) -> Vec<Value> {
-        self.objects
+        let keys: Vec<ResourceKey> = self
+            .by_app
             .lock()
-            .map(|m| {
-                m.values()
-                    .filter(|o| manifest::is_tracked_by(o, app))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
+            .ok()
+            .and_then(|by| by.get(app).map(|k| k.iter().cloned().collect()))
+            .unwrap_or_default();
+        let Ok(m) = self.objects.lock() else { return Vec::new() };
+        keys.iter()
+            .filter_map(|k| m.get(k))
+            .filter(|o| manifest::is_tracked_by(o, app))
+            .cloned()
+            .collect()
     }
 
     /// The applications whose objects changed since the last call.

@@ -206,6 +206,36 @@ impl RepoSet {
         Ok(opened)
     }
 
+    /// A fingerprint of the project repository's refs (sizes and times of `HEAD`,
+    /// `packed-refs` and the branch files), cheap enough to take four times a second: when
+    /// it changes, a commit or a fetch happened and the reconciler looks at Git at once.
+    pub fn project_refs_fingerprint(&self) -> String {
+        let Some(repo) = &self.project.repo else { return String::new() };
+        let git_dir = repo.git_dir();
+        let mut parts = Vec::new();
+        let mut note = |p: &Path| {
+            if let Ok(m) = std::fs::metadata(p) {
+                let modified = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+                parts.push(format!("{}:{}:{modified}", p.display(), m.len()));
+            }
+        };
+        note(&git_dir.join("HEAD"));
+        note(&git_dir.join("packed-refs"));
+        let mut stack = vec![git_dir.join("refs/heads")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    note(&path);
+                }
+            }
+        }
+        parts.sort();
+        parts.join("|")
+    }
+
     /// Resolves `wanted` in the repository `url` to a commit.
     pub fn resolve(&self, url: &str, wanted: &str) -> Result<Revision, RenderError> {
         let rev = if wanted.is_empty() { "HEAD" } else { wanted };

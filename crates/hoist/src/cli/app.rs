@@ -58,7 +58,8 @@ pub(crate) struct AppWatchArgs {
     pub(crate) apps: Vec<String>,
     #[command(flatten)]
     pub(crate) source: AppSourceArgs,
-    /// Seconds between looks at the repositories (watched objects are noticed at once).
+    /// Seconds between looks at the repositories (watched objects, and commits to this
+    /// project's repository, are noticed at once).
     #[arg(long, value_name = "SECONDS", default_value_t = 3)]
     pub(crate) interval: u64,
     /// One pass, then exit (for cron jobs and CI).

@@ -261,12 +261,17 @@ pub(crate) fn watch(args: &AppWatchArgs) -> anyhow::Result<Outcome> {
             if args.once {
                 return Ok(Outcome::Success);
             }
-            // Between looks at Git, act at once on applications whose objects changed.
+            // Between looks at Git, act at once on applications whose objects changed, and
+            // look at Git at once when the project's refs move (a commit, a fetch).
+            let refs = catalog.renderer.repos().project_refs_fingerprint();
             let next = Instant::now() + interval;
             while Instant::now() < next {
                 tokio::select! {
                     _ = tokio::signal::ctrl_c() => return Ok(Outcome::Success),
                     _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                }
+                if catalog.renderer.repos().project_refs_fingerprint() != refs {
+                    break;
                 }
                 let dirty = reconciler.dirty();
                 if !dirty.is_empty() {
