@@ -151,7 +151,9 @@ impl LiveCache {
             .ok()
             .and_then(|by| by.get(app).map(|k| k.iter().cloned().collect()))
             .unwrap_or_default();
-        let Ok(m) = self.objects.lock() else { return Vec::new() };
+        let Ok(m) = self.objects.lock() else {
+            return Vec::new();
+        };
         keys.iter()
             .filter_map(|k| m.get(k))
             .filter(|o| manifest::is_tracked_by(o, app))

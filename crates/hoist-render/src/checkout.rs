@@ -210,12 +210,18 @@ impl RepoSet {
     /// `packed-refs` and the branch files), cheap enough to take four times a second: when
     /// it changes, a commit or a fetch happened and the reconciler looks at Git at once.
     pub fn project_refs_fingerprint(&self) -> String {
-        let Some(repo) = &self.project.repo else { return String::new() };
+        let Some(repo) = &self.project.repo else {
+            return String::new();
+        };
         let git_dir = repo.git_dir();
         let mut parts = Vec::new();
         let mut note = |p: &Path| {
             if let Ok(m) = std::fs::metadata(p) {
-                let modified = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+                let modified = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
                 parts.push(format!("{}:{}:{modified}", p.display(), m.len()));
             }
         };
