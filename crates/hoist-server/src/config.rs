@@ -1,9 +1,25 @@
 //! What a server and a runner are configured with.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What the rest of the process learns from the server: the pushes it saw (so GitOps can
+/// reconcile at once instead of at its next look), and figures of its own for `/metrics`.
+/// Both are called on the server's threads and must return quickly.
+pub trait Observer: Send + Sync {
+    /// A branch of repository `repo` moved to `sha` (a webhook or the server's poll).
+    fn pushed(&self, repo: &str, branch: &str, sha: &str) {
+        let _ = (repo, branch, sha);
+    }
+
+    /// More metrics in Prometheus' text format, appended to the server's own.
+    fn metrics(&self) -> String {
+        String::new()
+    }
+}
 
 /// The server: where it listens, where it keeps its data, which repositories it serves.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServerConfig {
     /// `host:port`; port 0 takes a free one.
     pub listen: String,
@@ -25,6 +41,24 @@ pub struct ServerConfig {
     /// a job asking for another fails at once, naming it, instead of waiting for a runner that
     /// will never come. `None`: any label may come, and such a job waits.
     pub labels: Option<Vec<String>>,
+    /// Told about pushes, asked for metrics (the GitOps reconciler of `hoist serve`).
+    pub observer: Option<Arc<dyn Observer>>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("repos", &self.repos)
+            .field("runners", &self.runners)
+            .field("name", &self.name)
+            .field("lease", &self.lease)
+            .field("database", &self.database.as_ref().map(|_| "(set)"))
+            .field("labels", &self.labels)
+            .field("observer", &self.observer.is_some())
+            .finish()
+    }
 }
 
 /// A repository the server runs workflows of.

@@ -25,7 +25,7 @@ mod wire;
 
 pub use auth::read_admin_token;
 pub use client::Client;
-pub use config::{RepoConfig, RunnerConfig, ServerConfig};
+pub use config::{Observer, RepoConfig, RunnerConfig, ServerConfig};
 pub use errors::ServerError;
 pub use runner::run_runner;
 pub use signature::sign as webhook_signature;

@@ -218,6 +218,9 @@ pub(crate) async fn render(State(state): State<SharedState>) -> Response {
             );
         }
     }
+    if let Some(observer) = &state.config.observer {
+        out.push_str(&observer.metrics());
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,

@@ -77,6 +77,9 @@ pub(crate) fn push(
     sha: &str,
     actor: &str,
 ) -> Option<Vec<i64>> {
+    if let Some(observer) = &state.config.observer {
+        observer.pushed(&repo.name, branch, sha);
+    }
     let prefix = subdir(repo, git);
     let base = if before.chars().all(|c| c == '0') {
         let default = repo

@@ -274,6 +274,10 @@ pub(crate) struct ServeArgs {
     /// last segment without `.git`). Repeatable.
     #[arg(long = "repo", value_name = "PATH")]
     pub(crate) repos: Vec<PathBuf>,
+    /// Also keep this project's GitOps applications reconciled (as `hoist app watch` does
+    /// there): woken at once by pushes the server sees, figures in `/metrics`.
+    #[arg(long = "apps", value_name = "PROJECT")]
+    pub(crate) apps: Option<PathBuf>,
     /// For the `--repo`s: look for new commits on their branches every SECONDS and start
     /// their `push` runs (for repositories that send no webhooks).
     #[arg(long, value_name = "SECONDS")]

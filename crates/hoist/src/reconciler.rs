@@ -22,7 +22,8 @@
 //! tried again next pass.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hoist_deploy::Application;
@@ -393,5 +394,102 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_duration("5"), None);
         assert_eq!(parse_duration("5x"), None);
+    }
+}
+
+/// How [`run`] runs.
+#[derive(Debug, Default)]
+pub(crate) struct LoopOptions {
+    pub(crate) interval: Duration,
+    /// One pass, then return.
+    pub(crate) once: bool,
+    /// Prometheus text written here (atomically) after every pass.
+    pub(crate) metrics_file: Option<PathBuf>,
+    /// Prometheus text kept here after every pass (for the server's `/metrics`).
+    pub(crate) metrics: Option<Arc<Mutex<String>>>,
+    /// Notified when something outside saw a push: the next pass starts at once.
+    pub(crate) wake: Option<Arc<tokio::sync::Notify>>,
+}
+
+/// The reconciler's loop: a pass over `apps` at every interval, or at once when the
+/// project's refs move or `wake` is notified, and passes over just the applications whose
+/// watched objects changed in between. Returns after one pass with `once`, else on Ctrl-C.
+pub(crate) async fn run(
+    catalog: &Catalog,
+    apps: &[&Application],
+    store: Store,
+    options: &LoopOptions,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut reconciler = Reconciler::new(catalog, store);
+    if !options.once {
+        output::stderr(&format!(
+            "watching {} application(s); Ctrl-C stops\n",
+            apps.len()
+        ));
+    }
+    let interval = options.interval.max(Duration::from_millis(250));
+    loop {
+        catalog.renderer.repos().refresh();
+        reconciler.pass(apps).await;
+        let text = metrics(&reconciler.seen);
+        if let Some(file) = &options.metrics_file {
+            let staged = file.with_extension("tmp");
+            std::fs::write(&staged, &text)
+                .and_then(|()| std::fs::rename(&staged, file))
+                .with_context(|| format!("cannot write `{}`", file.display()))?;
+        }
+        if let Some(shared) = &options.metrics
+            && let Ok(mut m) = shared.lock()
+        {
+            *m = text;
+        }
+        if options.once {
+            return Ok(());
+        }
+        let refs = catalog.renderer.repos().project_refs_fingerprint();
+        let next = Instant::now() + interval;
+        while Instant::now() < next {
+            let woken = async {
+                match &options.wake {
+                    Some(w) => w.notified().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+                _ = woken => break,
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+            if catalog.renderer.repos().project_refs_fingerprint() != refs {
+                break;
+            }
+            let dirty = reconciler.dirty();
+            if !dirty.is_empty() {
+                let changed: Vec<&Application> = apps
+                    .iter()
+                    .copied()
+                    .filter(|a| dirty.contains(&a.metadata.name))
+                    .collect();
+                reconciler.pass(&changed).await;
+            }
+        }
+    }
+}
+
+/// What `hoist serve --apps` gives the server: pushes wake the reconciler, its metrics
+/// join the server's.
+pub(crate) struct ServerLink {
+    pub(crate) wake: Arc<tokio::sync::Notify>,
+    pub(crate) metrics: Arc<Mutex<String>>,
+}
+
+impl hoist_server::Observer for ServerLink {
+    fn pushed(&self, _repo: &str, _branch: &str, _sha: &str) {
+        self.wake.notify_one();
+    }
+
+    fn metrics(&self) -> String {
+        self.metrics.lock().map(|m| m.clone()).unwrap_or_default()
     }
 }

@@ -163,6 +163,7 @@ fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
         name: "test".into(),
         database: None,
         labels: None,
+        observer: None,
         lease: std::time::Duration::from_secs(30),
     };
     runtime.spawn(async move {

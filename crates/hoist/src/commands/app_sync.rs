@@ -242,47 +242,12 @@ pub(crate) fn watch(args: &AppWatchArgs) -> anyhow::Result<Outcome> {
     };
     let rt = runtime()?;
     let store = app_live::open_store(&catalog)?;
-    let interval = Duration::from_secs(args.interval.max(1));
-    rt.block_on(async {
-        let mut reconciler = crate::reconciler::Reconciler::new(&catalog, store);
-        output::stderr(&format!(
-            "watching {} application(s); Ctrl-C stops\n",
-            apps.len()
-        ));
-        loop {
-            catalog.renderer.repos().refresh();
-            reconciler.pass(&apps).await;
-            if let Some(file) = &args.metrics_file {
-                let staged = file.with_extension("tmp");
-                std::fs::write(&staged, crate::reconciler::metrics(&reconciler.seen))
-                    .and_then(|()| std::fs::rename(&staged, file))
-                    .with_context(|| format!("cannot write `{}`", file.display()))?;
-            }
-            if args.once {
-                return Ok(Outcome::Success);
-            }
-            // Between looks at Git, act at once on applications whose objects changed, and
-            // look at Git at once when the project's refs move (a commit, a fetch).
-            let refs = catalog.renderer.repos().project_refs_fingerprint();
-            let next = Instant::now() + interval;
-            while Instant::now() < next {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => return Ok(Outcome::Success),
-                    _ = tokio::time::sleep(Duration::from_millis(250)) => {}
-                }
-                if catalog.renderer.repos().project_refs_fingerprint() != refs {
-                    break;
-                }
-                let dirty = reconciler.dirty();
-                if !dirty.is_empty() {
-                    let changed: Vec<&Application> = apps
-                        .iter()
-                        .copied()
-                        .filter(|a| dirty.contains(&a.metadata.name))
-                        .collect();
-                    reconciler.pass(&changed).await;
-                }
-            }
-        }
-    })
+    let options = crate::reconciler::LoopOptions {
+        interval: Duration::from_secs(args.interval.max(1)),
+        once: args.once,
+        metrics_file: args.metrics_file.clone(),
+        ..Default::default()
+    };
+    rt.block_on(crate::reconciler::run(&catalog, &apps, store, &options))?;
+    Ok(Outcome::Success)
 }

@@ -145,6 +145,10 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         lease: Duration::from_secs_f64(lease.max(0.1)),
         database: args.database.clone().or_else(|| section.database.clone()),
         labels: section.labels.clone(),
+        observer: match &args.apps {
+            Some(project) => Some(start_reconciler(project)?),
+            None => None,
+        },
     };
     let runners = config.runners;
     let names: Vec<String> = config.repos.iter().map(|r| r.name.clone()).collect();
@@ -165,6 +169,53 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         .await
     })?;
     Ok(Outcome::Success)
+}
+
+/// Starts the GitOps reconciler of `project` on a thread of its own (its store and
+/// renderer stay on that thread) and returns the link the server tells about pushes.
+fn start_reconciler(
+    project: &std::path::Path,
+) -> anyhow::Result<std::sync::Arc<dyn hoist_server::Observer>> {
+    let source = crate::cli::AppSourceArgs {
+        files: Vec::new(),
+        project: Some(project.to_path_buf()),
+        config: None,
+        json: false,
+    };
+    // Read here, so bad manifests stop `serve` with their file, line and column.
+    let catalog = crate::app_catalog::load(&source)?;
+    let link = std::sync::Arc::new(crate::reconciler::ServerLink {
+        wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+        metrics: std::sync::Arc::new(std::sync::Mutex::new(String::new())),
+    });
+    let options = crate::reconciler::LoopOptions {
+        interval: Duration::from_secs(3),
+        wake: Some(link.wake.clone()),
+        metrics: Some(link.metrics.clone()),
+        ..Default::default()
+    };
+    let count = catalog.apps.len();
+    std::thread::Builder::new()
+        .name("gitops".into())
+        .spawn(move || {
+            let run = || -> anyhow::Result<()> {
+                let store = crate::app_live::open_store(&catalog)?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                let apps: Vec<&hoist_deploy::Application> = catalog.apps.iter().collect();
+                rt.block_on(crate::reconciler::run(&catalog, &apps, store, &options))
+            };
+            if let Err(e) = run() {
+                output::error(&format!("the GitOps reconciler stopped: {e:#}"));
+            }
+        })
+        .context("cannot start the GitOps reconciler")?;
+    output::stderr(&format!(
+        "hoist serve: reconciling {count} application(s) of `{}`\n",
+        project.display()
+    ));
+    Ok(link)
 }
 
 pub(crate) fn runner(args: &RunnerArgs) -> anyhow::Result<Outcome> {

@@ -521,3 +521,74 @@ fn broken_manifests_are_reported_at_their_line_and_nothing_renders() {
     );
     assert_eq!(stdout(&out), "");
 }
+
+#[test]
+fn hoist_serve_reconciles_a_project_and_reports_it_in_its_metrics() {
+    let w = world();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::create_dir_all(&w.data).unwrap();
+    let log = std::fs::File::create(w.data.join("serve.log")).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_hoist"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--runners",
+            "0",
+            "--repo",
+        ])
+        .arg(&w.repo)
+        .arg("--apps")
+        .arg(&w.repo)
+        .current_dir(&w.repo)
+        .env("HOIST_DATA_DIR", &w.data)
+        .env("KUBECONFIG", &w.cluster.kubeconfig)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _server = Watcher(child);
+    let serve_log = || std::fs::read_to_string(w.data.join("serve.log")).unwrap_or_default();
+    let app = "platform-development-api-router-service";
+    eventually(120, "the development app auto-synced by the server", || {
+        w.live("apps/v1", "Deployment", "platform-development", app)
+            .is_some()
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    eventually(120, "Synced and Healthy in /metrics", || {
+        let text = crate::server::http_get(&url, "/metrics");
+        text.contains(&format!(
+            "hoist_app_health_status{{app=\"{app}\",health=\"Healthy\"}} 1"
+        )) && text.lines().any(|l| {
+            l.starts_with(&format!(
+                "hoist_app_sync_status{{app=\"{app}\",status=\"Synced\""
+            )) && l.ends_with(" 1")
+        })
+    });
+    // Production is manual: the server reports it and leaves it alone.
+    let text = crate::server::http_get(&url, "/metrics");
+    assert!(
+        text.lines().any(|l| l.starts_with("hoist_app_sync_status{app=\"platform-production-api-router-service\",status=\"OutOfSync\"") && l.ends_with(" 1")),
+        "{text}\n{}",
+        serve_log()
+    );
+    assert!(
+        w.live(
+            "apps/v1",
+            "Deployment",
+            "platform-production",
+            "platform-production-api-router-service"
+        )
+        .is_none()
+    );
+    assert!(
+        serve_log().contains("reconciling 13 application(s)"),
+        "{}",
+        serve_log()
+    );
+}

@@ -496,7 +496,7 @@ fn the_bundled_example_s_remote_ci_runs_on_the_server_from_its_subdirectory() {
 }
 
 /// A plain HTTP/1.1 GET on loopback, for the endpoints that need no token.
-fn http_get(url: &str, path: &str) -> String {
+pub(crate) fn http_get(url: &str, path: &str) -> String {
     use std::io::{Read, Write};
     let address = url.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
