@@ -233,6 +233,31 @@ fn the_example_syncs_healthy_and_reports_drift() {
         show(&out)
     );
 
+    // `--async` returns at once; `wait` follows the background sync to Synced and Healthy.
+    let out = w.hoist(&["sync", app, "--async"]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    assert!(
+        stdout(&out).contains("started in the background"),
+        "{}",
+        show(&out)
+    );
+    let out = w.hoist(&["wait", app, "--timeout", "60"]);
+    let logs: String = std::fs::read_dir(w.data.join("apps/logs"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        code(&out),
+        Some(0),
+        "{}\n--- the background sync's log\n{logs}",
+        show(&out)
+    );
+    let out = w.hoist(&["diff", app]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+
     // History, and rollback refused while auto-sync is on.
     let out = w.hoist(&["history", app]);
     assert_eq!(code(&out), Some(0), "{}", show(&out));
