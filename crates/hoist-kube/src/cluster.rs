@@ -268,6 +268,23 @@ impl Cluster {
         }
     }
 
+    /// Every object of `kind` in `namespace`.
+    pub async fn list_in(&self, kind: &Kind, namespace: &str) -> Result<Vec<Value>, KubeError> {
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), namespace, &kind.resource);
+        match api.list(&ListParams::default()).await {
+            Ok(list) => Ok(list
+                .items
+                .into_iter()
+                .map(|o| serde_json::to_value(o).unwrap_or_default())
+                .collect()),
+            Err(e) => Err(KubeError::Unreachable {
+                cluster: self.label.clone(),
+                message: api_message(&e),
+            }),
+        }
+    }
+
     /// Deletes an object (dependents in the background, as Argo CD's default); an object
     /// already gone is not an error.
     pub async fn delete(&self, api_version: &str, key: &ResourceKey) -> Result<(), KubeError> {

@@ -502,6 +502,13 @@ impl Run<'_, '_> {
     /// a crash loop), which is what a person needs to fix it.
     async fn explain(&self, live: &Value, message: &str) -> String {
         let mut out = message.to_owned();
+        let warnings = self.warnings(live).await;
+        if !warnings.is_empty() {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(&format!("events: {}", warnings.join(", ")));
+        }
         let namespace = live
             .pointer("/metadata/namespace")
             .and_then(Value::as_str)
@@ -550,6 +557,47 @@ impl Run<'_, '_> {
             ));
         }
         out
+    }
+
+    /// The Warning events of an object and of what its controllers made for it (a Job's or
+    /// a ReplicaSet's `FailedCreate` when a quota refuses its Pods), at most the last three:
+    /// the reason a workload makes no progress is often only there.
+    async fn warnings(&self, live: &Value) -> Vec<String> {
+        let namespace = live
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let name = live
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if namespace.is_empty() || name.is_empty() {
+            return Vec::new();
+        }
+        let Ok(events) = self.cluster.kind("v1", "Event").await else {
+            return Vec::new();
+        };
+        let Ok(found) = self.cluster.list_in(&events, namespace).await else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        for e in &found {
+            let about = e
+                .pointer("/involvedObject/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let warning = e.get("type").and_then(Value::as_str) == Some("Warning");
+            if warning && (about == name || about.starts_with(&format!("{name}-"))) {
+                let reason = e.get("reason").and_then(Value::as_str).unwrap_or_default();
+                let message = e.get("message").and_then(Value::as_str).unwrap_or_default();
+                let line = format!("{reason}: {message}");
+                if !out.contains(&line) {
+                    out.push(line);
+                }
+            }
+        }
+        let skip = out.len().saturating_sub(3);
+        out.into_iter().skip(skip).collect()
     }
 
     /// Creates a hook, first deleting an earlier one of the same name when its policy says

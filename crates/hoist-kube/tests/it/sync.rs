@@ -339,6 +339,43 @@ async fn waves_hooks_rejections_and_ignored_differences() {
         table(&outcome)
     );
 
+    // A Job whose Pods a quota refuses makes no progress; the timeout says why.
+    let q = app("quota", "quota", "");
+    let quota = "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q}\nspec: {hard: {requests.cpu: \"1\"}}\n";
+    let outcome = run(&cluster, &q, quota, false, &BTreeSet::new()).await;
+    assert_eq!(
+        outcome.phase,
+        OperationPhase::Succeeded,
+        "{}",
+        table(&outcome)
+    );
+    let job = format!(
+        "{quota}---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: work}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: w, image: work:1}}]\n"
+    );
+    let rendered = parse_manifests("test", &job).expect("manifests");
+    let desired = live::prepare(&cluster, &q, &rendered)
+        .await
+        .expect("prepare");
+    let req = SyncRequest {
+        app: &q,
+        desired,
+        prune: false,
+        dry_run: false,
+        force: false,
+        selectors: Vec::new(),
+        timeout: Duration::from_secs(6),
+        previous_kinds: BTreeSet::new(),
+    };
+    let outcome = sync(&cluster, &req, &|_| {}).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{}", table(&outcome));
+    assert!(
+        outcome.message.contains("timed out")
+            && outcome.message.contains("FailedCreate")
+            && outcome.message.contains("must specify"),
+        "{}",
+        outcome.message
+    );
+
     // A copy of a tracked object (same label and tracking id, another name) is not taken
     // for the original: nothing adopts or prunes it.
     let client = tc.client().await;

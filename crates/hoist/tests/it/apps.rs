@@ -102,6 +102,21 @@ impl World {
         })
     }
 
+    fn apply_configmap(&self, namespace: &str, name: &str) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let client = self.cluster.client().await;
+            let api: Api<k8s_openapi::api::core::v1::ConfigMap> =
+                Api::namespaced(client, namespace);
+            let cm: k8s_openapi::api::core::v1::ConfigMap =
+                serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).unwrap();
+            api.create(&Default::default(), &cm).await.unwrap();
+        });
+    }
+
     fn patch(
         &self,
         api_version: &str,
@@ -197,6 +212,46 @@ fn the_example_syncs_healthy_and_reports_drift() {
         w.live("v1", "Service", "platform-monitoring", "platform-status")
             .is_some(),
         "CreateNamespace made the namespace"
+    );
+
+    // The tree shows what the controllers made; resources lists what is tracked; an object
+    // nobody tracks in the namespace is an orphan; delete removes what an app tracks.
+    let out = w.hoist(&["get", app, "-o", "tree"]);
+    assert!(
+        stdout(&out).contains("└─ReplicaSet") && stdout(&out).contains("└─Pod"),
+        "{}",
+        show(&out)
+    );
+    let out = w.hoist(&["resources", app]);
+    assert!(
+        stdout(&out).contains(&format!("apps   Deployment  platform-staging  {app}")),
+        "{}",
+        show(&out)
+    );
+    w.apply_configmap("platform-staging", "left-behind");
+    let out = w.hoist(&["resources", app, "--orphaned"]);
+    let orphans = stdout(&out);
+    assert!(
+        orphans.contains("ConfigMap  platform-staging  left-behind"),
+        "{}",
+        show(&out)
+    );
+    assert!(
+        !orphans.contains(app),
+        "tracked objects are no orphans: {orphans}"
+    );
+    let out = w.hoist(&["delete", "platform-monitoring"]);
+    assert_eq!(code(&out), Some(2), "asks for --yes: {}", show(&out));
+    let out = w.hoist(&["delete", "platform-monitoring", "--yes"]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    assert!(
+        stdout(&out).contains("2 resource(s) deleted"),
+        "{}",
+        show(&out)
+    );
+    assert!(
+        w.live("v1", "Service", "platform-monitoring", "platform-status")
+            .is_none()
     );
 
     // No drift: exit 0, nothing printed.
