@@ -105,6 +105,11 @@ pub(crate) async fn sync_on(
             .map(|d| (d.api_version.clone(), d.key.kind.clone()))
             .collect();
         store.finish_app_sync(r.id, outcome.phase.as_str(), &outcome.message, &kinds)?;
+        let detail = serde_json::json!({
+            "application": app.metadata.name, "history_id": r.number, "revision": rendered.revision(),
+            "phase": outcome.phase.as_str(), "message": outcome.message, "automated": how.automated,
+        });
+        store.audit(&how.actor, "app.sync", None, &detail, None)?;
     }
     let finished = jiff::Timestamp::now();
     let text = operation_text(app, rendered.revision(), &outcome, started, finished);

@@ -251,6 +251,16 @@ impl<'a> Reconciler<'a> {
         if state.shown != line {
             output::stderr(&format!("{line}\n"));
             state.shown = line;
+            // Every change of sync status or health is an event in the store's audit log.
+            let detail = serde_json::json!({
+                "application": name, "sync": status.as_str(), "health": health.as_str(), "revision": revision,
+            });
+            if let Err(e) = self
+                .store
+                .audit("reconciler", "app.status", None, &detail, None)
+            {
+                output::stderr(&format!("{name}: cannot record the status change: {e}\n"));
+            }
         }
         let previous = self.seen.get(&name).and_then(|s| s.last_sync_seconds);
         self.seen.insert(

@@ -574,6 +574,25 @@ fn the_reconciler_auto_syncs_commits_heals_drift_and_follows_a_revert() {
         "{history:?}"
     );
     assert!(watch_log().contains("self-heal"), "{}", watch_log());
+    // Syncs and every change of status or health are events in the store's audit log.
+    let store = hoist_store::Store::open(&w.data.join("hoist.db")).unwrap();
+    let events = store
+        .audit_log(&hoist_store::AuditFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .unwrap();
+    let syncs = events
+        .iter()
+        .filter(|e| e.action == "app.sync" && e.actor == "automated")
+        .count();
+    assert!(syncs >= 4, "{events:?}");
+    assert!(
+        events.iter().any(|e| e.action == "app.status"
+            && e.detail["health"] == "Healthy"
+            && e.detail["sync"] == "Synced"),
+        "{events:?}"
+    );
 }
 
 #[test]
