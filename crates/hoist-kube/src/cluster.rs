@@ -197,6 +197,43 @@ impl Cluster {
         Ok(serde_json::to_value(applied).unwrap_or_default())
     }
 
+    /// `Replace=true`: the object replaces the live one whole (a PUT with its resource
+    /// version, as `kubectl replace` does), or is created when there is none.
+    pub async fn replace(&self, object: &Value) -> Result<Value, KubeError> {
+        let (api_version, kind_name, namespace, name) = identity(object);
+        let kind = self.kind(&api_version, &kind_name).await?;
+        let api = self.api(&kind, &namespace);
+        let shown = format!("{kind_name}/{name}");
+        let live = api.get_opt(&name).await.map_err(|e| KubeError::Rejected {
+            object: shown.clone(),
+            message: api_message(&e),
+        })?;
+        let Some(live) = live else {
+            return self.create(object).await;
+        };
+        let mut dynamic: DynamicObject =
+            serde_json::from_value(object.clone()).map_err(|e| KubeError::Rejected {
+                object: shown.clone(),
+                message: e.to_string(),
+            })?;
+        dynamic.metadata.resource_version = live.metadata.resource_version.clone();
+        let replaced = api
+            .replace(
+                &name,
+                &PostParams {
+                    field_manager: Some(FIELD_MANAGER.into()),
+                    ..Default::default()
+                },
+                &dynamic,
+            )
+            .await
+            .map_err(|e| KubeError::Rejected {
+                object: shown,
+                message: api_message(&e),
+            })?;
+        Ok(serde_json::to_value(replaced).unwrap_or_default())
+    }
+
     /// Creates `object` (hooks with `generateName`), returning it as stored.
     pub async fn create(&self, object: &Value) -> Result<Value, KubeError> {
         let (api_version, kind_name, namespace, name) = identity(object);

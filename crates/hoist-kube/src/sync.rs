@@ -327,7 +327,15 @@ impl Run<'_, '_> {
                 applied.push((i, t, live));
                 continue;
             }
-            let result = match self.cluster.apply(&r.object, dry_run).await {
+            let replace = self.req.app.sync_option_on("Replace")
+                || hoist_deploy::manifest::annotation(&r.object, order::SYNC_OPTIONS_ANNOTATION)
+                    .is_some_and(|o| o.split(',').any(|p| p.trim() == "Replace=true"));
+            let applied_now = if replace && !dry_run {
+                self.cluster.replace(&r.object).await
+            } else {
+                self.cluster.apply(&r.object, dry_run).await
+            };
+            let result = match applied_now {
                 Err(KubeError::Rejected { .. }) if self.req.force && !dry_run => {
                     self.replace(r).await
                 }

@@ -115,6 +115,16 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps only the application's newest `limit` syncs (`revisionHistoryLimit`, 10 by
+    /// default in Argo CD); returns how many went.
+    pub fn trim_app_history(&mut self, app: &str, limit: u32) -> Result<usize, StoreError> {
+        self.db().execute(
+            "DELETE FROM app_syncs WHERE app = ?1 AND number <= \
+             (SELECT MAX(number) FROM app_syncs WHERE app = ?1) - ?2",
+            args![app, i64::from(limit.max(1))],
+        )
+    }
+
     /// The application's syncs, newest first.
     pub fn app_history(&self, app: &str, limit: usize) -> Result<Vec<AppSyncRow>, StoreError> {
         self.db().query_map(

@@ -110,6 +110,10 @@ pub(crate) async fn sync_on(
             "phase": outcome.phase.as_str(), "message": outcome.message, "automated": how.automated,
         });
         store.audit(&how.actor, "app.sync", None, &detail, None)?;
+        store.trim_app_history(
+            &app.metadata.name,
+            app.spec.revision_history_limit.unwrap_or(10),
+        )?;
     }
     let finished = jiff::Timestamp::now();
     let text = operation_text(app, rendered.revision(), &outcome, started, finished);

@@ -70,6 +70,17 @@ fn history_is_numbered_per_application(backend: Backend) {
     assert_eq!(store.app_sync("web", 9).unwrap(), None);
     assert_eq!(store.app_synced_kinds("web").unwrap().len(), 2);
     assert!(store.app_history("nothing", 10).unwrap().is_empty());
+    let mut store = store;
+    assert_eq!(store.trim_app_history("web", 1).unwrap(), 1);
+    let kept: Vec<i64> = store
+        .app_history("web", 10)
+        .unwrap()
+        .iter()
+        .map(|h| h.number)
+        .collect();
+    assert_eq!(kept, vec![2]);
+    let third = store.begin_app_sync(&new("web")).unwrap();
+    assert_eq!(third.number, 3, "numbers are not reused after trimming");
 }
 
 crate::backend::both!(history_is_numbered_per_application);

@@ -384,6 +384,70 @@ fn the_example_syncs_healthy_and_reports_drift() {
         "{}",
         show(&out)
     );
+
+    // --dry-run changes nothing; --resource syncs only what it names.
+    let api = "platform-staging-api-router-service";
+    let out = w.hoist(&["sync", api, "--dry-run"]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    assert!(stdout(&out).contains("dry run"), "{}", show(&out));
+    assert!(
+        w.live("apps/v1", "Deployment", "platform-staging", api)
+            .is_none()
+    );
+    let out = w.hoist(&["sync", api, "--resource", &format!("apps:Deployment:{api}")]);
+    assert_eq!(code(&out), Some(0), "{}", show(&out));
+    assert!(
+        w.live("apps/v1", "Deployment", "platform-staging", api)
+            .is_some()
+    );
+    assert!(
+        w.live(
+            "v1",
+            "ConfigMap",
+            "platform-staging",
+            &format!("{api}-config")
+        )
+        .is_none()
+    );
+
+    // --local: the working tree's chart against the cluster, uncommitted change included.
+    let local = w.repo.join("infra/helm/charts/billing-service");
+    std::fs::write(
+        local.join("values-staging.yaml"),
+        "replicaCount: 3\nimage:\n  tag: \"1.4.0\"\n",
+    )
+    .unwrap();
+    let out = w.hoist(&["diff", app, "--local", local.to_str().unwrap()]);
+    assert_eq!(code(&out), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains("+  replicas: 3"), "{}", show(&out));
+
+    // Another repository by file:// URL, with Replace=true (the second sync replaces).
+    let other = w.repo.parent().unwrap().join("other");
+    std::fs::create_dir_all(other.join("manifests")).unwrap();
+    std::fs::write(
+        other.join("manifests/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-elsewhere}\ndata: {a: b}\n",
+    )
+    .unwrap();
+    git(&other, &["init", "-q", "-b", "main"]);
+    commit(&other, "elsewhere");
+    let app_file = w.repo.parent().unwrap().join("other-app.yaml");
+    std::fs::write(
+        &app_file,
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: elsewhere}}\nspec:\n  source: {{repoURL: \"file://{}\", path: manifests}}\n  destination: {{server: https://kubernetes.default.svc, namespace: elsewhere}}\n  syncPolicy: {{syncOptions: [CreateNamespace=true, Replace=true]}}\n",
+            other.display()
+        ),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let out = w.hoist(&["sync", "elsewhere", "-f", app_file.to_str().unwrap()]);
+        assert_eq!(code(&out), Some(0), "{}", show(&out));
+    }
+    assert!(
+        w.live("v1", "ConfigMap", "elsewhere", "from-elsewhere")
+            .is_some()
+    );
 }
 
 #[test]
