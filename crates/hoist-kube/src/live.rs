@@ -217,9 +217,9 @@ pub async fn compare(
         }
         let (predicted, message) = match cluster.apply(&r.object, true).await {
             Ok(p) => (p, String::new()),
-            Err(KubeError::Rejected { message, .. }) if live.is_none() => {
-                (r.object.clone(), message)
-            }
+            // Not there yet (its namespace may not exist), or a change the API server
+            // refuses in place (an immutable field): compared as rendered, with the reason.
+            Err(KubeError::Rejected { message, .. }) => (r.object.clone(), message),
             Err(e) => return Err(e),
         };
         let rules = diff::rules_for(&app.spec.ignore_differences, &r.key);

@@ -280,28 +280,40 @@ impl<'a> Reconciler<'a> {
     fn failed(state: &mut AppState, app: &Application, revision: &str) {
         state.attempts += 1;
         let retry = app.spec.sync_policy.as_ref().and_then(|p| p.retry.as_ref());
-        match retry {
-            Some(r) if r.limit < 0 || i64::from(state.attempts) <= r.limit => {
-                let backoff = r.backoff.clone().unwrap_or_default();
-                let base = backoff
-                    .duration
-                    .as_deref()
-                    .and_then(parse_duration)
-                    .unwrap_or(BACKOFF_START);
-                let factor = backoff.factor.unwrap_or(2).max(1) as u32;
-                let max = backoff
-                    .max_duration
-                    .as_deref()
-                    .and_then(parse_duration)
-                    .unwrap_or(BACKOFF_MAX);
-                let wait = base
-                    .saturating_mul(factor.saturating_pow(state.attempts.saturating_sub(1)))
-                    .min(max);
-                state.retry_at = Some(Instant::now() + wait);
-            }
-            _ => state.given_up = Some(revision.to_owned()),
+        match retry_delay(retry, state.attempts) {
+            Some(wait) => state.retry_at = Some(Instant::now() + wait),
+            None => state.given_up = Some(revision.to_owned()),
         }
     }
+}
+
+/// How long to wait before attempt `attempts + 1` of a failed auto-sync, or `None` when
+/// `retry` allows no more (or is absent: then a revision is tried once). Argo CD's rule:
+/// `duration × factor^(attempts-1)`, at most `maxDuration`; a negative limit never ends.
+fn retry_delay(
+    retry: Option<&hoist_deploy::application::Retry>,
+    attempts: u32,
+) -> Option<Duration> {
+    let r = retry?;
+    if r.limit >= 0 && i64::from(attempts) > r.limit {
+        return None;
+    }
+    let backoff = r.backoff.clone().unwrap_or_default();
+    let base = backoff
+        .duration
+        .as_deref()
+        .and_then(parse_duration)
+        .unwrap_or(BACKOFF_START);
+    let factor = backoff.factor.unwrap_or(2).max(1) as u32;
+    let max = backoff
+        .max_duration
+        .as_deref()
+        .and_then(parse_duration)
+        .unwrap_or(BACKOFF_MAX);
+    Some(
+        base.saturating_mul(factor.saturating_pow(attempts.saturating_sub(1)))
+            .min(max),
+    )
 }
 
 /// Go's durations as Argo writes them (`5s`, `3m`, `1m30s`, `2h`).
@@ -393,8 +405,40 @@ pub(crate) fn metrics(seen: &HashMap<String, Seen>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{parse_duration, retry_delay};
+    use hoist_deploy::application::{Backoff, Retry};
     use std::time::Duration;
+
+    #[test]
+    fn retries_back_off_as_argo_cd_does() {
+        let secs = Duration::from_secs;
+        assert_eq!(retry_delay(None, 1), None, "no retry: once per revision");
+        let defaults = Retry {
+            limit: 3,
+            backoff: None,
+        };
+        let delays: Vec<Option<Duration>> =
+            (1..=4).map(|a| retry_delay(Some(&defaults), a)).collect();
+        assert_eq!(
+            delays,
+            [Some(secs(5)), Some(secs(10)), Some(secs(20)), None]
+        );
+        let custom = Retry {
+            limit: -1,
+            backoff: Some(Backoff {
+                duration: Some("1m".into()),
+                factor: Some(3),
+                max_duration: Some("5m".into()),
+            }),
+        };
+        assert_eq!(retry_delay(Some(&custom), 1), Some(secs(60)));
+        assert_eq!(retry_delay(Some(&custom), 2), Some(secs(180)));
+        assert_eq!(
+            retry_delay(Some(&custom), 50),
+            Some(secs(300)),
+            "capped, and a negative limit never ends"
+        );
+    }
 
     #[test]
     fn go_durations() {

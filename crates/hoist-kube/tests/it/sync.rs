@@ -11,8 +11,13 @@ use hoist_kube::{Cluster, Target, connect};
 use hoist_testcluster::TestCluster;
 
 fn app(name: &str, namespace: &str, extra: &str) -> hoist_deploy::Application {
+    let policy = if extra.contains("syncPolicy") {
+        ""
+    } else {
+        "  syncPolicy: {syncOptions: [CreateNamespace=true]}\n"
+    };
     let text = format!(
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}}}\nspec:\n  source: {{repoURL: ., path: x}}\n  destination: {{name: test, namespace: {namespace}}}\n  syncPolicy: {{syncOptions: [CreateNamespace=true]}}\n{extra}"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}}}\nspec:\n  source: {{repoURL: ., path: x}}\n  destination: {{name: test, namespace: {namespace}}}\n{policy}{extra}"
     );
     let (apps, d) = hoist_deploy::parse_applications("app.yaml", &text);
     assert!(d.iter().all(|d| !d.is_error()), "{d:?}");
@@ -374,6 +379,75 @@ async fn waves_hooks_rejections_and_ignored_differences() {
             && outcome.message.contains("must specify"),
         "{}",
         outcome.message
+    );
+
+    // An immutable field: refused in place, replaced with --force.
+    let im = app("immutable", "immutable", "");
+    let v1 = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: once}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: w, image: once:1}]\n";
+    let outcome = run(&cluster, &im, v1, false, &BTreeSet::new()).await;
+    assert_eq!(
+        outcome.phase,
+        OperationPhase::Succeeded,
+        "{}",
+        table(&outcome)
+    );
+    let v2 = v1.replace("once:1", "once:2");
+    let outcome = run(&cluster, &im, &v2, false, &BTreeSet::new()).await;
+    assert_eq!(outcome.phase, OperationPhase::Failed, "{}", table(&outcome));
+    assert!(
+        outcome.message.contains("field is immutable"),
+        "{}",
+        outcome.message
+    );
+    let rendered = parse_manifests("test", &v2).expect("manifests");
+    let desired = live::prepare(&cluster, &im, &rendered)
+        .await
+        .expect("prepare");
+    let req = SyncRequest {
+        app: &im,
+        desired,
+        prune: false,
+        dry_run: false,
+        force: true,
+        selectors: Vec::new(),
+        timeout: Duration::from_secs(60),
+        previous_kinds: BTreeSet::new(),
+    };
+    let outcome = sync(&cluster, &req, &|_| {}).await;
+    assert_eq!(
+        outcome.phase,
+        OperationPhase::Succeeded,
+        "{}\n{}",
+        outcome.message,
+        table(&outcome)
+    );
+
+    // PruneLast: the prune comes after everything else, PostSync hooks included.
+    let pl = app(
+        "prunelast",
+        "prunelast",
+        "  syncPolicy: {syncOptions: [CreateNamespace=true, PruneLast=true]}\n",
+    );
+    let old = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old}\n";
+    let outcome = run(&cluster, &pl, old, true, &BTreeSet::new()).await;
+    assert_eq!(
+        outcome.phase,
+        OperationPhase::Succeeded,
+        "{}",
+        table(&outcome)
+    );
+    let new = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: new}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after\n  annotations: {argocd.argoproj.io/hook: PostSync}\n";
+    let outcome = run(&cluster, &pl, new, true, &kinds).await;
+    let order: Vec<String> = outcome
+        .results
+        .iter()
+        .map(|r| format!("{} {}", r.key.name, r.status))
+        .collect();
+    assert_eq!(
+        order,
+        ["new Synced", "after Synced", "old Pruned"],
+        "{}",
+        table(&outcome)
     );
 
     // A copy of a tracked object (same label and tracking id, another name) is not taken

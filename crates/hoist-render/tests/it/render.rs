@@ -278,3 +278,38 @@ fn renders_come_from_the_commit_and_are_cached_by_it() {
         .expect("render");
     assert_eq!(old.resources.len(), first.resources.len());
 }
+
+#[test]
+fn a_missing_tool_is_named_with_what_to_install() {
+    let f = fixture();
+    let renderer = Renderer::new(
+        RepoSet::new(Project::open(&f.repo, vec![]), f._cache.path()),
+        Tools {
+            helm: None,
+            kustomize: None,
+            kubectl: None,
+        },
+        f._cache.path(),
+    );
+    let (apps, _) =
+        hoist_deploy::parse_applications("app.yaml", &app("    repoURL: .\n    path: charts/web"));
+    let err = renderer
+        .render(&apps[0], None, None, &ClusterFacts::default())
+        .expect_err("no helm");
+    assert_eq!(
+        err.to_string(),
+        "`helm` is not installed: install Helm 3 or 4 (https://helm.sh/docs/intro/install/) or set `[apps] helm` in hoist.toml"
+    );
+    let (apps, _) = hoist_deploy::parse_applications(
+        "app.yaml",
+        &app("    repoURL: .\n    path: kustomize/overlay"),
+    );
+    let err = renderer
+        .render(&apps[0], None, None, &ClusterFacts::default())
+        .expect_err("no kustomize");
+    assert!(
+        err.to_string()
+            .starts_with("`kustomize` is not installed: install kustomize or kubectl"),
+        "{err}"
+    );
+}
