@@ -358,10 +358,10 @@ jobs:
     steps:
       - timeout-minutes: 0.02
         run: |
-          sleep 300 &
+          sleep 297 &
           echo "child=$!" >> "$GITHUB_OUTPUT"
           echo "started"
-          sleep 300
+          sleep 297
 "###;
     let p = Project::new(&[("slow.yml", wf)]);
     let started = Instant::now();
@@ -375,9 +375,10 @@ jobs:
     let run = p.last_run();
     let log = p.log(run_id(&run));
     assert!(log.contains("The step has timed out"), "{log}");
-    // No `sleep 300` of this run survives.
+    // No `sleep 297` of this run survives (a duration no other test uses: tests run at
+    // once, and background.rs starts a `sleep 300` of its own).
     let ps = Command::new("pgrep")
-        .args(["-f", "sleep 300"])
+        .args(["-f", "sleep 297"])
         .output()
         .unwrap();
     assert!(
