@@ -260,25 +260,31 @@ pub async fn compare(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let keep = prune_disabled(&live);
-        out.push(Compared {
-            key,
-            api_version,
-            desired: None,
-            health: health::assess(&live),
-            live: Some(live),
-            predicted: None,
-            status: SyncStatus::OutOfSync,
-            hook: false,
-            requires_pruning: !keep,
-            message: if keep {
-                "ignored (Prune=false)".into()
-            } else {
-                "requires pruning".into()
-            },
-        });
+        out.push(no_longer_rendered(key, api_version, live));
     }
     Ok(out)
+}
+
+/// A live object the application tracks but no longer renders: OutOfSync, and left for
+/// pruning unless it says `Prune=false`.
+fn no_longer_rendered(key: ResourceKey, api_version: String, live: Value) -> Compared {
+    let keep = prune_disabled(&live);
+    Compared {
+        key,
+        api_version,
+        desired: None,
+        health: health::assess(&live),
+        live: Some(live),
+        predicted: None,
+        status: SyncStatus::OutOfSync,
+        hook: false,
+        requires_pruning: !keep,
+        message: if keep {
+            "ignored (Prune=false)".into()
+        } else {
+            "requires pruning".into()
+        },
+    }
 }
 
 /// `argocd.argoproj.io/sync-options: Prune=false` on the object.
@@ -366,23 +372,7 @@ pub fn compare_cached(
         if seen.contains(&r.key) {
             continue;
         }
-        let keep = prune_disabled(&live);
-        out.push(Compared {
-            key: r.key,
-            api_version: r.api_version,
-            desired: None,
-            health: health::assess(&live),
-            live: Some(live),
-            predicted: None,
-            status: SyncStatus::OutOfSync,
-            hook: false,
-            requires_pruning: !keep,
-            message: if keep {
-                "ignored (Prune=false)".into()
-            } else {
-                "requires pruning".into()
-            },
-        });
+        out.push(no_longer_rendered(r.key, r.api_version, live));
     }
     out
 }

@@ -621,13 +621,7 @@ impl Run<'_, '_> {
             .and_then(Value::as_str)
             .is_some();
         if named && policies.contains(&DeletePolicy::BeforeHookCreation) {
-            self.cluster.delete(&r.api_version, &r.key).await?;
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while self.cluster.get(&r.api_version, &r.key).await?.is_some()
-                && Instant::now() < deadline
-            {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
+            self.delete_and_wait(r).await?;
         }
         if named {
             self.cluster.apply(&r.object, false).await
@@ -638,13 +632,20 @@ impl Run<'_, '_> {
 
     /// `--force`: deletes the object, waits until it is gone, and applies it again.
     async fn replace(&self, r: &Resource) -> Result<Value, KubeError> {
+        self.delete_and_wait(r).await?;
+        self.cluster.apply(&r.object, false).await
+    }
+
+    /// Deletes the object and waits (up to a minute) until the API server no longer has it,
+    /// so that creating it again does not meet the old one.
+    async fn delete_and_wait(&self, r: &Resource) -> Result<(), KubeError> {
         self.cluster.delete(&r.api_version, &r.key).await?;
         let deadline = Instant::now() + Duration::from_secs(60);
         while self.cluster.get(&r.api_version, &r.key).await?.is_some() && Instant::now() < deadline
         {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        self.cluster.apply(&r.object, false).await
+        Ok(())
     }
 
     async fn delete_hook_by_policy(&self, r: &Resource, live: &Value, policy: DeletePolicy) {

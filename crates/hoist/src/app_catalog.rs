@@ -165,6 +165,15 @@ impl Catalog {
         bail!("no application `{name}`\n  hint: {hint}")
     }
 
+    /// The applications `names` names (every one when `names` is empty), each checked as
+    /// [`Catalog::find`] checks it.
+    pub(crate) fn find_all(&self, names: &[String]) -> anyhow::Result<Vec<&Application>> {
+        if names.is_empty() {
+            return Ok(self.apps.iter().collect());
+        }
+        names.iter().map(|n| self.find(n)).collect()
+    }
+
     /// `name`'s application, or every application when `name` is `None`.
     pub(crate) fn select(&self, name: Option<&str>) -> anyhow::Result<Vec<&Application>> {
         match name {

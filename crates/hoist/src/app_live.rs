@@ -167,3 +167,20 @@ pub(crate) fn cluster_label(app: &Application) -> String {
 pub(crate) fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }
+
+/// One `Key:  value` line of `app get` and `app sync` output, values in one column.
+pub(crate) fn field(out: &mut String, key: &str, value: &str) {
+    out.push_str(&format!("{:<20}{value}\n", format!("{key}:")));
+}
+
+/// The lines that name an application and where it goes, first in `get` and `sync`.
+pub(crate) fn identity_fields(out: &mut String, app: &Application) {
+    field(out, "Name", &app.metadata.name);
+    field(
+        out,
+        "Project",
+        app.spec.project.as_deref().unwrap_or("default"),
+    );
+    field(out, "Server", &cluster_label(app));
+    field(out, "Namespace", app.destination_namespace().unwrap_or(""));
+}

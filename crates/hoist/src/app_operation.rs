@@ -139,20 +139,8 @@ fn operation_text(
         .saturating_sub(started.as_millisecond()) as f64
         / 1000.0;
     let mut out = String::new();
-    let field =
-        |out: &mut String, k: &str, v: &str| out.push_str(&format!("{:<20}{v}\n", format!("{k}:")));
-    field(&mut out, "Name", &app.metadata.name);
-    field(
-        &mut out,
-        "Project",
-        app.spec.project.as_deref().unwrap_or("default"),
-    );
-    field(&mut out, "Server", &app_live::cluster_label(app));
-    field(
-        &mut out,
-        "Namespace",
-        app.destination_namespace().unwrap_or(""),
-    );
+    let field = app_live::field;
+    app_live::identity_fields(&mut out, app);
     field(&mut out, "Sync Revision", revision);
     field(&mut out, "Operation", "Sync");
     field(&mut out, "Phase", outcome.phase.as_str());

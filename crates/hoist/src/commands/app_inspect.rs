@@ -10,13 +10,12 @@ use hoist_kube::live::Compared;
 use serde_json::Value;
 
 use crate::app_catalog;
+use crate::app_live::short;
 use crate::app_live::{self, runtime};
-use crate::app_live::{cluster_label, short};
 use crate::cli::{
     AppDeleteArgs, AppDiffArgs, AppGetArgs, AppHistoryArgs, AppResourcesArgs, GetFormat,
 };
 use crate::commands::Outcome;
-use crate::commands::app::sync_policy;
 use crate::output;
 
 pub(crate) fn get(args: &AppGetArgs) -> anyhow::Result<Outcome> {
@@ -79,20 +78,8 @@ fn resource_json(c: &Compared) -> Value {
 fn summary(app: &Application, observed: &app_live::Observed) -> String {
     let source = app.sources().first().copied().cloned().unwrap_or_default();
     let mut out = String::new();
-    let field =
-        |out: &mut String, k: &str, v: &str| out.push_str(&format!("{:<20}{v}\n", format!("{k}:")));
-    field(&mut out, "Name", &app.metadata.name);
-    field(
-        &mut out,
-        "Project",
-        app.spec.project.as_deref().unwrap_or("default"),
-    );
-    field(&mut out, "Server", &cluster_label(app));
-    field(
-        &mut out,
-        "Namespace",
-        app.destination_namespace().unwrap_or(""),
-    );
+    let field = app_live::field;
+    app_live::identity_fields(&mut out, app);
     field(&mut out, "Repo", &source.repo_url);
     let target = source
         .target_revision
@@ -119,7 +106,6 @@ fn summary(app: &Application, observed: &app_live::Observed) -> String {
         ),
     );
     field(&mut out, "Health Status", observed.health().as_str());
-    let _ = sync_policy;
     out
 }
 

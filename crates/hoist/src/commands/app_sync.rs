@@ -7,7 +7,6 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use hoist_deploy::Application;
 use hoist_deploy::health::Health;
 use hoist_kube::live::SyncStatus;
 use hoist_kube::sync::OperationPhase;
@@ -21,11 +20,7 @@ use crate::output;
 
 pub(crate) fn sync(args: &AppSyncArgs) -> anyhow::Result<Outcome> {
     let catalog = app_catalog::load(&args.source)?;
-    let apps: Vec<&Application> = args
-        .apps
-        .iter()
-        .map(|a| catalog.find(a))
-        .collect::<anyhow::Result<_>>()?;
+    let apps = catalog.find_all(&args.apps)?;
     if args.run_async {
         return start_in_background(&catalog, args);
     }
@@ -177,11 +172,7 @@ pub(crate) fn rollback(args: &AppRollbackArgs) -> anyhow::Result<Outcome> {
 
 pub(crate) fn wait(args: &AppWaitArgs) -> anyhow::Result<Outcome> {
     let catalog = app_catalog::load(&args.source)?;
-    let apps: Vec<&Application> = args
-        .apps
-        .iter()
-        .map(|a| catalog.find(a))
-        .collect::<anyhow::Result<_>>()?;
+    let apps = catalog.find_all(&args.apps)?;
     let (want_health, want_sync) = if !args.health && !args.sync && !args.degraded {
         (true, true)
     } else {
@@ -232,14 +223,7 @@ pub(crate) fn wait(args: &AppWaitArgs) -> anyhow::Result<Outcome> {
 
 pub(crate) fn watch(args: &AppWatchArgs) -> anyhow::Result<Outcome> {
     let catalog = app_catalog::load(&args.source)?;
-    let apps: Vec<&Application> = if args.apps.is_empty() {
-        catalog.apps.iter().collect()
-    } else {
-        args.apps
-            .iter()
-            .map(|a| catalog.find(a))
-            .collect::<anyhow::Result<_>>()?
-    };
+    let apps = catalog.find_all(&args.apps)?;
     let rt = runtime()?;
     let store = app_live::open_store(&catalog)?;
     let options = crate::reconciler::LoopOptions {
