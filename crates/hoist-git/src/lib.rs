@@ -5,11 +5,13 @@
 //! repository format and configuration exactly as the user's own git does.
 
 mod errors;
+mod hosting;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub use errors::GitError;
+pub use hosting::init_bare;
 
 /// A git repository: a working tree, or a bare repository (a server's mirror).
 #[derive(Clone, Debug)]
@@ -77,7 +79,7 @@ pub fn mirror(url: &str, dest: &Path) -> Result<Repository, GitError> {
     })
 }
 
-fn run(dir: &Path, args: &[&str]) -> Result<String, GitError> {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)

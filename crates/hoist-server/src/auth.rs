@@ -181,6 +181,13 @@ impl FromRequestParts<SharedState> for Caller {
                 "missing token: send `Authorization: Bearer <token>` (the admin token is in the server's data directory, `admin-token`)",
             ));
         };
+        caller_for_token(state, token)
+    }
+}
+
+/// The caller `token` belongs to, or 401.
+pub(crate) fn caller_for_token(state: &SharedState, token: &str) -> Result<Caller, ApiError> {
+    {
         let digest = digest(token.trim());
         if same(&digest, &state.admin_digest) {
             return Ok(Caller {

@@ -44,6 +44,14 @@ impl Client {
         }
     }
 
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Dispatches `workflow` of `repo` (GitHub's `workflow_dispatch` API).
     pub async fn dispatch(
         &self,
@@ -152,7 +160,6 @@ impl Client {
         self.empty(response).await
     }
 
-    /// The audit log, newest first.
     /// Webhook deliveries, newest first (only the rejected ones with `failed`).
     pub async fn deliveries(
         &self,
@@ -168,6 +175,7 @@ impl Client {
         self.json(response).await
     }
 
+    /// The audit log, newest first.
     pub async fn audit(
         &self,
         query: &AuditQuery,
@@ -182,7 +190,7 @@ impl Client {
         self.json(response).await
     }
 
-    async fn get(&self, path: &str) -> Result<reqwest::Response, ServerError> {
+    pub(crate) async fn get(&self, path: &str) -> Result<reqwest::Response, ServerError> {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await
     }
@@ -251,7 +259,7 @@ impl Client {
         }
     }
 
-    async fn post(
+    pub(crate) async fn post(
         &self,
         path: &str,
         body: &impl Serialize,
@@ -261,7 +269,7 @@ impl Client {
     }
 
     /// Sends `request` with the token; an error names the server.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ServerError> {
@@ -273,7 +281,7 @@ impl Client {
     }
 
     /// An answer with nothing to read: success, or the server's reason.
-    async fn empty(&self, response: reqwest::Response) -> Result<(), ServerError> {
+    pub(crate) async fn empty(&self, response: reqwest::Response) -> Result<(), ServerError> {
         if response.status().is_success() {
             Ok(())
         } else {
@@ -281,7 +289,7 @@ impl Client {
         }
     }
 
-    async fn json<T: DeserializeOwned>(
+    pub(crate) async fn json<T: DeserializeOwned>(
         &self,
         response: reqwest::Response,
     ) -> Result<T, ServerError> {

@@ -43,6 +43,10 @@ pub struct ServerConfig {
     pub labels: Option<Vec<String>>,
     /// Told about pushes, asked for metrics (the GitOps reconciler of `hoist serve`).
     pub observer: Option<Arc<dyn Observer>>,
+    /// The `hoist` program that the git hooks of hosted repositories run (`hoist hook
+    /// pre-receive`, `post-receive`); `None`: hosted repositories get no hooks, so pushes to
+    /// them are neither checked against branch protection nor start runs.
+    pub hook_program: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -57,12 +61,13 @@ impl std::fmt::Debug for ServerConfig {
             .field("database", &self.database.as_ref().map(|_| "(set)"))
             .field("labels", &self.labels)
             .field("observer", &self.observer.is_some())
+            .field("hook_program", &self.hook_program)
             .finish()
     }
 }
 
 /// A repository the server runs workflows of.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct RepoConfig {
     /// The name in API paths (`/api/v1/repos/{name}/...`).
     pub name: String,
@@ -85,6 +90,15 @@ pub struct RepoConfig {
     /// Look for new commits on its branches this often and start their `push` runs (for a
     /// repository that sends no webhooks); `None`: never.
     pub poll: Option<std::time::Duration>,
+    /// Protected branches and the checks each requires (`hoist repo protect` adds to them).
+    pub protections: Vec<hoist_store::Protection>,
+    /// Hosted by the server (`hoist repo create`): a bare repository under its data
+    /// directory, served at `/git/NAME.git`, whose hooks hand every push to the server.
+    pub hosted: bool,
+    /// Where the statuses of its commits are posted (a forge's API base URL, GitHub's or
+    /// Gitea's shape), with this token.
+    pub status_api: Option<String>,
+    pub status_token: Option<String>,
 }
 
 /// A runner: which server, with which credential, taking which jobs.

@@ -10,17 +10,23 @@
 mod api_error;
 mod auth;
 mod client;
+mod client_repos;
 mod config;
 mod errors;
+mod event_runs;
 mod metrics;
 mod planner;
 mod poller;
+mod pulls;
+mod pushes;
 mod queue_placement;
+mod repos;
 mod rerun;
 mod routes;
 mod runner;
 mod signature;
 mod state;
+mod statuses;
 mod wire;
 
 pub use auth::read_admin_token;
@@ -29,9 +35,11 @@ pub use config::{Observer, RepoConfig, RunnerConfig, ServerConfig};
 pub use errors::ServerError;
 pub use runner::run_runner;
 pub use signature::sign as webhook_signature;
+pub use statuses::CommitStatus;
 pub use wire::{
-    AuditQuery, DispatchRequest, DispatchResponse, LogPart, NewToken, RunQuery, RunRecord, RunView,
-    RunnerCredential, TokenRequest,
+    AuditQuery, CombinedStatus, DispatchRequest, DispatchResponse, HookAnswer, HookReport, LogPart,
+    NewToken, PullView, RefUpdate, RepoView, RunQuery, RunRecord, RunView, RunnerCredential,
+    TokenRequest,
 };
 
 use std::sync::Arc;
@@ -61,6 +69,10 @@ pub async fn serve(
     // After a restart: runners that kept working get their leases back, and the runs being
     // planned are planned again, before anything is reaped or answered.
     state.store().refresh_leases(config.lease)?;
+    // The hooks of hosted repositories call this server, at the address it has now.
+    for repo in state.repos().iter().filter(|r| r.hosted && r.path.is_dir()) {
+        state.install_hooks(&repo.name, &repo.path);
+    }
     let own = state
         .store()
         .take_runs(&state.planner, config.lease, true)?;

@@ -33,27 +33,22 @@ pub(crate) fn dispatch(
     body: DispatchRequest,
     actor: &str,
 ) -> Result<DispatchResponse, ApiError> {
-    let repo = state
-        .config
-        .repos
-        .iter()
-        .find(|r| r.name == repo_name)
-        .ok_or_else(|| {
-            let known: Vec<String> = state
-                .config
-                .repos
-                .iter()
-                .map(|r| format!("`{}`", r.name))
-                .collect();
-            ApiError::not_found(format!(
-                "no repository `{repo_name}`; this server has {}",
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ))
-        })?;
+    let repo = state.repo(repo_name).ok_or_else(|| {
+        let known: Vec<String> = state
+            .repos()
+            .iter()
+            .map(|r| format!("`{}`", r.name))
+            .collect();
+        ApiError::not_found(format!(
+            "no repository `{repo_name}`; this server has {}",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ))
+    })?;
+    let repo = &repo;
     state.refresh(repo).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_GATEWAY,
@@ -88,15 +83,24 @@ pub(crate) fn dispatch(
     let parsed = hoist_workflow::parse_workflow(&text);
     if parsed.has_errors() {
         // As GitHub's "workflow file issue": the run exists, failed, with the errors on it.
-        return failed_run(
-            state,
-            repo,
-            &path,
-            &sha,
-            &branch,
-            actor,
-            &parsed.diagnostics,
-        );
+        let planned = Planned {
+            repo: repo.clone(),
+            path,
+            text,
+            sha,
+            branch,
+            inputs: serde_json::Map::new(),
+            actor: actor.to_owned(),
+            event: "workflow_dispatch".to_owned(),
+            before: None,
+            attempt: 1,
+            reuse: serde_json::Map::new(),
+            git_ref: None,
+            payload: None,
+            head_sha: None,
+        };
+        let run_id = failed_run(state, &planned, &parsed.diagnostics)?;
+        return Ok(answer(state, run_id));
     }
     let Some(trigger) = parsed.workflow.on.events.get("workflow_dispatch") else {
         return Err(ApiError::unprocessable(format!(
@@ -134,6 +138,9 @@ pub(crate) fn dispatch(
         before: None,
         attempt: 1,
         reuse: serde_json::Map::new(),
+        git_ref: None,
+        payload: None,
+        head_sha: None,
     };
     let run = planned.new_run(state, name);
     // Who, when (the entry's time), which repository, workflow, ref and inputs: the audit
@@ -162,37 +169,28 @@ pub(crate) fn answer(state: &SharedState, run_id: i64) -> DispatchResponse {
     }
 }
 
-/// Records a run that failed before any job: its workflow file does not check at the commit.
-fn failed_run(
+/// Records a run of `planned` that failed before any job, as GitHub's "workflow file issue":
+/// its workflow file does not check at the commit. Returns the run's id.
+pub(crate) fn failed_run(
     state: &SharedState,
-    repo: &RepoConfig,
-    path: &str,
-    sha: &str,
-    branch: &str,
-    actor: &str,
+    planned: &Planned,
     diagnostics: &[hoist_diagnostics::Diagnostic],
-) -> Result<DispatchResponse, ApiError> {
+) -> Result<i64, ApiError> {
     use hoist_engine::{Annotation, AnnotationLevel, JobKey};
-    let run = NewRun {
-        workflow_name: path.to_owned(),
-        workflow_path: path.to_owned(),
-        event: "workflow_dispatch".to_owned(),
-        git_ref: format!("refs/heads/{branch}"),
-        branch: branch.to_owned(),
-        sha: sha.to_owned(),
-        actor: actor.to_owned(),
-        repo: repo.name.clone(),
-        runner: state.config.name.clone(),
-        project_root: repo.path.display().to_string(),
-        attempt: 1,
-        number: None,
-        request: json!({"event": "workflow_dispatch", "workflow": path, "sha": sha}),
-        planner: None,
+    let path = planned.path.as_str();
+    let mut run = planned.new_run(state, path.to_owned());
+    run.planner = None;
+    run.request = json!({"event": planned.event, "workflow": path, "sha": planned.sha});
+    let detail =
+        json!({"workflow": path, "ref": planned.git_ref(), "sha": planned.sha, "invalid": true});
+    let action = if planned.event == "workflow_dispatch" {
+        "dispatch"
+    } else {
+        planned.event.as_str()
     };
-    let detail = json!({"workflow": path, "ref": branch, "sha": sha, "invalid": true});
     let (run_id, _) = state
         .store()
-        .create_run_audited(&run, Some((actor, "dispatch", &detail)))?;
+        .create_run_audited(&run, Some((planned.actor.as_str(), action, &detail)))?;
     let problems: Vec<(String, Annotation)> = diagnostics
         .iter()
         .filter(|d| d.is_error())
@@ -220,7 +218,7 @@ fn failed_run(
         matrix: serde_json::Value::Null,
     };
     fail_run(state, run_id, job, &problems)?;
-    Ok(answer(state, run_id))
+    Ok(run_id)
 }
 
 /// Ends run `run_id` as failed without planning it: one job, `job`, that failed with the
@@ -308,6 +306,13 @@ pub(crate) struct Planned {
     /// For a rerun of failed jobs: the jobs that succeeded before (by job id), with their
     /// outputs, which are not run again.
     pub(crate) reuse: serde_json::Map<String, serde_json::Value>,
+    /// `GITHUB_REF` when it is not the branch's (`refs/pull/3/merge`, `refs/tags/v1`).
+    pub(crate) git_ref: Option<String>,
+    /// The event's payload as GitHub builds it; `None`: built from the fields above (a push
+    /// or a dispatch).
+    pub(crate) payload: Option<serde_json::Value>,
+    /// The commit the run's statuses belong to, when not `sha` (a pull request's head).
+    pub(crate) head_sha: Option<String>,
 }
 
 impl Planned {
@@ -317,7 +322,7 @@ impl Planned {
             workflow_name,
             workflow_path: self.path.clone(),
             event: self.event.clone(),
-            git_ref: format!("refs/heads/{}", self.branch),
+            git_ref: self.git_ref(),
             branch: self.branch.clone(),
             sha: self.sha.clone(),
             actor: self.actor.clone(),
@@ -328,7 +333,15 @@ impl Planned {
             number: None,
             request: self.to_json(),
             planner: Some((state.planner.clone(), state.config.lease)),
+            head_sha: self.head_sha.clone(),
         }
+    }
+
+    /// `GITHUB_REF`.
+    pub(crate) fn git_ref(&self) -> String {
+        self.git_ref
+            .clone()
+            .unwrap_or_else(|| format!("refs/heads/{}", self.branch))
     }
 
     /// What is stored with the run, for `resume`.
@@ -345,6 +358,9 @@ impl Planned {
             "actor": self.actor,
             "attempt": self.attempt,
             "reuse": self.reuse,
+            "git_ref": self.git_ref,
+            "payload": self.payload,
+            "head_sha": self.head_sha,
         })
     }
 }
@@ -388,11 +404,9 @@ pub(crate) fn planned_again(
     }
     let field = |name: &str| r[name].as_str().unwrap_or_default().to_owned();
     let repo = state
-        .config
-        .repos
-        .iter()
-        .find(|c| c.name == field("repo"))
+        .repo(&field("repo"))
         .ok_or_else(|| format!("this server has no repository `{}`", field("repo")))?;
+    let repo = &repo;
     let git = state
         .repository(repo)
         .ok_or_else(|| format!("`{}` is not a git repository", repo.path.display()))?;
@@ -416,6 +430,9 @@ pub(crate) fn planned_again(
         before: r["before"].as_str().map(str::to_owned),
         attempt: r["attempt"].as_u64().map_or(1, |a| a as u32),
         reuse: r["reuse"].as_object().cloned().unwrap_or_default(),
+        git_ref: r["git_ref"].as_str().map(str::to_owned),
+        payload: Some(r["payload"].clone()).filter(|p| !p.is_null()),
+        head_sha: r["head_sha"].as_str().map(str::to_owned),
     };
     Ok((planned, git))
 }
@@ -428,6 +445,7 @@ pub(crate) fn start_planning(
     planned: Planned,
     git: &Repository,
 ) -> Result<(), ApiError> {
+    let git_ref = planned.git_ref();
     let Planned {
         repo,
         path,
@@ -440,6 +458,9 @@ pub(crate) fn start_planning(
         before,
         attempt,
         reuse,
+        git_ref: _,
+        payload,
+        head_sha: _,
     } = planned;
     let recorder = Arc::new(state.store().recorder(run_id)?);
     state
@@ -454,7 +475,9 @@ pub(crate) fn start_planning(
         .join("planner")
         .join(run_id.to_string());
     let repository = json!({"full_name": repo.name, "name": repo.name});
-    let payload = if event == "push" {
+    let payload = if let Some(payload) = payload {
+        payload
+    } else if event == "push" {
         json!({
             "ref": format!("refs/heads/{branch}"),
             "before": before.clone().unwrap_or_else(|| "0".repeat(40)),
@@ -481,12 +504,20 @@ pub(crate) fn start_planning(
         source: Source::default(),
         event: EventInfo {
             name: event.clone(),
+            // A pull request's branches are `github.head_ref` and `github.base_ref`.
+            head_ref: payload["pull_request"]["head"]["ref"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            base_ref: payload["pull_request"]["base"]["ref"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             payload,
             sha: sha.clone(),
-            git_ref: format!("refs/heads/{branch}"),
+            git_ref,
             actor: actor.clone(),
-            repository: repo.name.clone(),
-            ..EventInfo::default()
+            repository: repo.forge_name.clone().unwrap_or_else(|| repo.name.clone()),
         },
         inputs,
         secrets: IndexMap::new(),

@@ -46,8 +46,8 @@ pub(crate) struct AppState {
     pub(crate) shared_store: bool,
     /// When each mirrored repository was last fetched.
     fetched: Mutex<HashMap<String, std::time::Instant>>,
-    /// The git repository of each configured one, found once at start.
-    repositories: HashMap<String, hoist_git::Repository>,
+    /// The repositories: configured, set through the API, hosted.
+    registry: crate::repos::Registry,
 }
 
 impl AppState {
@@ -68,19 +68,17 @@ impl AppState {
             }
         }
         let mut names = std::collections::HashSet::new();
-        let mut repositories = HashMap::new();
         for repo in &config.repos {
             if !names.insert(repo.name.clone()) {
                 return Err(ServerError::DuplicateRepository {
                     name: repo.name.clone(),
                 });
             }
-            let Some(git) = hoist_git::Repository::discover(&repo.path) else {
+            if hoist_git::Repository::discover(&repo.path).is_none() {
                 return Err(ServerError::NotARepository {
                     path: repo.path.clone(),
                 });
-            };
-            repositories.insert(repo.name.clone(), git);
+            }
         }
         let location = match &config.database {
             Some(database) => Location::parse(database),
@@ -94,6 +92,8 @@ impl AppState {
             .unwrap_or_else(|_| config.data_dir.clone());
         let planner = format!("{}:{}", config.name, data_dir.display());
         let admin_token = crate::auth::admin_token(&config.data_dir)?;
+        let registry = crate::repos::Registry::new(config.repos.clone(), &config.data_dir);
+        registry.reload(&store)?;
         Ok(Self {
             admin_digest: crate::auth::digest(&admin_token),
             admin_token,
@@ -107,7 +107,7 @@ impl AppState {
             planner,
             shared_store,
             fetched: Mutex::new(HashMap::new()),
-            repositories,
+            registry,
             metrics: crate::metrics::ServerMetrics::default(),
             workflow_texts: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),
@@ -212,10 +212,35 @@ impl AppState {
         &self,
         repo: &crate::config::RepoConfig,
     ) -> Option<hoist_git::Repository> {
-        self.repositories
-            .get(&repo.name)
-            .cloned()
+        self.registry
+            .git(&repo.name)
             .or_else(|| hoist_git::Repository::discover(&repo.path))
+    }
+
+    /// Writes the hooks of hosted repository `name` at `path` (when the server knows the
+    /// program to call back).
+    pub(crate) fn install_hooks(&self, name: &str, path: &std::path::Path) {
+        if let Some(program) = &self.config.hook_program {
+            let token_file = self.config.data_dir.join("admin-token");
+            let token_file = token_file.canonicalize().unwrap_or(token_file);
+            let _ = crate::repos::install_hooks(path, program, &self.base_url(), name, &token_file);
+        }
+    }
+
+    /// Every repository this server knows.
+    pub(crate) fn repos(&self) -> Vec<crate::config::RepoConfig> {
+        self.registry.all()
+    }
+
+    /// Repository `name`.
+    pub(crate) fn repo(&self, name: &str) -> Option<crate::config::RepoConfig> {
+        self.registry.get(name)
+    }
+
+    /// Reads the repositories from the database again (after a change made here; upkeep
+    /// does it for changes other servers make).
+    pub(crate) fn reload_repos(&self) {
+        let _ = self.registry.reload(&self.store());
     }
 
     /// How long a wait for the queue may last before looking at the store again.
@@ -277,6 +302,9 @@ pub(crate) fn spawn_upkeep(state: SharedState) {
                 }
             }
             close_finished_foreign_recorders(&state);
+            if state.shared_store {
+                state.reload_repos();
+            }
         }
     });
 }

@@ -148,12 +148,16 @@ pub struct AuditQuery {
     pub limit: Option<usize>,
 }
 
-/// `GET /api/v1/runs?workflow=&status=&branch=&limit=`.
+/// `GET /api/v1/runs?workflow=&status=&branch=&event=&sha=&limit=`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RunQuery {
     pub workflow: Option<String>,
     pub status: Option<String>,
     pub branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha: Option<String>,
     pub limit: Option<usize>,
 }
 
@@ -172,4 +176,74 @@ pub struct RunRecord {
 pub struct LogPart {
     pub step: Option<i64>,
     pub text: String,
+}
+
+/// One ref a push updates, as git's hooks read it: `old new name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefUpdate {
+    pub old: String,
+    pub new: String,
+    pub name: String,
+}
+
+/// `POST /api/v1/repos/{repo}/git/pre-receive` and `…/post-receive`: what a hosted
+/// repository's hook reports of a push.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct HookReport {
+    pub updates: Vec<RefUpdate>,
+    /// Who pushed: the user of the token the push was made with, else the local user.
+    pub pusher: String,
+    /// `git push -o` options.
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// The server's answer to a hook: whether the push may land (pre-receive), and what to
+/// tell the pusher.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct HookAnswer {
+    pub allowed: bool,
+    pub messages: Vec<String>,
+    /// The runs the push started (post-receive).
+    #[serde(default)]
+    pub runs: Vec<i64>,
+}
+
+/// A repository as the API shows it (secrets only as whether they are set).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RepoView {
+    pub name: String,
+    pub hosted: bool,
+    /// Where git clones it from: the server's smart HTTP URL for hosted repositories, else
+    /// the configured path or URL.
+    pub clone_url: String,
+    pub default_branch: Option<String>,
+    pub forge_name: Option<String>,
+    pub webhook_secret: bool,
+    pub protections: Vec<hoist_store::Protection>,
+    pub status_api: Option<String>,
+}
+
+/// A pull request with its checks (those of its head) and the runs an action started.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PullView {
+    #[serde(flatten)]
+    pub pull: hoist_store::PullRow,
+    pub mergeable: bool,
+    /// The combined state of its head's checks.
+    pub checks_state: String,
+    pub checks: Vec<crate::statuses::CommitStatus>,
+    /// The required checks of its base that are not green yet.
+    pub blocking: Vec<String>,
+    #[serde(default)]
+    pub runs: Vec<i64>,
+}
+
+/// `GET …/commits/{ref}/status`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CombinedStatus {
+    pub state: String,
+    pub sha: String,
+    pub total_count: usize,
+    pub statuses: Vec<crate::statuses::CommitStatus>,
 }

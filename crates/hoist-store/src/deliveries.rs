@@ -96,4 +96,35 @@ impl Store {
             },
         )
     }
+
+    /// Keeps what delivery `id` carried (the headers that matter, as JSON, and the raw body),
+    /// for `hoist hooks redeliver`.
+    pub fn keep_delivery_body(
+        &mut self,
+        id: &str,
+        headers: &serde_json::Value,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
+        self.db().execute(
+            "UPDATE deliveries SET headers = ?2, body = ?3 WHERE id = ?1",
+            args![id, headers.to_string(), body.to_vec()],
+        )?;
+        Ok(())
+    }
+
+    /// What delivery `id` carried: its forge, headers and body, if kept.
+    pub fn delivery_body(
+        &self,
+        id: &str,
+    ) -> Result<Option<(String, serde_json::Value, Vec<u8>)>, StoreError> {
+        let found: Option<(String, Option<String>, Option<Vec<u8>>)> = self.db().query_row_opt(
+            "SELECT forge, headers, body FROM deliveries WHERE id = ?1",
+            args![id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(found.and_then(|(forge, headers, body)| {
+            let headers = serde_json::from_str(headers.as_deref()?).ok()?;
+            Some((forge, headers, body?))
+        }))
+    }
 }

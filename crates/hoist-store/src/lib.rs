@@ -16,9 +16,12 @@ mod deliveries;
 mod errors;
 mod metrics;
 mod planning;
+mod pulls;
 mod queries;
 mod queue;
 mod recorder;
+mod repositories;
+mod schedules;
 mod schema;
 mod server_stats;
 mod upload;
@@ -36,11 +39,13 @@ pub use app_syncs::{AppSyncRow, NewAppSync};
 pub use deliveries::{DeliveryRow, NewDelivery};
 pub use errors::StoreError;
 pub use metrics::Imported;
+pub use pulls::{NewPull, PullRow};
 pub use queries::{AnnotationRow, ArtifactRow, JobRow, RunFilter, RunRow, StepRow};
 pub use queue::{
     ClaimedJob, Expired, JobOwner, MAX_ATTEMPTS, QueueEntry, QueueState, labels_match,
 };
 pub use recorder::Recorder;
+pub use repositories::{Protection, RepoSettings, RepositoryRow};
 pub use server_stats::QueueGroup;
 
 pub use upload::{FlushReport, PendingRun, RunObjects, UploadFailure};
@@ -93,6 +98,9 @@ pub struct NewRun {
     /// The server that plans it and for how long it holds it without renewing (see
     /// `planning.rs`); `None` for a run `hoist run` records.
     pub planner: Option<(String, std::time::Duration)>,
+    /// The commit the run's statuses belong to when it is not `sha`: a pull request's head
+    /// (its runs check out the merge commit).
+    pub head_sha: Option<String>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -316,9 +324,9 @@ impl Store {
             let id: i64 = tx.query_row(
                 "INSERT INTO runs (number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
                  status, created_at, started_at, pid, project_root, request, repo, runner, upload_state, \
-                 planner, planner_until) \
+                 planner, planner_until, head_sha) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'in_progress', ?10, ?10, ?11, ?12, ?13, ?14, ?15, 'pending', \
-                 ?16, ?17) RETURNING id",
+                 ?16, ?17, ?18) RETURNING id",
                 args![
                     number,
                     run.attempt,
@@ -339,6 +347,7 @@ impl Store {
                     run.planner
                         .as_ref()
                         .map(|(_, lease)| now + lease.as_millis() as i64),
+                    run.head_sha,
                 ],
                 |r| r.get(0),
             )?;

@@ -27,6 +27,9 @@ pub struct RunRow {
     /// The repository's name (on a server), or the project directory's.
     #[serde(default)]
     pub repo: String,
+    /// The commit its statuses belong to, when not `sha` (a pull request's head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_sha: Option<String>,
     #[serde(skip)]
     pub request: serde_json::Value,
 }
@@ -95,6 +98,10 @@ pub struct RunFilter {
     /// `success`, `failure`, `cancelled`, `interrupted`, or `in_progress`.
     pub status: Option<String>,
     pub branch: Option<String>,
+    /// Only runs of this commit.
+    pub sha: Option<String>,
+    /// Only runs of this event (`push`, `pull_request`, ...).
+    pub event: Option<String>,
     /// Only runs of this repository (its name on a server).
     pub repo: Option<String>,
     /// Only runs of these repositories (a token's grants).
@@ -103,7 +110,7 @@ pub struct RunFilter {
 }
 
 const RUN_COLUMNS: &str = "id, number, attempt, workflow_name, workflow_path, event, git_ref, branch, sha, actor, \
-    status, conclusion, created_at, started_at, finished_at, project_root, request, repo";
+    status, conclusion, created_at, started_at, finished_at, project_root, request, repo, head_sha";
 
 fn run_row(r: &Row) -> Result<RunRow, StoreError> {
     let request: String = r.get(16)?;
@@ -125,6 +132,7 @@ fn run_row(r: &Row) -> Result<RunRow, StoreError> {
         finished_at: r.get(14)?,
         project_root: r.get(15)?,
         repo: r.get(17)?,
+        head_sha: r.get(18)?,
         request: serde_json::from_str(&request).unwrap_or(serde_json::Value::Null),
     })
 }
@@ -176,6 +184,15 @@ impl Store {
         if let Some(b) = &filter.branch {
             args.push(b.to_value());
             sql.push_str(&format!(" AND branch = ?{}", args.len()));
+        }
+        if let Some(sha) = &filter.sha {
+            args.push(sha.to_value());
+            let n = args.len();
+            sql.push_str(&format!(" AND (sha = ?{n} OR head_sha = ?{n})"));
+        }
+        if let Some(e) = &filter.event {
+            args.push(e.to_value());
+            sql.push_str(&format!(" AND event = ?{}", args.len()));
         }
         if let Some(r) = &filter.repo {
             args.push(r.to_value());

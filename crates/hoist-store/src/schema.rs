@@ -234,6 +234,48 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         UNIQUE (app, number)
     );
     ",
+    // 15: events into the server: repositories registered at run time (hosted ones) and
+    // the settings of every repository set through the API; pull requests; the body of each
+    // webhook delivery (for a redelivery); the schedule minutes that fired.
+    "
+    CREATE TABLE repositories (
+        name       TEXT PRIMARY KEY,
+        hosted     INTEGER NOT NULL DEFAULT 0,
+        settings   TEXT NOT NULL DEFAULT '{}',   -- JSON: RepoSettings
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE pulls (
+        repo       TEXT NOT NULL,
+        number     INTEGER NOT NULL,
+        title      TEXT NOT NULL,
+        author     TEXT NOT NULL,
+        head_ref   TEXT NOT NULL,
+        base_ref   TEXT NOT NULL,
+        head_sha   TEXT NOT NULL,
+        base_sha   TEXT NOT NULL,
+        merge_sha  TEXT,                          -- none: head and base conflict
+        state      TEXT NOT NULL,                 -- open, closed, merged
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        merged_at  INTEGER,
+        merged_by  TEXT,
+        PRIMARY KEY (repo, number)
+    );
+    ALTER TABLE deliveries ADD COLUMN headers TEXT;   -- JSON: the headers that matter
+    ALTER TABLE deliveries ADD COLUMN body BLOB;
+    CREATE TABLE schedule_ticks (
+        repo     TEXT NOT NULL,
+        workflow TEXT NOT NULL,
+        cron     TEXT NOT NULL,
+        minute   INTEGER NOT NULL,               -- minutes since the epoch, UTC
+        run_id   INTEGER,
+        PRIMARY KEY (repo, workflow, cron, minute)
+    );
+    ALTER TABLE runs ADD COLUMN head_sha TEXT;       -- the commit its statuses are of (a PR's head)
+    CREATE INDEX runs_by_sha ON runs (repo, sha);
+    CREATE INDEX runs_by_head ON runs (repo, head_sha);
+    ",
 ];
 
 /// The same schema for PostgreSQL, as its own numbered migrations (the version is kept in
@@ -431,5 +473,44 @@ pub(crate) const POSTGRES_MIGRATIONS: &[&str] = &[
         rollback_of  BIGINT,
         UNIQUE (app, number)
     );
+",
+    "
+    CREATE TABLE repositories (
+        name       TEXT PRIMARY KEY,
+        hosted     BIGINT NOT NULL DEFAULT 0,
+        settings   TEXT NOT NULL DEFAULT '{}',
+        created_at BIGINT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    CREATE TABLE pulls (
+        repo       TEXT NOT NULL,
+        number     BIGINT NOT NULL,
+        title      TEXT NOT NULL,
+        author     TEXT NOT NULL,
+        head_ref   TEXT NOT NULL,
+        base_ref   TEXT NOT NULL,
+        head_sha   TEXT NOT NULL,
+        base_sha   TEXT NOT NULL,
+        merge_sha  TEXT,
+        state      TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        merged_at  BIGINT,
+        merged_by  TEXT,
+        PRIMARY KEY (repo, number)
+    );
+    ALTER TABLE deliveries ADD COLUMN headers TEXT;
+    ALTER TABLE deliveries ADD COLUMN body BYTEA;
+    CREATE TABLE schedule_ticks (
+        repo     TEXT NOT NULL,
+        workflow TEXT NOT NULL,
+        cron     TEXT NOT NULL,
+        minute   BIGINT NOT NULL,
+        run_id   BIGINT,
+        PRIMARY KEY (repo, workflow, cron, minute)
+    );
+    ALTER TABLE runs ADD COLUMN head_sha TEXT;       -- the commit its statuses are of (a PR's head)
+    CREATE INDEX runs_by_sha ON runs (repo, sha);
+    CREATE INDEX runs_by_head ON runs (repo, head_sha);
 ",
 ];

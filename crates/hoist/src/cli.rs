@@ -5,12 +5,14 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod app;
+mod events;
 
 pub(crate) use app::{
     AppCommand, AppDeleteArgs, AppDiffArgs, AppGetArgs, AppHistoryArgs, AppListArgs,
     AppManifestsArgs, AppResourcesArgs, AppRollbackArgs, AppSourceArgs, AppSyncArgs, AppWaitArgs,
     AppWatchArgs, GetFormat, ListFormat,
 };
+pub(crate) use events::{GitHook, HooksCommand, PrCommand, RepoCommand, StatusArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -57,6 +59,20 @@ pub(crate) enum Command {
     /// A server's webhooks: the deliveries it received and what became of each.
     #[command(subcommand)]
     Hooks(HooksCommand),
+    /// A server's repositories: create hosted ones, protect branches, send dispatches.
+    #[command(subcommand)]
+    Repo(RepoCommand),
+    /// Pull requests of a server's repositories: open, list, view, merge, close.
+    #[command(subcommand)]
+    Pr(PrCommand),
+    /// The checks of a commit (GitHub's combined status).
+    Status(StatusArgs),
+    /// What a hosted repository's git hooks run (written by `hoist serve`).
+    #[command(hide = true)]
+    Hook {
+        #[arg(value_enum)]
+        hook: GitHook,
+    },
     /// Rewrite files into their canonical layout: `hoist fmt terraform`.
     #[command(subcommand)]
     Fmt(FmtCommand),
@@ -135,21 +151,6 @@ pub(crate) struct TerraformFlowArgs {
     /// The terraform (or tofu) program [default: `terraform` on PATH].
     #[arg(long, value_name = "PATH")]
     pub(crate) terraform: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum HooksCommand {
-    /// Deliveries, newest first: accepted (with the runs they started), ignored (a redelivery,
-    /// or an event that starts nothing) or rejected (with the reason).
-    Deliveries {
-        /// Only the rejected ones.
-        #[arg(long)]
-        failed: bool,
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        server: ServerFlags,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -612,6 +613,12 @@ pub(crate) enum RunsCommand {
         /// Only runs on this branch.
         #[arg(long, short = 'b')]
         branch: Option<String>,
+        /// Only runs of this event (push, pull_request, schedule, workflow_dispatch, ...).
+        #[arg(long, short = 'e')]
+        event: Option<String>,
+        /// Only runs of this commit (its full SHA).
+        #[arg(long, value_name = "SHA")]
+        commit: Option<String>,
         /// How many runs to show.
         #[arg(long, short = 'L', default_value_t = 20)]
         limit: usize,

@@ -180,6 +180,24 @@ pub(crate) struct ServedRepo {
     pub(crate) default_branch: Option<String>,
     /// Look for pushed commits this often and run their `push` workflows.
     pub(crate) poll_seconds: Option<f64>,
+    /// Protected branches (names or `*` patterns) and the checks each requires:
+    /// `[server.repos.NAME.protect.main] require = ["CI / Lint"]`.
+    #[serde(default)]
+    pub(crate) protect: BTreeMap<String, ProtectedBranch>,
+    /// Post the statuses of its commits to this forge API (`https://api.github.com/repos/acme/platform`
+    /// or a Gitea `…/api/v1/repos/acme/platform`).
+    pub(crate) status_api: Option<String>,
+    /// A file holding the token for `status-api`.
+    pub(crate) status_token_file: Option<PathBuf>,
+}
+
+/// `[server.repos.NAME.protect.BRANCH]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ProtectedBranch {
+    /// Check names as GitHub shows them (`Workflow / job`), `*` matching any text.
+    #[serde(default)]
+    pub(crate) require: Vec<String>,
 }
 
 /// `[migrations]`: the migration guardrail's settings.
@@ -334,6 +352,9 @@ impl Config {
             *p = resolve(base, p);
         }
         for (name, repo) in &mut config.server.repos {
+            if let Some(f) = &repo.status_token_file {
+                repo.status_token_file = Some(resolve(base, f));
+            }
             if let Some(f) = &repo.webhook_secret_file {
                 repo.webhook_secret_file = Some(resolve(base, f));
             }

@@ -52,6 +52,8 @@ impl History for RemoteHistory {
             workflow: filter.workflow.clone(),
             status: filter.status.clone(),
             branch: filter.branch.clone(),
+            event: filter.event.clone(),
+            sha: filter.sha.clone(),
             limit: Some(filter.limit),
         };
         Ok(self

@@ -37,7 +37,8 @@ pub(crate) async fn create_token(
                 body.role
             )));
         }
-        let known: Vec<&str> = state.config.repos.iter().map(|r| r.name.as_str()).collect();
+        let all = state.repos();
+        let known: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
         if let Some(unknown) = repos.iter().find(|r| !known.contains(&r.as_str())) {
             return Err(ApiError::unprocessable(format!(
                 "`repos`: no repository `{unknown}`; this server has {}",

@@ -29,7 +29,7 @@ pub(crate) async fn list_of_repo(
 ) -> Result<Json<Vec<RunRow>>, ApiError> {
     caller.require(Role::Viewer)?;
     caller.require_repo(&repo)?;
-    if !state.config.repos.iter().any(|r| r.name == repo) {
+    if state.repo(&repo).is_none() {
         return Err(ApiError::not_found(format!("no repository `{repo}`")));
     }
     Ok(Json(state.store().list_runs(&filter(
@@ -45,6 +45,8 @@ fn filter(query: RunQuery, repo: Option<String>, caller: &Caller) -> RunFilter {
         workflow: query.workflow,
         status: query.status,
         branch: query.branch,
+        event: query.event,
+        sha: query.sha,
         repo,
         repos: caller.repos.clone(),
         limit: query.limit.unwrap_or(20).clamp(1, 1000),

@@ -59,7 +59,7 @@ pub(crate) async fn github(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<ErrorBody>), ApiError> {
-    receive(state, &GITHUB, headers, body).await
+    receive(state, &GITHUB, headers, body, false).await
 }
 
 pub(crate) async fn gitea(
@@ -67,7 +67,7 @@ pub(crate) async fn gitea(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<ErrorBody>), ApiError> {
-    receive(state, &GITEA, headers, body).await
+    receive(state, &GITEA, headers, body, false).await
 }
 
 pub(crate) async fn forgejo(
@@ -75,7 +75,7 @@ pub(crate) async fn forgejo(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<ErrorBody>), ApiError> {
-    receive(state, &FORGEJO, headers, body).await
+    receive(state, &FORGEJO, headers, body, false).await
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -86,28 +86,25 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 /// The registered repository a payload is about.
-fn repository<'a>(state: &'a SharedState, payload: &serde_json::Value) -> Option<&'a RepoConfig> {
+fn repository(state: &SharedState, payload: &serde_json::Value) -> Option<RepoConfig> {
     let full = payload["repository"]["full_name"].as_str();
     let name = payload["repository"]["name"].as_str();
-    state
-        .config
-        .repos
+    let repos = state.repos();
+    repos
         .iter()
         .find(|r| full.is_some() && r.forge_name.as_deref() == full)
-        .or_else(|| {
-            state
-                .config
-                .repos
-                .iter()
-                .find(|r| Some(r.name.as_str()) == name)
-        })
+        .or_else(|| repos.iter().find(|r| Some(r.name.as_str()) == name))
+        .cloned()
 }
 
+/// Receives one delivery; `redelivery`: an admin's `hoist hooks redeliver`, acted on
+/// whatever became of the delivery before.
 async fn receive(
     state: SharedState,
     forge: &Forge,
     headers: HeaderMap,
     body: Bytes,
+    redelivery: bool,
 ) -> Result<(StatusCode, Json<ErrorBody>), ApiError> {
     state.refuse_if_draining()?;
     let Some(event) = header(&headers, forge.event).map(str::to_owned) else {
@@ -192,7 +189,20 @@ async fn receive(
         reason: None,
     };
     let new = state.store().record_delivery(&recorded)?;
-    if !new {
+    if new {
+        // Kept for a redelivery: the headers that matter and the body as it came.
+        let kept = serde_json::json!({
+            forge.event: event,
+            forge.delivery: delivery,
+            forge.signature: header(&headers, forge.signature),
+        });
+        let _ = state.store().keep_delivery_body(&delivery, &kept, &body);
+    }
+    if redelivery && !new {
+        state
+            .store()
+            .finish_delivery(&delivery, "accepted", Some("redelivered"), &[])?;
+    } else if !new {
         let before = state.store().delivery_status(&delivery)?;
         if before.as_deref() != Some("rejected") {
             return Ok(message(
@@ -221,88 +231,216 @@ fn act(
     delivery: &str,
     payload: &serde_json::Value,
 ) {
-    let (status, reason, runs) = match event {
-        "push" => push(state, repo, payload),
-        other => (
-            "ignored",
-            Some(format!("the `{other}` event starts no runs (yet)")),
-            Vec::new(),
+    let sender = payload["sender"]["login"]
+        .as_str()
+        .or(payload["pusher"]["name"].as_str())
+        .unwrap_or("webhook")
+        .to_owned();
+    let outcome = prepare(state, repo).and_then(|git| match event {
+        "push" => push(state, repo, &git, payload),
+        "pull_request" | "pull_request_target" => pull_request(state, repo, &git, payload, &sender),
+        "create" | "delete" | "release" | "workflow_run" | "repository_dispatch" => {
+            crate::event_runs::on_ref(state, repo, &git, event, payload, &sender)
+                .map_err(Outcome::Rejected)
+        }
+        other => Err(Outcome::Ignored(format!(
+            "the `{other}` event starts no runs"
+        ))),
+    });
+    let (status, reason, runs) = match outcome {
+        Ok(runs) if runs.is_empty() => (
+            "accepted",
+            Some(format!("no workflow runs on this `{event}`")),
+            runs,
         ),
+        Ok(runs) => ("accepted", None, runs),
+        Err(Outcome::Ignored(reason)) => ("ignored", Some(reason), Vec::new()),
+        Err(Outcome::Rejected(reason)) => ("rejected", Some(reason), Vec::new()),
     };
     let _ = state
         .store()
         .finish_delivery(delivery, status, reason.as_deref(), &runs);
 }
 
+/// Why a delivery started nothing.
+enum Outcome {
+    /// Nothing to do (a deleted branch, an event no workflow can listen to).
+    Ignored(String),
+    /// Something is wrong with it or with the repository.
+    Rejected(String),
+}
+
+/// The repository's git repository, fetched first when it is a mirror.
+fn prepare(state: &SharedState, repo: &RepoConfig) -> Result<hoist_git::Repository, Outcome> {
+    if state.refresh(repo).is_err() {
+        return Err(Outcome::Rejected(format!("cannot fetch `{}`", repo.name)));
+    }
+    state.repository(repo).ok_or_else(|| {
+        Outcome::Rejected(format!("`{}` is not a git repository", repo.path.display()))
+    })
+}
+
+fn have(git: &hoist_git::Repository, repo: &RepoConfig, sha: &str) -> Result<(), Outcome> {
+    if git.has_commit(sha) {
+        Ok(())
+    } else {
+        Err(Outcome::Rejected(format!(
+            "`{}` has no commit `{sha}`",
+            repo.name
+        )))
+    }
+}
+
 fn push(
     state: &SharedState,
     repo: &RepoConfig,
+    git: &hoist_git::Repository,
     payload: &serde_json::Value,
-) -> (&'static str, Option<String>, Vec<i64>) {
+) -> Result<Vec<i64>, Outcome> {
     let git_ref = payload["ref"].as_str().unwrap_or_default();
-    let Some(branch) = git_ref.strip_prefix("refs/heads/") else {
-        return (
-            "ignored",
-            Some(format!(
-                "`{git_ref}` is not a branch; tag pushes start no runs (yet)"
-            )),
-            Vec::new(),
-        );
-    };
+    if !(git_ref.starts_with("refs/heads/") || git_ref.starts_with("refs/tags/")) {
+        return Err(Outcome::Rejected(format!(
+            "`ref`: `{git_ref}` is neither a branch (`refs/heads/…`) nor a tag (`refs/tags/…`)"
+        )));
+    }
     if payload["deleted"] == true {
-        return (
-            "ignored",
-            Some(format!("branch `{branch}` was deleted")),
-            Vec::new(),
-        );
+        return Err(Outcome::Ignored(format!("`{git_ref}` was deleted")));
     }
     let (Some(before), Some(after)) = (payload["before"].as_str(), payload["after"].as_str())
     else {
-        return (
-            "rejected",
-            Some("a push needs `before` and `after`".to_owned()),
-            Vec::new(),
-        );
+        return Err(Outcome::Rejected(
+            "a push needs `before` and `after`".to_owned(),
+        ));
     };
-    if state.refresh(repo).is_err() {
-        return (
-            "rejected",
-            Some(format!("cannot fetch `{}`", repo.name)),
-            Vec::new(),
-        );
-    }
-    let Some(git) = state.repository(repo) else {
-        return (
-            "rejected",
-            Some(format!("`{}` is not a git repository", repo.path.display())),
-            Vec::new(),
-        );
-    };
-    if !git.has_commit(after) {
-        return (
-            "rejected",
-            Some(format!("`{}` has no commit `{after}`", repo.name)),
-            Vec::new(),
-        );
-    }
+    have(git, repo, after)?;
     let pusher = payload["pusher"]["name"]
         .as_str()
         .or(payload["sender"]["login"].as_str())
         .unwrap_or("webhook")
         .to_owned();
-    match crate::poller::push(state, repo, &git, branch, before, after, &pusher) {
-        Some(runs) if runs.is_empty() => (
-            "accepted",
-            Some("no workflow runs on this push".to_owned()),
-            runs,
-        ),
-        Some(runs) => ("accepted", None, runs),
-        None => (
-            "rejected",
-            Some("the runs could not be started".to_owned()),
-            Vec::new(),
-        ),
+    let mut runs = crate::event_runs::push(state, repo, git, git_ref, before, after, &pusher)
+        .map_err(Outcome::Rejected)?;
+    if let Some(branch) = git_ref.strip_prefix("refs/heads/") {
+        runs.extend(crate::pulls::branch_moved(
+            state, repo, git, branch, after, &pusher,
+        ));
     }
+    Ok(runs)
+}
+
+/// A forge's pull request: recorded under its number, merged for a test with git here, and
+/// its runs started with the forge's own payload.
+fn pull_request(
+    state: &SharedState,
+    repo: &RepoConfig,
+    git: &hoist_git::Repository,
+    payload: &serde_json::Value,
+    sender: &str,
+) -> Result<Vec<i64>, Outcome> {
+    let pr = &payload["pull_request"];
+    let field = |value: &serde_json::Value, name: &str| {
+        value.as_str().map(str::to_owned).ok_or_else(|| {
+            Outcome::Rejected(format!("`pull_request.{name}` is missing or not a string"))
+        })
+    };
+    let Some(number) = pr["number"].as_i64().or(payload["number"].as_i64()) else {
+        return Err(Outcome::Rejected(
+            "`pull_request.number` is missing".to_owned(),
+        ));
+    };
+    let head_sha = field(&pr["head"]["sha"], "head.sha")?;
+    let base_sha = field(&pr["base"]["sha"], "base.sha")?;
+    let head_ref = field(&pr["head"]["ref"], "head.ref")?;
+    let base_ref = field(&pr["base"]["ref"], "base.ref")?;
+    have(git, repo, &head_sha)?;
+    have(git, repo, &base_sha)?;
+    // Gitea and Forgejo say `synchronized` where GitHub says `synchronize`.
+    let action = match payload["action"].as_str().unwrap_or("opened") {
+        "synchronized" => "synchronize",
+        other => other,
+    }
+    .to_owned();
+    let merge_sha = git
+        .test_merge(
+            &base_sha,
+            &head_sha,
+            &format!("Merge {head_sha} into {base_sha}"),
+        )
+        .map_err(|e| Outcome::Rejected(format!("cannot merge for a test: {e}")))?;
+    let title = pr["title"].as_str().unwrap_or_default();
+    let author = pr["user"]["login"].as_str().unwrap_or(sender);
+    let mut pull = state
+        .store()
+        .open_pull(&hoist_store::NewPull {
+            repo: &repo.name,
+            number: Some(number),
+            title,
+            author,
+            head_ref: &head_ref,
+            base_ref: &base_ref,
+            head_sha: &head_sha,
+            base_sha: &base_sha,
+            merge_sha: merge_sha.as_deref(),
+        })
+        .map_err(|e| Outcome::Rejected(format!("cannot record the pull request: {e}")))?;
+    if action == "closed" {
+        let merged = pr["merged"] == true;
+        let _ = state.store().close_pull(&repo.name, number, merged, sender);
+        pull.state = if merged { "merged" } else { "closed" }.to_owned();
+    }
+    crate::pulls::write_refs(git, &pull);
+    let mut forge_payload = payload.clone();
+    forge_payload["action"] = serde_json::Value::from(action.as_str());
+    crate::pulls::runs_of(
+        state,
+        repo,
+        git,
+        &pull,
+        &action,
+        sender,
+        Some(forge_payload),
+    )
+    .map_err(|e| Outcome::Rejected(e.message))
+}
+
+/// `POST /api/v1/hooks/deliveries/{id}/redeliver` (admins): the delivery's stored headers
+/// and body received again, its signature checked again against today's secret, and acted
+/// on even if it was before.
+pub(crate) async fn redeliver(
+    State(state): State<SharedState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<(StatusCode, Json<ErrorBody>), ApiError> {
+    caller.require(Role::Admin)?;
+    let Some((forge_name, kept, body)) = state.store().delivery_body(&id)? else {
+        return Err(ApiError::not_found(format!(
+            "no delivery `{id}` with a body is recorded (`hoist hooks deliveries` lists them)"
+        )));
+    };
+    let forge = match forge_name.as_str() {
+        "gitea" => &GITEA,
+        "forgejo" => &FORGEJO,
+        _ => &GITHUB,
+    };
+    let mut headers = HeaderMap::new();
+    if let Some(map) = kept.as_object() {
+        for (k, v) in map {
+            if let (Some(v), Ok(name)) =
+                (v.as_str(), axum::http::HeaderName::from_bytes(k.as_bytes()))
+                && let Ok(value) = axum::http::HeaderValue::from_str(v)
+            {
+                headers.insert(name, value);
+            }
+        }
+    }
+    let _ = state.store().audit(
+        &caller.name,
+        "hooks.redeliver",
+        None,
+        &serde_json::json!({"delivery": id}),
+        None,
+    );
+    receive(state, forge, headers, Bytes::from(body), true).await
 }
 
 #[derive(Debug, serde::Deserialize)]

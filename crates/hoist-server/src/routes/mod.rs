@@ -1,15 +1,19 @@
 //! The API's routes, one module per resource.
 
 mod access;
+mod git_http;
 mod health;
 mod history;
 mod hooks;
 mod jobs;
+mod pulls;
+mod repos;
 mod runs;
+mod statuses;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post, put};
 
 use crate::state::SharedState;
 
@@ -24,6 +28,16 @@ async fn openapi() -> impl axum::response::IntoResponse {
     )
 }
 
+/// Runs `work` (git and database calls) on a blocking thread, so that other requests go on
+/// meanwhile.
+pub(crate) async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, crate::api_error::ApiError> + Send + 'static,
+) -> Result<T, crate::api_error::ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| crate::api_error::ApiError::internal(format!("the request failed: {e}")))?
+}
+
 pub(crate) fn router(state: SharedState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -34,6 +48,34 @@ pub(crate) fn router(state: SharedState) -> Router {
             "/api/v1/repos/{repo}/actions/workflows/{file}/dispatches",
             post(runs::dispatch),
         )
+        .route("/api/v1/repos", get(repos::list).post(repos::create))
+        .route("/api/v1/repos/{repo}", patch(repos::update))
+        .route(
+            "/api/v1/repos/{repo}/branches/{branch}/protection",
+            put(repos::protect).delete(repos::unprotect),
+        )
+        .route("/api/v1/repos/{repo}/git/{hook}", post(repos::hook))
+        .route(
+            "/api/v1/repos/{repo}/pulls",
+            post(pulls::open).get(pulls::list),
+        )
+        .route(
+            "/api/v1/repos/{repo}/pulls/{number}",
+            get(pulls::get).patch(pulls::update),
+        )
+        .route(
+            "/api/v1/repos/{repo}/pulls/{number}/merge",
+            put(pulls::merge),
+        )
+        .route(
+            "/api/v1/repos/{repo}/commits/{reference}/status",
+            get(statuses::combined),
+        )
+        .route(
+            "/api/v1/repos/{repo}/commits/{reference}/check-runs",
+            get(statuses::check_runs),
+        )
+        .route("/badge/{repo}/{file}", get(statuses::badge))
         .route("/api/v1/runs", get(history::list))
         .route("/api/v1/repos/{repo}/runs", get(history::list_of_repo))
         .route("/api/v1/runs/{id}", get(runs::view))
@@ -59,6 +101,14 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/api/v1/hooks/gitea", post(hooks::gitea))
         .route("/api/v1/hooks/forgejo", post(hooks::forgejo))
         .route("/api/v1/hooks/deliveries", get(hooks::deliveries))
+        .route(
+            "/api/v1/hooks/deliveries/{id}/redeliver",
+            post(hooks::redeliver),
+        )
+        .route(
+            "/api/v1/repos/{repo}/dispatches",
+            post(runs::repository_dispatch),
+        )
         .route("/api/v1/runners/claim", post(jobs::claim))
         .route("/api/v1/runners/register", post(access::register_runner))
         .route("/api/v1/jobs/{id}/renew", post(jobs::renew))
@@ -69,5 +119,14 @@ pub(crate) fn router(state: SharedState) -> Router {
             crate::metrics::track,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Pushes may be larger than any API body; git's own limits apply to them.
+        .merge(
+            Router::new()
+                .route(
+                    "/git/{repo}/{*rest}",
+                    get(git_http::serve).post(git_http::serve),
+                )
+                .layer(DefaultBodyLimit::disable()),
+        )
         .with_state(state)
 }

@@ -154,3 +154,69 @@ pub(crate) async fn cancel(
         }),
     ))
 }
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RepositoryDispatch {
+    event_type: String,
+    #[serde(default)]
+    client_payload: serde_json::Value,
+}
+
+/// `POST /api/v1/repos/{repo}/dispatches`: GitHub's `repository_dispatch`, run on the
+/// default branch by the workflows whose `types` list `event_type` (or that list none).
+/// Needs `developer`; audited with the runs it started.
+pub(crate) async fn repository_dispatch(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(repo): Path<String>,
+    body: Result<Json<RepositoryDispatch>, JsonRejection>,
+) -> Result<(axum::http::StatusCode, Json<serde_json::Value>), ApiError> {
+    caller.require(Role::Developer)?;
+    caller.require_repo(&repo)?;
+    state.refuse_if_draining()?;
+    let Json(body) = body.map_err(bad_json)?;
+    if body.event_type.trim().is_empty() || body.event_type.len() > 100 {
+        return Err(ApiError::unprocessable(
+            "`event_type` must have 1 to 100 characters",
+        ));
+    }
+    if !(body.client_payload.is_object() || body.client_payload.is_null()) {
+        return Err(ApiError::unprocessable(
+            "`client_payload` must be an object",
+        ));
+    }
+    let config = crate::routes::repos::named(&state, &repo)?;
+    crate::routes::off_thread(move || {
+        let git = state.repository(&config).ok_or_else(|| {
+            ApiError::internal(format!("`{}` is not a git repository", config.path.display()))
+        })?;
+        let full_name = config.forge_name.clone().unwrap_or_else(|| config.name.clone());
+        let default = config
+            .default_branch
+            .clone()
+            .or_else(|| git.current_branch())
+            .unwrap_or_else(|| "main".to_owned());
+        let payload = serde_json::json!({
+            "action": body.event_type,
+            "branch": default,
+            "client_payload": if body.client_payload.is_null() { serde_json::json!({}) } else { body.client_payload.clone() },
+            "repository": {"name": config.name, "full_name": full_name, "default_branch": default},
+            "sender": {"login": caller.name},
+        });
+        let runs = crate::event_runs::on_ref(
+            &state,
+            &config,
+            &git,
+            "repository_dispatch",
+            &payload,
+            &caller.name,
+        )
+        .map_err(ApiError::unprocessable)?;
+        Ok((
+            axum::http::StatusCode::ACCEPTED,
+            Json(serde_json::json!({"event_type": body.event_type, "runs": runs})),
+        ))
+    })
+    .await
+}

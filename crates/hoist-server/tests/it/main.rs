@@ -85,10 +85,23 @@ fn every_documented_operation_answers_and_the_description_is_served() {
                     .replace("{file}", "none.yml")
                     .replace("{job}", "none")
                     .replace("{id}", "1")
+                    .replace("{branch}", "main")
+                    .replace("{number}", "1")
+                    .replace("{reference}", "main")
+                    .replace("{hook}", "pre-receive")
+                    .replace("{*rest}", "info/refs")
             );
             let request = match method {
                 "GET" => http.get(&url),
                 "DELETE" => http.delete(&url),
+                "PUT" => http
+                    .put(&url)
+                    .header("content-type", "application/json")
+                    .body("{}"),
+                "PATCH" => http
+                    .patch(&url)
+                    .header("content-type", "application/json")
+                    .body("{}"),
                 _ => http
                     .post(&url)
                     .header("content-type", "application/json")
@@ -156,14 +169,14 @@ fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
             default_branch: None,
             poll: None,
             url: None,
-            forge_name: None,
-            webhook_secret: None,
+            ..hoist_server::RepoConfig::default()
         }],
         runners,
         name: "test".into(),
         database: None,
         labels: None,
         observer: None,
+        hook_program: None,
         lease: std::time::Duration::from_secs(30),
     };
     runtime.spawn(async move {

@@ -7,6 +7,7 @@ mod app_syncs;
 mod backend;
 mod deliveries;
 mod planning;
+mod pulls;
 mod queue;
 mod store;
 mod upload;

@@ -23,6 +23,7 @@ pub(crate) fn new_run(path: &str) -> NewRun {
         number: None,
         request: serde_json::json!({"event": "push"}),
         planner: None,
+        head_sha: None,
     }
 }
 

@@ -125,11 +125,21 @@ fn age_ms(age: &str) -> anyhow::Result<i64> {
 
 /// `hoist hooks deliveries`.
 pub(crate) fn hooks(command: &crate::cli::HooksCommand) -> anyhow::Result<Outcome> {
-    let crate::cli::HooksCommand::Deliveries {
-        failed,
-        json,
-        server,
-    } = command;
+    let (failed, json, server) = match command {
+        crate::cli::HooksCommand::Deliveries {
+            failed,
+            json,
+            server,
+        } => (failed, json, server),
+        crate::cli::HooksCommand::Redeliver { id, server } => {
+            let answer = runtime()?.block_on(client(server)?.redeliver(id))?;
+            output::stderr(&format!(
+                "delivery `{id}` received again: {}\n",
+                answer["message"].as_str().unwrap_or("accepted")
+            ));
+            return Ok(Outcome::Success);
+        }
+    };
     let rows = runtime()?.block_on(client(server)?.deliveries(*failed))?;
     if *json {
         output::stdout(&format!("{}\n", serde_json::to_string_pretty(&rows)?));

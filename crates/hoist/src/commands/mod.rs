@@ -11,8 +11,11 @@ mod app_inspect;
 mod app_sync;
 mod check;
 mod expr;
+mod git_hook;
 pub(crate) mod metrics;
 mod migrations;
+mod pr;
+mod repo;
 pub(crate) mod run;
 mod runs;
 mod scan;
@@ -53,6 +56,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Token(command) => access::token(&command),
         Command::Audit(args) => access::audit(&args),
         Command::Hooks(command) => access::hooks(&command),
+        Command::Repo(command) => repo::run(&command),
+        Command::Pr(command) => pr::run(&command),
+        Command::Status(args) => pr::status(&args),
+        Command::Hook { hook } => git_hook::run(hook),
         Command::Fmt(crate::cli::FmtCommand::Terraform(args)) => terraform::fmt(&args),
         Command::Terraform(command) => terraform_flow::run(&command),
         Command::App(command) => app::run(&command),

@@ -347,6 +347,7 @@ pub(crate) fn execute(
             number: options.attempt.as_ref().map(|a| a.number),
             request: serde_json::to_value(&stored_inv).unwrap_or(Json::Null),
             planner: None,
+            head_sha: None,
         };
         let (run_id, run_number) = store.create_run(&new_run)?;
         let work = WorkDir::claim(&data_dir, project, &file.path, run_id)?;

@@ -110,6 +110,8 @@ fn read(history: &dyn History, args: &RunsArgs) -> anyhow::Result<Outcome> {
             workflow,
             status,
             branch,
+            event,
+            commit,
             limit,
             json,
         } => {
@@ -117,6 +119,8 @@ fn read(history: &dyn History, args: &RunsArgs) -> anyhow::Result<Outcome> {
                 workflow: workflow.clone(),
                 status: status.clone(),
                 branch: branch.clone(),
+                event: event.clone(),
+                sha: commit.clone(),
                 repo: args.repo.clone(),
                 repos: None,
                 limit: *limit,

@@ -39,7 +39,7 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(|| file.data_dir().join("server"));
     let mut repos = Vec::new();
-    let mut add =
+    let add =
         |name: Option<String>, source: &str, default_branch: Option<String>, poll: Option<f64>| {
             let poll = poll.map(|s| Duration::from_secs_f64(s.max(0.1)));
             if hoist_git::is_url(source) {
@@ -48,16 +48,14 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
                     let last = source.trim_end_matches('/').rsplit(['/', ':']).next();
                     last.unwrap_or("repo").trim_end_matches(".git").to_owned()
                 });
-                repos.push(hoist_server::RepoConfig {
+                return anyhow::Ok(hoist_server::RepoConfig {
                     name,
                     path: std::path::PathBuf::new(),
                     default_branch,
                     poll,
                     url: Some(source.to_owned()),
-                    forge_name: None,
-                    webhook_secret: None,
+                    ..hoist_server::RepoConfig::default()
                 });
-                return anyhow::Ok(());
             }
             let path = std::path::Path::new(source)
                 .canonicalize()
@@ -67,65 +65,44 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "repo".to_owned())
             });
-            repos.push(hoist_server::RepoConfig {
+            anyhow::Ok(hoist_server::RepoConfig {
                 name,
                 path,
                 default_branch,
                 poll,
                 url: None,
-                forge_name: None,
-                webhook_secret: None,
-            });
-            anyhow::Ok(())
+                ..hoist_server::RepoConfig::default()
+            })
         };
-    // What webhook deliveries need of each configured repository, set once all are added.
-    let mut hooks: Vec<(String, Option<String>, Option<String>)> = Vec::new();
     for (name, repo) in &section.repos {
         let source = match (&repo.path, &repo.url) {
             (_, Some(url)) => url.clone(),
             (Some(path), None) => path.display().to_string(),
             (None, None) => unreachable!("checked when the configuration was read"),
         };
-        add(
+        let mut added = add(
             Some(name.clone()),
             &source,
             repo.default_branch.clone(),
             repo.poll_seconds,
         )?;
-        let secret = match &repo.webhook_secret_file {
-            Some(file) => {
-                let secret = std::fs::read_to_string(file).with_context(|| {
-                    format!(
-                        "cannot read the webhook secret of `{name}` from `{}`",
-                        file.display()
-                    )
-                })?;
-                let secret = secret.trim().to_owned();
-                if secret.is_empty() {
-                    bail!(
-                        "`{}`, the webhook secret of `{name}`, is empty",
-                        file.display()
-                    );
-                }
-                Some(secret)
-            }
-            None => None,
-        };
-        hooks.push((name.clone(), repo.forge_name.clone(), secret));
+        added.forge_name = repo.forge_name.clone();
+        added.webhook_secret =
+            read_secret(repo.webhook_secret_file.as_deref(), name, "webhook secret")?;
+        added.status_api = repo.status_api.clone();
+        added.status_token = read_secret(repo.status_token_file.as_deref(), name, "status token")?;
+        added.protections = repo
+            .protect
+            .iter()
+            .map(|(branch, p)| hoist_store::Protection {
+                branch: branch.clone(),
+                require: p.require.clone(),
+            })
+            .collect();
+        repos.push(added);
     }
     for path in &args.repos {
-        add(None, &path.to_string_lossy(), None, args.poll)?;
-    }
-    for (name, forge_name, secret) in hooks {
-        if let Some(r) = repos.iter_mut().find(|r| r.name == name) {
-            r.forge_name = forge_name;
-            r.webhook_secret = secret;
-        }
-    }
-    if repos.is_empty() {
-        output::stderr(
-            "hoist serve: no repositories (give `--repo PATH` or `[server.repos.NAME]` in hoist.toml); dispatches will find none\n",
-        );
+        repos.push(add(None, &path.to_string_lossy(), None, args.poll)?);
     }
     let name = nix::unistd::gethostname()
         .ok()
@@ -149,6 +126,8 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
             Some(project) => Some(start_reconciler(project)?),
             None => None,
         },
+        // The hooks of hosted repositories call this very program back.
+        hook_program: std::env::current_exe().ok(),
     };
     let runners = config.runners;
     let names: Vec<String> = config.repos.iter().map(|r| r.name.clone()).collect();
@@ -160,7 +139,7 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
                     "hoist serve: listening on http://{address} ({} repositories: {}; {runners} runner(s) in process)\n\
                      hoist serve: admin token in {}\n",
                     names.len(),
-                    if names.is_empty() { "none".to_owned() } else { names.join(", ") },
+                    if names.is_empty() { "none configured; `hoist repo create NAME` hosts one".to_owned() } else { names.join(", ") },
                     data_dir.join("admin-token").display()
                 ));
             },
@@ -169,6 +148,28 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         .await
     })?;
     Ok(Outcome::Success)
+}
+
+/// The trimmed contents of `file` (a secret of repository `repo`), if one is named.
+fn read_secret(
+    file: Option<&std::path::Path>,
+    repo: &str,
+    what: &str,
+) -> anyhow::Result<Option<String>> {
+    let Some(file) = file else {
+        return Ok(None);
+    };
+    let secret = std::fs::read_to_string(file).with_context(|| {
+        format!(
+            "cannot read the {what} of `{repo}` from `{}`",
+            file.display()
+        )
+    })?;
+    let secret = secret.trim().to_owned();
+    if secret.is_empty() {
+        bail!("`{}`, the {what} of `{repo}`, is empty", file.display());
+    }
+    Ok(Some(secret))
 }
 
 /// Starts the GitOps reconciler of `project` on a thread of its own (its store and

@@ -9,6 +9,7 @@ mod cancel;
 mod check;
 mod expr;
 mod grants;
+mod hosted;
 mod metrics;
 mod mirrors;
 mod project;

@@ -193,3 +193,128 @@ fn a_signed_push_starts_the_runs_its_diff_selects_once() {
         "{text}"
     );
 }
+
+const PR_CI: &str = "name: CI\non:\n  pull_request:\n    paths: ['services/api/**']\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"$GITHUB_REF $GITHUB_HEAD_REF $GITHUB_BASE_REF\"\n";
+
+#[test]
+fn a_signed_pull_request_runs_on_a_test_merge_made_by_the_server() {
+    let p = Project::new(&[("ci.yml", PR_CI)]);
+    let base = p.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    p.git(&["checkout", "--quiet", "-b", "faster"]);
+    p.write("services/api/main.go", "package main\n");
+    p.commit("api: answer faster");
+    let head = p.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    p.git(&["checkout", "--quiet", "-"]);
+    let config = p.beside("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nrunners = 0\n\n[server.repos.app]\npath = \"{}\"\nforge-name = \"acme/platform\"\n",
+            p.root().display(),
+        ),
+    )
+    .unwrap();
+    let mut processes = Processes(Vec::new());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hoist"));
+    command
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(p.beside("server"));
+    let url = spawn_server(command, &mut processes).0;
+    let fixture = std::fs::read_to_string(
+        crate::workspace_root().join("crates/hoist/tests/data/webhooks/github-pull_request.json"),
+    )
+    .unwrap();
+    let body = fixture
+        .replace("HEAD_SHA", &head)
+        .replace("BASE_SHA", &base);
+    let headers = [
+        ("X-GitHub-Event", "pull_request"),
+        ("X-GitHub-Delivery", "pr-1"),
+    ];
+    let (status, answer) = post(&url, "/api/v1/hooks/github", &headers, &body);
+    assert_eq!(status, 202, "{answer}");
+    let started = std::time::Instant::now();
+    let run = loop {
+        if let Some(r) = runs(&p, &url).first() {
+            break r.clone();
+        }
+        assert!(started.elapsed().as_secs() < 30, "no run started");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(run["event"], "pull_request");
+    assert_eq!(run["git_ref"], "refs/pull/7/merge");
+    assert_eq!(run["head_sha"], head.as_str());
+    assert_eq!(run["branch"], "faster");
+    // The run's commit is the server's merge of the head into the base.
+    let sha = run["sha"].as_str().unwrap();
+    let parents = p.git(&["log", "-1", "--format=%P", sha]);
+    assert_eq!(parents.trim(), format!("{base} {head}"));
+    assert_eq!(p.git(&["rev-parse", "refs/pull/7/merge"]).trim(), sha);
+
+    // Gitea's `synchronized`, signed with bare hex: read as GitHub's `synchronize`.
+    p.git(&["checkout", "--quiet", "faster"]);
+    p.write("services/api/main.go", "package main // v2\n");
+    p.commit("api: v2");
+    let head2 = p.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    let gitea = fixture
+        .replace("HEAD_SHA", &head2)
+        .replace("BASE_SHA", &base)
+        .replace("\"opened\"", "\"synchronized\"");
+    let (status, answer) = post(
+        &url,
+        "/api/v1/hooks/gitea",
+        &[
+            ("X-Gitea-Event", "pull_request"),
+            ("X-Gitea-Delivery", "g-1"),
+        ],
+        &gitea,
+    );
+    assert_eq!(status, 202, "{answer}");
+    let started = std::time::Instant::now();
+    while !runs(&p, &url)
+        .iter()
+        .any(|r| r["head_sha"] == head2.as_str())
+    {
+        assert!(started.elapsed().as_secs() < 30, "no synchronize run");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // A malformed pull request is rejected with the field named.
+    let broken = body.replace("\"sha\": \"", "\"shaX\": \"");
+    post(
+        &url,
+        "/api/v1/hooks/github",
+        &[
+            ("X-GitHub-Event", "pull_request"),
+            ("X-GitHub-Delivery", "pr-bad"),
+        ],
+        &broken,
+    );
+    let started = std::time::Instant::now();
+    loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_hoist"))
+            .args(["hooks", "deliveries", "--json", "--server", &url])
+            .env("HOIST_TOKEN", token(&p))
+            .output()
+            .unwrap();
+        let deliveries: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let bad = deliveries
+            .iter()
+            .find(|d| d["id"] == "pr-bad")
+            .cloned()
+            .unwrap_or_default();
+        if bad["status"] == "rejected" {
+            assert!(
+                bad["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("`pull_request.head.sha`"),
+                "{bad:#}"
+            );
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 30, "{deliveries:#?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
