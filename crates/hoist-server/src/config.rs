@@ -47,6 +47,8 @@ pub struct ServerConfig {
     /// pre-receive`, `post-receive`); `None`: hosted repositories get no hooks, so pushes to
     /// them are neither checked against branch protection nor start runs.
     pub hook_program: Option<PathBuf>,
+    /// The time schedules fire by; `None`: the system's clock.
+    pub clock: Option<Arc<dyn crate::schedules::Clock>>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -62,6 +64,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("labels", &self.labels)
             .field("observer", &self.observer.is_some())
             .field("hook_program", &self.hook_program)
+            .field("clock", &self.clock.as_ref().map(|_| "(set)"))
             .finish()
     }
 }

@@ -24,6 +24,7 @@ mod repos;
 mod rerun;
 mod routes;
 mod runner;
+mod schedules;
 mod signature;
 mod state;
 mod statuses;
@@ -34,6 +35,7 @@ pub use client::Client;
 pub use config::{Observer, RepoConfig, RunnerConfig, ServerConfig};
 pub use errors::ServerError;
 pub use runner::run_runner;
+pub use schedules::Clock;
 pub use signature::sign as webhook_signature;
 pub use statuses::CommitStatus;
 pub use wire::{
@@ -80,6 +82,7 @@ pub async fn serve(
     on_listening(address);
     state::spawn_upkeep(state.clone());
     poller::spawn(&state);
+    schedules::spawn(&state);
     let (stop_runners, runners_stop) = tokio::sync::watch::channel(false);
     let mut embedded = Vec::new();
     for n in 0..config.runners {

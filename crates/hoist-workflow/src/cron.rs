@@ -1,5 +1,5 @@
-//! Validation of `schedule` cron expressions: five fields, POSIX syntax, month and weekday
-//! names, as GitHub accepts them.
+//! `schedule` cron expressions: validation (five fields, POSIX syntax, month and weekday
+//! names, as GitHub accepts them) and which minutes they fire at.
 
 /// A problem in a cron expression: which field (0-based, or `None` for the whole) and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +61,55 @@ pub fn validate(expr: &str) -> Result<u32, CronError> {
     }
     let hour_is_star = fields[1].1 == "*";
     Ok(smallest_interval(&minute_values, hour_is_star))
+}
+
+/// A parsed cron expression: the values each field allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    fields: [Vec<u32>; 5],
+    /// Whether day of month and day of week were both restricted (not `*`): then, as in
+    /// POSIX cron, a day matches when either does.
+    either_day: bool,
+}
+
+/// One UTC minute, as a schedule sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Minute {
+    pub minute: u32,
+    pub hour: u32,
+    pub day: u32,
+    pub month: u32,
+    /// 0 is Sunday.
+    pub weekday: u32,
+}
+
+impl Schedule {
+    /// Parses `expr`, with the errors of [`validate`].
+    pub fn parse(expr: &str) -> Result<Self, CronError> {
+        validate(expr)?;
+        let parts: Vec<&str> = expr.split(' ').filter(|p| !p.is_empty()).collect();
+        let mut fields: [Vec<u32>; 5] = Default::default();
+        for (i, text) in parts.iter().enumerate() {
+            let (_, min, max) = FIELDS[i];
+            fields[i] = parse_field(text, i, min, max).unwrap_or_default();
+        }
+        let restricted = |t: &str| !t.starts_with('*');
+        Ok(Self {
+            fields,
+            either_day: restricted(parts[2]) && restricted(parts[4]),
+        })
+    }
+
+    /// Whether the schedule fires at `at`.
+    pub fn fires_at(&self, at: Minute) -> bool {
+        let has = |i: usize, v: u32| self.fields[i].contains(&v);
+        let day = if self.either_day {
+            has(2, at.day) || has(4, at.weekday)
+        } else {
+            has(2, at.day) && has(4, at.weekday)
+        };
+        has(0, at.minute) && has(1, at.hour) && has(3, at.month) && day
+    }
 }
 
 fn smallest_interval(minutes: &[u32], every_hour: bool) -> u32 {
@@ -139,6 +188,29 @@ fn value(text: &str, field: usize, min: u32, max: u32) -> Result<u32, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn schedules_fire_at_their_minutes() {
+        use super::{Minute, Schedule};
+        let at = |minute, hour, day, month, weekday| Minute {
+            minute,
+            hour,
+            day,
+            month,
+            weekday,
+        };
+        let nightly = Schedule::parse("30 3 * * *").unwrap();
+        assert!(nightly.fires_at(at(30, 3, 2, 12, 3)));
+        assert!(!nightly.fires_at(at(31, 3, 2, 12, 3)));
+        let every_15 = Schedule::parse("*/15 * * * *").unwrap();
+        assert!(every_15.fires_at(at(45, 7, 1, 1, 0)) && !every_15.fires_at(at(44, 7, 1, 1, 0)));
+        let weekdays = Schedule::parse("0 9 * * MON-FRI").unwrap();
+        assert!(weekdays.fires_at(at(0, 9, 7, 12, 1)) && !weekdays.fires_at(at(0, 9, 6, 12, 0)));
+        // Both days restricted: either matches (POSIX).
+        let either = Schedule::parse("0 0 1 * SUN").unwrap();
+        assert!(either.fires_at(at(0, 0, 1, 5, 3)) && either.fires_at(at(0, 0, 9, 5, 0)));
+        assert!(!either.fires_at(at(0, 0, 9, 5, 2)));
+    }
+
     use super::validate;
 
     #[test]

@@ -139,6 +139,15 @@ struct Served {
 
 /// With `runners` in the server's process.
 fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
+    serve_with_clock(workflows, runners, None)
+}
+
+/// [`serve`], with schedules going by `clock`.
+fn serve_with_clock(
+    workflows: &[(&str, &str)],
+    runners: usize,
+    clock: Option<std::sync::Arc<dyn hoist_server::Clock>>,
+) -> Served {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(repo.join(".github/workflows")).unwrap();
@@ -177,6 +186,7 @@ fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
         labels: None,
         observer: None,
         hook_program: None,
+        clock,
         lease: std::time::Duration::from_secs(30),
     };
     runtime.spawn(async move {
@@ -265,4 +275,60 @@ fn a_job_s_log_streams_as_server_sent_events_and_resumes_after_the_last_event() 
             .collect();
         assert_eq!(rest, ["two", "three"], "{resumed:?}");
     });
+}
+
+/// A clock a test moves: milliseconds since the epoch.
+struct TestClock(std::sync::atomic::AtomicI64);
+
+impl hoist_server::Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+const NIGHTLY: &str = "name: Nightly\non:\n  schedule:\n    - cron: '30 3 * * *'\n    - cron: '*/15 * * * MON'\njobs:\n  sweep:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo sweep\n";
+
+#[test]
+fn a_schedule_fires_at_its_minutes_by_the_server_clock_and_once() {
+    // Tuesday 2026-12-01 03:28 UTC.
+    let start = 1_796_095_680_000_i64;
+    let clock = std::sync::Arc::new(TestClock(std::sync::atomic::AtomicI64::new(start)));
+    let served = serve_with_clock(&[("nightly.yml", NIGHTLY)], 0, Some(clock.clone()));
+    let runs = |served: &Served| {
+        served
+            .runtime
+            .block_on(served.client.runs(None, &hoist_server::RunQuery::default()))
+            .unwrap()
+    };
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(1500));
+    settle();
+    assert!(runs(&served).is_empty(), "03:28 fires nothing");
+    let set = |minutes: i64| {
+        clock.0.store(
+            start + minutes * 60_000,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+    };
+    set(1); // 03:29
+    settle();
+    assert!(runs(&served).is_empty());
+    set(2); // 03:30: the nightly entry
+    let started = std::time::Instant::now();
+    while runs(&served).is_empty() {
+        assert!(started.elapsed().as_secs() < 20, "03:30 never fired");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    settle();
+    let fired = runs(&served);
+    assert_eq!(fired.len(), 1, "once per minute: {fired:#?}");
+    assert_eq!(fired[0].event, "schedule");
+    assert_eq!(fired[0].git_ref, "refs/heads/main");
+    // The same minute seen again (a clock stepping back) fires nothing more.
+    set(2);
+    settle();
+    assert_eq!(runs(&served).len(), 1);
+    // Monday entries do not fire on a Tuesday; the next nightly is a day later.
+    set(17); // 03:45 Tuesday
+    settle();
+    assert_eq!(runs(&served).len(), 1);
 }

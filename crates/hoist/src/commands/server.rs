@@ -128,6 +128,7 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         },
         // The hooks of hosted repositories call this very program back.
         hook_program: std::env::current_exe().ok(),
+        clock: None,
     };
     let runners = config.runners;
     let names: Vec<String> = config.repos.iter().map(|r| r.name.clone()).collect();
