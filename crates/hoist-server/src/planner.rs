@@ -33,22 +33,7 @@ pub(crate) fn dispatch(
     body: DispatchRequest,
     actor: &str,
 ) -> Result<DispatchResponse, ApiError> {
-    let repo = state.repo(repo_name).ok_or_else(|| {
-        let known: Vec<String> = state
-            .repos()
-            .iter()
-            .map(|r| format!("`{}`", r.name))
-            .collect();
-        ApiError::not_found(format!(
-            "no repository `{repo_name}`; this server has {}",
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        ))
-    })?;
-    let repo = &repo;
+    let repo = &state.repo_named(repo_name)?;
     state.refresh(repo).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_GATEWAY,
@@ -81,24 +66,25 @@ pub(crate) fn dispatch(
         ))
     })?;
     let parsed = hoist_workflow::parse_workflow(&text);
+    let mut planned = Planned {
+        repo: repo.clone(),
+        path,
+        text,
+        sha,
+        branch,
+        inputs: serde_json::Map::new(),
+        actor: actor.to_owned(),
+        event: "workflow_dispatch".to_owned(),
+        before: None,
+        attempt: 1,
+        reuse: serde_json::Map::new(),
+        git_ref: None,
+        payload: None,
+        head_sha: None,
+    };
+    let path = planned.path.clone();
     if parsed.has_errors() {
         // As GitHub's "workflow file issue": the run exists, failed, with the errors on it.
-        let planned = Planned {
-            repo: repo.clone(),
-            path,
-            text,
-            sha,
-            branch,
-            inputs: serde_json::Map::new(),
-            actor: actor.to_owned(),
-            event: "workflow_dispatch".to_owned(),
-            before: None,
-            attempt: 1,
-            reuse: serde_json::Map::new(),
-            git_ref: None,
-            payload: None,
-            head_sha: None,
-        };
         let run_id = failed_run(state, &planned, &parsed.diagnostics)?;
         return Ok(answer(state, run_id));
     }
@@ -118,30 +104,13 @@ pub(crate) fn dispatch(
             (k.clone(), text)
         })
         .collect();
-    let inputs = hoist_workflow::trigger::resolve_inputs(trigger, &given)
+    planned.inputs = hoist_workflow::trigger::resolve_inputs(trigger, &given)
         .map_err(|errors| ApiError::unprocessable(errors.join("; ")))?;
     let name = parsed
         .workflow
         .name
         .as_ref()
         .map_or_else(|| path.clone(), |n| n.value.clone());
-
-    let planned = Planned {
-        repo: repo.clone(),
-        path,
-        text,
-        sha,
-        branch,
-        inputs,
-        actor: actor.to_owned(),
-        event: "workflow_dispatch".to_owned(),
-        before: None,
-        attempt: 1,
-        reuse: serde_json::Map::new(),
-        git_ref: None,
-        payload: None,
-        head_sha: None,
-    };
     let run = planned.new_run(state, name);
     // Who, when (the entry's time), which repository, workflow, ref and inputs: the audit
     // entry is written with the run, in one transaction.

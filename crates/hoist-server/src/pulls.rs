@@ -351,10 +351,7 @@ pub(crate) fn merge(
         &json!({"number": number, "base": pull.base_ref, "sha": merged, "head_sha": pull.head_sha}),
         None,
     );
-    let pull = state
-        .store()
-        .pull(&repo.name, number)?
-        .ok_or_else(|| ApiError::internal("the pull request vanished"))?;
+    let pull = reread(state, repo, number)?;
     let mut runs = crate::event_runs::push(state, repo, git, &base_ref, &base_now, &merged, by)
         .map_err(ApiError::internal)?;
     runs.extend(branch_moved(state, repo, git, &pull.base_ref, &merged, by));
@@ -383,10 +380,15 @@ pub(crate) fn close(
         &json!({"number": number}),
         None,
     );
-    let pull = state
-        .store()
-        .pull(&repo.name, number)?
-        .ok_or_else(|| ApiError::internal("the pull request vanished"))?;
+    let pull = reread(state, repo, number)?;
     let runs = runs_of(state, repo, git, &pull, "closed", by, None)?;
     Ok((pull, runs))
+}
+
+/// Pull request `number` as the store has it now (after this module changed it).
+fn reread(state: &SharedState, repo: &RepoConfig, number: i64) -> Result<PullRow, ApiError> {
+    state
+        .store()
+        .pull(&repo.name, number)?
+        .ok_or_else(|| ApiError::internal(format!("pull request #{number} vanished")))
 }

@@ -237,6 +237,41 @@ impl AppState {
         self.registry.get(name)
     }
 
+    /// Repository `name`, or 404 naming the ones there are.
+    pub(crate) fn repo_named(
+        &self,
+        name: &str,
+    ) -> Result<crate::config::RepoConfig, crate::api_error::ApiError> {
+        self.repo(name).ok_or_else(|| {
+            let known: Vec<String> = self
+                .repos()
+                .iter()
+                .map(|r| format!("`{}`", r.name))
+                .collect();
+            crate::api_error::ApiError::not_found(format!(
+                "no repository `{name}`; this server has {}",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })
+    }
+
+    /// The git repository of `repo`, or 500 when it is gone.
+    pub(crate) fn git_of(
+        &self,
+        repo: &crate::config::RepoConfig,
+    ) -> Result<hoist_git::Repository, crate::api_error::ApiError> {
+        self.repository(repo).ok_or_else(|| {
+            crate::api_error::ApiError::internal(format!(
+                "`{}` is not a git repository",
+                repo.path.display()
+            ))
+        })
+    }
+
     /// Reads the repositories from the database again (after a change made here; upkeep
     /// does it for changes other servers make).
     pub(crate) fn reload_repos(&self) {

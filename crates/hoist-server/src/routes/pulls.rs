@@ -54,7 +54,7 @@ pub(crate) async fn open(
     let Json(body) = body.map_err(bad_json)?;
     let repo = named(&state, &name)?;
     off_thread(move || {
-        let git = git_of(&state, &repo)?;
+        let git = state.git_of(&repo)?;
         let base = body
             .base
             .clone()
@@ -75,15 +75,6 @@ pub(crate) async fn open(
         ))
     })
     .await
-}
-
-fn git_of(
-    state: &SharedState,
-    repo: &crate::config::RepoConfig,
-) -> Result<hoist_git::Repository, ApiError> {
-    state.repository(repo).ok_or_else(|| {
-        ApiError::internal(format!("`{}` is not a git repository", repo.path.display()))
-    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,7 +143,7 @@ pub(crate) async fn update(
     }
     let repo = named(&state, &name)?;
     off_thread(move || {
-        let git = git_of(&state, &repo)?;
+        let git = state.git_of(&repo)?;
         let (pull, runs) = crate::pulls::close(&state, &repo, &git, number, &caller.name)?;
         Ok(Json(view(&state, &repo, pull, runs)?))
     })
@@ -169,7 +160,7 @@ pub(crate) async fn merge(
     state.refuse_if_draining()?;
     let repo = named(&state, &name)?;
     off_thread(move || {
-        let git = git_of(&state, &repo)?;
+        let git = state.git_of(&repo)?;
         let (pull, runs) = crate::pulls::merge(&state, &repo, &git, number, &caller.name)?;
         Ok(Json(view(&state, &repo, pull, runs)?))
     })

@@ -40,21 +40,7 @@ pub(crate) fn view(state: &SharedState, repo: &RepoConfig) -> RepoView {
 
 /// The repository named in a path, or 404 naming the ones there are.
 pub(crate) fn named(state: &SharedState, name: &str) -> Result<RepoConfig, ApiError> {
-    state.repo(name).ok_or_else(|| {
-        let known: Vec<String> = state
-            .repos()
-            .iter()
-            .map(|r| format!("`{}`", r.name))
-            .collect();
-        ApiError::not_found(format!(
-            "no repository `{name}`; this server has {}",
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        ))
-    })
+    state.repo_named(name)
 }
 
 pub(crate) async fn list(
@@ -276,9 +262,7 @@ pub(crate) async fn hook(
     let Json(report) = body.map_err(bad_json)?;
     let repo = named(&state, &name)?;
     off_thread(move || {
-        let git = state.repository(&repo).ok_or_else(|| {
-            ApiError::internal(format!("`{}` is not a git repository", repo.path.display()))
-        })?;
+        let git = state.git_of(&repo)?;
         match hook.as_str() {
             "pre-receive" => Ok(Json(crate::pushes::pre_receive(&state, &repo, &report))),
             "post-receive" => Ok(Json(crate::pushes::post_receive(

@@ -188,9 +188,7 @@ pub(crate) async fn repository_dispatch(
     }
     let config = crate::routes::repos::named(&state, &repo)?;
     crate::routes::off_thread(move || {
-        let git = state.repository(&config).ok_or_else(|| {
-            ApiError::internal(format!("`{}` is not a git repository", config.path.display()))
-        })?;
+        let git = state.git_of(&config)?;
         let full_name = config.forge_name.clone().unwrap_or_else(|| config.name.clone());
         let default = config
             .default_branch

@@ -18,9 +18,7 @@ use crate::wire::CombinedStatus;
 /// The commit `reference` names in `repo` (a SHA, a branch, a tag).
 fn commit_of(state: &SharedState, name: &str, reference: &str) -> Result<String, ApiError> {
     let repo = named(state, name)?;
-    let git = state.repository(&repo).ok_or_else(|| {
-        ApiError::internal(format!("`{}` is not a git repository", repo.path.display()))
-    })?;
+    let git = state.git_of(&repo)?;
     git.resolve(reference).map_err(|_| {
         ApiError::not_found(format!(
             "`{name}` has no commit, branch or tag `{reference}`"
