@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use hoist_events::{JobOutcome, JobRequest, Observer, WIRE_VERSION, WorkflowFile};
+use hoist_events::{
+    Admission, ConcurrencyClaim, JobOutcome, JobRequest, Observer, WIRE_VERSION, WorkflowFile,
+};
 use hoist_expr::{Object, Value};
 use indexmap::IndexMap;
 use tokio::sync::watch;
@@ -22,12 +24,26 @@ use crate::run::{Frame, Shared};
 /// Where job instances run when not in the planning process: given a request, it runs the
 /// job (reporting its events to the run's observer, directly or through a store) and
 /// answers with the outcome. `cancel` turns true when the run is cancelled.
+///
+/// A job's `concurrency:` travels in its request (`JobRequest::concurrency`): `run` keeps it
+/// out of the way until its group lets it go. The run's own group is `admit_run`'s, asked
+/// before any job; by default (`hoist run`, one run alone) every run goes at once.
 pub trait JobPlacement: Send + Sync {
     fn run(
         &self,
         request: JobRequest,
         cancel: watch::Receiver<bool>,
     ) -> Pin<Box<dyn Future<Output = JobOutcome> + Send + 'static>>;
+
+    /// Waits until the run's concurrency group `claim` lets it run, or says why it will not.
+    fn admit_run(
+        &self,
+        claim: ConcurrencyClaim,
+        cancel: watch::Receiver<bool>,
+    ) -> Pin<Box<dyn Future<Output = Admission> + Send + 'static>> {
+        let _ = (claim, cancel);
+        Box::pin(async { Admission::Go })
+    }
 }
 
 /// The request for one instance: what the planner decided, nothing of this machine.
@@ -85,6 +101,7 @@ pub(crate) fn request<E: Executor>(
         masked,
         debug: req.debug,
         checkout: None,
+        concurrency: None,
     }
 }
 

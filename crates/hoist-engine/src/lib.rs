@@ -10,6 +10,7 @@ mod actions;
 mod background;
 mod builtin;
 mod command_files;
+mod concurrency;
 mod contexts;
 mod errors;
 use hoist_events as events;
@@ -34,8 +35,8 @@ pub use command_files::parse_key_values;
 pub use errors::EngineError;
 pub use events::WIRE_VERSION;
 pub use events::{
-    Annotation, AnnotationLevel, Checkout, Conclusion, JobKey, JobOutcome, JobRequest, NoObserver,
-    Observer, RunEvent,
+    Admission, Annotation, AnnotationLevel, Checkout, Conclusion, ConcurrencyClaim, JobKey,
+    JobOutcome, JobRequest, NoObserver, Observer, RunEvent,
 };
 pub use executor::{
     Executor, HostExecutor, ProcessEnd, ProcessMessage, ProcessSpec, end_orphaned_group,
@@ -115,6 +116,23 @@ pub async fn run_with_placement<E: Executor>(
     let mut shared = run::Shared::new(request, executor, observer.clone(), event_path);
     shared.placement = placement;
     let shared = Arc::new(shared);
+    // The workflow's concurrency group, where there is a placement to keep it (a server):
+    // the run waits for its turn before any job, or ends cancelled without one.
+    if let (Some(placement), Some(concurrency)) = (&shared.placement, &frame.workflow.concurrency) {
+        let contexts = run::base_contexts(&shared, &frame);
+        let admission =
+            match concurrency::claim(concurrency, &contexts, concurrency::WORKFLOW_CONTEXTS) {
+                Ok(None) => Admission::Go,
+                Ok(Some(claim)) => placement.admit_run(claim, cancel.clone()).await,
+                Err(message) => {
+                    run::fail_job(&shared, run::pseudo_key("concurrency"), &message);
+                    return Ok(finish_early(&observer, Conclusion::Failure, started));
+                }
+            };
+        if let Admission::Cancelled { .. } = admission {
+            return Ok(finish_early(&observer, Conclusion::Cancelled, started));
+        }
+    }
     let results = run::run_workflow(shared.clone(), frame, cancel.clone()).await;
     let cancelled = *cancel.borrow();
     let conclusion = if cancelled {
@@ -135,4 +153,20 @@ pub async fn run_with_placement<E: Executor>(
         .map(|(k, s)| (k, (s.result, s.outputs)))
         .collect();
     Ok(RunOutcome { conclusion, jobs })
+}
+
+/// The end of a run that never got to its jobs.
+fn finish_early(
+    observer: &Arc<dyn Observer>,
+    conclusion: Conclusion,
+    started: Instant,
+) -> RunOutcome {
+    observer.on_event(&RunEvent::RunFinished {
+        conclusion,
+        duration: started.elapsed(),
+    });
+    RunOutcome {
+        conclusion,
+        jobs: IndexMap::new(),
+    }
 }

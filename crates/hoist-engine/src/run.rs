@@ -308,7 +308,7 @@ pub(crate) fn run_workflow<E: Executor>(
     })
 }
 
-fn base_contexts<E: Executor>(shared: &Arc<Shared<E>>, frame: &Frame) -> Object {
+pub(crate) fn base_contexts<E: Executor>(shared: &Arc<Shared<E>>, frame: &Frame) -> Object {
     let req = &shared.req;
     let e = &req.event;
     let (ref_name, ref_type) = ref_parts(&e.git_ref);
@@ -631,7 +631,7 @@ async fn run_job_group<E: Executor>(
                 match &shared.placement {
                     // Placed elsewhere (a runner): the request carries what the job needs.
                     Some(placement) => {
-                        let request = crate::job_request::request(
+                        let mut request = crate::job_request::request(
                             &shared,
                             &frame,
                             &id,
@@ -639,6 +639,26 @@ async fn run_job_group<E: Executor>(
                             &ctx,
                             &workflow_env,
                         );
+                        if let Some(concurrency) = &job.concurrency {
+                            match crate::concurrency::claim(
+                                concurrency,
+                                &ctx,
+                                crate::concurrency::JOB_CONTEXTS,
+                            ) {
+                                Ok(claim) => request.concurrency = claim,
+                                Err(message) => {
+                                    shared.log(&key, None, &format!("Error: {message}"));
+                                    shared.annotate(&key, None, AnnotationLevel::Error, &message);
+                                    shared.emit(RunEvent::JobFinished {
+                                        job: key.clone(),
+                                        result: Conclusion::Failure,
+                                        duration: Duration::ZERO,
+                                        outputs: Vec::new(),
+                                    });
+                                    return (Conclusion::Failure, IndexMap::new(), false);
+                                }
+                            }
+                        }
                         let o = placement.run(request, group_rx).await;
                         (o.result, o.outputs.into_iter().collect())
                     }
@@ -695,7 +715,22 @@ async fn run_job_group<E: Executor>(
     JobSummary { result, outputs }
 }
 
-fn fail_job<E: Executor>(shared: &Arc<Shared<E>>, key: JobKey, message: &str) -> JobSummary {
+/// The key of a job that is not in the workflow but says why the run ended (`concurrency`).
+pub(crate) fn pseudo_key(name: &str) -> JobKey {
+    JobKey {
+        id: name.to_owned(),
+        job_id: name.to_owned(),
+        path: name.to_owned(),
+        name: name.to_owned(),
+        matrix: serde_json::Value::Null,
+    }
+}
+
+pub(crate) fn fail_job<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    key: JobKey,
+    message: &str,
+) -> JobSummary {
     shared.emit(RunEvent::JobQueued { job: key.clone() });
     shared.emit(RunEvent::JobStarted {
         job: key.clone(),

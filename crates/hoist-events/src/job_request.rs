@@ -61,6 +61,28 @@ pub struct JobRequest {
     /// workspace; `None` when the runner's own machine has it (`hoist run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkout: Option<Checkout>,
+    /// The job's `concurrency:`, evaluated: the planner's placement keeps the job out of the
+    /// queue until its group lets it run. A runner does nothing with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<ConcurrencyClaim>,
+}
+
+/// A `concurrency:` of a workflow or job, evaluated for one run or job instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConcurrencyClaim {
+    /// The group's name; groups are per repository.
+    pub group: String,
+    /// Whether joining cancels the group's running member.
+    pub cancel_in_progress: bool,
+}
+
+/// What became of a member that asked to join its concurrency group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Its turn: it runs now.
+    Go,
+    /// It will not run: a newer member replaced it while it waited, or it was cancelled.
+    Cancelled { reason: String },
 }
 
 /// A commit of a repository, for a runner to check out.

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 mod job_request;
 
-pub use job_request::{Checkout, EventInfo, JobOutcome, JobRequest, WorkflowFile};
+pub use job_request::{
+    Admission, Checkout, ConcurrencyClaim, EventInfo, JobOutcome, JobRequest, WorkflowFile,
+};
 
 /// The version of the serialized forms of this crate's types.
 pub const WIRE_VERSION: u32 = 1;

@@ -39,9 +39,9 @@ pub use schedules::Clock;
 pub use signature::sign as webhook_signature;
 pub use statuses::CommitStatus;
 pub use wire::{
-    AuditQuery, CombinedStatus, DispatchRequest, DispatchResponse, HookAnswer, HookReport, LogPart,
-    NewToken, PullView, RefUpdate, RepoView, RunQuery, RunRecord, RunView, RunnerCredential,
-    TokenRequest,
+    AuditQuery, CombinedStatus, DispatchRequest, DispatchResponse, GroupView, HookAnswer,
+    HookReport, LogPart, NewToken, PullView, RefUpdate, RepoView, RunQuery, RunRecord, RunView,
+    RunnerCredential, TokenRequest,
 };
 
 use std::sync::Arc;

@@ -534,6 +534,7 @@ pub(crate) fn start_planning(
     request.project_root = source;
     let placement = QueuePlacement {
         state: state.clone(),
+        repo: repo.name.clone(),
         run_id,
         checkout: Checkout {
             repository: repo
@@ -566,6 +567,8 @@ pub(crate) fn start_planning(
             });
         }
         let _ = recorder.finish();
+        // The run's concurrency group, if it joined one, is free for the next member.
+        let _ = planning.store().leave_group(run_id, "");
         if let Ok(mut recorders) = planning.recorders.lock() {
             recorders.remove(&run_id);
         }

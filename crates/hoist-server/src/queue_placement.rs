@@ -1,18 +1,24 @@
 //! The engine's `JobPlacement` for the server: each job instance goes into the store's queue,
-//! and the planner waits for a runner's outcome.
+//! and the planner waits for a runner's outcome. Concurrency groups (a run's and a job's)
+//! are kept here too, in the store, so that they hold across runners and server replicas: a
+//! member waits for its turn before it is queued.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use hoist_engine::{Checkout, Conclusion, JobOutcome, JobPlacement, JobRequest};
-use hoist_store::QueueState;
+use hoist_engine::{
+    Admission, Checkout, Conclusion, ConcurrencyClaim, JobOutcome, JobPlacement, JobRequest,
+};
+use hoist_store::{GroupState, QueueState};
 use tokio::sync::watch;
 
 use crate::state::SharedState;
 
 pub(crate) struct QueuePlacement {
     pub(crate) state: SharedState,
+    /// The repository's name: concurrency groups are per repository.
+    pub(crate) repo: String,
     pub(crate) run_id: i64,
     pub(crate) checkout: Checkout,
 }
@@ -24,7 +30,7 @@ impl JobPlacement for QueuePlacement {
         mut cancel: watch::Receiver<bool>,
     ) -> Pin<Box<dyn Future<Output = JobOutcome> + Send + 'static>> {
         request.checkout = Some(self.checkout.clone());
-        let (state, run_id) = (self.state.clone(), self.run_id);
+        let (state, run_id, repo) = (self.state.clone(), self.run_id, self.repo.clone());
         Box::pin(async move {
             if let Some(known) = &state.config.labels {
                 let mut all = crate::config::RunnerConfig::default_labels();
@@ -46,10 +52,33 @@ impl JobPlacement for QueuePlacement {
                     return failed(reason);
                 }
             }
+            let grouped = request.concurrency.is_some();
+            if let Some(claim) = request.concurrency.clone() {
+                let job_key = request.key.id.clone();
+                let turn = wait_turn(&state, &repo, run_id, &job_key, claim, cancel.clone());
+                if let Admission::Cancelled { reason } = turn.await {
+                    report_unrun(&state, run_id, &request.key, Conclusion::Cancelled, &reason);
+                    return JobOutcome {
+                        result: Conclusion::Cancelled,
+                        outputs: Vec::new(),
+                        reason: Some(reason),
+                    };
+                }
+            }
             let id = match state.store().enqueue_job(run_id, &request) {
                 Ok(id) => id,
                 Err(e) => return failed(format!("cannot queue the job: {}", e.with_root_cause())),
             };
+            // A newer member of the group that asked this one to cancel before it was queued.
+            if grouped
+                && state
+                    .store()
+                    .group_cancel_requested(run_id, &request.key.id)
+                    .unwrap_or(false)
+            {
+                let reason = "Canceling since a higher priority waiting request exists";
+                let _ = state.store().cancel_job(id, reason);
+            }
             state.queue_changed.notify_waiters();
             let mut cancel_sent = false;
             let signal = state.job_signal(id);
@@ -81,8 +110,105 @@ impl JobPlacement for QueuePlacement {
                 }
             };
             state.forget_job(id);
+            if grouped {
+                let _ = state.store().leave_group(run_id, &request.key.id);
+            }
             outcome
         })
+    }
+
+    fn admit_run(
+        &self,
+        claim: ConcurrencyClaim,
+        cancel: watch::Receiver<bool>,
+    ) -> Pin<Box<dyn Future<Output = Admission> + Send + 'static>> {
+        let (state, run_id, repo) = (self.state.clone(), self.run_id, self.repo.clone());
+        Box::pin(async move { wait_turn(&state, &repo, run_id, "", claim, cancel).await })
+    }
+}
+
+/// Joins member (`run_id`, `job_key`: `""` for the run) to its group and waits for its turn:
+/// GitHub's rules are the store's (`hoist_store::Store::join_group`); here the running
+/// member a `cancel-in-progress` join displaces hears it at once when this server plans it.
+async fn wait_turn(
+    state: &SharedState,
+    repo: &str,
+    run_id: i64,
+    job_key: &str,
+    claim: ConcurrencyClaim,
+    mut cancel: watch::Receiver<bool>,
+) -> Admission {
+    let joined = state.store().join_group(
+        repo,
+        &claim.group,
+        run_id,
+        job_key,
+        claim.cancel_in_progress,
+    );
+    let mut turn = match joined {
+        Ok(joined) => {
+            // Who displaced whom is in the audit log: a cancelled run's author asks why.
+            let displaced = joined
+                .cancelling
+                .iter()
+                .map(|m| (m, "cancel-in-progress"))
+                .chain(joined.replaced.iter().map(|m| (m, "replaced-pending")));
+            for ((other, other_job), how) in displaced {
+                let _ = state.store().audit(
+                    "hoist-concurrency",
+                    "concurrency.cancel",
+                    None,
+                    &serde_json::json!({"group": claim.group, "repo": repo, "job": other_job,
+                                        "by_run": run_id, "by_job": job_key, "how": how}),
+                    Some(*other),
+                );
+            }
+            for (other, other_job) in &joined.cancelling {
+                if other_job.is_empty()
+                    && let Ok(cancels) = state.cancels.lock()
+                    && let Some(tx) = cancels.get(other)
+                {
+                    let _ = tx.send(true);
+                }
+            }
+            if !joined.cancelling.is_empty() {
+                state.queue_changed.notify_waiters();
+                state.wake_all_jobs();
+            }
+            joined.state
+        }
+        Err(e) => {
+            return Admission::Cancelled {
+                reason: format!(
+                    "cannot join concurrency group `{}`: {}",
+                    claim.group,
+                    e.with_root_cause()
+                ),
+            };
+        }
+    };
+    loop {
+        match turn {
+            GroupState::Running | GroupState::Left => return Admission::Go,
+            GroupState::Cancelled { reason } => return Admission::Cancelled { reason },
+            GroupState::Pending => {}
+        }
+        if *cancel.borrow() {
+            let _ = state.store().leave_group(run_id, job_key);
+            return Admission::Cancelled {
+                reason: "the run was cancelled".to_owned(),
+            };
+        }
+        tokio::select! {
+            // The running member leaves wherever it runs: a look twice a second at most.
+            () = tokio::time::sleep(state.poll_every().min(Duration::from_millis(500))) => {}
+            _ = cancel.changed() => {}
+        }
+        turn = match state.store().group_turn(run_id, job_key) {
+            Ok(t) => t,
+            // A database that does not answer for a moment: look again.
+            Err(_) => GroupState::Pending,
+        };
     }
 }
 

@@ -51,7 +51,7 @@ pub(crate) fn spawn(state: &SharedState) {
             let from = match last {
                 Some(l) if now <= l => continue,
                 Some(l) => l,
-                // At start: since the last minute any server fired.
+                // At start: since the last minute any server looked at.
                 None => state
                     .store()
                     .last_schedule_tick()
@@ -73,6 +73,7 @@ pub(crate) fn spawn(state: &SharedState) {
                     );
                 }
                 look(&state, now);
+                let _ = state.store().mark_schedule_looked(now);
             })
             .await;
         }

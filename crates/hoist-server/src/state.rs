@@ -200,6 +200,19 @@ impl AppState {
         }
     }
 
+    /// Wakes the planner of every queued job waiting here: something changed that the store
+    /// says of several (a concurrency group cancelled one without knowing its queue id).
+    pub(crate) fn wake_all_jobs(&self) {
+        for signal in self
+            .job_waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            signal.notify_one();
+        }
+    }
+
     pub(crate) fn forget_job(&self, id: i64) {
         self.job_waiters
             .lock()

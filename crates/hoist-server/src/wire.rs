@@ -35,6 +35,44 @@ pub struct RunView {
     pub status: String,
     pub conclusion: Option<String>,
     pub jobs: Vec<JobView>,
+    /// The concurrency groups the run and its jobs joined, and where each stands.
+    #[serde(default)]
+    pub concurrency: Vec<GroupView>,
+}
+
+/// A run's or job's place in its concurrency group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub group: String,
+    /// The job's key; `None` for the run's own group.
+    pub job: Option<String>,
+    /// `running`, `pending`, `cancelled` or `left`.
+    pub state: String,
+    /// Why it was cancelled.
+    pub reason: Option<String>,
+}
+
+impl GroupView {
+    pub fn of(members: Vec<hoist_store::GroupMember>) -> Vec<GroupView> {
+        use hoist_store::GroupState;
+        members
+            .into_iter()
+            .map(|m| {
+                let (state, reason) = match m.state {
+                    GroupState::Running => ("running", None),
+                    GroupState::Pending => ("pending", None),
+                    GroupState::Cancelled { reason } => ("cancelled", Some(reason)),
+                    GroupState::Left => ("left", None),
+                };
+                GroupView {
+                    group: m.group,
+                    job: Some(m.job_key).filter(|k| !k.is_empty()),
+                    state: state.to_owned(),
+                    reason,
+                }
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -169,6 +207,9 @@ pub struct RunRecord {
     pub annotations: Vec<hoist_store::AnnotationRow>,
     pub artifacts: Vec<hoist_store::ArtifactRow>,
     pub objects: Option<hoist_store::RunObjects>,
+    /// The concurrency groups the run and its jobs joined.
+    #[serde(default)]
+    pub concurrency: Vec<GroupView>,
 }
 
 /// One part of a job's log: a step's (by index) or the job's own lines.

@@ -11,6 +11,7 @@
 
 mod access;
 mod app_syncs;
+mod concurrency;
 mod db;
 mod deliveries;
 mod errors;
@@ -36,6 +37,7 @@ use db::{Db, args};
 
 pub use access::{AuditFilter, AuditRow, Role, TokenRow};
 pub use app_syncs::{AppSyncRow, NewAppSync};
+pub use concurrency::{GroupMember, GroupState, Joined};
 pub use deliveries::{DeliveryRow, NewDelivery};
 pub use errors::StoreError;
 pub use metrics::Imported;

@@ -39,7 +39,25 @@ impl Store {
         Ok(())
     }
 
-    /// The latest minute any schedule fired, if one ever did.
+    /// Notes that a server looked at minute `minute` (fired what fires then): the latest such
+    /// minute is where a server that starts again picks up, so that it can tell which
+    /// minutes nobody looked at. Kept as the one row of the empty repository name.
+    pub fn mark_schedule_looked(&mut self, minute: i64) -> Result<(), StoreError> {
+        self.db().write(|tx| {
+            tx.execute(
+                "INSERT INTO schedule_ticks (repo, workflow, cron, minute) VALUES ('', '', '', ?1) \
+                 ON CONFLICT (repo, workflow, cron, minute) DO NOTHING",
+                args![minute],
+            )?;
+            tx.execute(
+                "DELETE FROM schedule_ticks WHERE repo = '' AND minute < ?1",
+                args![minute],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The latest minute a server looked at or any schedule fired, if there is one.
     pub fn last_schedule_tick(&self) -> Result<Option<i64>, StoreError> {
         self.db()
             .query_row("SELECT MAX(minute) FROM schedule_ticks", args![], |r| {

@@ -276,6 +276,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX runs_by_sha ON runs (repo, sha);
     CREATE INDEX runs_by_head ON runs (repo, head_sha);
     ",
+    // 16: concurrency groups: each run or job that names a group, and where it stands in it.
+    "
+    CREATE TABLE concurrency (
+        repo              TEXT NOT NULL,
+        grp               TEXT NOT NULL,
+        run_id            INTEGER NOT NULL,
+        job_key           TEXT NOT NULL,          -- '' for the run itself
+        state             TEXT NOT NULL,          -- running, pending, cancelled, left
+        cancel_requested  INTEGER NOT NULL DEFAULT 0,
+        reason            TEXT,
+        joined_at         INTEGER NOT NULL,
+        PRIMARY KEY (run_id, job_key)
+    );
+    CREATE INDEX concurrency_by_group ON concurrency (repo, grp, state);
+    ",
 ];
 
 /// The same schema for PostgreSQL, as its own numbered migrations (the version is kept in
@@ -512,5 +527,19 @@ pub(crate) const POSTGRES_MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN head_sha TEXT;       -- the commit its statuses are of (a PR's head)
     CREATE INDEX runs_by_sha ON runs (repo, sha);
     CREATE INDEX runs_by_head ON runs (repo, head_sha);
+",
+    "
+    CREATE TABLE concurrency (
+        repo              TEXT NOT NULL,
+        grp               TEXT NOT NULL,
+        run_id            BIGINT NOT NULL,
+        job_key           TEXT NOT NULL,
+        state             TEXT NOT NULL,
+        cancel_requested  BIGINT NOT NULL DEFAULT 0,
+        reason            TEXT,
+        joined_at         BIGINT NOT NULL,
+        PRIMARY KEY (run_id, job_key)
+    );
+    CREATE INDEX concurrency_by_group ON concurrency (repo, grp, state);
 ",
 ];

@@ -32,6 +32,7 @@ impl History for LocalHistory {
             annotations: self.store.annotations(id)?,
             artifacts: self.store.artifacts(id)?,
             objects: self.store.run_objects(id)?,
+            concurrency: hoist_server::GroupView::of(self.store.groups_of_run(id)?),
         })
     }
 

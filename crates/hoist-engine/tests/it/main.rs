@@ -259,6 +259,7 @@ fn a_request_from_a_newer_planner_is_refused_with_the_versions() {
         masked: Vec::new(),
         debug: false,
         checkout: None,
+        concurrency: None,
     };
     let (_tx, cancel) = watch::channel(false);
     let err = runtime

@@ -67,6 +67,7 @@ pub(crate) async fn record(
         annotations: store.annotations(id)?,
         artifacts: store.artifacts(id)?,
         objects: store.run_objects(id)?,
+        concurrency: crate::wire::GroupView::of(store.groups_of_run(id)?),
     }))
 }
 

@@ -106,6 +106,7 @@ pub(crate) async fn view(
         status: run.status.clone(),
         conclusion: run.conclusion.clone(),
         jobs,
+        concurrency: crate::wire::GroupView::of(store.groups_of_run(id)?),
     }))
 }
 

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+mod concurrency;
+
 /// `METHOD path` of every route the router registers, read from its source.
 fn routed() -> BTreeSet<String> {
     let source =
@@ -130,24 +132,38 @@ fn every_documented_operation_answers_and_the_description_is_served() {
 
 /// A git repository with `workflows` committed, and a server on it.
 struct Served {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
     address: std::net::SocketAddr,
     client: hoist_server::Client,
     token: String,
+    options: Options,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    stopped: Option<std::sync::mpsc::Receiver<()>>,
+}
+
+/// How a test's server differs from the default one.
+#[derive(Clone, Default)]
+struct Options {
+    runners: usize,
+    /// Schedules go by this clock.
+    clock: Option<std::sync::Arc<dyn hoist_server::Clock>>,
+    /// Job leases (runners renew every third of it); 30 s when `None`.
+    lease: Option<std::time::Duration>,
 }
 
 /// With `runners` in the server's process.
 fn serve(workflows: &[(&str, &str)], runners: usize) -> Served {
-    serve_with_clock(workflows, runners, None)
+    serve_with(
+        workflows,
+        Options {
+            runners,
+            ..Options::default()
+        },
+    )
 }
 
-/// [`serve`], with schedules going by `clock`.
-fn serve_with_clock(
-    workflows: &[(&str, &str)],
-    runners: usize,
-    clock: Option<std::sync::Arc<dyn hoist_server::Clock>>,
-) -> Served {
+fn serve_with(workflows: &[(&str, &str)], options: Options) -> Served {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(repo.join(".github/workflows")).unwrap();
@@ -167,42 +183,142 @@ fn serve_with_clock(
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "-A"]);
     git(&["commit", "-q", "--allow-empty", "-m", "x"]);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
+    start(dir, tokio::runtime::Runtime::new().unwrap(), options)
+}
+
+/// Starts a server on the repository and data directory in `dir`.
+fn start(dir: tempfile::TempDir, runtime: tokio::runtime::Runtime, options: Options) -> Served {
     let (tx, rx) = std::sync::mpsc::channel();
     let config = hoist_server::ServerConfig {
         listen: "127.0.0.1:0".into(),
         data_dir: dir.path().join("data"),
         repos: vec![hoist_server::RepoConfig {
             name: "repo".into(),
-            path: repo,
+            path: dir.path().join("repo"),
             default_branch: None,
             poll: None,
             url: None,
             ..hoist_server::RepoConfig::default()
         }],
-        runners,
+        runners: options.runners,
         name: "test".into(),
         database: None,
         labels: None,
         observer: None,
         hook_program: None,
-        clock,
-        lease: std::time::Duration::from_secs(30),
+        clock: options.clock.clone(),
+        lease: options.lease.unwrap_or(std::time::Duration::from_secs(30)),
     };
+    let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+    let (done, stopped) = std::sync::mpsc::channel();
     runtime.spawn(async move {
-        hoist_server::serve(config, move |a| tx.send(a).unwrap(), std::future::pending())
+        let shutdown = async move {
+            let _ = stopping.await;
+        };
+        hoist_server::serve(config, move |a| tx.send(a).unwrap(), shutdown)
             .await
             .unwrap();
+        let _ = done.send(());
     });
     let address = rx.recv().unwrap();
     let token = hoist_server::read_admin_token(&dir.path().join("data")).unwrap();
     let client = hoist_server::Client::new(&format!("http://{address}"), &token);
     Served {
-        _dir: dir,
+        dir,
         runtime,
         address,
         client,
         token,
+        options,
+        stop: Some(stop),
+        stopped: Some(stopped),
+    }
+}
+
+/// A server's repository and data directory while it is stopped.
+struct Stopped {
+    dir: tempfile::TempDir,
+    runtime: tokio::runtime::Runtime,
+    options: Options,
+}
+
+impl Stopped {
+    fn start(self) -> Served {
+        start(self.dir, self.runtime, self.options)
+    }
+}
+
+impl Served {
+    /// Stops the server and starts it again on the same data directory.
+    fn restart(self) -> Served {
+        self.stop().start()
+    }
+
+    /// Stops the server, keeping its repository and data directory.
+    fn stop(mut self) -> Stopped {
+        let _ = self.stop.take().unwrap().send(());
+        self.stopped
+            .take()
+            .unwrap()
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the server stops");
+        Stopped {
+            dir: self.dir,
+            runtime: self.runtime,
+            options: self.options,
+        }
+    }
+
+    fn runs(&self) -> Vec<hoist_store::RunRow> {
+        self.runtime
+            .block_on(self.client.runs(None, &hoist_server::RunQuery::default()))
+            .unwrap()
+    }
+
+    fn view(&self, id: i64) -> hoist_server::RunView {
+        self.runtime.block_on(self.client.run(id)).unwrap()
+    }
+
+    fn dispatch(&self, file: &str, inputs: &[(&str, &str)]) -> i64 {
+        let mut body = hoist_server::DispatchRequest::default();
+        for (k, v) in inputs {
+            body.inputs.insert((*k).to_owned(), Value::from(*v));
+        }
+        self.runtime
+            .block_on(self.client.dispatch("repo", file, &body))
+            .unwrap()
+            .workflow_run_id
+    }
+
+    /// Waits (at most 60 s) until run `id`'s view satisfies `done`; returns that view.
+    fn wait_for(
+        &self,
+        id: i64,
+        what: &str,
+        done: impl Fn(&hoist_server::RunView) -> bool,
+    ) -> hoist_server::RunView {
+        let started = std::time::Instant::now();
+        loop {
+            let view = self.view(id);
+            if done(&view) {
+                return view;
+            }
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "run {id} never got to: {what}; it is {view:#?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Run `id`'s log of job `job`, all steps.
+    fn log(&self, id: i64, job: &str) -> String {
+        self.runtime
+            .block_on(self.client.logs(id, job))
+            .unwrap()
+            .into_iter()
+            .map(|p| p.text)
+            .collect()
     }
 }
 
@@ -293,7 +409,13 @@ fn a_schedule_fires_at_its_minutes_by_the_server_clock_and_once() {
     // Tuesday 2026-12-01 03:28 UTC.
     let start = 1_796_095_680_000_i64;
     let clock = std::sync::Arc::new(TestClock(std::sync::atomic::AtomicI64::new(start)));
-    let served = serve_with_clock(&[("nightly.yml", NIGHTLY)], 0, Some(clock.clone()));
+    let served = serve_with(
+        &[("nightly.yml", NIGHTLY)],
+        Options {
+            clock: Some(clock.clone()),
+            ..Options::default()
+        },
+    );
     let runs = |served: &Served| {
         served
             .runtime
@@ -331,4 +453,60 @@ fn a_schedule_fires_at_its_minutes_by_the_server_clock_and_once() {
     set(17); // 03:45 Tuesday
     settle();
     assert_eq!(runs(&served).len(), 1);
+}
+
+#[test]
+fn a_restarted_server_fires_no_minute_twice_and_logs_the_minutes_it_was_down() {
+    // Tuesday 2026-12-01 03:29 UTC.
+    let start = 1_796_095_740_000_i64;
+    let clock = std::sync::Arc::new(TestClock(std::sync::atomic::AtomicI64::new(start)));
+    let set = |minutes: i64| {
+        clock.0.store(
+            start + minutes * 60_000,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+    };
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(1500));
+    let served = serve_with(
+        &[("nightly.yml", NIGHTLY)],
+        Options {
+            clock: Some(clock.clone()),
+            ..Options::default()
+        },
+    );
+    settle();
+    set(1); // 03:30
+    let started = std::time::Instant::now();
+    while served.runs().is_empty() {
+        assert!(started.elapsed().as_secs() < 20, "03:30 never fired");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Started again within the same minute: the minute is not fired again.
+    let served = served.restart();
+    settle();
+    assert_eq!(served.runs().len(), 1);
+    set(2); // 03:31, looked at
+    settle();
+    // Down from 03:32 to 03:39; up again at 03:40.
+    let stopped = served.stop();
+    set(11);
+    let served = stopped.start();
+    let skipped = || {
+        served
+            .runtime
+            .block_on(served.client.audit(&hoist_server::AuditQuery::default()))
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "schedule.skipped")
+            .collect::<Vec<_>>()
+    };
+    let started = std::time::Instant::now();
+    while skipped().is_empty() {
+        assert!(started.elapsed().as_secs() < 20, "no skip was logged");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let entry = &skipped()[0];
+    assert_eq!(entry.detail["minutes"], 8, "{entry:?}");
+    assert_eq!(entry.detail["from_minute"], start / 60_000 + 3);
+    assert_eq!(served.runs().len(), 1, "nothing made up");
 }

@@ -5,6 +5,7 @@
 
 mod app_syncs;
 mod backend;
+mod concurrency;
 mod deliveries;
 mod planning;
 mod pulls;

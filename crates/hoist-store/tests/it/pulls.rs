@@ -117,6 +117,11 @@ fn a_schedule_minute_is_claimed_once(backend: Backend) {
         .set_schedule_tick_run("p", "nightly.yml", "0 3 * * *", 100, 9)
         .unwrap();
     assert_eq!(store.last_schedule_tick().unwrap(), Some(101));
+    // Minutes looked at count too, and only the latest is kept.
+    store.mark_schedule_looked(105).unwrap();
+    other.mark_schedule_looked(106).unwrap();
+    store.mark_schedule_looked(106).unwrap();
+    assert_eq!(store.last_schedule_tick().unwrap(), Some(106));
 }
 
 crate::backend::both!(a_schedule_minute_is_claimed_once);

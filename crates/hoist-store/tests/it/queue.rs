@@ -8,7 +8,7 @@ use hoist_store::{MAX_ATTEMPTS, QueueState, Store};
 
 use crate::store::{key, new_run};
 
-fn job(id: &str, runs_on: &[&str]) -> JobRequest {
+pub(crate) fn job(id: &str, runs_on: &[&str]) -> JobRequest {
     JobRequest {
         version: hoist_events::WIRE_VERSION,
         run_id: 1,
@@ -28,6 +28,7 @@ fn job(id: &str, runs_on: &[&str]) -> JobRequest {
         masked: Vec::new(),
         debug: false,
         checkout: None,
+        concurrency: None,
     }
 }
 

@@ -289,6 +289,7 @@ fn view(
             "annotations": record.annotations,
             "artifacts": record.artifacts,
             "objects": record.objects,
+            "concurrency": record.concurrency,
         });
         output::stdout(&format!("{}\n", serde_json::to_string_pretty(&value)?));
         return Ok(Outcome::Success);
@@ -335,6 +336,21 @@ fn view(
         run.conclusion.clone().unwrap_or_else(|| run.status.clone()),
         span(run.started_at, run.finished_at),
     );
+    if !record.concurrency.is_empty() {
+        out.push_str("\nCONCURRENCY\n");
+        for g in &record.concurrency {
+            let who = g
+                .job
+                .as_deref()
+                .map_or("run".to_owned(), |j| format!("job {j}"));
+            let state = match (g.state.as_str(), &g.reason) {
+                ("pending", _) => "waiting for the running member to finish".to_owned(),
+                ("cancelled", Some(reason)) => format!("cancelled: {reason}"),
+                (s, _) => s.to_owned(),
+            };
+            out.push_str(&format!("  {who} in group `{}`: {state}\n", g.group));
+        }
+    }
     out.push_str("\nJOBS\n");
     for j in &jobs {
         let c = j.conclusion.clone().unwrap_or_else(|| j.status.clone());
