@@ -86,7 +86,19 @@ pub(crate) fn start_runs(
     let matched = Event {
         name: event.name.clone(),
         action: event.action.clone(),
-        git_ref: Some(event.git_ref.clone()),
+        // A `workflow_run`'s branch filters are of the run that triggered it.
+        git_ref: Some(
+            match (
+                event.name.as_str(),
+                event
+                    .payload
+                    .as_ref()
+                    .and_then(|p| p["workflow_run"]["head_branch"].as_str()),
+            ) {
+                ("workflow_run", Some(branch)) => format!("refs/heads/{branch}"),
+                _ => event.git_ref.clone(),
+            },
+        ),
         base_ref: event.base_branch.clone(),
         changed_paths: changed.clone(),
         workflow_name: event.workflow_name.clone(),
@@ -152,7 +164,7 @@ pub(crate) fn start_runs(
             .store()
             .create_run_audited(&run, Some((&event.actor, &event.name, &detail)))
             .map_err(|e| format!("cannot record a run of `{path}`: {e}"))?;
-        start_planning(state, run_id, number, planned, git)
+        start_planning(state, run_id, number, planned, git, true)
             .map_err(|e| format!("cannot plan run {run_id}: {}", e.message))?;
         runs.push(run_id);
     }

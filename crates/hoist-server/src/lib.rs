@@ -29,6 +29,7 @@ mod signature;
 mod state;
 mod statuses;
 mod wire;
+mod workflow_runs;
 
 pub use auth::read_admin_token;
 pub use client::Client;

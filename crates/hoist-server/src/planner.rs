@@ -124,7 +124,7 @@ pub(crate) fn dispatch(
     let (run_id, run_number) = state
         .store()
         .create_run_audited(&run, Some((actor, "dispatch", &detail)))?;
-    start_planning(state, run_id, run_number, planned, &git)?;
+    start_planning(state, run_id, run_number, planned, &git, true)?;
     Ok(answer(state, run_id))
 }
 
@@ -349,7 +349,7 @@ pub(crate) fn resume(state: &SharedState, runs: &[i64]) -> Result<usize, ServerE
         match planned_again(state, &run) {
             Ok((planned, git)) => {
                 state.store().adopt_run(run.id)?;
-                if start_planning(state, run.id, run.number, planned, &git).is_ok() {
+                if start_planning(state, run.id, run.number, planned, &git, false).is_ok() {
                     resumed += 1;
                 }
             }
@@ -406,13 +406,16 @@ pub(crate) fn planned_again(
     Ok((planned, git))
 }
 
-/// Starts the engine's planner for run `run_id`, every job going to the queue.
+/// Starts the engine's planner for run `run_id`, every job going to the queue. `fresh`: the
+/// run was just requested (not resumed after a restart), so its `workflow_run` `requested`
+/// runs start too; its `completed` ones start when it ends.
 pub(crate) fn start_planning(
     state: &SharedState,
     run_id: i64,
     run_number: i64,
     planned: Planned,
     git: &Repository,
+    fresh: bool,
 ) -> Result<(), ApiError> {
     let git_ref = planned.git_ref();
     let Planned {
@@ -551,6 +554,13 @@ pub(crate) fn start_planning(
         cancels.insert(run_id, cancel_tx);
     }
     tokio::spawn(async move {
+        if fresh {
+            let requested = planning.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                crate::workflow_runs::run_changed(&requested, run_id, "requested");
+            })
+            .await;
+        }
         let observer: Arc<dyn Observer> = recorder.clone();
         let result = hoist_engine::run_with_placement(
             request,
@@ -575,6 +585,10 @@ pub(crate) fn start_planning(
         if let Ok(mut cancels) = planning.cancels.lock() {
             cancels.remove(&run_id);
         }
+        let _ = tokio::task::spawn_blocking(move || {
+            crate::workflow_runs::run_changed(&planning, run_id, "completed");
+        })
+        .await;
     });
     Ok(())
 }

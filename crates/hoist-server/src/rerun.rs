@@ -84,6 +84,6 @@ pub(crate) fn rerun(
     let (run_id, run_number) = state
         .store()
         .create_run_audited(&new_run, Some((actor, "rerun", &detail)))?;
-    start_planning(state, run_id, run_number, planned, &git)?;
+    start_planning(state, run_id, run_number, planned, &git, true)?;
     Ok(answer(state, run_id))
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod concurrency;
+mod workflow_run;
 
 /// `METHOD path` of every route the router registers, read from its source.
 fn routed() -> BTreeSet<String> {
