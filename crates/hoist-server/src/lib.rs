@@ -14,6 +14,7 @@ mod client_repos;
 mod config;
 mod errors;
 mod event_runs;
+mod forge_statuses;
 mod metrics;
 mod planner;
 mod poller;
@@ -84,6 +85,7 @@ pub async fn serve(
     state::spawn_upkeep(state.clone());
     poller::spawn(&state);
     schedules::spawn(&state);
+    forge_statuses::spawn(&state);
     let (stop_runners, runners_stop) = tokio::sync::watch::channel(false);
     let mut embedded = Vec::new();
     for n in 0..config.runners {

@@ -15,6 +15,7 @@ mod concurrency;
 mod db;
 mod deliveries;
 mod errors;
+mod forge_statuses;
 mod metrics;
 mod planning;
 mod pulls;

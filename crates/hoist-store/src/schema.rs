@@ -291,6 +291,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX concurrency_by_group ON concurrency (repo, grp, state);
     ",
+    // 17: the commit statuses last posted to each repository's forge.
+    "
+    CREATE TABLE forge_statuses (
+        repo       TEXT NOT NULL,
+        sha        TEXT NOT NULL,
+        context    TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        posted_at  INTEGER NOT NULL,
+        PRIMARY KEY (repo, sha, context)
+    );
+    ",
 ];
 
 /// The same schema for PostgreSQL, as its own numbered migrations (the version is kept in
@@ -541,5 +552,15 @@ pub(crate) const POSTGRES_MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, job_key)
     );
     CREATE INDEX concurrency_by_group ON concurrency (repo, grp, state);
+",
+    "
+    CREATE TABLE forge_statuses (
+        repo       TEXT NOT NULL,
+        sha        TEXT NOT NULL,
+        context    TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        posted_at  BIGINT NOT NULL,
+        PRIMARY KEY (repo, sha, context)
+    );
 ",
 ];

@@ -184,8 +184,8 @@ pub(crate) struct ServedRepo {
     /// `[server.repos.NAME.protect.main] require = ["CI / Lint"]`.
     #[serde(default)]
     pub(crate) protect: BTreeMap<String, ProtectedBranch>,
-    /// Post the statuses of its commits to this forge API (`https://api.github.com/repos/acme/platform`
-    /// or a Gitea `…/api/v1/repos/acme/platform`).
+    /// Post the statuses of its commits to this forge API base (`https://api.github.com`, or
+    /// Gitea's `https://HOST/api/v1`), to the repository named by `forge-name`.
     pub(crate) status_api: Option<String>,
     /// A file holding the token for `status-api`.
     pub(crate) status_token_file: Option<PathBuf>,

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod concurrency;
+mod forge_statuses;
 mod workflow_run;
 
 /// `METHOD path` of every route the router registers, read from its source.
@@ -151,6 +152,8 @@ struct Options {
     clock: Option<std::sync::Arc<dyn hoist_server::Clock>>,
     /// Job leases (runners renew every third of it); 30 s when `None`.
     lease: Option<std::time::Duration>,
+    /// Changes to the repository's configuration.
+    configure: Option<fn(&mut hoist_server::RepoConfig)>,
 }
 
 /// With `runners` in the server's process.
@@ -190,17 +193,18 @@ fn serve_with(workflows: &[(&str, &str)], options: Options) -> Served {
 /// Starts a server on the repository and data directory in `dir`.
 fn start(dir: tempfile::TempDir, runtime: tokio::runtime::Runtime, options: Options) -> Served {
     let (tx, rx) = std::sync::mpsc::channel();
+    let mut repo = hoist_server::RepoConfig {
+        name: "repo".into(),
+        path: dir.path().join("repo"),
+        ..hoist_server::RepoConfig::default()
+    };
+    if let Some(configure) = options.configure {
+        configure(&mut repo);
+    }
     let config = hoist_server::ServerConfig {
         listen: "127.0.0.1:0".into(),
         data_dir: dir.path().join("data"),
-        repos: vec![hoist_server::RepoConfig {
-            name: "repo".into(),
-            path: dir.path().join("repo"),
-            default_branch: None,
-            poll: None,
-            url: None,
-            ..hoist_server::RepoConfig::default()
-        }],
+        repos: vec![repo],
         runners: options.runners,
         name: "test".into(),
         database: None,

@@ -73,7 +73,8 @@ pub(crate) enum RepoCommand {
         forge_name: Option<String>,
         #[arg(long, value_name = "BRANCH")]
         default_branch: Option<String>,
-        /// Post commit statuses to this forge API (`https://api.github.com/repos/OWNER/NAME`).
+        /// Post commit statuses to this forge API base (`https://api.github.com`, Gitea's
+        /// `https://HOST/api/v1`), to the repository named by `--forge-name`.
         #[arg(long, value_name = "URL")]
         status_api: Option<String>,
         /// A file holding the token for `--status-api`.
