@@ -13,38 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-cargo build --release --quiet -p hoist
-hoist="$PWD/target/release/hoist"
-
+. bench/server-setup.sh
 repo="$work/repo"
-mkdir -p "$repo/.github/workflows"
-cat > "$repo/.github/workflows/one.yml" <<'YML'
-on: workflow_dispatch
-jobs:
-  one:
-    runs-on: ubuntu-latest
-    steps:
-      - run: 'true'
-YML
-git -C "$repo" init -q -b main
-git -C "$repo" -c user.email=b@b -c user.name=b add -A
-git -C "$repo" -c user.email=b@b -c user.name=b commit -qm bench
-
-"$hoist" serve --listen 127.0.0.1:0 --runners 0 --repo "$repo" --data-dir "$work/server" \
-    2> "$work/serve.log" &
-server=$!
-pids+=("$server")
-for _ in $(seq 100); do grep -q listening "$work/serve.log" && break; sleep 0.05; done
-url=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
+one_step_repo "$repo" workflow_dispatch
+start_server --runners 0 --repo "$repo"
 token=$(cat "$work/server/admin-token")
 sleep 1
 idle_kb=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")

@@ -18,10 +18,17 @@ pub(crate) struct AppState {
     pub(crate) config: ServerConfig,
     pub(crate) address: SocketAddr,
     store: Mutex<Store>,
+    /// A connection of its own for webhook intake (recording a delivery by id): a burst of
+    /// deliveries waits only for the database, never behind the planners' and runners' use
+    /// of `store`.
+    intake: Mutex<Store>,
     pub(crate) admin_token: String,
     pub(crate) admin_digest: [u8; 32],
     /// Wakes runners waiting in a claim: a job was queued or came back to the queue.
     pub(crate) queue_changed: Notify,
+    /// Events being turned into runs at once (git reads, workflow parsing): one per core
+    /// but one, so that a burst of webhooks queues its work instead of starving the answers.
+    pub(crate) event_work: Arc<tokio::sync::Semaphore>,
     /// Wakes the planner waiting for queued job N's outcome (it finished or was failed): one
     /// signal per job, so that a finish wakes its own planner, not every planner.
     job_waiters: Mutex<HashMap<i64, Arc<Notify>>>,
@@ -86,6 +93,7 @@ impl AppState {
         };
         let shared_store = matches!(location, Location::Postgres(_));
         let store = Store::open_at(&location)?;
+        let intake = Store::open_at(&location)?;
         let data_dir = config
             .data_dir
             .canonicalize()
@@ -99,8 +107,13 @@ impl AppState {
             admin_token,
             address,
             store: Mutex::new(store),
+            intake: Mutex::new(intake),
             config,
             queue_changed: Notify::new(),
+            event_work: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism()
+                    .map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            )),
             job_waiters: Mutex::new(HashMap::new()),
             recorders: Mutex::new(HashMap::new()),
             foreign_recorders: Mutex::new(HashMap::new()),
@@ -119,6 +132,11 @@ impl AppState {
     /// what the API asks).
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The intake's own connection (see `intake`), for the deliveries table only.
+    pub(crate) fn intake(&self) -> MutexGuard<'_, Store> {
+        self.intake.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Refuses (503) what starts new work while the server drains.

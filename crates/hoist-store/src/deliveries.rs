@@ -33,16 +33,23 @@ pub struct NewDelivery<'a> {
     pub repo: Option<&'a str>,
     pub status: &'a str,
     pub reason: Option<&'a str>,
+    /// The headers that matter and the body as it came, kept for a redelivery.
+    pub kept: Option<(&'a serde_json::Value, &'a [u8])>,
 }
 
 impl Store {
     /// Records a delivery; `false` when one with this id was recorded before (a redelivery),
     /// which is left as it was.
     pub fn record_delivery(&mut self, d: &NewDelivery<'_>) -> Result<bool, StoreError> {
+        // One statement with the body: a delivery costs one commit on the answer's path.
+        let (headers, body) = match d.kept {
+            Some((headers, body)) => (Some(headers.to_string()), Some(body.to_vec())),
+            None => (None, None),
+        };
         Ok(self.db().execute(
-            "INSERT INTO deliveries (id, received_at, forge, event, repo, status, reason) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
-            args![d.id, now_ms(), d.forge, d.event, d.repo, d.status, d.reason],
+            "INSERT INTO deliveries (id, received_at, forge, event, repo, status, reason, headers, body) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING",
+            args![d.id, now_ms(), d.forge, d.event, d.repo, d.status, d.reason, headers, body],
         )? == 1)
     }
 

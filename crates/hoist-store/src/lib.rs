@@ -112,12 +112,26 @@ pub(crate) fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// SQLite's busy handler: waits for another connection's write lock about 10 s in all. The
+/// pauses start short (writers here hold the lock well under a millisecond, and SQLite's
+/// own timeout handler sleeps in steps of up to 25 ms, which is what a webhook's answer
+/// waited for under load) and grow for a lock that is held long.
+fn wait_for_lock(tries: i32) -> bool {
+    let pause = match tries {
+        0..50 => std::time::Duration::from_micros(100),
+        50..200 => std::time::Duration::from_millis(1),
+        _ => std::time::Duration::from_millis(10),
+    };
+    std::thread::sleep(pause);
+    tries < 1185
+}
+
 pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(|source| StoreError::Open {
         path: path.to_path_buf(),
         source,
     })?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_handler(Some(wait_for_lock))?;
     // Switching a new database to WAL needs an exclusive lock and SQLite does not wait for
     // it through the busy handler; when several processes start at once, retry briefly.
     let mut attempt = 0;

@@ -98,16 +98,27 @@ fn repository(state: &SharedState, payload: &serde_json::Value) -> Option<RepoCo
 }
 
 /// Receives one delivery; `redelivery`: an admin's `hoist hooks redeliver`, acted on
-/// whatever became of the delivery before.
+/// whatever became of the delivery before. Off the async threads: the store is a blocking
+/// lock, and a burst of deliveries must not stall the server's other answers.
 async fn receive(
     state: SharedState,
-    forge: &Forge,
+    forge: &'static Forge,
     headers: HeaderMap,
     body: Bytes,
     redelivery: bool,
 ) -> Result<(StatusCode, Json<ErrorBody>), ApiError> {
+    super::off_thread(move || receive_now(state, forge, &headers, &body, redelivery)).await
+}
+
+fn receive_now(
+    state: SharedState,
+    forge: &Forge,
+    headers: &HeaderMap,
+    body: &Bytes,
+    redelivery: bool,
+) -> Result<(StatusCode, Json<ErrorBody>), ApiError> {
     state.refuse_if_draining()?;
-    let Some(event) = header(&headers, forge.event).map(str::to_owned) else {
+    let Some(event) = header(headers, forge.event).map(str::to_owned) else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             format!(
@@ -116,12 +127,19 @@ async fn receive(
             ),
         ));
     };
-    let Some(delivery) = header(&headers, forge.delivery).map(str::to_owned) else {
+    let Some(delivery) = header(headers, forge.delivery).map(str::to_owned) else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             format!("no `{}` header: a delivery needs its id", forge.delivery),
         ));
     };
+    // Kept with the delivery for a redelivery (of a rejected one too, once its secret is
+    // fixed): the headers that matter and the body as it came.
+    let kept = serde_json::json!({
+        forge.event: event,
+        forge.delivery: delivery,
+        forge.signature: header(headers, forge.signature),
+    });
     let reject = |state: &SharedState, repo: Option<&str>, status: StatusCode, reason: String| {
         let recorded = NewDelivery {
             id: &delivery,
@@ -130,14 +148,19 @@ async fn receive(
             repo,
             status: "rejected",
             reason: Some(&reason),
+            kept: Some((&kept, body)),
         };
-        let mut store = state.store();
-        if !store.record_delivery(&recorded).unwrap_or(false) {
+        let mut store = state.intake();
+        // A delivery id seen before keeps what it came to, unless that was a rejection too:
+        // a badly signed copy of a delivery acted on must not make it look unacted on.
+        if !store.record_delivery(&recorded).unwrap_or(false)
+            && store.delivery_status(&delivery).ok().flatten().as_deref() == Some("rejected")
+        {
             let _ = store.finish_delivery(&delivery, "rejected", Some(&reason), &[]);
         }
         ApiError::new(status, reason)
     };
-    let payload: serde_json::Value = match serde_json::from_slice(&body) {
+    let payload: serde_json::Value = match serde_json::from_slice(body) {
         Ok(p) => p,
         Err(e) => {
             return Err(reject(
@@ -164,8 +187,8 @@ async fn receive(
         ));
     };
     if let Some(secret) = &repo.webhook_secret {
-        let signed = header(&headers, forge.signature)
-            .is_some_and(|sig| crate::signature::verify(secret, &body, sig));
+        let signed = header(headers, forge.signature)
+            .is_some_and(|sig| crate::signature::verify(secret, body, sig));
         if !signed {
             return Err(reject(
                 &state,
@@ -187,39 +210,40 @@ async fn receive(
         repo: Some(&repo.name),
         status: "accepted",
         reason: None,
+        kept: Some((&kept, body)),
     };
-    let new = state.store().record_delivery(&recorded)?;
-    if new {
-        // Kept for a redelivery: the headers that matter and the body as it came.
-        let kept = serde_json::json!({
-            forge.event: event,
-            forge.delivery: delivery,
-            forge.signature: header(&headers, forge.signature),
-        });
-        let _ = state.store().keep_delivery_body(&delivery, &kept, &body);
-    }
+    let new = state.intake().record_delivery(&recorded)?;
     if redelivery && !new {
         state
             .store()
             .finish_delivery(&delivery, "accepted", Some("redelivered"), &[])?;
     } else if !new {
-        let before = state.store().delivery_status(&delivery)?;
+        let before = state.intake().delivery_status(&delivery)?;
         if before.as_deref() != Some("rejected") {
             return Ok(message(
                 StatusCode::ACCEPTED,
                 format!("delivery `{delivery}` was received before; nothing to do"),
             ));
         }
-        state
-            .store()
-            .finish_delivery(&delivery, "accepted", None, &[])?;
+        let mut store = state.intake();
+        store.finish_delivery(&delivery, "accepted", None, &[])?;
+        store.keep_delivery_body(&delivery, &kept, body)?;
     }
     if event == "ping" {
         return Ok(message(StatusCode::OK, "pong"));
     }
     let repo = repo.clone();
     let worker = state.clone();
-    tokio::task::spawn_blocking(move || act(&worker, &repo, &event, &delivery, &payload));
+    let work = state.event_work.clone();
+    tokio::spawn(async move {
+        let Ok(_permit) = work.acquire_owned().await else {
+            return;
+        };
+        let _ = tokio::task::spawn_blocking(move || {
+            act(&worker, &repo, &event, &delivery, &payload);
+        })
+        .await;
+    });
     Ok(message(StatusCode::ACCEPTED, "accepted"))
 }
 

@@ -14,6 +14,7 @@ fn a_delivery_is_recorded_once_and_its_outcome_kept(backend: Backend) {
         repo: Some("platform"),
         status: "accepted",
         reason: None,
+        kept: None,
     };
     assert!(store.record_delivery(&first).unwrap());
     assert!(!store.record_delivery(&first).unwrap(), "a redelivery");
@@ -27,6 +28,7 @@ fn a_delivery_is_recorded_once_and_its_outcome_kept(backend: Backend) {
         repo: None,
         status: "rejected",
         reason: Some("bad signature"),
+        kept: None,
     };
     assert!(store.record_delivery(&bad).unwrap());
     let all = store.deliveries(false, 10).unwrap();

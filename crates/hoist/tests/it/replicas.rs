@@ -177,3 +177,141 @@ fn two_replicas_on_one_postgres_run_every_job_of_200_runs_exactly_once() {
     drop(processes);
     drop(pg);
 }
+
+/// One deploy at a time across both replicas: a concurrency group, with cancel-in-progress
+/// when asked. Each run writes when its step started and ended, and its cleanup.
+const SERIAL: &str = r#"
+name: serial
+on:
+  workflow_dispatch:
+    inputs:
+      cancel:
+        default: 'no'
+      gate:
+        default: ''
+concurrency:
+  group: serial-deploy
+  cancel-in-progress: ${{ inputs.cancel == 'yes' }}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "${{ github.run_id }} start $(date +%s%N) $REPLICA" >> "$SHARED/ledger"
+          if [ -n "${{ inputs.gate }}" ]; then
+            while [ ! -f "${{ inputs.gate }}" ]; do sleep 0.1; done
+          else
+            sleep 0.4
+          fi
+          echo "${{ github.run_id }} end $(date +%s%N) $REPLICA" >> "$SHARED/ledger"
+      - if: always()
+        run: echo "${{ github.run_id }} cleanup ${{ job.status }} $REPLICA" >> "$SHARED/ledger"
+"#;
+
+#[test]
+fn a_concurrency_group_holds_across_two_replicas_and_cancel_in_progress_reaches_the_other() {
+    let pg = hoist_postgres::Postgres::throwaway().expect("PostgreSQL is installed");
+    let database = pg.conninfo("postgres").unwrap();
+    let p = Project::new(&[("serial.yml", SERIAL)]);
+    let shared = p.beside("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let mut processes = Processes(Vec::new());
+    let a = replica(&p, &mut processes, "a", &database);
+    let b = replica(&p, &mut processes, "b", &database);
+    let repo = p.root().file_name().unwrap().to_str().unwrap().to_owned();
+    let dispatch = |url: &str, name: &str, fields: &[&str]| -> i64 {
+        let mut args = vec!["workflow", "run", "serial.yml", "--repo", &repo, "--json"];
+        for f in fields {
+            args.extend(["-f", f]);
+        }
+        let out = hoist_at(&p, url, name, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["workflow_run_id"]
+            .as_i64()
+            .unwrap()
+    };
+    let conclusion = |id: i64| -> Option<String> {
+        let out = hoist_at(&p, &a, "a", &["runs", "view", &id.to_string(), "--json"]);
+        let view: Value = serde_json::from_slice(&out.stdout).unwrap();
+        view["run"]["conclusion"].as_str().map(str::to_owned)
+    };
+    let wait_done = |id: i64| -> String {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(c) = conclusion(id) {
+                return c;
+            }
+            assert!(started.elapsed().as_secs() < 120, "run {id} never finished");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+
+    // Eight dispatches in a row, alternating replicas: one runs, one waits, the rest are
+    // replaced while waiting; the runs that ran never overlapped.
+    let ids: Vec<i64> = (0..8)
+        .map(|i| {
+            if i % 2 == 0 {
+                dispatch(&a, "a", &[])
+            } else {
+                dispatch(&b, "b", &[])
+            }
+        })
+        .collect();
+    let results: Vec<String> = ids.iter().map(|id| wait_done(*id)).collect();
+    assert!(
+        results.iter().all(|c| c == "success" || c == "cancelled"),
+        "{results:?}"
+    );
+    assert_eq!(
+        results.last().map(String::as_str),
+        Some("success"),
+        "{results:?}"
+    );
+    let ran = results.iter().filter(|c| *c == "success").count();
+    assert!(ran >= 2, "{results:?}");
+    let ledger = std::fs::read_to_string(shared.join("ledger")).unwrap();
+    let mut spans: BTreeMap<i64, (u128, u128)> = BTreeMap::new();
+    for line in ledger.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let run: i64 = fields[0].parse().unwrap();
+        let span = spans.entry(run).or_default();
+        match fields[1] {
+            "start" => span.0 = fields[2].parse().unwrap(),
+            "end" => span.1 = fields[2].parse().unwrap(),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        spans.len(),
+        ran,
+        "only the runs that succeeded started:\n{ledger}"
+    );
+    let mut ordered: Vec<(u128, u128)> = spans.values().copied().collect();
+    ordered.sort();
+    for pair in ordered.windows(2) {
+        assert!(pair[0].1 <= pair[1].0, "two deploys overlapped:\n{ledger}");
+    }
+
+    // A run held on replica a's runners is cancelled by a newer run dispatched to replica b
+    // with cancel-in-progress; its cleanup step runs, and the newer run runs after it.
+    let gate = p.beside("gate");
+    let held = dispatch(&a, "a", &[&format!("gate={}", gate.display())]);
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(shared.join("ledger"))
+        .unwrap()
+        .contains(&format!("{held} start"))
+    {
+        assert!(started.elapsed().as_secs() < 60, "run {held} never started");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let newer = dispatch(&b, "b", &["cancel=yes"]);
+    assert_eq!(wait_done(held), "cancelled");
+    assert_eq!(wait_done(newer), "success");
+    let ledger = std::fs::read_to_string(shared.join("ledger")).unwrap();
+    assert!(
+        ledger.contains(&format!("{held} cleanup cancelled")),
+        "{ledger}"
+    );
+    drop(processes);
+    drop(pg);
+}
