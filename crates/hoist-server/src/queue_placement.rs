@@ -70,14 +70,18 @@ impl JobPlacement for QueuePlacement {
                 Err(e) => return failed(format!("cannot queue the job: {}", e.with_root_cause())),
             };
             // A newer member of the group that asked this one to cancel before it was queued.
-            if grouped
-                && state
+            // (Read first: the store's guard must not live into the cancel.)
+            let asked = if grouped {
+                state
                     .store()
                     .group_cancel_requested(run_id, &request.key.id)
-                    .unwrap_or(false)
-            {
-                let reason = "Canceling since a higher priority waiting request exists";
-                let _ = state.store().cancel_job(id, reason);
+                    .ok()
+                    .flatten()
+            } else {
+                None
+            };
+            if let Some(reason) = asked {
+                let _ = state.store().cancel_job(id, &reason);
             }
             state.queue_changed.notify_waiters();
             let mut cancel_sent = false;

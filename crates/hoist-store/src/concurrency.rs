@@ -167,16 +167,21 @@ impl Store {
         Ok(())
     }
 
-    /// Whether a newer member asked member (`run_id`, `job_key`) to cancel.
-    pub fn group_cancel_requested(&self, run_id: i64, job_key: &str) -> Result<bool, StoreError> {
+    /// Why a newer member asked member (`run_id`, `job_key`) to cancel, if one did.
+    pub fn group_cancel_requested(
+        &self,
+        run_id: i64,
+        job_key: &str,
+    ) -> Result<Option<String>, StoreError> {
         Ok(self
             .db()
             .query_row_opt(
-                "SELECT cancel_requested FROM concurrency WHERE run_id = ?1 AND job_key = ?2",
+                "SELECT cancel_requested, reason FROM concurrency WHERE run_id = ?1 AND job_key = ?2",
                 args![run_id, job_key],
-                |r| r.get::<i64>(0),
+                |r| Ok((r.get::<i64>(0)?, r.get::<Option<String>>(1)?)),
             )?
-            .is_some_and(|c| c != 0))
+            .filter(|(asked, _)| *asked != 0)
+            .map(|(_, reason)| reason.unwrap_or_default()))
     }
 
     /// The group memberships of run `run_id` and of its jobs.

@@ -84,8 +84,9 @@ fn cancel_in_progress_asks_the_running_run_or_job_to_cancel(backend: Backend) {
     // The newer run waits until the cancelled one has wound down (its cleanup steps run).
     assert_eq!(newer.state, GroupState::Pending);
     assert_eq!(newer.cancelling, vec![(a, String::new())]);
-    assert!(store.group_cancel_requested(a, "").unwrap());
-    assert!(!store.group_cancel_requested(b, "").unwrap());
+    let reason = store.group_cancel_requested(a, "").unwrap().unwrap();
+    assert!(reason.contains("'deploy'"), "{reason}");
+    assert_eq!(store.group_cancel_requested(b, "").unwrap(), None);
     // The run's planner, wherever it is, hears it at its next upkeep.
     store
         .plan_run(a, "server-1", std::time::Duration::from_secs(30))
