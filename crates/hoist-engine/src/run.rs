@@ -647,15 +647,8 @@ async fn run_job_group<E: Executor>(
                             ) {
                                 Ok(claim) => request.concurrency = claim,
                                 Err(message) => {
-                                    shared.log(&key, None, &format!("Error: {message}"));
-                                    shared.annotate(&key, None, AnnotationLevel::Error, &message);
-                                    shared.emit(RunEvent::JobFinished {
-                                        job: key.clone(),
-                                        result: Conclusion::Failure,
-                                        duration: Duration::ZERO,
-                                        outputs: Vec::new(),
-                                    });
-                                    return (Conclusion::Failure, IndexMap::new(), false);
+                                    let failed = end_failed(&shared, key.clone(), &message);
+                                    return (failed.result, failed.outputs, false);
                                 }
                             }
                         }
@@ -736,6 +729,12 @@ pub(crate) fn fail_job<E: Executor>(
         job: key.clone(),
         at: SystemTime::now(),
     });
+    end_failed(shared, key, message)
+}
+
+/// Ends job `key`, already reported queued, as failed with `message` as its log and
+/// annotation.
+fn end_failed<E: Executor>(shared: &Arc<Shared<E>>, key: JobKey, message: &str) -> JobSummary {
     shared.log(&key, None, &format!("Error: {message}"));
     shared.annotate(&key, None, AnnotationLevel::Error, message);
     shared.emit(RunEvent::JobFinished {

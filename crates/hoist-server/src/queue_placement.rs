@@ -168,15 +168,11 @@ async fn wait_turn(
                 );
             }
             for (other, other_job) in &joined.cancelling {
-                if other_job.is_empty()
-                    && let Ok(cancels) = state.cancels.lock()
-                    && let Some(tx) = cancels.get(other)
-                {
-                    let _ = tx.send(true);
+                if other_job.is_empty() {
+                    state.cancel_here(*other);
                 }
             }
             if !joined.cancelling.is_empty() {
-                state.queue_changed.notify_waiters();
                 state.wake_all_jobs();
             }
             joined.state

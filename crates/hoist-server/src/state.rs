@@ -218,6 +218,16 @@ impl AppState {
         }
     }
 
+    /// Cancels run `run_id` if this server plans it; `false` when it does not (another
+    /// replica does, or nobody).
+    pub(crate) fn cancel_here(&self, run_id: i64) -> bool {
+        self.cancels
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&run_id).map(|tx| tx.send(true).is_ok()))
+            .unwrap_or(false)
+    }
+
     /// Wakes the planner of every queued job waiting here: something changed that the store
     /// says of several (a concurrency group cancelled one without knowing its queue id).
     pub(crate) fn wake_all_jobs(&self) {
@@ -361,11 +371,7 @@ pub(crate) fn spawn_upkeep(state: SharedState) {
                 .cancels_for(&state.planner)
                 .unwrap_or_default()
             {
-                if let Ok(cancels) = state.cancels.lock()
-                    && let Some(cancel) = cancels.get(&run_id)
-                {
-                    let _ = cancel.send(true);
-                }
+                state.cancel_here(run_id);
             }
             close_finished_foreign_recorders(&state);
             if state.shared_store {

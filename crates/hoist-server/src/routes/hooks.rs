@@ -215,7 +215,7 @@ fn receive_now(
     let new = state.intake().record_delivery(&recorded)?;
     if redelivery && !new {
         state
-            .store()
+            .intake()
             .finish_delivery(&delivery, "accepted", Some("redelivered"), &[])?;
     } else if !new {
         let before = state.intake().delivery_status(&delivery)?;

@@ -131,12 +131,7 @@ pub(crate) async fn cancel(
             run.conclusion.unwrap_or_default()
         )));
     }
-    let sent = state
-        .cancels
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&id).map(|tx| tx.send(true).is_ok()))
-        .unwrap_or(false);
+    let sent = state.cancel_here(id);
     // Planned by another server sharing the database: it hears at its next upkeep.
     if !sent && !state.store().request_cancel(id)? {
         return Err(ApiError::conflict(format!("run {id} is not in progress")));

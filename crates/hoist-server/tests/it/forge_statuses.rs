@@ -124,14 +124,7 @@ fn statuses_go_to_the_forge_s_commit_status_api_once_each_and_after_a_failure() 
             format!("http://{}/runs/{run}", served.address)
         );
     }
-    let audit = served
-        .runtime
-        .block_on(served.client.audit(&hoist_server::AuditQuery::default()))
-        .unwrap();
-    let failures: Vec<_> = audit
-        .iter()
-        .filter(|e| e.action == "status.post_failed")
-        .collect();
+    let failures = served.audit("status.post_failed");
     assert_eq!(failures.len(), 1, "{failures:#?}");
     assert!(
         failures[0].detail["error"]

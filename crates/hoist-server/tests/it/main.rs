@@ -316,6 +316,16 @@ impl Served {
         }
     }
 
+    /// The audit entries of `action`.
+    fn audit(&self, action: &str) -> Vec<hoist_store::AuditRow> {
+        self.runtime
+            .block_on(self.client.audit(&hoist_server::AuditQuery::default()))
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == action)
+            .collect()
+    }
+
     /// Run `id`'s log of job `job`, all steps.
     fn log(&self, id: i64, job: &str) -> String {
         self.runtime
@@ -496,15 +506,7 @@ fn a_restarted_server_fires_no_minute_twice_and_logs_the_minutes_it_was_down() {
     let stopped = served.stop();
     set(11);
     let served = stopped.start();
-    let skipped = || {
-        served
-            .runtime
-            .block_on(served.client.audit(&hoist_server::AuditQuery::default()))
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.action == "schedule.skipped")
-            .collect::<Vec<_>>()
-    };
+    let skipped = || served.audit("schedule.skipped");
     let started = std::time::Instant::now();
     while skipped().is_empty() {
         assert!(started.elapsed().as_secs() < 20, "no skip was logged");
