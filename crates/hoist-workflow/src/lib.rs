@@ -11,10 +11,10 @@ mod action_ref;
 pub mod check;
 pub mod contexts;
 pub mod cron;
-mod depth;
 mod errors;
 pub mod events;
 pub mod filter;
+mod limits;
 mod lower;
 pub mod matrix;
 pub mod model;
@@ -46,9 +46,16 @@ impl ParsedWorkflow {
 
 /// Parses a workflow file's text and reports structural problems.
 pub fn parse_workflow(source: &str) -> ParsedWorkflow {
+    // GitHub refuses an over-long file before it reads a byte of it.
+    if let Some(too_long) = limits::check_size(source) {
+        return ParsedWorkflow {
+            workflow: Workflow::default(),
+            diagnostics: vec![too_long],
+        };
+    }
     let yaml = hoist_yaml::parse(source);
     let mut diagnostics = yaml.diagnostics;
-    if let Some(too_deep) = yaml.root.as_ref().and_then(depth::check) {
+    if let Some(too_deep) = yaml.root.as_ref().and_then(limits::check_depth) {
         diagnostics.push(too_deep);
     }
     let workflow = lower::lower(yaml.root.as_ref(), &mut diagnostics);

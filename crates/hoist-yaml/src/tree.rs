@@ -328,6 +328,7 @@ fn parse_events(text: &str, multi: bool) -> (Vec<Node>, Vec<Diagnostic>) {
                     check_scalar_tag(
                         t,
                         &value,
+                        style,
                         span(&ev_span.start, &ev_span.end),
                         &mut diagnostics,
                     );
@@ -532,13 +533,35 @@ fn parse_core_bool(text: &str) -> Option<bool> {
 
 /// GitHub's workflow parser knows only the core schema's tags: a scalar with another tag
 /// (`!Ref`, `!!binary`) is refused, and a core tag must fit its value (`!!int abc`).
-fn check_scalar_tag(tag: &str, value: &str, at: Span, diagnostics: &mut Vec<Diagnostic>) {
+fn check_scalar_tag(
+    tag: &str,
+    value: &str,
+    style: ScalarStyle,
+    at: Span,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let shown = shown_tag(tag);
     let tag = shown.as_str();
     let problem = match core_tag(tag) {
         None => Some(format!(
             "GitHub's workflow parser does not read the YAML tag `{tag}`"
         )),
+        // GitHub's reader takes a quoted or block scalar only as a string: a type tag on one
+        // is refused before its value is looked at.
+        Some(core) if core != "str" && style != ScalarStyle::Plain => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "yaml-tag",
+                    at,
+                    format!(
+                        "a {} scalar cannot carry the tag `{tag}`",
+                        style_name(style)
+                    ),
+                )
+                .with_hint("write the value unquoted, or tag it `!!str`"),
+            );
+            return;
+        }
         Some("int" | "float") if parse_core_number(value).is_none() => Some(format!(
             "`{value}` is not a number, but it is tagged `{tag}`"
         )),
@@ -554,6 +577,16 @@ fn check_scalar_tag(tag: &str, value: &str, at: Span, diagnostics: &mut Vec<Diag
         diagnostics.push(Diagnostic::error("yaml-tag", at, message).with_hint(
             "remove the tag; workflow values take their type from how they are written",
         ));
+    }
+}
+
+fn style_name(style: ScalarStyle) -> &'static str {
+    match style {
+        ScalarStyle::Plain => "plain",
+        ScalarStyle::SingleQuoted => "single-quoted",
+        ScalarStyle::DoubleQuoted => "double-quoted",
+        ScalarStyle::Literal => "literal (`|`)",
+        ScalarStyle::Folded => "folded (`>`)",
     }
 }
 

@@ -164,6 +164,10 @@ pub const RULES: &[SarifRule] = &[
         description: "Mappings and sequences nested deeper than GitHub reads (50 levels).",
     },
     SarifRule {
+        id: "max-file-size",
+        description: "A workflow file longer than GitHub reads (1,048,576 characters).",
+    },
+    SarifRule {
         id: "expression-too-long",
         description: "A value with `${{ }}` longer than GitHub's template limit (21,000 characters).",
     },

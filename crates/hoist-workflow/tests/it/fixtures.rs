@@ -1,6 +1,8 @@
 //! Every file in `data/check/` is checked; its diagnostics must equal the `.expected` file
 //! beside it. Files named `valid-*` must produce no diagnostic at all.
 
+use hoist_workflow::check_workflow;
+
 use crate::{check_snapshot, data_dir, render_check};
 
 #[test]
@@ -66,4 +68,53 @@ fn every_reported_code_is_registered() {
         }
     }
     assert!(unregistered.is_empty(), "not in RULES: {unregistered:?}");
+}
+
+/// A workflow of `length` UTF-16 code units: a valid file padded with a comment of `pad`.
+fn workflow_of_length(length: usize, pad: char) -> String {
+    let head =
+        "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n# ";
+    let room = length - head.encode_utf16().count();
+    let mut text = head.to_owned();
+    text.extend(std::iter::repeat_n(pad, room / pad.len_utf16()));
+    text.extend(std::iter::repeat_n('x', room % pad.len_utf16()));
+    assert_eq!(text.encode_utf16().count(), length);
+    text
+}
+
+/// GitHub reads at most 1,048,576 characters as .NET counts them (UTF-16 code units): the
+/// limit itself passes, one more fails at the first line, and the count is not of bytes.
+#[test]
+fn files_longer_than_github_reads_are_refused_at_their_first_line() {
+    let codes = |text: &str| -> Vec<(String, u32)> {
+        check_workflow(text, &hoist_workflow::NoOtherWorkflows)
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.to_string(), d.span.start.line))
+            .collect()
+    };
+    const LIMIT: usize = 1024 * 1024;
+    assert_eq!(codes(&workflow_of_length(LIMIT, 'x')), vec![]);
+    // `é` is two bytes but one code unit: 1.9 MB of them is still within the limit.
+    assert_eq!(codes(&workflow_of_length(LIMIT, 'é')), vec![]);
+    assert_eq!(
+        codes(&workflow_of_length(LIMIT + 1, 'x')),
+        vec![("max-file-size".to_owned(), 1)]
+    );
+    // An emoji is two code units, so half as many of them pass the limit.
+    assert_eq!(
+        codes(&workflow_of_length(LIMIT + 2, '🚀')),
+        vec![("max-file-size".to_owned(), 1)]
+    );
+    let parsed = check_workflow(
+        &workflow_of_length(LIMIT + 1, 'x'),
+        &hoist_workflow::NoOtherWorkflows,
+    );
+    assert!(
+        parsed.diagnostics[0]
+            .message
+            .contains("The maximum file size of 1048576 characters has been exceeded"),
+        "{}",
+        parsed.diagnostics[0].message
+    );
 }
