@@ -49,6 +49,9 @@ pub struct ServerConfig {
     pub hook_program: Option<PathBuf>,
     /// The time schedules fire by; `None`: the system's clock.
     pub clock: Option<Arc<dyn crate::schedules::Clock>>,
+    /// The keys secrets are sealed with; `None`: `<data dir>/secret-key`, created (mode
+    /// 0600) on first start. Servers sharing a database must share the keys too.
+    pub secret_key: Option<crate::vault::SecretKey>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -65,6 +68,13 @@ impl std::fmt::Debug for ServerConfig {
             .field("observer", &self.observer.is_some())
             .field("hook_program", &self.hook_program)
             .field("clock", &self.clock.as_ref().map(|_| "(set)"))
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|k| match k {
+                    crate::vault::SecretKey::File(path) => path.display().to_string(),
+                    crate::vault::SecretKey::Text(_) => "(text)".to_owned(),
+                }),
+            )
             .finish()
     }
 }

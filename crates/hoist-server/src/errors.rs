@@ -35,6 +35,11 @@ pub enum ServerError {
     },
     #[error("cannot reach the server at `{url}`: {message}")]
     Unreachable { url: String, message: String },
+    #[error("cannot open the server's secret keys")]
+    Vault {
+        #[source]
+        source: hoist_vault::VaultError,
+    },
     #[error("the server refused the runner: {message}")]
     Refused { message: String },
 }

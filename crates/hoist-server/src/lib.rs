@@ -11,6 +11,7 @@ mod api_error;
 mod auth;
 mod client;
 mod client_repos;
+mod client_secrets;
 mod config;
 mod errors;
 mod event_runs;
@@ -29,6 +30,7 @@ mod schedules;
 mod signature;
 mod state;
 mod statuses;
+mod vault;
 mod wire;
 mod workflow_runs;
 
@@ -40,10 +42,11 @@ pub use runner::run_runner;
 pub use schedules::Clock;
 pub use signature::sign as webhook_signature;
 pub use statuses::CommitStatus;
+pub use vault::{Rotation, SecretKey};
 pub use wire::{
     AuditQuery, CombinedStatus, DispatchRequest, DispatchResponse, GroupView, HookAnswer,
     HookReport, LogPart, NewToken, PullView, RefUpdate, RepoView, RunQuery, RunRecord, RunView,
-    RunnerCredential, TokenRequest,
+    RunnerCredential, SecretScope, SecretView, SecretWrite, TokenRequest,
 };
 
 use std::sync::Arc;

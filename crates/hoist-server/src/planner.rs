@@ -467,6 +467,8 @@ pub(crate) fn start_planning(
             "workflow": path,
         })
     };
+    let secrets = state.vault.run_secrets(&state.store(), &repo.name);
+    let (secrets, environments) = secrets.map_err(ApiError::internal)?;
     let mut request = RunRequest {
         workflow: WorkflowFile {
             path: path.clone(),
@@ -492,9 +494,9 @@ pub(crate) fn start_planning(
             repository: repo.forge_name.clone().unwrap_or_else(|| repo.name.clone()),
         },
         inputs,
-        secrets: IndexMap::new(),
+        secrets,
         vars: IndexMap::new(),
-        environments: IndexMap::new(),
+        environments,
         run_id: run_id as u64,
         run_number: run_number as u64,
         run_attempt: attempt,

@@ -65,7 +65,15 @@ impl JobPlacement for QueuePlacement {
                     };
                 }
             }
-            let id = match state.store().enqueue_job(run_id, &request) {
+            // The queue holds the job's secrets sealed, the request none of them.
+            let sealed = match state.vault.seal_job(run_id, &mut request) {
+                Ok(sealed) => sealed,
+                Err(e) => return failed(format!("cannot seal the job's secrets: {e}")),
+            };
+            let queued = state
+                .store()
+                .enqueue_sealed_job(run_id, &request, sealed.as_deref());
+            let id = match queued {
                 Ok(id) => id,
                 Err(e) => return failed(format!("cannot queue the job: {}", e.with_root_cause())),
             };

@@ -55,6 +55,8 @@ pub(crate) struct AppState {
     fetched: Mutex<HashMap<String, std::time::Instant>>,
     /// The repositories: configured, set through the API, hosted.
     registry: crate::repos::Registry,
+    /// The keys secrets are sealed with.
+    pub(crate) vault: crate::vault::Vault,
 }
 
 impl AppState {
@@ -100,6 +102,7 @@ impl AppState {
             .unwrap_or_else(|_| config.data_dir.clone());
         let planner = format!("{}:{}", config.name, data_dir.display());
         let admin_token = crate::auth::admin_token(&config.data_dir)?;
+        let (vault, _) = crate::vault::Vault::open(config.secret_key.as_ref(), &config.data_dir)?;
         let registry = crate::repos::Registry::new(config.repos.clone(), &config.data_dir);
         registry.reload(&store)?;
         Ok(Self {
@@ -121,6 +124,7 @@ impl AppState {
             shared_store,
             fetched: Mutex::new(HashMap::new()),
             registry,
+            vault,
             metrics: crate::metrics::ServerMetrics::default(),
             workflow_texts: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),

@@ -288,3 +288,34 @@ pub struct CombinedStatus {
     pub total_count: usize,
     pub statuses: Vec<crate::statuses::CommitStatus>,
 }
+
+/// `GET /api/v1/secrets?repo=&environment=` and `DELETE /api/v1/secrets/{name}?…`: a
+/// secret's scope. No `repo`: the organisation's secrets, which every repository sees.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SecretScope {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+}
+
+/// `PUT /api/v1/secrets/{name}`: sets a secret of the scope to `value`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SecretWrite {
+    #[serde(flatten)]
+    pub scope: SecretScope,
+    pub value: String,
+}
+
+/// A secret as the API lists it: its name and scope, never its value.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SecretView {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// Milliseconds since the epoch.
+    pub updated_at: i64,
+    pub updated_by: String,
+}

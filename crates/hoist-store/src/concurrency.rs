@@ -263,7 +263,7 @@ fn cancel_member(tx: &Db, run_id: i64, job_key: &str, reason: &str) -> Result<()
     })
     .unwrap_or_default();
     tx.execute(
-        "UPDATE queue SET state = 'done', result = ?3, finished_at = ?4 \
+        "UPDATE queue SET state = 'done', sealed = NULL, result = ?3, finished_at = ?4 \
          WHERE run_id = ?1 AND job_key = ?2 AND state = 'queued'",
         args![run_id, job_key, outcome, now_ms()],
     )?;

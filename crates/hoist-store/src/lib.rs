@@ -25,6 +25,7 @@ mod recorder;
 mod repositories;
 mod schedules;
 mod schema;
+mod secrets;
 mod server_stats;
 mod upload;
 
@@ -49,6 +50,7 @@ pub use queue::{
 };
 pub use recorder::Recorder;
 pub use repositories::{Protection, RepoSettings, RepositoryRow};
+pub use secrets::{SealedRow, SecretMeta, SecretSlot};
 pub use server_stats::QueueGroup;
 
 pub use upload::{FlushReport, PendingRun, RunObjects, UploadFailure};

@@ -67,6 +67,8 @@ pub struct ClaimedJob {
     /// 1 for the first claim, 2 for the retry after a lost runner.
     pub attempt: u32,
     pub request: JobRequest,
+    /// The job's secrets as the server sealed them ([`Store::enqueue_sealed_job`]).
+    pub sealed: Option<String>,
 }
 
 /// Who holds a queued job.
@@ -109,13 +111,24 @@ impl Store {
     /// Queues a job instance of `run_id`; returns its queue id (the existing one when the
     /// run already queued this job key).
     pub fn enqueue_job(&mut self, run_id: i64, request: &JobRequest) -> Result<i64, StoreError> {
+        self.enqueue_sealed_job(run_id, request, None)
+    }
+
+    /// [`Store::enqueue_job`] with the job's secrets, sealed by the server, kept beside the
+    /// request (which then holds none) until the job is done.
+    pub fn enqueue_sealed_job(
+        &mut self,
+        run_id: i64,
+        request: &JobRequest,
+        sealed: Option<&str>,
+    ) -> Result<i64, StoreError> {
         let labels = serde_json::to_string(&request.runs_on).unwrap_or_else(|_| "[]".into());
         let body = serde_json::to_string(request).map_err(|e| StoreError::Encode(e.to_string()))?;
         self.db().write(|tx| {
             tx.execute(
-                "INSERT INTO queue (run_id, job_key, labels, request, state, queued_at) \
-                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5) ON CONFLICT (run_id, job_key) DO NOTHING",
-                args![run_id, request.key.id, labels, body, now_ms()],
+                "INSERT INTO queue (run_id, job_key, labels, request, state, queued_at, sealed) \
+                 VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6) ON CONFLICT (run_id, job_key) DO NOTHING",
+                args![run_id, request.key.id, labels, body, now_ms(), sealed],
             )?;
             tx.query_row(
                 "SELECT id FROM queue WHERE run_id = ?1 AND job_key = ?2",
@@ -146,17 +159,18 @@ impl Store {
                 if !labels_match(&wanted, runner_labels) {
                     continue;
                 }
-                let body: String =
-                    tx.query_row("SELECT request FROM queue WHERE id = ?1", args![id], |r| {
-                        r.get(0)
-                    })?;
+                let (body, sealed): (String, Option<String>) = tx.query_row(
+                    "SELECT request, sealed FROM queue WHERE id = ?1",
+                    args![id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
                 let request: JobRequest = match serde_json::from_str(&body) {
                     Ok(r) => r,
                     Err(e) => {
                         // Unreadable: it can never run; fail it rather than block the queue.
                         let outcome = failed(&format!("the job request cannot be read: {e}"));
                         tx.execute(
-                            "UPDATE queue SET state = 'done', result = ?2, finished_at = ?3 \
+                            "UPDATE queue SET state = 'done', sealed = NULL, result = ?2, finished_at = ?3 \
                              WHERE id = ?1 AND state = 'queued'",
                             args![id, outcome, now],
                         )?;
@@ -174,6 +188,7 @@ impl Store {
                         run_id,
                         attempt: attempts + 1,
                         request,
+                        sealed,
                     }));
                 }
             }
@@ -226,7 +241,7 @@ impl Store {
         .unwrap_or_default();
         self.db().write(|tx| {
             let now_done = tx.execute(
-                "UPDATE queue SET state = 'done', result = ?2, finished_at = ?3 WHERE id = ?1 AND state = 'queued'",
+                "UPDATE queue SET state = 'done', sealed = NULL, result = ?2, finished_at = ?3 WHERE id = ?1 AND state = 'queued'",
                 args![id, outcome, now_ms()],
             )? == 1;
             if !now_done {
@@ -249,7 +264,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let body = serde_json::to_string(outcome).map_err(|e| StoreError::Encode(e.to_string()))?;
         let changed = self.db().execute(
-            "UPDATE queue SET state = 'done', result = ?3, finished_at = ?4 \
+            "UPDATE queue SET state = 'done', sealed = NULL, result = ?3, finished_at = ?4 \
              WHERE id = ?1 AND runner = ?2 AND state = 'claimed'",
             args![id, runner, body, now_ms()],
         )?;
@@ -280,7 +295,7 @@ impl Store {
                         "runner lost: `{runner}` stopped renewing its lease, on attempt {attempts} of {MAX_ATTEMPTS}"
                     ));
                     tx.execute(
-                        "UPDATE queue SET state = 'done', result = ?3, finished_at = ?4 \
+                        "UPDATE queue SET state = 'done', sealed = NULL, result = ?3, finished_at = ?4 \
                          WHERE id = ?1 AND state = 'claimed' AND runner = ?2",
                         args![id, runner, outcome, now],
                     )?;

@@ -302,6 +302,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (repo, sha, context)
     );
     ",
+    // 18: secrets at rest, sealed by the server (the store never sees a key), and the sealed
+    // secrets a queued job carries to its runner.
+    "
+    CREATE TABLE secrets (
+        repo        TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        sealed      TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        updated_by  TEXT NOT NULL,
+        PRIMARY KEY (repo, environment, name)
+    );
+    ALTER TABLE queue ADD COLUMN sealed TEXT;
+    ",
 ];
 
 /// The same schema for PostgreSQL, as its own numbered migrations (the version is kept in
@@ -562,5 +576,17 @@ pub(crate) const POSTGRES_MIGRATIONS: &[&str] = &[
         posted_at  BIGINT NOT NULL,
         PRIMARY KEY (repo, sha, context)
     );
+",
+    "
+    CREATE TABLE secrets (
+        repo        TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        sealed      TEXT NOT NULL,
+        updated_at  BIGINT NOT NULL,
+        updated_by  TEXT NOT NULL,
+        PRIMARY KEY (repo, environment, name)
+    );
+    ALTER TABLE queue ADD COLUMN sealed TEXT;
 ",
 ];

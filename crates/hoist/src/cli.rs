@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod app;
 mod events;
+mod secrets;
 
 pub(crate) use app::{
     AppCommand, AppDeleteArgs, AppDiffArgs, AppGetArgs, AppHistoryArgs, AppListArgs,
@@ -13,6 +14,7 @@ pub(crate) use app::{
     AppWatchArgs, GetFormat, ListFormat,
 };
 pub(crate) use events::{GitHook, HooksCommand, PrCommand, RepoCommand, StatusArgs};
+pub(crate) use secrets::{SecretCommand, SecretScopeFlags};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,6 +58,9 @@ pub(crate) enum Command {
     Token(TokenCommand),
     /// A server's audit log: every dispatch and every change of tokens, newest first.
     Audit(AuditArgs),
+    /// A server's secrets: set (from stdin), list (names only), delete, rotate the key.
+    #[command(subcommand)]
+    Secret(SecretCommand),
     /// A server's webhooks: the deliveries it received and what became of each.
     #[command(subcommand)]
     Hooks(HooksCommand),
@@ -307,6 +312,11 @@ pub(crate) struct ServeArgs {
         hide_env_values = true
     )]
     pub(crate) database: Option<String>,
+    /// The file of keys secrets are sealed with (mode 0600; servers sharing a database
+    /// share it) [default: `[server] secret-key-file`, else `secret-key` in the data
+    /// directory, created on first start]. `HOIST_SECRET_KEY` may hold the keys instead.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) secret_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

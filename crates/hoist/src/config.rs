@@ -161,6 +161,8 @@ pub(crate) struct ServerSection {
     /// The runner labels that exist besides the default ones; a job asking for another
     /// fails at once.
     pub(crate) labels: Option<Vec<String>>,
+    /// The file of keys secrets are sealed with.
+    pub(crate) secret_key_file: Option<PathBuf>,
     #[serde(default)]
     pub(crate) repos: BTreeMap<String, ServedRepo>,
 }

@@ -12,6 +12,7 @@ mod app_catalog;
 mod app_live;
 mod app_operation;
 mod cli;
+mod clock;
 mod commands;
 mod config;
 mod gate_report;

@@ -36,7 +36,23 @@ pub(crate) async fn claim(
         let changed = state.queue_changed.notified();
         let lease = state.config.lease;
         let claimed = state.store().claim_job(&body.runner, &body.labels, lease)?;
-        if let Some(job) = claimed {
+        if let Some(mut job) = claimed {
+            if let Some(sealed) = job.sealed.take()
+                && let Err(e) = state
+                    .vault
+                    .unseal_job(job.run_id, &mut job.request, &sealed)
+            {
+                // Run without its secrets it would fail in confusing ways, or worse: end it
+                // here, saying why.
+                let outcome = hoist_engine::JobOutcome {
+                    result: hoist_engine::Conclusion::Failure,
+                    outputs: Vec::new(),
+                    reason: Some(format!("cannot open the job's secrets: {e}")),
+                };
+                state.store().finish_job(job.id, &body.runner, &outcome)?;
+                state.job_changed(job.id);
+                continue;
+            }
             if job.attempt > 1 {
                 retried(&state, &job, &body.runner);
             }

@@ -9,6 +9,7 @@ mod jobs;
 mod pulls;
 mod repos;
 mod runs;
+mod secrets;
 mod statuses;
 
 use axum::Router;
@@ -97,6 +98,12 @@ pub(crate) fn router(state: SharedState) -> Router {
         )
         .route("/api/v1/tokens/{id}", delete(access::revoke_token))
         .route("/api/v1/audit", get(access::audit))
+        .route("/api/v1/secrets", get(secrets::list))
+        .route("/api/v1/secrets/rotate-key", post(secrets::rotate_key))
+        .route(
+            "/api/v1/secrets/{name}",
+            put(secrets::put).delete(secrets::delete),
+        )
         .route("/api/v1/hooks/github", post(hooks::github))
         .route("/api/v1/hooks/gitea", post(hooks::gitea))
         .route("/api/v1/hooks/forgejo", post(hooks::forgejo))

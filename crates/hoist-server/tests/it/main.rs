@@ -10,6 +10,7 @@ use serde_json::Value;
 
 mod concurrency;
 mod forge_statuses;
+mod secrets;
 mod workflow_run;
 
 /// `METHOD path` of every route the router registers, read from its source.
@@ -213,6 +214,7 @@ fn start(dir: tempfile::TempDir, runtime: tokio::runtime::Runtime, options: Opti
         hook_program: None,
         clock: options.clock.clone(),
         lease: options.lease.unwrap_or(std::time::Duration::from_secs(30)),
+        secret_key: None,
     };
     let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
     let (done, stopped) = std::sync::mpsc::channel();

@@ -10,5 +10,6 @@ mod deliveries;
 mod planning;
 mod pulls;
 mod queue;
+mod secrets;
 mod store;
 mod upload;

@@ -75,7 +75,7 @@ pub(crate) fn token(command: &TokenCommand) -> anyhow::Result<Outcome> {
 
 pub(crate) fn audit(args: &AuditArgs) -> anyhow::Result<Outcome> {
     let since = match &args.since {
-        Some(age) => Some(now_ms() - age_ms(age)?),
+        Some(age) => Some(crate::clock::now_ms() - age_ms(age)?),
         None => None,
     };
     let query = hoist_server::AuditQuery {
@@ -101,10 +101,6 @@ pub(crate) fn audit(args: &AuditArgs) -> anyhow::Result<Outcome> {
         ));
     }
     Ok(Outcome::Success)
-}
-
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
 }
 
 /// `30m`, `24h`, `7d` (and `s`) in milliseconds.

@@ -19,6 +19,7 @@ mod repo;
 pub(crate) mod run;
 mod runs;
 mod scan;
+mod secret;
 mod server;
 mod terraform;
 mod terraform_flow;
@@ -55,6 +56,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Workflow(crate::cli::WorkflowCommand::Run(args)) => server::dispatch(&args),
         Command::Token(command) => access::token(&command),
         Command::Audit(args) => access::audit(&args),
+        Command::Secret(command) => secret::secret(&command),
         Command::Hooks(command) => access::hooks(&command),
         Command::Repo(command) => repo::run(&command),
         Command::Pr(command) => pr::run(&command),

@@ -1,7 +1,6 @@
 //! `hoist runs list | view | rerun`: the run history, like `gh run`.
 
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use hoist_engine::Conclusion;
@@ -9,6 +8,7 @@ use hoist_store::{JobRow, RunFilter, RunRow, Store};
 use indexmap::IndexMap;
 
 use crate::cli::{RunsArgs, RunsCommand};
+use crate::clock::{ago, now_ms};
 use crate::commands::Outcome;
 use crate::commands::run::{Invocation, Rerun, RunOptions, execute, open_store};
 use crate::config::Config;
@@ -188,22 +188,6 @@ fn mark(run: &RunRow) -> &'static str {
         (_, Some("cancelled")) => "⊘",
         (_, Some("interrupted")) => "!",
         _ => "?",
-    }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-fn ago(ms: i64) -> String {
-    let s = (now_ms() - ms).max(0) / 1000;
-    match s {
-        0..60 => format!("{s}s ago"),
-        60..3600 => format!("{}m ago", s / 60),
-        3600..86_400 => format!("{}h ago", s / 3600),
-        _ => format!("{}d ago", s / 86_400),
     }
 }
 

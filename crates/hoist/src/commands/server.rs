@@ -129,8 +129,14 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         // The hooks of hosted repositories call this very program back.
         hook_program: std::env::current_exe().ok(),
         clock: None,
+        secret_key: secret_key(args, section),
     };
     let runners = config.runners;
+    let keys = match &config.secret_key {
+        Some(hoist_server::SecretKey::File(file)) => file.display().to_string(),
+        Some(hoist_server::SecretKey::Text(_)) => "`HOIST_SECRET_KEY`".to_owned(),
+        None => data_dir.join("secret-key").display().to_string(),
+    };
     let names: Vec<String> = config.repos.iter().map(|r| r.name.clone()).collect();
     runtime()?.block_on(async move {
         hoist_server::serve(
@@ -138,7 +144,8 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
             |address| {
                 output::stderr(&format!(
                     "hoist serve: listening on http://{address} ({} repositories: {}; {runners} runner(s) in process)\n\
-                     hoist serve: admin token in {}\n",
+                     hoist serve: admin token in {}\n\
+                     hoist serve: secrets sealed with the keys in {keys}\n",
                     names.len(),
                     if names.is_empty() { "none configured; `hoist repo create NAME` hosts one".to_owned() } else { names.join(", ") },
                     data_dir.join("admin-token").display()
@@ -149,6 +156,26 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         .await
     })?;
     Ok(Outcome::Success)
+}
+
+/// Where the server's secret keys come from: `--secret-key-file`, else `HOIST_SECRET_KEY`
+/// (the keys' text), else `[server] secret-key-file`, else the data directory's file.
+fn secret_key(
+    args: &crate::cli::ServeArgs,
+    section: &crate::config::ServerSection,
+) -> Option<hoist_server::SecretKey> {
+    if let Some(file) = &args.secret_key_file {
+        return Some(hoist_server::SecretKey::File(file.clone()));
+    }
+    if let Ok(text) = std::env::var("HOIST_SECRET_KEY")
+        && !text.trim().is_empty()
+    {
+        return Some(hoist_server::SecretKey::Text(text));
+    }
+    section
+        .secret_key_file
+        .clone()
+        .map(hoist_server::SecretKey::File)
 }
 
 /// The trimmed contents of `file` (a secret of repository `repo`), if one is named.

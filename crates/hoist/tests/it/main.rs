@@ -17,6 +17,7 @@ mod replicas;
 mod rerun_remote;
 mod run;
 mod scan;
+mod secrets;
 mod server;
 mod server_processes;
 mod terraform;
