@@ -124,6 +124,8 @@ impl JobState {
 pub(crate) struct InstanceOutcome {
     pub(crate) result: Conclusion,
     pub(crate) outputs: IndexMap<String, String>,
+    /// The job's `environment.url`, evaluated as it ended.
+    pub(crate) environment_url: Option<String>,
 }
 
 pub(crate) async fn run_job<E: Executor>(
@@ -150,6 +152,7 @@ pub(crate) async fn run_job<E: Executor>(
         return InstanceOutcome {
             result: Conclusion::Skipped,
             outputs: IndexMap::new(),
+            environment_url: None,
         };
     }
     shared.emit(RunEvent::JobStarted {
@@ -204,8 +207,12 @@ pub(crate) async fn run_job<E: Executor>(
             } else {
                 Conclusion::Success
             };
-            let outputs = job_outputs(shared, job, key, &state, result);
-            InstanceOutcome { result, outputs }
+            let (outputs, environment_url) = job_outputs(shared, job, key, &state, result);
+            InstanceOutcome {
+                result,
+                outputs,
+                environment_url,
+            }
         }
         Err(message) => {
             shared.log(key, None, &format!("Error: {message}"));
@@ -213,6 +220,7 @@ pub(crate) async fn run_job<E: Executor>(
             InstanceOutcome {
                 result: Conclusion::Failure,
                 outputs: IndexMap::new(),
+                environment_url: None,
             }
         }
     };
@@ -1311,13 +1319,14 @@ pub(crate) fn ref_parts(git_ref: &str) -> (String, &'static str) {
     }
 }
 
+/// The job's outputs, and its environment's URL, evaluated as the job ended.
 fn job_outputs<E: Executor>(
     shared: &Arc<Shared<E>>,
     job: &Job,
     key: &JobKey,
     state: &JobState,
     result: Conclusion,
-) -> IndexMap<String, String> {
+) -> (IndexMap<String, String>, Option<String>) {
     let mut contexts = state.contexts.clone();
     contexts.set("steps", Value::object(state.steps.clone()));
     contexts.set("env", env_value(&state.env));
@@ -1347,5 +1356,5 @@ fn job_outputs<E: Executor>(
             Err(e) => shared.log(key, None, &format!("Warning: output `{name}`: {e}")),
         }
     }
-    out
+    (out, crate::environment::url(job, &scope))
 }

@@ -102,6 +102,7 @@ pub(crate) fn request<E: Executor>(
         debug: req.debug,
         checkout: None,
         concurrency: None,
+        environment: None,
     }
 }
 
@@ -172,6 +173,7 @@ pub async fn run_job_request<E: Executor>(
     Ok(JobOutcome {
         result: outcome.result,
         outputs: outcome.outputs.into_iter().collect(),
+        environment_url: outcome.environment_url,
         reason: None,
     })
 }

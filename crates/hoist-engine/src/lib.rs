@@ -12,6 +12,7 @@ mod builtin;
 mod command_files;
 mod concurrency;
 mod contexts;
+mod environment;
 mod errors;
 use hoist_events as events;
 mod executor;

@@ -570,16 +570,19 @@ async fn run_job_group<E: Executor>(
                 ),
             ])),
         );
-        if let Err(message) = apply_environment(&shared, job, &mut ctx, status) {
-            let key = JobKey {
-                id: format!("{}{}", frame.prefix, id),
-                job_id: id.to_owned(),
-                path: format!("{}{}", frame.id_prefix, id),
-                name: format!("{}{}", frame.prefix, display_base(job, id)),
-                matrix: frame.matrix.clone(),
-            };
-            return fail_job(&shared, key, &message);
-        }
+        let environment = match crate::environment::apply(&shared, job, &mut ctx, status) {
+            Ok(name) => name,
+            Err(message) => {
+                let key = JobKey {
+                    id: format!("{}{}", frame.prefix, id),
+                    job_id: id.to_owned(),
+                    path: format!("{}{}", frame.id_prefix, id),
+                    name: format!("{}{}", frame.prefix, display_base(job, id)),
+                    matrix: frame.matrix.clone(),
+                };
+                return fail_job(&shared, key, &message);
+            }
+        };
         let name = instance_name(job, id, combo.as_ref(), &ctx, status);
         let key = JobKey {
             id: format!(
@@ -639,6 +642,7 @@ async fn run_job_group<E: Executor>(
                             &ctx,
                             &workflow_env,
                         );
+                        request.environment = environment;
                         if let Some(concurrency) = &job.concurrency {
                             match crate::concurrency::claim(
                                 concurrency,
@@ -747,47 +751,6 @@ fn end_failed<E: Executor>(shared: &Arc<Shared<E>>, key: JobKey, message: &str) 
         result: Conclusion::Failure,
         outputs: IndexMap::new(),
     }
-}
-
-/// Adds the secrets and variables of the job's `environment:` to its contexts.
-fn apply_environment<E: Executor>(
-    shared: &Arc<Shared<E>>,
-    job: &Job,
-    contexts: &mut Object,
-    status: Status,
-) -> Result<(), String> {
-    let Some(env) = &job.environment else {
-        return Ok(());
-    };
-    let name = {
-        let scope = ExprScope {
-            contexts,
-            status,
-            workspace: None,
-        };
-        eval_string(&env.name.value, &scope)?
-    };
-    let Some(scoped) = shared
-        .req
-        .environments
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(&name))
-        .map(|(_, v)| v)
-    else {
-        return Ok(());
-    };
-    for (context, values) in [("secrets", &scoped.secrets), ("vars", &scoped.vars)] {
-        let mut o = contexts
-            .get(context)
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        for (k, v) in values {
-            o.set(k.clone(), Value::from(v.as_str()));
-        }
-        contexts.set(context, Value::object(o));
-    }
-    Ok(())
 }
 
 /// The display name of one instance: an explicit `name:` (evaluated), else the job id; matrix

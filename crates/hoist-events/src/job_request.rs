@@ -65,6 +65,10 @@ pub struct JobRequest {
     /// queue until its group lets it run. A runner does nothing with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<ConcurrencyClaim>,
+    /// The job's `environment:` name, evaluated: the planner's placement holds the job until
+    /// the environment's protection rules let it deploy. A runner does nothing with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
 }
 
 /// A `concurrency:` of a workflow or job, evaluated for one run or job instance.
@@ -114,4 +118,7 @@ pub struct JobOutcome {
     /// Why the job failed when no runner could say (it was lost, its request unreadable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The job's `environment.url`, evaluated as it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_url: Option<String>,
 }

@@ -52,6 +52,8 @@ pub struct ServerConfig {
     /// The keys secrets are sealed with; `None`: `<data dir>/secret-key`, created (mode
     /// 0600) on first start. Servers sharing a database must share the keys too.
     pub secret_key: Option<crate::vault::SecretKey>,
+    /// How long a deployment waits for a review before its job fails; `None`: 30 days.
+    pub review_timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -112,6 +114,9 @@ pub struct RepoConfig {
     /// Gitea's shape), with this token.
     pub status_api: Option<String>,
     pub status_token: Option<String>,
+    /// Environments with their protection rules (`[server.repos.NAME.environments.ENV]`),
+    /// written to the store at start; what `hoist env protect` set wins.
+    pub environments: Vec<(String, hoist_store::EnvironmentSettings)>,
 }
 
 /// A runner: which server, with which credential, taking which jobs.

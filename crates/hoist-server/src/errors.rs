@@ -35,6 +35,12 @@ pub enum ServerError {
     },
     #[error("cannot reach the server at `{url}`: {message}")]
     Unreachable { url: String, message: String },
+    #[error("environment `{environment}` of `{repo}`: {message}")]
+    Environment {
+        repo: String,
+        environment: String,
+        message: String,
+    },
     #[error("cannot open the server's secret keys")]
     Vault {
         #[source]

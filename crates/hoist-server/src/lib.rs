@@ -10,9 +10,11 @@
 mod api_error;
 mod auth;
 mod client;
+mod client_environments;
 mod client_repos;
 mod client_secrets;
 mod config;
+mod deployments;
 mod errors;
 mod event_runs;
 mod forge_statuses;
@@ -44,9 +46,10 @@ pub use signature::sign as webhook_signature;
 pub use statuses::CommitStatus;
 pub use vault::{Rotation, SecretKey};
 pub use wire::{
-    AuditQuery, CombinedStatus, DispatchRequest, DispatchResponse, GroupView, HookAnswer,
-    HookReport, LogPart, NewToken, PullView, RefUpdate, RepoView, RunQuery, RunRecord, RunView,
-    RunnerCredential, SecretScope, SecretView, SecretWrite, TokenRequest,
+    AuditQuery, CombinedStatus, DispatchRequest, DispatchResponse, EnvironmentRef, GroupView,
+    HookAnswer, HookReport, LogPart, NewToken, PendingDeployment, PullView, RefUpdate, RepoView,
+    ReviewRequest, Reviewer, RunQuery, RunRecord, RunView, RunnerCredential, SecretScope,
+    SecretView, SecretWrite, TokenRequest,
 };
 
 use std::sync::Arc;

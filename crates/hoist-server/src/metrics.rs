@@ -144,6 +144,17 @@ pub(crate) async fn render(State(state): State<SharedState>) -> Response {
                 g.oldest_seconds
             );
         }
+        header(
+            &mut out,
+            "hoist_jobs_waiting",
+            "Jobs waiting for their environment's protection rules (a review, a wait timer).",
+            "gauge",
+        );
+        let _ = writeln!(
+            out,
+            "hoist_jobs_waiting {}",
+            store.waiting_deployments().unwrap_or(0)
+        );
         for (what, jobs) in [("runs", false), ("jobs", true)] {
             header(
                 &mut out,

@@ -13,6 +13,7 @@ use hoist_engine::{
 use hoist_store::{GroupState, QueueState};
 use tokio::sync::watch;
 
+use crate::deployments::Gate;
 use crate::state::SharedState;
 
 pub(crate) struct QueuePlacement {
@@ -62,9 +63,29 @@ impl JobPlacement for QueuePlacement {
                         result: Conclusion::Cancelled,
                         outputs: Vec::new(),
                         reason: Some(reason),
+                        environment_url: None,
                     };
                 }
             }
+            let deployment =
+                match crate::deployments::gate(&state, &repo, run_id, &request, cancel.clone())
+                    .await
+                {
+                    Gate::Open => None,
+                    Gate::Passed(id) => Some(id),
+                    Gate::Closed(result, reason) => {
+                        if grouped {
+                            let _ = state.store().leave_group(run_id, &request.key.id);
+                        }
+                        report_unrun(&state, run_id, &request.key, result, &reason);
+                        return JobOutcome {
+                            result,
+                            outputs: Vec::new(),
+                            reason: Some(reason),
+                            environment_url: None,
+                        };
+                    }
+                };
             // The queue holds the job's secrets sealed, the request none of them.
             let sealed = match state.vault.seal_job(run_id, &mut request) {
                 Ok(sealed) => sealed,
@@ -124,6 +145,14 @@ impl JobPlacement for QueuePlacement {
             state.forget_job(id);
             if grouped {
                 let _ = state.store().leave_group(run_id, &request.key.id);
+            }
+            if let Some(deployment) = deployment {
+                crate::deployments::finish(
+                    &state,
+                    deployment,
+                    outcome.result,
+                    outcome.environment_url.as_deref(),
+                );
             }
             outcome
         })
@@ -258,5 +287,6 @@ fn failed(reason: String) -> JobOutcome {
         result: Conclusion::Failure,
         outputs: Vec::new(),
         reason: Some(reason),
+        environment_url: None,
     }
 }

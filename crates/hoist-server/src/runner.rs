@@ -334,6 +334,7 @@ fn failed(reason: String) -> JobOutcome {
         result: Conclusion::Failure,
         outputs: Vec::new(),
         reason: Some(reason),
+        environment_url: None,
     }
 }
 

@@ -57,6 +57,8 @@ pub(crate) struct AppState {
     registry: crate::repos::Registry,
     /// The keys secrets are sealed with.
     pub(crate) vault: crate::vault::Vault,
+    /// Wakes jobs waiting at an environment's rules: a deployment was reviewed here.
+    pub(crate) deployments_changed: Notify,
 }
 
 impl AppState {
@@ -94,7 +96,7 @@ impl AppState {
             None => Location::Sqlite(config.data_dir.join("hoist.db")),
         };
         let shared_store = matches!(location, Location::Postgres(_));
-        let store = Store::open_at(&location)?;
+        let mut store = Store::open_at(&location)?;
         let intake = Store::open_at(&location)?;
         let data_dir = config
             .data_dir
@@ -103,6 +105,18 @@ impl AppState {
         let planner = format!("{}:{}", config.name, data_dir.display());
         let admin_token = crate::auth::admin_token(&config.data_dir)?;
         let (vault, _) = crate::vault::Vault::open(config.secret_key.as_ref(), &config.data_dir)?;
+        for repo in &config.repos {
+            for (name, settings) in &repo.environments {
+                crate::routes::check_environment(name, settings).map_err(|e| {
+                    ServerError::Environment {
+                        repo: repo.name.clone(),
+                        environment: name.clone(),
+                        message: e.message,
+                    }
+                })?;
+                store.put_environment(&repo.name, name, settings, "config")?;
+            }
+        }
         let registry = crate::repos::Registry::new(config.repos.clone(), &config.data_dir);
         registry.reload(&store)?;
         Ok(Self {
@@ -125,6 +139,7 @@ impl AppState {
             fetched: Mutex::new(HashMap::new()),
             registry,
             vault,
+            deployments_changed: Notify::new(),
             metrics: crate::metrics::ServerMetrics::default(),
             workflow_texts: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),
@@ -324,6 +339,14 @@ impl AppState {
     }
 
     /// How long a wait for the queue may last before looking at the store again.
+    /// Milliseconds since the epoch by the server's clock (a test's, or the system's).
+    pub(crate) fn now_ms(&self) -> i64 {
+        match &self.config.clock {
+            Some(clock) => clock.now_ms(),
+            None => crate::schedules::Clock::now_ms(&crate::schedules::SystemClock),
+        }
+    }
+
     pub(crate) fn poll_every(&self) -> Duration {
         // Alone on its database every change that matters wakes its waiter here: the look
         // is only a safety net.

@@ -38,6 +38,10 @@ pub struct RunView {
     /// The concurrency groups the run and its jobs joined, and where each stands.
     #[serde(default)]
     pub concurrency: Vec<GroupView>,
+    /// The deployments of this attempt's jobs that target environments, with their history
+    /// and reviews.
+    #[serde(default)]
+    pub deployments: Vec<hoist_store::DeploymentRow>,
 }
 
 /// A run's or job's place in its concurrency group.
@@ -318,4 +322,45 @@ pub struct SecretView {
     /// Milliseconds since the epoch.
     pub updated_at: i64,
     pub updated_by: String,
+}
+
+/// `POST /api/v1/runs/{id}/pending_deployments`, GitHub's body: the environments (by id, or
+/// by name, which Hoist also takes), `approved` or `rejected`, and a comment.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ReviewRequest {
+    #[serde(default)]
+    pub environment_ids: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<String>,
+    pub state: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// One entry of `GET /api/v1/runs/{id}/pending_deployments`, in GitHub's shape.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingDeployment {
+    pub environment: EnvironmentRef,
+    /// Minutes.
+    pub wait_timer: u32,
+    /// When the job reached the environment (ms since the epoch).
+    pub wait_timer_started_at: i64,
+    pub current_user_can_approve: bool,
+    pub reviewers: Vec<Reviewer>,
+}
+
+/// An environment by id and name.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnvironmentRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A required reviewer: `User` (a token's user) or `Role` (everyone with that role or a
+/// greater one).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Reviewer {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
 }

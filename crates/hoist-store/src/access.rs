@@ -192,7 +192,7 @@ impl Store {
         let limit = if filter.limit == 0 { 100 } else { filter.limit } as i64;
         self.db().query_map(
             "SELECT id, at, actor, action, repo, detail, run_id FROM audit \
-             WHERE (?1 IS NULL OR repo = ?1) AND (?2 IS NULL OR at >= ?2) \
+             WHERE (CAST(?1 AS TEXT) IS NULL OR repo = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR at >= ?2) \
              ORDER BY id DESC LIMIT ?3",
             args![filter.repo, filter.since, limit],
             |r| {

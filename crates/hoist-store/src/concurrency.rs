@@ -260,6 +260,7 @@ fn cancel_member(tx: &Db, run_id: i64, job_key: &str, reason: &str) -> Result<()
         result: Conclusion::Cancelled,
         outputs: Vec::new(),
         reason: Some(reason.to_owned()),
+        environment_url: None,
     })
     .unwrap_or_default();
     tx.execute(

@@ -14,6 +14,7 @@ mod app_syncs;
 mod concurrency;
 mod db;
 mod deliveries;
+mod environments;
 mod errors;
 mod forge_statuses;
 mod metrics;
@@ -41,6 +42,10 @@ pub use access::{AuditFilter, AuditRow, Role, TokenRow};
 pub use app_syncs::{AppSyncRow, NewAppSync};
 pub use concurrency::{GroupMember, GroupState, Joined};
 pub use deliveries::{DeliveryRow, NewDelivery};
+pub use environments::{
+    DeploymentReview, DeploymentRow, DeploymentStatus, EnvironmentRow, EnvironmentSettings,
+    NewDeployment, Reviewed,
+};
 pub use errors::StoreError;
 pub use metrics::Imported;
 pub use pulls::{NewPull, PullRow};

@@ -237,6 +237,7 @@ impl Store {
             result: Conclusion::Cancelled,
             outputs: Vec::new(),
             reason: Some(reason.to_owned()),
+            environment_url: None,
         })
         .unwrap_or_default();
         self.db().write(|tx| {
@@ -398,6 +399,7 @@ fn failed(reason: &str) -> String {
         result: Conclusion::Failure,
         outputs: Vec::new(),
         reason: Some(reason.to_owned()),
+        environment_url: None,
     };
     serde_json::to_string(&outcome).unwrap_or_default()
 }

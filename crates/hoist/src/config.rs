@@ -163,6 +163,8 @@ pub(crate) struct ServerSection {
     pub(crate) labels: Option<Vec<String>>,
     /// The file of keys secrets are sealed with.
     pub(crate) secret_key_file: Option<PathBuf>,
+    /// Days a deployment waits for a review before its job fails (default 30).
+    pub(crate) review_timeout_days: Option<f64>,
     #[serde(default)]
     pub(crate) repos: BTreeMap<String, ServedRepo>,
 }

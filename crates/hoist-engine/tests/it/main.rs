@@ -260,6 +260,7 @@ fn a_request_from_a_newer_planner_is_refused_with_the_versions() {
         debug: false,
         checkout: None,
         concurrency: None,
+        environment: None,
     };
     let (_tx, cancel) = watch::channel(false);
     let err = runtime

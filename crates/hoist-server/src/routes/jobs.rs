@@ -48,6 +48,7 @@ pub(crate) async fn claim(
                     result: hoist_engine::Conclusion::Failure,
                     outputs: Vec::new(),
                     reason: Some(format!("cannot open the job's secrets: {e}")),
+                    environment_url: None,
                 };
                 state.store().finish_job(job.id, &body.runner, &outcome)?;
                 state.job_changed(job.id);

@@ -1,6 +1,7 @@
 //! The API's routes, one module per resource.
 
 mod access;
+mod environments;
 mod git_http;
 mod health;
 mod history;
@@ -38,6 +39,8 @@ pub(crate) async fn off_thread<T: Send + 'static>(
         .await
         .map_err(|e| crate::api_error::ApiError::internal(format!("the request failed: {e}")))?
 }
+
+pub(crate) use environments::check_settings as check_environment;
 
 pub(crate) fn router(state: SharedState) -> Router {
     Router::new()
@@ -99,6 +102,16 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/api/v1/tokens/{id}", delete(access::revoke_token))
         .route("/api/v1/audit", get(access::audit))
         .route("/api/v1/secrets", get(secrets::list))
+        .route("/api/v1/repos/{repo}/environments", get(environments::list))
+        .route(
+            "/api/v1/repos/{repo}/environments/{name}",
+            put(environments::put),
+        )
+        .route(
+            "/api/v1/runs/{id}/pending_deployments",
+            get(environments::pending).post(environments::review),
+        )
+        .route("/api/v1/deployments", get(environments::deployments))
         .route("/api/v1/secrets/rotate-key", post(secrets::rotate_key))
         .route(
             "/api/v1/secrets/{name}",

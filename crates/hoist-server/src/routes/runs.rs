@@ -81,14 +81,27 @@ pub(crate) async fn view(
     caller.require_for_run(Role::Viewer, &run)?;
     let jobs = store.jobs(id)?;
     let queued = store.queued_jobs_of_run(id)?;
+    let deployments: Vec<_> = store
+        .deployments_of_run(id)?
+        .into_iter()
+        .filter(|d| i64::from(d.attempt) == run.attempt.max(1))
+        .collect();
     let jobs = jobs
         .into_iter()
         .map(|j| {
             let entry = queued.iter().find(|q| q.job_key == j.key);
+            // A job held at its environment's rules is `waiting`, as on GitHub.
+            let waiting = deployments
+                .iter()
+                .any(|d| d.job_key == j.key && d.state == "waiting");
             JobView {
                 key: j.key.clone(),
                 name: j.name.clone(),
-                status: j.status.clone(),
+                status: if waiting {
+                    "waiting".to_owned()
+                } else {
+                    j.status.clone()
+                },
                 conclusion: j.conclusion.clone(),
                 outputs: j.outputs.clone(),
                 runner: entry.and_then(|q| q.runner.clone()),
@@ -107,6 +120,7 @@ pub(crate) async fn view(
         conclusion: run.conclusion.clone(),
         jobs,
         concurrency: crate::wire::GroupView::of(store.groups_of_run(id)?),
+        deployments,
     }))
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod concurrency;
+mod environments;
 mod forge_statuses;
 mod secrets;
 mod workflow_run;
@@ -155,6 +156,8 @@ struct Options {
     lease: Option<std::time::Duration>,
     /// Changes to the repository's configuration.
     configure: Option<fn(&mut hoist_server::RepoConfig)>,
+    /// How long deployments wait for a review.
+    review_timeout: Option<std::time::Duration>,
 }
 
 /// With `runners` in the server's process.
@@ -215,6 +218,7 @@ fn start(dir: tempfile::TempDir, runtime: tokio::runtime::Runtime, options: Opti
         clock: options.clock.clone(),
         lease: options.lease.unwrap_or(std::time::Duration::from_secs(30)),
         secret_key: None,
+        review_timeout: options.review_timeout,
     };
     let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
     let (done, stopped) = std::sync::mpsc::channel();

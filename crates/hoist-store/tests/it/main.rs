@@ -7,6 +7,7 @@ mod app_syncs;
 mod backend;
 mod concurrency;
 mod deliveries;
+mod environments;
 mod planning;
 mod pulls;
 mod queue;

@@ -29,6 +29,7 @@ pub(crate) fn job(id: &str, runs_on: &[&str]) -> JobRequest {
         debug: false,
         checkout: None,
         concurrency: None,
+        environment: None,
     }
 }
 
@@ -41,6 +42,7 @@ fn success() -> JobOutcome {
         result: Conclusion::Success,
         outputs: vec![("image".into(), "api:1".into())],
         reason: None,
+        environment_url: None,
     }
 }
 

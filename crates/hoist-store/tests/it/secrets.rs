@@ -169,6 +169,7 @@ fn a_rotation_reseals_everything_or_nothing(backend: Backend) {
                 result: hoist_events::Conclusion::Success,
                 outputs: Vec::new(),
                 reason: None,
+                environment_url: None,
             },
         )
         .unwrap();

@@ -130,6 +130,9 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         hook_program: std::env::current_exe().ok(),
         clock: None,
         secret_key: secret_key(args, section),
+        review_timeout: section
+            .review_timeout_days
+            .map(|days| Duration::from_secs_f64(days.max(0.0) * 86_400.0)),
     };
     let runners = config.runners;
     let keys = match &config.secret_key {
