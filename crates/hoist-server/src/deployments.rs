@@ -220,9 +220,7 @@ fn branch_policy(
 
 fn describe_pass(deployment: &DeploymentRow, review_needed: bool, wait_timer: u32) -> String {
     let mut parts = Vec::new();
-    if review_needed
-        && let Some(r) = deployment.reviews.iter().find(|r| r.state == "approved")
-    {
+    if review_needed && let Some(r) = deployment.reviews.iter().find(|r| r.state == "approved") {
         parts.push(format!("approved by {}", r.reviewer));
     }
     if wait_timer > 0 {

@@ -468,7 +468,14 @@ pub(crate) fn start_planning(
         })
     };
     let secrets = state.vault.run_secrets(&state.store(), &repo.name);
-    let (secrets, environments) = secrets.map_err(ApiError::internal)?;
+    let (secrets, mut environments) = secrets.map_err(ApiError::internal)?;
+    // Each environment's variables, which a job sees once its rules let it run.
+    for env in state.store().environments(Some(&repo.name))? {
+        if !env.settings.vars.is_empty() {
+            environments.entry(env.name).or_default().vars =
+                env.settings.vars.into_iter().collect();
+        }
+    }
     let mut request = RunRequest {
         workflow: WorkflowFile {
             path: path.clone(),

@@ -214,6 +214,9 @@ pub struct RunRecord {
     /// The concurrency groups the run and its jobs joined.
     #[serde(default)]
     pub concurrency: Vec<GroupView>,
+    /// This attempt's deployments to environments, with history and reviews.
+    #[serde(default)]
+    pub deployments: Vec<hoist_store::DeploymentRow>,
 }
 
 /// One part of a job's log: a step's (by index) or the job's own lines.

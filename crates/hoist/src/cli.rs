@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod app;
+mod environments;
 mod events;
 mod secrets;
 
@@ -13,6 +14,7 @@ pub(crate) use app::{
     AppManifestsArgs, AppResourcesArgs, AppRollbackArgs, AppSourceArgs, AppSyncArgs, AppWaitArgs,
     AppWatchArgs, GetFormat, ListFormat,
 };
+pub(crate) use environments::{DeploymentsArgs, EnvCommand};
 pub(crate) use events::{GitHook, HooksCommand, PrCommand, RepoCommand, StatusArgs};
 pub(crate) use secrets::{SecretCommand, SecretScopeFlags};
 
@@ -61,6 +63,11 @@ pub(crate) enum Command {
     /// A server's secrets: set (from stdin), list (names only), delete, rotate the key.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// A server's environments: protection rules (reviewers, wait timer, branches), variables.
+    #[command(subcommand)]
+    Env(EnvCommand),
+    /// Deployments to a server's environments, newest first, with their reviews.
+    Deployments(DeploymentsArgs),
     /// A server's webhooks: the deliveries it received and what became of each.
     #[command(subcommand)]
     Hooks(HooksCommand),
@@ -212,8 +219,9 @@ pub(crate) enum TokenCommand {
     /// Create a token for a person (with a role), or a registration token for runners;
     /// prints it once.
     Create {
-        /// Whose token it is (for a registration token: what it is for).
-        #[arg(long, value_name = "NAME")]
+        /// Whose token it is: the user that reviews and the audit log name (for a
+        /// registration token: what it is for).
+        #[arg(long, visible_alias = "user", value_name = "NAME")]
         name: String,
         /// `viewer` < `developer` (dispatch, rerun, cancel) < `approver` < `admin`; or
         /// `runner` for a registration token, which `hoist runner --token` trades for the
@@ -678,6 +686,26 @@ pub(crate) enum RunsCommand {
         /// Where to put them.
         #[arg(long, short = 'D', value_name = "DIR", default_value = ".")]
         dir: PathBuf,
+    },
+    /// Approve what a run waits on (`--server`): its jobs' deployments to these
+    /// environments. Only the environments' reviewers may.
+    Approve {
+        /// The run id.
+        id: i64,
+        /// An environment the run waits on; repeatable.
+        #[arg(long = "env", value_name = "ENVIRONMENT", required = true)]
+        envs: Vec<String>,
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Reject what a run waits on (`--server`): those jobs fail with the comment.
+    Reject {
+        /// The run id.
+        id: i64,
+        #[arg(long = "env", value_name = "ENVIRONMENT", required = true)]
+        envs: Vec<String>,
+        #[arg(long, default_value = "")]
+        comment: String,
     },
     /// Run a past run again, as a new attempt.
     Rerun {

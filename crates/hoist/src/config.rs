@@ -193,6 +193,50 @@ pub(crate) struct ServedRepo {
     pub(crate) status_api: Option<String>,
     /// A file holding the token for `status-api`.
     pub(crate) status_token_file: Option<PathBuf>,
+    /// Environments and their protection rules:
+    /// `[server.repos.NAME.environments.production] reviewers = ["alice", "role:approver"]`.
+    #[serde(default)]
+    pub(crate) environments: BTreeMap<String, ServedEnvironment>,
+}
+
+/// `[server.repos.NAME.environments.ENV]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ServedEnvironment {
+    /// Users, or `role:ROLE`; one approval suffices.
+    #[serde(default)]
+    pub(crate) reviewers: Vec<String>,
+    #[serde(default)]
+    pub(crate) prevent_self_review: bool,
+    /// Minutes.
+    #[serde(default)]
+    pub(crate) wait_timer: u32,
+    /// Branch patterns that may deploy.
+    #[serde(default)]
+    pub(crate) branches: Vec<String>,
+    /// Tag patterns that may deploy.
+    #[serde(default)]
+    pub(crate) tags: Vec<String>,
+    /// Only protected branches may deploy.
+    #[serde(default)]
+    pub(crate) protected_branches: bool,
+    /// The environment's `vars`.
+    #[serde(default)]
+    pub(crate) vars: BTreeMap<String, String>,
+}
+
+impl ServedEnvironment {
+    pub(crate) fn settings(&self) -> hoist_store::EnvironmentSettings {
+        hoist_store::EnvironmentSettings {
+            reviewers: self.reviewers.clone(),
+            prevent_self_review: self.prevent_self_review,
+            wait_timer: self.wait_timer,
+            branches: self.branches.clone(),
+            tags: self.tags.clone(),
+            protected_branches: self.protected_branches,
+            vars: self.vars.clone(),
+        }
+    }
 }
 
 /// `[server.repos.NAME.protect.BRANCH]`.

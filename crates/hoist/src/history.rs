@@ -33,6 +33,7 @@ impl History for LocalHistory {
             artifacts: self.store.artifacts(id)?,
             objects: self.store.run_objects(id)?,
             concurrency: hoist_server::GroupView::of(self.store.groups_of_run(id)?),
+            deployments: self.store.deployments_of_run(id)?,
         })
     }
 

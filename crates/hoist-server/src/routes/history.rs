@@ -61,8 +61,14 @@ pub(crate) async fn record(
     let store = state.store();
     let run = store.run(id)?;
     caller.require_for_run(Role::Viewer, &run)?;
+    let deployments = store
+        .deployments_of_run(id)?
+        .into_iter()
+        .filter(|d| i64::from(d.attempt) == run.attempt.max(1))
+        .collect();
     Ok(Json(RunRecord {
         run,
+        deployments,
         jobs: store.jobs(id)?,
         annotations: store.annotations(id)?,
         artifacts: store.artifacts(id)?,

@@ -10,6 +10,7 @@ mod app;
 mod app_inspect;
 mod app_sync;
 mod check;
+mod environments;
 mod expr;
 mod git_hook;
 pub(crate) mod metrics;
@@ -57,6 +58,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Token(command) => access::token(&command),
         Command::Audit(args) => access::audit(&args),
         Command::Secret(command) => secret::secret(&command),
+        Command::Env(command) => environments::env(&command),
+        Command::Deployments(args) => environments::deployments(&args),
         Command::Hooks(command) => access::hooks(&command),
         Command::Repo(command) => repo::run(&command),
         Command::Pr(command) => pr::run(&command),

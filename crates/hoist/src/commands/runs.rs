@@ -21,6 +21,13 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
     let project = find_project(&cwd).ok();
     let (config, _) = Config::load(args.config.as_deref(), project.as_deref())?;
+    // Reviews exist only on a server: without `--server`, the one on this machine.
+    if let RunsCommand::Approve { id, envs, comment } | RunsCommand::Reject { id, envs, comment } =
+        &args.command
+    {
+        let approve = matches!(args.command, RunsCommand::Approve { .. });
+        return review(args, *id, envs, comment, approve);
+    }
     if let Some(server) = &args.server {
         let history = RemoteHistory {
             client: crate::remote::client(Some(server), args.token.as_deref())?,
@@ -57,6 +64,9 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
             RunsCommand::Download { .. } => bail!(
                 "`hoist runs download` works on this machine's history only, not yet with `--server`"
             ),
+            RunsCommand::Approve { .. } | RunsCommand::Reject { .. } => {
+                unreachable!("handled above")
+            }
         };
     }
     let store = open_store(&config)?;
@@ -82,7 +92,37 @@ pub(crate) fn run(args: &RunsArgs) -> anyhow::Result<Outcome> {
             rerun(&store, *id, *failed, *quiet, args.config.clone())
         }
         RunsCommand::Cancel { id } => cancel_local(&store, *id),
+        RunsCommand::Approve { .. } | RunsCommand::Reject { .. } => unreachable!("handled above"),
     }
+}
+
+/// `hoist runs approve | reject`: answers what run `id` waits on at `envs`.
+fn review(
+    args: &RunsArgs,
+    id: i64,
+    envs: &[String],
+    comment: &str,
+    approve: bool,
+) -> anyhow::Result<Outcome> {
+    let client = crate::remote::client(args.server.as_deref(), args.token.as_deref())?;
+    let runtime = crate::remote::runtime()?;
+    let body = hoist_server::ReviewRequest {
+        environments: envs.to_vec(),
+        state: if approve { "approved" } else { "rejected" }.to_owned(),
+        comment: comment.to_owned(),
+        ..hoist_server::ReviewRequest::default()
+    };
+    let answered = runtime.block_on(client.review_deployments(id, &body))?;
+    let jobs: Vec<String> = answered
+        .iter()
+        .map(|d| format!("`{}` to `{}`", d.job_key, d.environment))
+        .collect();
+    output::stderr(&format!(
+        "run {id}: {} {}\n",
+        if approve { "approved" } else { "rejected" },
+        jobs.join(", ")
+    ));
+    Ok(Outcome::Success)
 }
 
 /// Cancels a run of this machine: its `hoist run` gets SIGTERM, which cancels as Ctrl-C does.
@@ -141,7 +181,11 @@ fn read(history: &dyn History, args: &RunsArgs) -> anyhow::Result<Outcome> {
             json,
         } => view(history, *id, *log, *log_failed, job.as_deref(), *json),
         RunsCommand::Watch { id, exit_status } => watch(history, *id, *exit_status),
-        RunsCommand::Download { .. } | RunsCommand::Rerun { .. } | RunsCommand::Cancel { .. } => {
+        RunsCommand::Download { .. }
+        | RunsCommand::Rerun { .. }
+        | RunsCommand::Cancel { .. }
+        | RunsCommand::Approve { .. }
+        | RunsCommand::Reject { .. } => {
             unreachable!("not a reading command")
         }
     }
@@ -335,9 +379,36 @@ fn view(
             out.push_str(&format!("  {who} in group `{}`: {state}\n", g.group));
         }
     }
+    if !record.deployments.is_empty() {
+        out.push_str("\nDEPLOYMENTS\n");
+        for d in &record.deployments {
+            let last = d.statuses.last().map_or("", |s| s.description.as_str());
+            let hint = if d.state == "waiting" {
+                format!(
+                    "; answer with `hoist runs approve {} --env {}` (or `reject`)",
+                    run.id, d.environment
+                )
+            } else {
+                String::new()
+            };
+            let url = d.url.as_deref().map_or(String::new(), |u| format!(" {u}"));
+            out.push_str(&format!(
+                "  {} → {}: {} ({last}){url}{hint}\n",
+                d.job_key, d.environment, d.state
+            ));
+        }
+    }
     out.push_str("\nJOBS\n");
     for j in &jobs {
-        let c = j.conclusion.clone().unwrap_or_else(|| j.status.clone());
+        let waiting = record
+            .deployments
+            .iter()
+            .any(|d| d.job_key == j.key && d.state == "waiting");
+        let c = if waiting {
+            "waiting".to_owned()
+        } else {
+            j.conclusion.clone().unwrap_or_else(|| j.status.clone())
+        };
         out.push_str(&format!(
             "  {} {} ({})\n",
             job_mark(&c),

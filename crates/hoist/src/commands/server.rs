@@ -91,6 +91,11 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
             read_secret(repo.webhook_secret_file.as_deref(), name, "webhook secret")?;
         added.status_api = repo.status_api.clone();
         added.status_token = read_secret(repo.status_token_file.as_deref(), name, "status token")?;
+        added.environments = repo
+            .environments
+            .iter()
+            .map(|(env, config)| (env.clone(), config.settings()))
+            .collect();
         added.protections = repo
             .protect
             .iter()

@@ -7,6 +7,7 @@ mod apps;
 mod background;
 mod cancel;
 mod check;
+mod environments;
 mod expr;
 mod grants;
 mod hosted;
