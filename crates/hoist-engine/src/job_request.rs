@@ -103,6 +103,25 @@ pub(crate) fn request<E: Executor>(
         checkout: None,
         concurrency: None,
         environment: None,
+        id_token_permission: frame
+            .workflow
+            .jobs
+            .get(job_id)
+            .is_some_and(|job| grants_id_token(job, &frame.workflow)),
+        id_token: None,
+    }
+}
+
+/// Whether the job's `permissions` (else the workflow's) give `id-token: write`, as GitHub
+/// decides it: `write-all`, or the scope set to `write`. Without `permissions` anywhere the
+/// default token has no `id-token` scope.
+fn grants_id_token(job: &hoist_workflow::model::Job, workflow: &hoist_workflow::Workflow) -> bool {
+    let Some(node) = job.permissions.as_ref().or(workflow.permissions.as_ref()) else {
+        return false;
+    };
+    match node.as_str() {
+        Some(all) => all == "write-all",
+        None => node.get("id-token").and_then(|v| v.as_str()) == Some("write"),
     }
 }
 
@@ -165,9 +184,20 @@ pub async fn run_job_request<E: Executor>(
     for value in &request.masked {
         shared.masker.add(value);
     }
+    let mut workflow_env: IndexMap<String, String> = request.workflow_env.iter().cloned().collect();
+    // What `core.getIDToken()` and `curl "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=…"` use,
+    // as GitHub's runner sets them, only for a job granted `id-token: write`.
+    if let Some(grant) = &request.id_token {
+        shared.masker.add(&grant.token);
+        workflow_env.insert("ACTIONS_ID_TOKEN_REQUEST_URL".to_owned(), grant.url.clone());
+        workflow_env.insert(
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN".to_owned(),
+            grant.token.clone(),
+        );
+    }
     let base = JobBase {
         contexts: (*contexts).clone(),
-        workflow_env: request.workflow_env.iter().cloned().collect(),
+        workflow_env,
     };
     let outcome = run_job(&shared, &workflow, job, &request.key, base, cancel).await;
     Ok(JobOutcome {

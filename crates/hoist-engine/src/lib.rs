@@ -36,8 +36,8 @@ pub use command_files::parse_key_values;
 pub use errors::EngineError;
 pub use events::WIRE_VERSION;
 pub use events::{
-    Admission, Annotation, AnnotationLevel, Checkout, Conclusion, ConcurrencyClaim, JobKey,
-    JobOutcome, JobRequest, NoObserver, Observer, RunEvent,
+    Admission, Annotation, AnnotationLevel, Checkout, Conclusion, ConcurrencyClaim, IdTokenGrant,
+    JobKey, JobOutcome, JobRequest, NoObserver, Observer, RunEvent,
 };
 pub use executor::{
     Executor, HostExecutor, ProcessEnd, ProcessMessage, ProcessSpec, end_orphaned_group,

@@ -69,6 +69,23 @@ pub struct JobRequest {
     /// the environment's protection rules let it deploy. A runner does nothing with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
+    /// Whether the job's `permissions` grant `id-token: write`: only then may it ask the
+    /// server for OIDC tokens.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub id_token_permission: bool,
+    /// Where and with what the job asks for OIDC tokens
+    /// (`ACTIONS_ID_TOKEN_REQUEST_URL`/`_TOKEN`), given by the server at the claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<IdTokenGrant>,
+}
+
+/// What a job asks for OIDC tokens with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdTokenGrant {
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL`: tools append `&audience=…`.
+    pub url: String,
+    /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, the bearer token of that request; masked.
+    pub token: String,
 }
 
 /// A `concurrency:` of a workflow or job, evaluated for one run or job instance.

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 mod job_request;
 
 pub use job_request::{
-    Admission, Checkout, ConcurrencyClaim, EventInfo, JobOutcome, JobRequest, WorkflowFile,
+    Admission, Checkout, ConcurrencyClaim, EventInfo, IdTokenGrant, JobOutcome, JobRequest,
+    WorkflowFile,
 };
 
 /// The version of the serialized forms of this crate's types.

@@ -1,4 +1,5 @@
-//! The API client's calls about secrets: set, list, delete, rotate the key.
+//! The API client's calls about keys and secrets: secrets set, listed, deleted, the key
+//! they are sealed with rotated, and the OIDC issuer's signing key rotated.
 
 use crate::client::Client;
 use crate::errors::ServerError;
@@ -43,6 +44,16 @@ impl Client {
     pub async fn rotate_secret_key(&self) -> Result<Rotation, ServerError> {
         let response = self
             .post("/api/v1/secrets/rotate-key", &serde_json::json!({}))
+            .await?;
+        self.json(response).await
+    }
+}
+
+impl Client {
+    /// A new signing key for the OIDC issuer (admins): `{"key", "previous", "dropped"}`.
+    pub async fn rotate_oidc_key(&self) -> Result<serde_json::Value, ServerError> {
+        let response = self
+            .post("/api/v1/oidc/rotate-key", &serde_json::json!({}))
             .await?;
         self.json(response).await
     }

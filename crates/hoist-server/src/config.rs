@@ -54,6 +54,9 @@ pub struct ServerConfig {
     pub secret_key: Option<crate::vault::SecretKey>,
     /// How long a deployment waits for a review before its job fails; `None`: 30 days.
     pub review_timeout: Option<std::time::Duration>,
+    /// The URL the server is reached at from outside (`https://ci.example.com`): the OIDC
+    /// issuer's `iss`; `None`: `http://` and the address it listens on.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -117,6 +120,9 @@ pub struct RepoConfig {
     /// Environments with their protection rules (`[server.repos.NAME.environments.ENV]`),
     /// written to the store at start; what `hoist env protect` set wins.
     pub environments: Vec<(String, hoist_store::EnvironmentSettings)>,
+    /// The claims the subject of its jobs' OIDC tokens is made of (GitHub's customisation:
+    /// `["repo", "context", "job_workflow_ref"]`); `None`: GitHub's default.
+    pub oidc_subject_claims: Option<Vec<String>>,
 }
 
 /// A runner: which server, with which credential, taking which jobs.

@@ -41,6 +41,8 @@ pub enum ServerError {
         environment: String,
         message: String,
     },
+    #[error("cannot prepare the OIDC issuer's signing key: {message}")]
+    Oidc { message: String },
     #[error("cannot open the server's secret keys")]
     Vault {
         #[source]

@@ -19,6 +19,7 @@ mod errors;
 mod event_runs;
 mod forge_statuses;
 mod metrics;
+mod oidc;
 mod planner;
 mod poller;
 mod pulls;
@@ -87,6 +88,7 @@ pub async fn serve(
         .store()
         .take_runs(&state.planner, config.lease, true)?;
     planner::resume(&state, &own)?;
+    oidc::ensure_key(&state).map_err(|e| ServerError::Oidc { message: e.message })?;
     on_listening(address);
     state::spawn_upkeep(state.clone());
     poller::spawn(&state);

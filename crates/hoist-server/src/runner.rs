@@ -197,6 +197,13 @@ async fn run_one(client: &Client, config: &RunnerConfig, job: Assignment) {
         })
     };
 
+    // The server gives the token request's path; this runner reaches it at its own URL.
+    let mut request = request;
+    if let Some(grant) = &mut request.id_token
+        && grant.url.starts_with('/')
+    {
+        grant.url = format!("{}{}", config.server.trim_end_matches('/'), grant.url);
+    }
     let outcome = match prepare(config, &request, &dir) {
         Ok(host) => {
             let observer: Arc<dyn Observer> = reporter.clone();

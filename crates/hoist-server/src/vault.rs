@@ -291,10 +291,16 @@ pub(crate) fn job_slot(run_id: i64, job_key: &str) -> String {
     format!("job\n{run_id}\n{job_key}")
 }
 
+/// The associated data of the private half of OIDC signing key `kid`.
+pub(crate) fn oidc_key_slot(kid: &str) -> String {
+    format!("oidc-key\n{kid}")
+}
+
 fn slot_of(row: &SealedRow) -> String {
     match row {
         SealedRow::Secret(slot) => secret_slot(slot),
         SealedRow::QueuedJob { run_id, job_key } => job_slot(*run_id, job_key),
+        SealedRow::OidcKey { kid } => oidc_key_slot(kid),
     }
 }
 
@@ -313,5 +319,6 @@ fn describe(row: &SealedRow) -> String {
         SealedRow::QueuedJob { run_id, job_key } => {
             format!("the secrets of queued job `{job_key}` of run {run_id}")
         }
+        SealedRow::OidcKey { kid } => format!("the OIDC signing key `{kid}`"),
     }
 }

@@ -18,6 +18,7 @@ mod environments;
 mod errors;
 mod forge_statuses;
 mod metrics;
+mod oidc;
 mod planning;
 mod pulls;
 mod queries;
@@ -48,6 +49,7 @@ pub use environments::{
 };
 pub use errors::StoreError;
 pub use metrics::Imported;
+pub use oidc::{IdTokenJob, OidcKeyRow};
 pub use pulls::{NewPull, PullRow};
 pub use queries::{AnnotationRow, ArtifactRow, JobRow, RunFilter, RunRow, StepRow};
 pub use queue::{

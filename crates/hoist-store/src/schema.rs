@@ -365,6 +365,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         comment        TEXT NOT NULL
     );
     ",
+    // 20: the OIDC issuer's signing keys (private halves sealed by the server) and the digest
+    // of the token a claimed job asks for its ID tokens with.
+    "
+    CREATE TABLE oidc_keys (
+        kid         TEXT PRIMARY KEY,
+        sealed      TEXT NOT NULL,
+        public_jwk  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+    );
+    ALTER TABLE queue ADD COLUMN id_token_digest TEXT;
+    ",
 ];
 
 /// The same schema for PostgreSQL, as its own numbered migrations (the version is kept in
@@ -684,5 +695,14 @@ pub(crate) const POSTGRES_MIGRATIONS: &[&str] = &[
         state          TEXT NOT NULL,
         comment        TEXT NOT NULL
     );
+",
+    "
+    CREATE TABLE oidc_keys (
+        kid         TEXT PRIMARY KEY,
+        sealed      TEXT NOT NULL,
+        public_jwk  TEXT NOT NULL,
+        created_at  BIGINT NOT NULL
+    );
+    ALTER TABLE queue ADD COLUMN id_token_digest TEXT;
 ",
 ];

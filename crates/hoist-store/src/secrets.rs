@@ -38,6 +38,10 @@ pub enum SealedRow {
         run_id: i64,
         job_key: String,
     },
+    /// The private half of an OIDC signing key.
+    OidcKey {
+        kid: String,
+    },
 }
 
 impl Store {
@@ -150,6 +154,19 @@ impl Store {
                 tx.execute(
                     "UPDATE secrets SET sealed = ?4 WHERE repo = ?1 AND environment = ?2 AND name = ?3",
                     args![slot.repo, slot.environment, slot.name, fresh],
+                )?;
+                count += 1;
+            }
+            let keys: Vec<(String, String)> =
+                tx.query_map("SELECT kid, sealed FROM oidc_keys", &[], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            for (kid, sealed) in keys {
+                let fresh = reseal(&SealedRow::OidcKey { kid: kid.clone() }, &sealed)
+                    .map_err(StoreError::Encode)?;
+                tx.execute(
+                    "UPDATE oidc_keys SET sealed = ?2 WHERE kid = ?1",
+                    args![kid, fresh],
                 )?;
                 count += 1;
             }

@@ -121,6 +121,18 @@ pub const TOOLS: &[Tool] = &[
         version_args: &["--version"],
     },
     Tool {
+        name: "pyjwt",
+        version: "2.10.1",
+        purpose: "an independent verifier of the OIDC issuer's tokens (RS256 signatures, claims)",
+        source: Source::PipVenv {
+            requirement: "PyJWT[crypto]==2.10.1",
+        },
+        // The virtualenv's own interpreter: run through its path (not a copy of the link),
+        // it finds the virtualenv and PyJWT in it.
+        programs: &[("pyjwt-python", "venv/bin/python")],
+        version_args: &["-c", "import jwt; print(jwt.__version__)"],
+    },
+    Tool {
         name: "trivy",
         version: "0.59.1",
         purpose: "the second peer of the Terraform security benchmark (`bench/terraform.sh`)",

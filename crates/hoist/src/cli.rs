@@ -16,7 +16,7 @@ pub(crate) use app::{
 };
 pub(crate) use environments::{DeploymentsArgs, EnvCommand};
 pub(crate) use events::{GitHook, HooksCommand, PrCommand, RepoCommand, StatusArgs};
-pub(crate) use secrets::{SecretCommand, SecretScopeFlags};
+pub(crate) use secrets::{OidcCommand, SecretCommand, SecretScopeFlags};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -68,6 +68,9 @@ pub(crate) enum Command {
     Env(EnvCommand),
     /// Deployments to a server's environments, newest first, with their reviews.
     Deployments(DeploymentsArgs),
+    /// A server's OIDC issuer, which gives jobs tokens for clouds: rotate its signing key.
+    #[command(subcommand)]
+    Oidc(OidcCommand),
     /// A server's webhooks: the deliveries it received and what became of each.
     #[command(subcommand)]
     Hooks(HooksCommand),
@@ -325,6 +328,11 @@ pub(crate) struct ServeArgs {
     /// directory, created on first start]. `HOIST_SECRET_KEY` may hold the keys instead.
     #[arg(long, value_name = "FILE")]
     pub(crate) secret_key_file: Option<PathBuf>,
+    /// The URL this server is reached at from outside (`https://ci.example.com`): the
+    /// issuer of its jobs' OIDC tokens [default: `[server] public-url`, else http:// and
+    /// the address it listens on].
+    #[arg(long, value_name = "URL")]
+    pub(crate) public_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

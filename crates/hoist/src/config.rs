@@ -165,6 +165,8 @@ pub(crate) struct ServerSection {
     pub(crate) secret_key_file: Option<PathBuf>,
     /// Days a deployment waits for a review before its job fails (default 30).
     pub(crate) review_timeout_days: Option<f64>,
+    /// The URL the server is reached at from outside: the OIDC issuer.
+    pub(crate) public_url: Option<String>,
     #[serde(default)]
     pub(crate) repos: BTreeMap<String, ServedRepo>,
 }
@@ -193,6 +195,9 @@ pub(crate) struct ServedRepo {
     pub(crate) status_api: Option<String>,
     /// A file holding the token for `status-api`.
     pub(crate) status_token_file: Option<PathBuf>,
+    /// The claims the subject of its jobs' OIDC tokens is made of, as GitHub's
+    /// customisation (`["repo", "context", "job_workflow_ref"]`).
+    pub(crate) oidc_sub_claims: Option<Vec<String>>,
     /// Environments and their protection rules:
     /// `[server.repos.NAME.environments.production] reviewers = ["alice", "role:approver"]`.
     #[serde(default)]

@@ -261,6 +261,8 @@ fn a_request_from_a_newer_planner_is_refused_with_the_versions() {
         checkout: None,
         concurrency: None,
         environment: None,
+        id_token_permission: false,
+        id_token: None,
     };
     let (_tx, cancel) = watch::channel(false);
     let err = runtime

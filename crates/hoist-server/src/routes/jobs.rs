@@ -54,6 +54,7 @@ pub(crate) async fn claim(
                 state.job_changed(job.id);
                 continue;
             }
+            crate::oidc::grant(&state, job.id, &mut job.request)?;
             if job.attempt > 1 {
                 retried(&state, &job, &body.runner);
             }

@@ -112,6 +112,13 @@ pub(crate) fn router(state: SharedState) -> Router {
             get(environments::pending).post(environments::review),
         )
         .route("/api/v1/deployments", get(environments::deployments))
+        .route(
+            "/.well-known/openid-configuration",
+            get(crate::oidc::discovery),
+        )
+        .route("/.well-known/jwks", get(crate::oidc::jwks))
+        .route("/api/v1/jobs/{id}/id-token", get(crate::oidc::id_token))
+        .route("/api/v1/oidc/rotate-key", post(crate::oidc::rotate_key))
         .route("/api/v1/secrets/rotate-key", post(secrets::rotate_key))
         .route(
             "/api/v1/secrets/{name}",

@@ -11,6 +11,7 @@ use serde_json::Value;
 mod concurrency;
 mod environments;
 mod forge_statuses;
+mod oidc;
 mod secrets;
 mod workflow_run;
 
@@ -219,6 +220,7 @@ fn start(dir: tempfile::TempDir, runtime: tokio::runtime::Runtime, options: Opti
         lease: options.lease.unwrap_or(std::time::Duration::from_secs(30)),
         secret_key: None,
         review_timeout: options.review_timeout,
+        public_url: None,
     };
     let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
     let (done, stopped) = std::sync::mpsc::channel();

@@ -242,7 +242,10 @@ fn secrets_are_sealed_at_rest_scoped_masked_and_survive_key_rotation() {
         .block_on(served.client.rotate_secret_key())
         .unwrap();
     assert_eq!(rotation.previous, first[0]);
-    assert_eq!(rotation.resealed, 4, "four secrets; no job is queued");
+    assert_eq!(
+        rotation.resealed, 5,
+        "four secrets and the OIDC signing key; no job is queued"
+    );
     assert_eq!(key_ids(&served), [rotation.key.clone(), first[0].clone()]);
     run_it(&served);
     let second = served
@@ -327,8 +330,8 @@ fn a_queued_job_s_secrets_are_sealed_and_resealed_until_a_runner_claims_it() {
         .unwrap();
     assert_eq!(
         rotation.resealed,
-        3 + 2,
-        "three secrets and two queued jobs"
+        3 + 1 + 2,
+        "three secrets, the OIDC signing key and two queued jobs"
     );
     let resealed: Vec<_> = queue(&served)
         .into_iter()

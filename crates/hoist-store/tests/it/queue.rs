@@ -30,6 +30,8 @@ pub(crate) fn job(id: &str, runs_on: &[&str]) -> JobRequest {
         checkout: None,
         concurrency: None,
         environment: None,
+        id_token_permission: false,
+        id_token: None,
     }
 }
 

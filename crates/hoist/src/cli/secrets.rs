@@ -1,5 +1,5 @@
-//! `hoist secret`: a server's secrets, set from stdin, listed by name, deleted, and the
-//! key they are sealed with rotated.
+//! `hoist secret` and `hoist oidc`: a server's secrets (set from stdin, listed by name,
+//! deleted, the key they are sealed with rotated) and its OIDC issuer's signing key.
 
 use clap::{Args, Subcommand};
 
@@ -51,6 +51,21 @@ pub(crate) enum SecretCommand {
     },
     /// Seal every secret under a new key, in one transaction; the key file keeps the new
     /// key and the one before it (a second rotation drops that one).
+    RotateKey {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerFlags,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+#[command(
+    after_help = "The server is an OpenID Connect issuer for its jobs: `<server>/.well-known/openid-configuration` and `/.well-known/jwks`. A job whose `permissions` grant `id-token: write` gets `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, as on GitHub."
+)]
+pub(crate) enum OidcCommand {
+    /// Sign new tokens with a new key; the previous key stays published until the next
+    /// rotation, so tokens already out still verify.
     RotateKey {
         #[arg(long)]
         json: bool,

@@ -60,6 +60,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Secret(command) => secret::secret(&command),
         Command::Env(command) => environments::env(&command),
         Command::Deployments(args) => environments::deployments(&args),
+        Command::Oidc(command) => secret::oidc(&command),
         Command::Hooks(command) => access::hooks(&command),
         Command::Repo(command) => repo::run(&command),
         Command::Pr(command) => pr::run(&command),

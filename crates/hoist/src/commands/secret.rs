@@ -1,10 +1,11 @@
 //! `hoist secret`: set, list, delete a server's secrets; rotate the key they are sealed with.
+//! `hoist oidc rotate-key`: the OIDC issuer's signing key.
 
 use std::io::{IsTerminal, Read};
 
 use anyhow::{Context, bail};
 
-use crate::cli::{SecretCommand, SecretScopeFlags, ServerFlags};
+use crate::cli::{OidcCommand, SecretCommand, SecretScopeFlags, ServerFlags};
 use crate::commands::Outcome;
 use crate::output;
 use crate::remote::{self, runtime};
@@ -128,6 +129,36 @@ pub(crate) fn secret(command: &SecretCommand) -> anyhow::Result<Outcome> {
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         )
+                    }
+                ));
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+pub(crate) fn oidc(command: &OidcCommand) -> anyhow::Result<Outcome> {
+    let rt = runtime()?;
+    match command {
+        OidcCommand::RotateKey { json, server } => {
+            let answer = rt.block_on(client(server)?.rotate_oidc_key())?;
+            if *json {
+                output::stdout(&format!("{}\n", serde_json::to_string_pretty(&answer)?));
+            } else {
+                output::stderr(&format!(
+                    "tokens are signed with the new key `{}`; `{}` stays published until the next rotation{}\n",
+                    answer["key"].as_str().unwrap_or_default(),
+                    answer["previous"].as_str().unwrap_or("-"),
+                    match answer["dropped"].as_array() {
+                        Some(d) if !d.is_empty() => format!(
+                            "; no longer published: {}",
+                            d.iter()
+                                .filter_map(|k| k.as_str())
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        _ => String::new(),
                     }
                 ));
             }

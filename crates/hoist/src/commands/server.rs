@@ -91,6 +91,7 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
             read_secret(repo.webhook_secret_file.as_deref(), name, "webhook secret")?;
         added.status_api = repo.status_api.clone();
         added.status_token = read_secret(repo.status_token_file.as_deref(), name, "status token")?;
+        added.oidc_subject_claims = repo.oidc_sub_claims.clone();
         added.environments = repo
             .environments
             .iter()
@@ -138,6 +139,10 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         review_timeout: section
             .review_timeout_days
             .map(|days| Duration::from_secs_f64(days.max(0.0) * 86_400.0)),
+        public_url: args
+            .public_url
+            .clone()
+            .or_else(|| section.public_url.clone()),
     };
     let runners = config.runners;
     let keys = match &config.secret_key {

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use crate::project::Project;
+use crate::server::http_get;
 use crate::server_processes::*;
 use crate::{stderr, stdout};
 
@@ -127,7 +128,10 @@ fn secrets_set_from_the_cli_reach_runs_masked_and_rotate() {
     let rotate = hoist_at(&p, &url, &["secret", "rotate-key", "--json"]);
     assert_eq!(rotate.status.code(), Some(0), "{}", stderr(&rotate));
     let rotation: Value = serde_json::from_slice(&rotate.stdout).unwrap();
-    assert_eq!(rotation["resealed"], 1);
+    assert_eq!(
+        rotation["resealed"], 2,
+        "the secret and the OIDC signing key"
+    );
     let file = std::fs::read_to_string(&keys).unwrap();
     assert!(
         file.contains(rotation["key"].as_str().unwrap())
@@ -141,6 +145,17 @@ fn secrets_set_from_the_cli_reach_runs_masked_and_rotate() {
         "{}\n{}",
         stdout(&out),
         stderr(&out)
+    );
+
+    // The OIDC issuer's key rotates from the CLI too; the previous one stays published.
+    let oidc = hoist_at(&p, &url, &["oidc", "rotate-key", "--json"]);
+    assert_eq!(oidc.status.code(), Some(0), "{}", stderr(&oidc));
+    let answer: Value = serde_json::from_slice(&oidc.stdout).unwrap();
+    let jwks = http_get(&url, "/.well-known/jwks");
+    assert!(
+        jwks.contains(answer["key"].as_str().unwrap())
+            && jwks.contains(answer["previous"].as_str().unwrap()),
+        "{jwks}"
     );
 
     let delete = hoist_at(
