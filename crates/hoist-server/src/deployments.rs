@@ -130,7 +130,8 @@ pub(crate) async fn gate(
         }
         let now = state.now_ms();
         let approved = !review_needed || current.reviews.iter().any(|r| r.state == "approved");
-        if approved && now >= timer_ends {
+        let timer_passed = rules.wait_timer == 0 || now >= timer_ends;
+        if approved && timer_passed {
             let how = describe_pass(&current, review_needed, rules.wait_timer);
             let _ = state
                 .store()

@@ -168,8 +168,35 @@ pub(crate) async fn review(
     Path(id): Path<i64>,
     body: Result<Json<ReviewRequest>, JsonRejection>,
 ) -> Result<Json<Vec<DeploymentRow>>, ApiError> {
+    let answered = match body {
+        Ok(Json(body)) => review_now(&state, &caller, id, &body),
+        Err(e) => Err(bad_json(e)),
+    };
+    // Every refusal is in the audit log, with what was asked and why; nothing changed.
+    if let Err(e) = &answered
+        && e.status.is_client_error()
+    {
+        let repo = state.store().run(id).ok().map(|r| r.repo);
+        state.store().audit(
+            &caller.name,
+            "deployment.review_refused",
+            repo.as_deref(),
+            &json!({"status": e.status.as_u16(), "why": e.message}),
+            Some(id),
+        )?;
+    }
+    let answered = answered?;
+    state.deployments_changed.notify_waiters();
+    Ok(Json(answered))
+}
+
+fn review_now(
+    state: &SharedState,
+    caller: &Caller,
+    id: i64,
+    body: &ReviewRequest,
+) -> Result<Vec<DeploymentRow>, ApiError> {
     caller.require(Role::Viewer)?;
-    let Json(body) = body.map_err(bad_json)?;
     let verdict = match body.state.as_str() {
         "approved" | "rejected" => body.state.clone(),
         other => {
@@ -222,7 +249,7 @@ pub(crate) async fn review(
             .ok_or_else(|| {
                 ApiError::not_found(format!("no environment `{}`", found.environment))
             })?;
-        let refused = if !is_reviewer(&caller, &env.settings.reviewers) {
+        let refused = if !is_reviewer(caller, &env.settings.reviewers) {
             Some(format!(
                 "`{}` is not a reviewer of `{}`; its reviewers are {}",
                 caller.name,
@@ -243,13 +270,6 @@ pub(crate) async fn review(
             None
         };
         if let Some(message) = refused {
-            store.audit(
-                &caller.name,
-                "deployment.review_refused",
-                Some(&run.repo),
-                &json!({"environment": env.name, "state": verdict, "why": message}),
-                Some(id),
-            )?;
             return Err(ApiError::new(StatusCode::FORBIDDEN, message));
         }
         let deployments = waiting
@@ -287,9 +307,7 @@ pub(crate) async fn review(
             Some(id),
         )?;
     }
-    drop(store);
-    state.deployments_changed.notify_waiters();
-    Ok(Json(answered))
+    Ok(answered)
 }
 
 /// `GET /api/v1/deployments?repo=&environment=&limit=`.

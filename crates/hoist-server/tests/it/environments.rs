@@ -161,6 +161,24 @@ fn a_protected_environment_waits_for_a_reviewer_who_is_not_the_author() {
     let refused = review(&served, &alice, first, "approved", "").unwrap_err();
     assert!(refused.contains("prevents self-review"), "{refused}");
     assert_eq!(served.audit("deployment.review_refused").len(), 2);
+    // An environment the run does not wait on: refused, audited, nothing changes.
+    let body = ReviewRequest {
+        environments: vec!["staging".into()],
+        state: "approved".into(),
+        ..ReviewRequest::default()
+    };
+    let unknown = served
+        .runtime
+        .block_on(carol.review_deployments(first, &body))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        unknown.contains("does not wait on the environment `staging`"),
+        "{unknown}"
+    );
+    let refusals = served.audit("deployment.review_refused");
+    assert_eq!(refusals.len(), 3);
+    assert_eq!(refusals[0].detail["status"], 422);
     // Still waiting: nothing ran.
     assert_eq!(
         served
@@ -213,6 +231,9 @@ fn a_protected_environment_waits_for_a_reviewer_who_is_not_the_author() {
         late.contains("does not wait on the environment `production`"),
         "{late}"
     );
+    // Every refusal is audited: bob, alice's self-review, the unknown environment, the late
+    // answer.
+    assert_eq!(served.audit("deployment.review_refused").len(), 4);
 
     let listed = served
         .runtime

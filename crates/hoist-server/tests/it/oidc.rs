@@ -41,6 +41,11 @@ jobs:
 /// PyJWT's verdict on `token`: the claims (JSON), verified against the issuer's JWKS, its
 /// audience and issuer; or its error.
 fn pyjwt(issuer: &str, token: &str) -> Result<Value, String> {
+    pyjwt_for(issuer, token, "sts.amazonaws.com")
+}
+
+/// [`pyjwt`] for another audience.
+fn pyjwt_for(issuer: &str, token: &str, audience: &str) -> Result<Value, String> {
     let python = hoist_testbed::program("pyjwt-python");
     // The virtualenv's interpreter only finds PyJWT when run at its own path.
     let python: PathBuf = std::fs::read_link(&python)
@@ -54,16 +59,16 @@ fn pyjwt(issuer: &str, token: &str) -> Result<Value, String> {
         .unwrap_or(python);
     let script = r#"
 import json, sys, jwt
-issuer, token = sys.argv[1], sys.argv[2]
+issuer, token, audience = sys.argv[1], sys.argv[2], sys.argv[3]
 config = json.load(__import__("urllib.request").request.urlopen(issuer + "/.well-known/openid-configuration"))
 assert config["issuer"] == issuer, config
 client = jwt.PyJWKClient(config["jwks_uri"])
 key = client.get_signing_key_from_jwt(token)
-claims = jwt.decode(token, key.key, algorithms=["RS256"], audience="sts.amazonaws.com", issuer=issuer)
+claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=audience, issuer=issuer)
 print(json.dumps(claims))
 "#;
     let out = std::process::Command::new(python)
-        .args(["-c", script, issuer, token])
+        .args(["-c", script, issuer, token, audience])
         .output()
         .unwrap();
     if out.status.success() {
@@ -121,10 +126,16 @@ fn run_once(served: &Served, out: &Path) -> (String, String, String) {
 #[test]
 fn jobs_granted_id_token_write_get_tokens_pyjwt_verifies() {
     let out = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let clock = std::sync::Arc::new(crate::TestClock(std::sync::atomic::AtomicI64::new(now)));
     let served = serve_with(
         &[("deploy.yml", &workflow(out.path()))],
         Options {
             runners: 1,
+            clock: Some(clock.clone()),
             configure: Some(|repo| repo.forge_name = Some("acme/platform".into())),
             ..Options::default()
         },
@@ -148,6 +159,10 @@ fn jobs_granted_id_token_write_get_tokens_pyjwt_verifies() {
     );
     assert_eq!(claims["runner_environment"], "self-hosted");
     assert!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap() <= 300);
+
+    // The verifier refuses it for another audience.
+    let wrong = pyjwt_for(&issuer, &token, "api://other").unwrap_err();
+    assert!(wrong.contains("InvalidAudienceError"), "{wrong}");
 
     // The job is over: its request token gets nothing more.
     let late = served.runtime.block_on(async {
@@ -213,4 +228,12 @@ fn jobs_granted_id_token_write_get_tokens_pyjwt_verifies() {
         "{refused}"
     );
     assert_eq!(served.audit("oidc.rotate_key").len(), 2);
+
+    // A token issued ten minutes ago (by the server's clock) has expired: refused.
+    clock
+        .0
+        .store(now - 10 * 60_000, std::sync::atomic::Ordering::SeqCst);
+    let (old, _, _) = run_once(&served, out.path());
+    let expired = pyjwt(&issuer, &old).unwrap_err();
+    assert!(expired.contains("ExpiredSignatureError"), "{expired}");
 }
