@@ -396,6 +396,19 @@ fn view(
                 "  {} → {}: {} ({last}){url}{hint}\n",
                 d.job_key, d.environment, d.state
             ));
+            for r in &d.reviews {
+                let comment = if r.comment.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", r.comment)
+                };
+                out.push_str(&format!(
+                    "    {} by {} {}{comment}\n",
+                    r.state,
+                    r.reviewer,
+                    crate::clock::ago(r.at)
+                ));
+            }
         }
     }
     out.push_str("\nJOBS\n");

@@ -108,7 +108,17 @@ pub(crate) fn serve(args: &ServeArgs) -> anyhow::Result<Outcome> {
         repos.push(added);
     }
     for path in &args.repos {
-        repos.push(add(None, &path.to_string_lossy(), None, args.poll)?);
+        let extra = add(None, &path.to_string_lossy(), None, args.poll)?;
+        // `--repo .` inside a project whose hoist.toml registers `.` names the
+        // same repository twice; the configured entry, with its settings, wins.
+        if let Some(known) = repos
+            .iter_mut()
+            .find(|r| r.url.is_none() && extra.url.is_none() && r.path == extra.path)
+        {
+            known.poll = known.poll.or(extra.poll);
+            continue;
+        }
+        repos.push(extra);
     }
     let name = nix::unistd::gethostname()
         .ok()

@@ -138,6 +138,12 @@ fn a_configured_environment_waits_for_approval_from_the_cli() {
         stdout(&watched),
         stderr(&watched)
     );
+    // The run shows who approved it.
+    let view = stdout(&hoist_as(&url, &admin, &["runs", "view", &id]));
+    assert!(
+        view.contains("approved by rita") && view.contains(": go"),
+        "{view}"
+    );
 
     let deployments = hoist_as(
         &url,
