@@ -4,6 +4,11 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    #[error("cannot start the threads of the server's background work")]
+    Runtime {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot listen on `{address}`")]
     Bind {
         address: String,

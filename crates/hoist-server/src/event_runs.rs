@@ -164,8 +164,16 @@ pub(crate) fn start_runs(
             .store()
             .create_run_audited(&run, Some((&event.actor, &event.name, &detail)))
             .map_err(|e| format!("cannot record a run of `{path}`: {e}"))?;
-        start_planning(state, run_id, number, planned, git, true)
-            .map_err(|e| format!("cannot plan run {run_id}: {}", e.message))?;
+        start_planning(
+            state,
+            crate::state::AppState::store,
+            run_id,
+            number,
+            planned,
+            git,
+            true,
+        )
+        .map_err(|e| format!("cannot plan run {run_id}: {}", e.message))?;
         runs.push(run_id);
     }
     Ok(runs)

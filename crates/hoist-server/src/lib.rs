@@ -9,6 +9,8 @@
 
 mod api_error;
 mod auth;
+mod background;
+mod checkpoints;
 mod client;
 mod client_environments;
 mod client_repos;
@@ -76,6 +78,8 @@ pub async fn serve(
         address: config.listen.clone(),
         source,
     })?;
+    // Owned here, not by the state its tasks hold: it stops when the server does.
+    let background = background::Background::start()?;
     let state = Arc::new(state::AppState::open(config.clone(), address)?);
     // After a restart: runners that kept working get their leases back, and the runs being
     // planned are planned again, before anything is reaped or answered.
@@ -91,6 +95,8 @@ pub async fn serve(
     oidc::ensure_key(&state).map_err(|e| ServerError::Oidc { message: e.message })?;
     on_listening(address);
     state::spawn_upkeep(state.clone());
+    let location = state.store().location().clone();
+    checkpoints::spawn(&state, &location);
     poller::spawn(&state);
     schedules::spawn(&state);
     forge_statuses::spawn(&state);
@@ -107,7 +113,7 @@ pub async fn serve(
             register: false,
         };
         let mut stop = runners_stop.clone();
-        embedded.push(tokio::spawn(async move {
+        embedded.push(background.handle().spawn(async move {
             let _ = run_runner(runner, async move {
                 let _ = stop.changed().await;
             })

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
@@ -26,6 +26,10 @@ const ONLINE: Duration = Duration::from_secs(60);
 #[derive(Default)]
 pub(crate) struct ServerMetrics {
     pub(crate) lease_expiries: AtomicU64,
+    /// Pages of the SQLite log not yet in the database file after the last checkpoint.
+    pub(crate) wal_pages: AtomicI64,
+    /// Checkpoints that failed (the store could not be opened, or SQLite refused).
+    pub(crate) checkpoint_failures: AtomicU64,
     /// (route, status) → latency histogram.
     requests: Mutex<BTreeMap<(String, u16), Histogram>>,
     /// Runner name → when it last called.
@@ -212,6 +216,30 @@ pub(crate) async fn render(State(state): State<SharedState>) -> Response {
         "hoist_lease_expiries_total {}",
         state.metrics.lease_expiries.load(Ordering::Relaxed)
     );
+    if !state.shared_store {
+        header(
+            &mut out,
+            "hoist_store_wal_pages",
+            "Pages of the SQLite write-ahead log left after the last checkpoint.",
+            "gauge",
+        );
+        let _ = writeln!(
+            out,
+            "hoist_store_wal_pages {}",
+            state.metrics.wal_pages.load(Ordering::Relaxed)
+        );
+        header(
+            &mut out,
+            "hoist_store_checkpoint_failures_total",
+            "WAL checkpoints that failed.",
+            "counter",
+        );
+        let _ = writeln!(
+            out,
+            "hoist_store_checkpoint_failures_total {}",
+            state.metrics.checkpoint_failures.load(Ordering::Relaxed)
+        );
+    }
     header(
         &mut out,
         "hoist_http_request_duration_seconds",

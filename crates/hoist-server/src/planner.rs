@@ -6,14 +6,14 @@
 //! and says why; the workflow always comes from the commit, never from a working tree.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use axum::http::StatusCode;
 use hoist_engine::{
     Checkout, ContainerMode, EventInfo, HostExecutor, Observer, RunRequest, Source, WorkflowFile,
 };
 use hoist_git::Repository;
-use hoist_store::NewRun;
+use hoist_store::{NewRun, Store};
 use indexmap::IndexMap;
 use serde_json::json;
 use tokio::sync::watch;
@@ -22,7 +22,7 @@ use crate::api_error::ApiError;
 use crate::config::RepoConfig;
 use crate::errors::ServerError;
 use crate::queue_placement::QueuePlacement;
-use crate::state::SharedState;
+use crate::state::{AppState, SharedState};
 use crate::wire::{DispatchRequest, DispatchResponse};
 
 /// Starts a `workflow_dispatch` run of `file` in `repo`.
@@ -122,9 +122,17 @@ pub(crate) fn dispatch(
         "notes": planned.inputs.get("notes"),
     });
     let (run_id, run_number) = state
-        .store()
+        .answering()
         .create_run_audited(&run, Some((actor, "dispatch", &detail)))?;
-    start_planning(state, run_id, run_number, planned, &git, true)?;
+    start_planning(
+        state,
+        AppState::answering,
+        run_id,
+        run_number,
+        planned,
+        &git,
+        true,
+    )?;
     Ok(answer(state, run_id))
 }
 
@@ -349,7 +357,17 @@ pub(crate) fn resume(state: &SharedState, runs: &[i64]) -> Result<usize, ServerE
         match planned_again(state, &run) {
             Ok((planned, git)) => {
                 state.store().adopt_run(run.id)?;
-                if start_planning(state, run.id, run.number, planned, &git, false).is_ok() {
+                if start_planning(
+                    state,
+                    AppState::store,
+                    run.id,
+                    run.number,
+                    planned,
+                    &git,
+                    false,
+                )
+                .is_ok()
+                {
                     resumed += 1;
                 }
             }
@@ -409,8 +427,11 @@ pub(crate) fn planned_again(
 /// Starts the engine's planner for run `run_id`, every job going to the queue. `fresh`: the
 /// run was just requested (not resumed after a restart), so its `workflow_run` `requested`
 /// runs start too; its `completed` ones start when it ends.
+/// `store`: the connection to start it on, [`AppState::answering`] when a request waits for
+/// the answer, else the planners' [`AppState::store`].
 pub(crate) fn start_planning(
     state: &SharedState,
+    store: fn(&AppState) -> MutexGuard<'_, Store>,
     run_id: i64,
     run_number: i64,
     planned: Planned,
@@ -434,7 +455,7 @@ pub(crate) fn start_planning(
         payload,
         head_sha: _,
     } = planned;
-    let recorder = Arc::new(state.store().recorder(run_id)?);
+    let recorder = Arc::new(store(state).recorder(run_id)?);
     state
         .recorders
         .lock()
@@ -467,10 +488,11 @@ pub(crate) fn start_planning(
             "workflow": path,
         })
     };
-    let secrets = state.vault.run_secrets(&state.store(), &repo.name);
+    let secrets = state.vault.run_secrets(&store(state), &repo.name);
     let (secrets, mut environments) = secrets.map_err(ApiError::internal)?;
     // Each environment's variables, which a job sees once its rules let it run.
-    for env in state.store().environments(Some(&repo.name))? {
+    let environment_rows = store(state).environments(Some(&repo.name))?;
+    for env in environment_rows {
         if !env.settings.vars.is_empty() {
             environments.entry(env.name).or_default().vars =
                 env.settings.vars.into_iter().collect();

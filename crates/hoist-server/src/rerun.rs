@@ -82,8 +82,16 @@ pub(crate) fn rerun(
         "failed_only": failed_only,
     });
     let (run_id, run_number) = state
-        .store()
+        .answering()
         .create_run_audited(&new_run, Some((actor, "rerun", &detail)))?;
-    start_planning(state, run_id, run_number, planned, &git, true)?;
+    start_planning(
+        state,
+        crate::state::AppState::answering,
+        run_id,
+        run_number,
+        planned,
+        &git,
+        true,
+    )?;
     Ok(answer(state, run_id))
 }

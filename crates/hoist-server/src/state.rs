@@ -22,6 +22,9 @@ pub(crate) struct AppState {
     /// deliveries waits only for the database, never behind the planners' and runners' use
     /// of `store`.
     intake: Mutex<Store>,
+    /// The connection of the requests that start runs (dispatches, reruns), so that their
+    /// answers wait neither for the planners, which share `store`, nor for deliveries.
+    answering: Mutex<Store>,
     pub(crate) admin_token: String,
     pub(crate) admin_digest: [u8; 32],
     /// Wakes runners waiting in a claim: a job was queued or came back to the queue.
@@ -97,7 +100,12 @@ impl AppState {
         };
         let shared_store = matches!(location, Location::Postgres(_));
         let mut store = Store::open_at(&location)?;
-        let intake = Store::open_at(&location)?;
+        let mut intake = Store::open_at(&location)?;
+        let mut answering = Store::open_at(&location)?;
+        // Their commits must not wait for a checkpoint: `checkpoints` takes them.
+        store.defer_checkpoints()?;
+        intake.defer_checkpoints()?;
+        answering.defer_checkpoints()?;
         let data_dir = config
             .data_dir
             .canonicalize()
@@ -125,6 +133,7 @@ impl AppState {
             address,
             store: Mutex::new(store),
             intake: Mutex::new(intake),
+            answering: Mutex::new(answering),
             config,
             queue_changed: Notify::new(),
             event_work: Arc::new(tokio::sync::Semaphore::new(
@@ -151,6 +160,12 @@ impl AppState {
     /// what the API asks).
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The connection of requests that start runs (see `answering`), for what their
+    /// answers wait for.
+    pub(crate) fn answering(&self) -> MutexGuard<'_, Store> {
+        self.answering.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The intake's own connection (see `intake`), for the deliveries table only.

@@ -428,6 +428,28 @@ impl Db {
         }
     }
 
+    /// Leaves this connection's WAL checkpoints to [`Db::checkpoint`] (SQLite; PostgreSQL
+    /// has none to leave).
+    pub(crate) fn defer_checkpoints(&self) -> Result<(), StoreError> {
+        if let Backend::Sqlite(conn) = &self.backend {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
+        Ok(())
+    }
+
+    /// A passive WAL checkpoint: the frames in the log and how many of them are now in the
+    /// database file; `None` on PostgreSQL.
+    pub(crate) fn checkpoint(&self) -> Result<Option<(i64, i64)>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(conn) => Ok(Some(conn.query_row(
+                "PRAGMA wal_checkpoint(PASSIVE)",
+                [],
+                |r| Ok((r.get(1)?, r.get(2)?)),
+            )?)),
+            Backend::Postgres(_) => Ok(None),
+        }
+    }
+
     /// Runs several statements separated by `;`, without arguments.
     pub(crate) fn batch(&self, sql: &str) -> Result<(), StoreError> {
         match &self.backend {

@@ -11,6 +11,7 @@
 
 mod access;
 mod app_syncs;
+mod checkpoints;
 mod concurrency;
 mod db;
 mod deliveries;
@@ -41,6 +42,7 @@ use db::{Db, args};
 
 pub use access::{AuditFilter, AuditRow, Role, TokenRow};
 pub use app_syncs::{AppSyncRow, NewAppSync};
+pub use checkpoints::Checkpoint;
 pub use concurrency::{GroupMember, GroupState, Joined};
 pub use deliveries::{DeliveryRow, NewDelivery};
 pub use environments::{
@@ -83,6 +85,8 @@ pub struct ProcessGroup {
 pub struct Store {
     db: Db,
     location: Location,
+    /// Set by [`Store::defer_checkpoints`]; the recorders it starts defer theirs too.
+    checkpoints_deferred: bool,
 }
 
 /// What is known about a run before it starts.
@@ -255,6 +259,7 @@ impl Store {
         Ok(Self {
             db,
             location: location.clone(),
+            checkpoints_deferred: false,
         })
     }
 
@@ -412,7 +417,11 @@ impl Store {
     /// Starts recording events of run `run_id` on a background thread, on a connection of
     /// its own.
     pub fn recorder(&self, run_id: i64) -> Result<Recorder, StoreError> {
-        Ok(Recorder::start(connect(&self.location)?, run_id))
+        let db = connect(&self.location)?;
+        if self.checkpoints_deferred {
+            db.defer_checkpoints()?;
+        }
+        Ok(Recorder::start(db, run_id))
     }
 
     pub(crate) fn db(&self) -> &Db {

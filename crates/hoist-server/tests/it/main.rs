@@ -416,6 +416,72 @@ fn a_job_s_log_streams_as_server_sent_events_and_resumes_after_the_last_event() 
     });
 }
 
+/// The embedded runner's jobs, and the processes they start, run below the priority of the
+/// server's answers, so that a busy machine answers dispatches first.
+#[test]
+fn embedded_runners_run_their_jobs_nicer_than_the_server() {
+    let workflow = "on: workflow_dispatch\njobs:\n  work:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"niceness $(nice)\"\n";
+    let served = serve(&[("work.yml", workflow)], 1);
+    let id = served.dispatch("work.yml", &[]);
+    let view = served.wait_for(id, "done", |v| v.status == "completed");
+    assert_eq!(view.conclusion.as_deref(), Some("success"), "{view:#?}");
+    let ours = std::process::Command::new("nice").output().unwrap();
+    let ours: i32 = String::from_utf8_lossy(&ours.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    let log = served.log(id, "work");
+    assert!(
+        log.contains(&format!("niceness {}", (ours + 10).min(19))),
+        "the test runs at {ours}: {log}"
+    );
+}
+
+/// The server's connections never checkpoint (their answers must not wait for it); its
+/// checkpointer does, so a finished run reaches the database file itself within seconds,
+/// long before the log would reach SQLite's automatic mark.
+#[test]
+fn the_checkpointer_copies_the_log_into_the_database_file() {
+    let workflow = "on: workflow_dispatch\njobs:\n  one:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo one\n";
+    let served = serve(&[("one.yml", workflow)], 1);
+    let id = served.dispatch("one.yml", &[]);
+    served.wait_for(id, "done", |v| v.status == "completed");
+    // `immutable=1` reads the database file alone, ignoring the write-ahead log.
+    let file = served.dir.path().join("data/hoist.db");
+    let uri = format!("file:{}?immutable=1", file.display());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let db = rusqlite::Connection::open_with_flags(
+            &uri,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )
+        .unwrap();
+        let status: Option<String> = db
+            .query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| r.get(0))
+            .ok();
+        if status.as_deref() == Some("completed") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "run {id} is not in the database file after 10 s: {status:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let metrics = served.runtime.block_on(async {
+        reqwest::get(format!("http://{}/metrics", served.address))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(
+        metrics.contains("hoist_store_checkpoint_failures_total 0"),
+        "{metrics}"
+    );
+}
+
 /// A clock a test moves: milliseconds since the epoch.
 struct TestClock(std::sync::atomic::AtomicI64);
 

@@ -5,6 +5,7 @@
 
 mod app_syncs;
 mod backend;
+mod checkpoints;
 mod concurrency;
 mod deliveries;
 mod environments;
