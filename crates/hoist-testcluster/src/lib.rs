@@ -54,7 +54,24 @@ fn spawn(name: &str, command: &mut Command, log: &Path) -> Child {
 impl TestCluster {
     /// Starts etcd, the API server, the controller manager and the fake kubelet, and waits
     /// until the API answers and the node is ready.
+    ///
+    /// The ports are picked free and then handed to etcd and the API server, so a test
+    /// running alongside can take one in between; a start that lost its port that way is
+    /// tried again on new ones (a few times), any other failure ends the test.
     pub fn start() -> TestCluster {
+        let mut attempt = 1;
+        loop {
+            match Self::try_start() {
+                Ok(cluster) => return cluster,
+                Err(message) if message.contains("address already in use") && attempt < 5 => {
+                    attempt += 1;
+                }
+                Err(message) => panic!("{message}"),
+            }
+        }
+    }
+
+    fn try_start() -> Result<TestCluster, String> {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path();
         let (etcd_port, peer_port, api_port) = (free_port(), free_port(), free_port());
@@ -148,7 +165,7 @@ impl TestCluster {
             children,
             kubelet: None,
         };
-        cluster.wait_for_api();
+        cluster.wait_for_api()?;
         let d = cluster.dir.path().to_path_buf();
         cluster.children.push((
             "kube-controller-manager".to_owned(),
@@ -169,23 +186,27 @@ impl TestCluster {
             ),
         ));
         cluster.kubelet = Some(fake_kubelet::start(&cluster.kubeconfig));
-        cluster
+        Ok(cluster)
     }
 
-    fn wait_for_api(&mut self) {
+    /// Waits for the API server; `Err` with the log of a component that exited meanwhile.
+    fn wait_for_api(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             let exited = self.children.iter_mut().find_map(|(name, child)| {
                 child.try_wait().ok().flatten().map(|s| (name.clone(), s))
             });
             if let Some((name, status)) = exited {
-                panic!("{name} exited with {status}:\n{}", self.log_tail(&name));
+                return Err(format!(
+                    "{name} exited with {status}:\n{}",
+                    self.log_tail(&name)
+                ));
             }
             // The version answers once the API server serves; discovery needs the bootstrap
             // (default namespaces, priority classes) done too, which `/readyz` reports.
             let ready = api_ready(&self.kubeconfig);
             if ready {
-                return;
+                return Ok(());
             }
             assert!(
                 Instant::now() < deadline,
