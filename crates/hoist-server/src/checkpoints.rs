@@ -11,7 +11,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use hoist_store::{Location, Store};
+use hoist_store::Store;
 
 use crate::state::SharedState;
 
@@ -19,13 +19,15 @@ use crate::state::SharedState;
 /// burst of a few thousand writes a second.
 const EVERY: Duration = Duration::from_secs(1);
 
-pub(crate) fn spawn(state: &SharedState, location: &Location) {
-    if matches!(location, Location::Postgres(_)) {
+pub(crate) fn spawn(state: &SharedState) {
+    if state.shared_store {
         return;
     }
-    let (state, location) = (state.clone(), location.clone());
+    let state = state.clone();
+    let location = state.store().location().clone();
     tokio::spawn(async move {
-        let Ok(Ok(store)) = tokio::task::spawn_blocking(move || Store::open_at(&location)).await
+        let Ok(Ok(mut store)) =
+            tokio::task::spawn_blocking(move || Store::open_at(&location)).await
         else {
             state
                 .metrics
@@ -33,21 +35,18 @@ pub(crate) fn spawn(state: &SharedState, location: &Location) {
                 .fetch_add(1, Ordering::Relaxed);
             return;
         };
-        let store = std::sync::Arc::new(std::sync::Mutex::new(store));
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let (store, state) = (store.clone(), state.clone());
-            let _ = tokio::task::spawn_blocking(move || {
-                let Ok(store) = store.lock() else { return };
+            let state = state.clone();
+            // The connection goes to the blocking thread and comes back with its answer.
+            let checkpointed = tokio::task::spawn_blocking(move || {
                 match store.checkpoint() {
-                    Ok(Some(done)) => {
-                        state
-                            .metrics
-                            .wal_pages
-                            .store(done.log_pages - done.checkpointed, Ordering::Relaxed);
-                    }
+                    Ok(Some(done)) => state
+                        .metrics
+                        .wal_pages
+                        .store(done.log_pages - done.checkpointed, Ordering::Relaxed),
                     Ok(None) => {}
                     Err(_) => {
                         state
@@ -56,8 +55,11 @@ pub(crate) fn spawn(state: &SharedState, location: &Location) {
                             .fetch_add(1, Ordering::Relaxed);
                     }
                 }
+                store
             })
             .await;
+            let Ok(back) = checkpointed else { return };
+            store = back;
         }
     });
 }

@@ -95,8 +95,7 @@ pub async fn serve(
     oidc::ensure_key(&state).map_err(|e| ServerError::Oidc { message: e.message })?;
     on_listening(address);
     state::spawn_upkeep(state.clone());
-    let location = state.store().location().clone();
-    checkpoints::spawn(&state, &location);
+    checkpoints::spawn(&state);
     poller::spawn(&state);
     schedules::spawn(&state);
     forge_statuses::spawn(&state);

@@ -108,6 +108,12 @@ pub(crate) async fn track(
     response
 }
 
+/// A metric of one sample without labels: its header and its value.
+fn single(out: &mut String, name: &str, help: &str, kind: &str, value: impl std::fmt::Display) {
+    header(out, name, help, kind);
+    let _ = writeln!(out, "{name} {value}");
+}
+
 /// A metric's `# HELP` and `# TYPE` lines.
 fn header(out: &mut String, name: &str, help: &str, kind: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
@@ -205,39 +211,27 @@ pub(crate) async fn render(State(state): State<SharedState>) -> Response {
         );
         let _ = writeln!(out, "hoist_runners{{state=\"busy\"}} {busy}");
     }
-    header(
+    single(
         &mut out,
         "hoist_lease_expiries_total",
         "Jobs taken back from runners that stopped renewing.",
         "counter",
-    );
-    let _ = writeln!(
-        out,
-        "hoist_lease_expiries_total {}",
-        state.metrics.lease_expiries.load(Ordering::Relaxed)
+        state.metrics.lease_expiries.load(Ordering::Relaxed),
     );
     if !state.shared_store {
-        header(
+        single(
             &mut out,
             "hoist_store_wal_pages",
             "Pages of the SQLite write-ahead log left after the last checkpoint.",
             "gauge",
+            state.metrics.wal_pages.load(Ordering::Relaxed),
         );
-        let _ = writeln!(
-            out,
-            "hoist_store_wal_pages {}",
-            state.metrics.wal_pages.load(Ordering::Relaxed)
-        );
-        header(
+        single(
             &mut out,
             "hoist_store_checkpoint_failures_total",
             "WAL checkpoints that failed.",
             "counter",
-        );
-        let _ = writeln!(
-            out,
-            "hoist_store_checkpoint_failures_total {}",
-            state.metrics.checkpoint_failures.load(Ordering::Relaxed)
+            state.metrics.checkpoint_failures.load(Ordering::Relaxed),
         );
     }
     header(

@@ -90,21 +90,6 @@ fn waiting(served: &Served, run: i64) {
     });
 }
 
-fn metric(served: &Served, name: &str) -> String {
-    let text = served.runtime.block_on(async {
-        reqwest::get(format!("http://{}/metrics", served.address))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    });
-    text.lines()
-        .find(|l| l.starts_with(&format!("{name} ")))
-        .unwrap_or_default()
-        .to_owned()
-}
-
 #[test]
 fn a_protected_environment_waits_for_a_reviewer_who_is_not_the_author() {
     let served = serve(&[("deploy.yml", DEPLOY)], 1);
@@ -134,10 +119,7 @@ fn a_protected_environment_waits_for_a_reviewer_who_is_not_the_author() {
 
     let first = dispatch_as(&served, &alice, "deploy.yml");
     waiting(&served, first);
-    assert_eq!(
-        metric(&served, "hoist_jobs_waiting"),
-        "hoist_jobs_waiting 1"
-    );
+    assert_eq!(served.metric("hoist_jobs_waiting"), "hoist_jobs_waiting 1");
     let pending = served
         .runtime
         .block_on(alice.pending_deployments(first))
@@ -212,10 +194,7 @@ fn a_protected_environment_waits_for_a_reviewer_who_is_not_the_author() {
     assert_eq!(deployment.reviews[0].reviewer, "carol");
     assert_eq!(deployment.reviews[0].comment, "ship it");
     assert_eq!(served.audit("deployment.approve").len(), 1);
-    assert_eq!(
-        metric(&served, "hoist_jobs_waiting"),
-        "hoist_jobs_waiting 0"
-    );
+    assert_eq!(served.metric("hoist_jobs_waiting"), "hoist_jobs_waiting 0");
 
     // A rejection fails the job with the reviewer's reason.
     let second = dispatch_as(&served, &alice, "deploy.yml");
