@@ -27,7 +27,7 @@ for r in 1 2; do
 done
 
 python3 - "$url" "$token" "$n" "$work/server/hoist.db" "$server" "$idle_kb" <<'PY'
-import http.client, json, sqlite3, sys, threading, time, urllib.parse
+import http.client, json, sqlite3, sys, threading, time, urllib.parse, urllib.request
 
 url, token, n, db, server, idle_kb = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
 host = urllib.parse.urlparse(url).netloc
@@ -65,6 +65,17 @@ threads = [threading.Thread(target=worker) for _ in range(4)]
 for t in threads: t.start()
 for t in threads: t.join()
 accepted = time.perf_counter() - start
+
+# The server's own view of the same requests (its /metrics histogram, timed from routing to
+# the answer): the share over 10 and 20 ms there, against the client's.
+metrics = urllib.request.urlopen(f"{url}/metrics").read().decode()
+buckets = {}
+for line in metrics.splitlines():
+    if line.startswith("hoist_http_request_duration_seconds_bucket{") and 'dispatches"' in line and 'status="200"' in line:
+        buckets[line.split('le="')[1].split('"')[0]] = int(line.rsplit(" ", 1)[1])
+server_total = buckets.get("+Inf", 0)
+server_over = lambda bound: 100.0 * (server_total - buckets.get(bound, 0)) / max(server_total, 1)
+client_over = lambda s: 100.0 * sum(1 for l in latencies if l > s) / max(len(latencies), 1)
 
 con = sqlite3.connect(db)
 deadline = time.time() + 600
@@ -107,6 +118,7 @@ ms = lambda s: f"{s * 1000:.1f} ms"
 print(f"| dispatches | {n} (4 connections) |")
 print(f"|---|---|")
 print(f"| accept latency p50 / p99 | {ms(pct(latencies, 50))} / {ms(pct(latencies, 99))} |")
+print(f"| answers over 10 / 20 ms: client / server | {client_over(0.010):.1f} % / {client_over(0.020):.1f} % — {server_over('0.01'):.1f} % / {server_over('0.025'):.1f} % (over 25 ms) |")
 print(f"| dispatch → first step, under that load, p50 / p99 | {ms(pct(first_step, 50))} / {ms(pct(first_step, 99))} |")
 print(f"| dispatch → first step, one at a time (20), p50 / p99 | {ms(pct(quiet, 50))} / {ms(pct(quiet, 99))} |")
 print(f"| runs completed per second (2 runners × 2) | {n / finished:.1f} (all {n} in {finished:.1f} s; accepted in {accepted:.1f} s) |")

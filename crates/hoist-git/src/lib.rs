@@ -207,8 +207,36 @@ impl Repository {
 
     /// The checked-out branch, or `None` when HEAD is detached.
     pub fn current_branch(&self) -> Option<String> {
+        if let Some(known) = self.branch_from_head_file() {
+            return known;
+        }
         let b = run(&self.root, &["symbolic-ref", "--quiet", "--short", "HEAD"]).ok()?;
         Some(b.trim().to_owned())
+    }
+
+    /// [`Repository::current_branch`] read from the `HEAD` file without starting git (a
+    /// server asks for every run that has no configured default branch); `None` whenever
+    /// the file alone cannot tell what git would say: HEAD names a ref that is not a
+    /// branch, or one git would shorten otherwise (a tag of the same name), an unborn
+    /// branch, a worktree, the reftable format.
+    fn branch_from_head_file(&self) -> Option<Option<String>> {
+        let git_dir = self.git_dir();
+        if !git_dir.is_dir()
+            || git_dir.join("commondir").exists()
+            || git_dir.join("reftable").exists()
+        {
+            return None;
+        }
+        let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+        let head = head.strip_suffix('\n').unwrap_or(&head);
+        if let Some(target) = head.strip_prefix("ref: ") {
+            let name = target.strip_prefix("refs/heads/")?;
+            // Asked by its short name, so that a tag or ref of that name sends us to git.
+            self.branch_from_ref_files(name)?;
+            return Some(Some(name.to_owned()));
+        }
+        let detached = matches!(head.len(), 40 | 64) && head.chars().all(|c| c.is_ascii_hexdigit());
+        detached.then_some(None)
     }
 
     /// The commit before `rev`, if any.
@@ -587,6 +615,53 @@ mod tests {
             }
             assert_eq!(repo.resolve(name).ok(), by_git, "{name}");
         }
+    }
+
+    #[test]
+    fn the_current_branch_read_from_the_head_file_agrees_with_git() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let git = |args: &[&str]| run(&root, args).unwrap().trim().to_owned();
+        git(&["init", "-q", "-b", "main"]);
+        let repo = Repository::discover(&root).unwrap();
+        let by_git = || {
+            run(&root, &["symbolic-ref", "--quiet", "--short", "HEAD"])
+                .ok()
+                .map(|s| s.trim().to_owned())
+        };
+        // Unborn: the file cannot tell (git answers).
+        assert_eq!(repo.branch_from_head_file(), None);
+        assert_eq!(repo.current_branch(), by_git());
+        std::fs::write(root.join("f"), "1").unwrap();
+        git(&["add", "-A"]);
+        git(&[
+            "-c",
+            "user.name=d",
+            "-c",
+            "user.email=d@e",
+            "commit",
+            "-qm",
+            "one",
+        ]);
+        let sha = git(&["rev-parse", "HEAD"]);
+        for (setup, from_file) in [
+            (vec!["checkout", "-q", "main"], true),
+            (vec!["checkout", "-q", "-b", "feature/x"], true),
+            (vec!["checkout", "-q", "--detach"], true),
+            (vec!["checkout", "-q", "-b", "clash"], true),
+            (vec!["tag", "clash"], false),
+            (vec!["pack-refs", "--all"], false),
+            (vec!["checkout", "-q", "main"], true),
+        ] {
+            git(&setup);
+            let fast = repo.branch_from_head_file();
+            assert_eq!(fast.is_some(), from_file, "after {setup:?}: {fast:?}");
+            if let Some(fast) = fast {
+                assert_eq!(fast, by_git(), "after {setup:?}");
+            }
+            assert_eq!(repo.current_branch(), by_git(), "after {setup:?}");
+        }
+        assert_eq!(git(&["rev-parse", "HEAD"]), sha);
     }
 
     #[test]

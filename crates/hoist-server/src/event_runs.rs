@@ -80,8 +80,9 @@ pub(crate) fn start_runs(
     };
     let at = event.workflows_at.as_deref().unwrap_or(&event.sha);
     let dir = in_repo(repo, git, ".github/workflows");
-    let files = git
-        .files_at(at, std::path::Path::new(&dir))
+    let files = state
+        .commit_files
+        .files_at(git, at, &dir)
         .map_err(|e| format!("cannot read `{dir}` at `{at}`: {e}"))?;
     let matched = Event {
         name: event.name.clone(),
@@ -104,18 +105,18 @@ pub(crate) fn start_runs(
         workflow_name: event.workflow_name.clone(),
     };
     let mut runs = Vec::new();
-    for (name, bytes) in files {
+    for (name, bytes) in files.iter() {
         if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
             continue;
         }
         let path = name
             .strip_prefix(&format!("{prefix}/"))
-            .unwrap_or(&name)
+            .unwrap_or(name)
             .to_owned();
         if event.only.as_ref().is_some_and(|only| only != &path) {
             continue;
         }
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let text = String::from_utf8_lossy(bytes).into_owned();
         let parsed = hoist_workflow::parse_workflow(&text);
         let planned = Planned {
             repo: repo.clone(),

@@ -15,6 +15,7 @@ mod client;
 mod client_environments;
 mod client_repos;
 mod client_secrets;
+mod commit_files;
 mod config;
 mod deployments;
 mod errors;

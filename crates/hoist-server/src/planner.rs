@@ -59,7 +59,7 @@ pub(crate) fn dispatch(
     } else {
         format!(".github/workflows/{file}")
     };
-    let text = cached_read(state, &git, &sha, &in_repo(repo, &git, &path))?.ok_or_else(|| {
+    let text = read_at(state, &git, &sha, &in_repo(repo, &git, &path))?.ok_or_else(|| {
         ApiError::not_found(format!(
             "no workflow `{path}` at `{git_ref}` ({})",
             short(&sha)
@@ -398,7 +398,7 @@ pub(crate) fn planned_again(
         .repository(repo)
         .ok_or_else(|| format!("`{}` is not a git repository", repo.path.display()))?;
     let (path, sha) = (field("workflow"), field("sha"));
-    let text = read_at(&git, &sha, &in_repo(repo, &git, &path))
+    let text = read_at(state, &git, &sha, &in_repo(repo, &git, &path))
         .ok()
         .flatten()
         .ok_or_else(|| format!("`{path}` cannot be read at `{sha}`"))?;
@@ -701,46 +701,17 @@ pub(crate) fn in_repo(repo: &RepoConfig, git: &Repository, path: &str) -> String
     }
 }
 
-/// [`read_at`], remembered per commit and path: a commit's files never change, and most
-/// dispatches run a branch's newest commit again and again.
-fn cached_read(
+/// The text of `path` at `sha`, read once per commit (see [`crate::commit_files`]).
+fn read_at(
     state: &SharedState,
     git: &Repository,
     sha: &str,
     path: &str,
 ) -> Result<Option<String>, ApiError> {
-    let key = (
-        git.root.display().to_string(),
-        sha.to_owned(),
-        path.to_owned(),
-    );
-    if let Some(text) = state
-        .workflow_texts
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&key).cloned())
-    {
-        return Ok(Some(text));
-    }
-    let text = read_at(git, sha, path)?;
-    if let (Some(t), Ok(mut cache)) = (&text, state.workflow_texts.lock()) {
-        // Bounded: an old commit's text is cheap to read again.
-        if cache.len() > 1024 {
-            cache.clear();
-        }
-        cache.insert(key, t.clone());
-    }
-    Ok(text)
-}
-
-pub(crate) fn read_at(git: &Repository, sha: &str, path: &str) -> Result<Option<String>, ApiError> {
-    let files = git
-        .files_at(sha, std::path::Path::new(path))
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("git: {e}")))?;
-    Ok(files
-        .into_iter()
-        .find(|(name, _)| name == path)
-        .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned()))
+    state
+        .commit_files
+        .text_at(git, sha, path)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("git: {e}")))
 }
 
 fn short(sha: &str) -> &str {

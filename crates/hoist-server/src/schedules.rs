@@ -121,21 +121,21 @@ fn fire(state: &SharedState, repo: &RepoConfig, minute: i64, at: Minute) {
     };
     let prefix = crate::planner::subdir(repo, &git);
     let dir = crate::planner::in_repo(repo, &git, ".github/workflows");
-    let Ok(files) = git.files_at(&sha, std::path::Path::new(&dir)) else {
+    let Ok(files) = state.commit_files.files_at(&git, &sha, &dir) else {
         return;
     };
-    for (name, bytes) in files {
+    for (name, bytes) in files.iter() {
         if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
             continue;
         }
-        let text = String::from_utf8_lossy(&bytes);
+        let text = String::from_utf8_lossy(bytes);
         let parsed = hoist_workflow::parse_workflow(&text);
         let Some(trigger) = parsed.workflow.on.events.get("schedule") else {
             continue;
         };
         let path = name
             .strip_prefix(&format!("{prefix}/"))
-            .unwrap_or(&name)
+            .unwrap_or(name)
             .to_owned();
         for cron in &trigger.crons {
             let Ok(schedule) = Schedule::parse(&cron.value) else {

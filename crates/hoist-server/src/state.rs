@@ -39,8 +39,8 @@ pub(crate) struct AppState {
     pub(crate) draining: std::sync::atomic::AtomicBool,
     /// The cancellation signal of each run being planned here.
     pub(crate) cancels: Mutex<HashMap<i64, tokio::sync::watch::Sender<bool>>>,
-    /// Workflow texts by (repository, commit, path), read once.
-    pub(crate) workflow_texts: Mutex<HashMap<(String, String, String), String>>,
+    /// Workflow files by (repository, commit, directory), read once.
+    pub(crate) commit_files: crate::commit_files::CommitFiles,
     /// What `/metrics` counts in memory.
     pub(crate) metrics: crate::metrics::ServerMetrics,
     /// The recorder of each run being planned here; runners' events go through it.
@@ -150,7 +150,7 @@ impl AppState {
             vault,
             deployments_changed: Notify::new(),
             metrics: crate::metrics::ServerMetrics::default(),
-            workflow_texts: Mutex::new(HashMap::new()),
+            commit_files: crate::commit_files::CommitFiles::default(),
             cancels: Mutex::new(HashMap::new()),
             draining: std::sync::atomic::AtomicBool::new(false),
         })
