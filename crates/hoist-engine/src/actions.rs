@@ -64,7 +64,7 @@ pub(crate) async fn resolve<E: Executor>(
         }
         // The workflow's own repository, as the run's source has it (no checkout needed).
         ActionRef::SelfRepository(path) => {
-            let dir = shared.req.source.root.join(path);
+            let dir = shared.req.source.ready().await?.root.join(path);
             if !dir.is_dir() {
                 return Err(format!(
                     "action `$/{path}` not found in this repository (`{}`)",

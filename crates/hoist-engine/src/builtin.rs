@@ -651,9 +651,9 @@ async fn checkout<E: Executor>(ctx: &StepContext<'_, E>) -> Result<ActionResult,
     std::fs::create_dir_all(&target)
         .map_err(|e| format!("cannot create `{}`: {e}", target.display()))?;
     let mut copied = 0u64;
+    let source = req.source.ready().await?;
     if let Some(r) = &git_ref {
-        let git_dir = req
-            .source
+        let git_dir = source
             .git_dir
             .as_ref()
             .ok_or("`ref:` needs a git repository, and this run has none")?;
@@ -665,7 +665,7 @@ async fn checkout<E: Executor>(ctx: &StepContext<'_, E>) -> Result<ActionResult,
         );
     } else {
         if fetch_depth == 0
-            && let Some(git_dir) = &req.source.git_dir
+            && let Some(git_dir) = &source.git_dir
         {
             clone_history(git_dir, &target).await?;
         }
@@ -674,11 +674,11 @@ async fn checkout<E: Executor>(ctx: &StepContext<'_, E>) -> Result<ActionResult,
         let clean = ctx.with.get("clean").is_none_or(|c| c != "false");
         if clean {
             let wanted: std::collections::HashSet<&Path> =
-                req.source.files.iter().map(PathBuf::as_path).collect();
+                source.files.iter().map(PathBuf::as_path).collect();
             remove_stale(&target, &target, &wanted);
         }
-        for rel in &req.source.files {
-            let from = req.source.root.join(rel);
+        for rel in &source.files {
+            let from = source.root.join(rel);
             let to = target.join(rel);
             let data = match std::fs::read(&from) {
                 Ok(d) => d,
@@ -708,8 +708,8 @@ async fn checkout<E: Executor>(ctx: &StepContext<'_, E>) -> Result<ActionResult,
             Some(ctx.index),
             &format!(
                 "Checked out {} file(s) ({copied} bytes changed) from {} into {}",
-                req.source.files.len(),
-                req.source.root.display(),
+                source.files.len(),
+                source.root.display(),
                 target.display()
             ),
         );

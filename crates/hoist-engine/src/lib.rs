@@ -46,7 +46,7 @@ pub use executor::{
 pub use job_request::{JobPlacement, run_job_request};
 pub use mask::Masker;
 pub use placement::ContainerMode;
-pub use request::{EnvironmentScope, EventInfo, RunRequest, Source, WorkflowFile};
+pub use request::{DeferredSource, EnvironmentScope, EventInfo, RunRequest, Source, WorkflowFile};
 pub use workflow_commands::{WorkflowCommand, parse as parse_workflow_command};
 
 /// The end of a run.
@@ -83,16 +83,20 @@ pub async fn run_with_placement<E: Executor>(
             path: request.workflow.path.clone(),
         });
     }
-    std::fs::create_dir_all(&request.work_dir).map_err(|source| EngineError::WorkDir {
-        path: request.work_dir.clone(),
-        source,
-    })?;
     let event_path = request.work_dir.join("event.json");
-    let payload = serde_json::to_vec_pretty(&request.event.payload).unwrap_or_default();
-    std::fs::write(&event_path, payload).map_err(|source| EngineError::WorkDir {
-        path: event_path.clone(),
-        source,
-    })?;
+    // Steps read the payload from this file. With a placement no step runs here (each
+    // runner writes its own), so a server planning thousands of runs writes none.
+    if placement.is_none() {
+        std::fs::create_dir_all(&request.work_dir).map_err(|source| EngineError::WorkDir {
+            path: request.work_dir.clone(),
+            source,
+        })?;
+        let payload = serde_json::to_vec_pretty(&request.event.payload).unwrap_or_default();
+        std::fs::write(&event_path, payload).map_err(|source| EngineError::WorkDir {
+            path: event_path.clone(),
+            source,
+        })?;
+    }
     let workflow = parsed.workflow;
     let name = workflow
         .name

@@ -1,13 +1,15 @@
 //! What a run needs to know before it starts.
 
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use indexmap::IndexMap;
 
 pub use hoist_events::{EventInfo, WorkflowFile};
 
-/// The files `actions/checkout` puts in a job's workspace.
+/// The files `actions/checkout` puts in a job's workspace: at hand, or prepared when a step
+/// first reads them ([`DeferredSource`]).
 #[derive(Clone, Debug, Default)]
 pub struct Source {
     /// Directory the files are copied from.
@@ -16,6 +18,61 @@ pub struct Source {
     pub files: Vec<PathBuf>,
     /// The repository's git directory, for `fetch-depth: 0` and `ref:`; `None` outside git.
     pub git_dir: Option<PathBuf>,
+    /// When set, the fields above are unused: the source is what this prepares.
+    pub deferred: Option<DeferredSource>,
+}
+
+impl Source {
+    /// A source prepared by `prepare` when a step first reads it, at most once: a runner
+    /// exports the job's commit then, so that a job which checks nothing out costs no
+    /// export. `prepare` blocks (it runs off the async threads).
+    pub fn deferred(prepare: impl Fn() -> Result<Source, String> + Send + Sync + 'static) -> Self {
+        Self {
+            deferred: Some(DeferredSource {
+                prepare: Arc::new(prepare),
+                prepared: Arc::new(OnceLock::new()),
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// The source's files, prepared first if they are deferred (and not yet prepared); a
+    /// failed preparation is not tried again.
+    pub(crate) async fn ready(&self) -> Result<&Source, String> {
+        let Some(deferred) = &self.deferred else {
+            return Ok(self);
+        };
+        if deferred.prepared.get().is_none() {
+            let preparing = deferred.clone();
+            tokio::task::spawn_blocking(move || {
+                preparing
+                    .prepared
+                    .get_or_init(|| (preparing.prepare)().map(Box::new));
+            })
+            .await
+            .map_err(|e| format!("preparing the source failed: {e}"))?;
+        }
+        match deferred.prepared.get() {
+            Some(Ok(source)) => Ok(&**source),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("the source was not prepared".to_owned()),
+        }
+    }
+}
+
+/// How a deferred [`Source`] is prepared, and what preparing it gave.
+#[derive(Clone)]
+pub struct DeferredSource {
+    prepare: Arc<dyn Fn() -> Result<Source, String> + Send + Sync>,
+    prepared: Arc<OnceLock<Result<Box<Source>, String>>>,
+}
+
+impl std::fmt::Debug for DeferredSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeferredSource")
+            .field("prepared", &self.prepared.get())
+            .finish_non_exhaustive()
+    }
 }
 
 /// An environment's own secrets and variables.

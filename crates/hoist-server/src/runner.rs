@@ -241,34 +241,19 @@ async fn run_one(client: &Client, config: &RunnerConfig, job: Assignment) {
 }
 
 /// This machine's side of the run request: where the job's files go, and the commit checked
-/// out for `actions/checkout`.
+/// out for `actions/checkout`, exported only once a step reads it (a job that checks nothing
+/// out starts no git at all).
 fn prepare(config: &RunnerConfig, request: &JobRequest, dir: &Path) -> Result<RunRequest, String> {
     let source_dir = dir.join("source");
     std::fs::create_dir_all(&source_dir)
         .map_err(|e| format!("cannot create `{}`: {e}", source_dir.display()))?;
-    let mut source = Source::default();
-    if let Some(checkout) = &request.checkout {
-        let repo = if hoist_git::is_url(&checkout.repository) {
-            runner_mirror(config, &checkout.repository, &checkout.sha)?
-        } else {
-            hoist_git::Repository::discover(Path::new(&checkout.repository)).ok_or_else(|| {
-                format!(
-                    "the runner `{}` cannot reach the repository `{}`",
-                    config.name, checkout.repository
-                )
-            })?
-        };
-        repo.export(&checkout.sha, Path::new(&checkout.subdir), &source_dir)
-            .map_err(|e| format!("cannot check out `{}`: {e}", checkout.sha))?;
-        let files = repo
-            .tree_files(&checkout.sha, &checkout.subdir)
-            .map_err(|e| format!("cannot list `{}`: {e}", checkout.sha))?;
-        source = Source {
-            root: source_dir.clone(),
-            files,
-            git_dir: Some(repo.git_dir()),
-        };
-    }
+    let source = match request.checkout.clone() {
+        Some(checkout) => {
+            let (config, source_dir) = (config.clone(), source_dir.clone());
+            Source::deferred(move || export_source(&config, &checkout, &source_dir))
+        }
+        None => Source::default(),
+    };
     Ok(RunRequest {
         workflow: WorkflowFile {
             path: String::new(),
@@ -309,6 +294,35 @@ fn prepare(config: &RunnerConfig, request: &JobRequest, dir: &Path) -> Result<Ru
 /// The runner's own mirror of the repository at `url`, holding commit `sha`: fetched only
 /// when it lacks the commit. One fetch at a time per runner process, so that two jobs of
 /// one repository never clone it at once.
+/// Exports `checkout`'s commit into `source_dir`, as the job's source.
+fn export_source(
+    config: &RunnerConfig,
+    checkout: &hoist_engine::Checkout,
+    source_dir: &Path,
+) -> Result<Source, String> {
+    let repo = if hoist_git::is_url(&checkout.repository) {
+        runner_mirror(config, &checkout.repository, &checkout.sha)?
+    } else {
+        hoist_git::Repository::discover(Path::new(&checkout.repository)).ok_or_else(|| {
+            format!(
+                "the runner `{}` cannot reach the repository `{}`",
+                config.name, checkout.repository
+            )
+        })?
+    };
+    repo.export(&checkout.sha, Path::new(&checkout.subdir), source_dir)
+        .map_err(|e| format!("cannot check out `{}`: {e}", checkout.sha))?;
+    let files = repo
+        .tree_files(&checkout.sha, &checkout.subdir)
+        .map_err(|e| format!("cannot list `{}`: {e}", checkout.sha))?;
+    Ok(Source {
+        root: source_dir.to_path_buf(),
+        files,
+        git_dir: Some(repo.git_dir()),
+        deferred: None,
+    })
+}
+
 fn runner_mirror(
     config: &RunnerConfig,
     url: &str,

@@ -776,6 +776,7 @@ fn working_tree(repo: Option<&Repository>, project: &Path) -> anyhow::Result<Sou
         root: project.to_path_buf(),
         files,
         git_dir: repo.map(|r| r.root.clone()),
+        deferred: None,
     })
 }
 
@@ -796,6 +797,7 @@ fn snapshot_commit(
         root: dest.clone(),
         files: walk(&dest),
         git_dir: Some(repo.root.clone()),
+        deferred: None,
     })
 }
 
