@@ -314,3 +314,50 @@ fn a_step_env_over_ten_mebibytes_fails_with_the_runner_s_message() {
     );
     assert!(!transcript.iter().any(|l| l.ends_with(" never")));
 }
+
+/// A deferred source is prepared only by the first step that reads it, once, however many
+/// steps check out; a job that checks nothing out never prepares it.
+#[tokio::test]
+async fn a_deferred_source_is_prepared_once_by_the_first_checkout() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("hello.txt"), "hi").unwrap();
+    for (steps, prepared) in [
+        ("      - run: echo no checkout\n", 0),
+        (
+            "      - uses: actions/checkout@v4\n      - uses: actions/checkout@v4\n        with:\n          path: again\n      - run: cat hello.txt again/hello.txt\n",
+            1,
+        ),
+    ] {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut req = request(dir.path());
+        req.workflow.text =
+            format!("on: push\njobs:\n  one:\n    runs-on: ubuntu-latest\n    steps:\n{steps}");
+        let (counted, root) = (calls.clone(), files.clone());
+        req.source = Source::deferred(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Source {
+                root: root.clone(),
+                files: vec!["hello.txt".into()],
+                ..Source::default()
+            })
+        });
+        let events = Arc::new(Events::default());
+        let (_cancel, cancelled) = watch::channel(false);
+        let outcome = run(req, HostExecutor, events.clone(), cancelled)
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome.conclusion.as_str(),
+            "success",
+            "{:#?}",
+            events.transcript()
+        );
+        assert_eq!(
+            calls.load(std::sync::atomic::Ordering::SeqCst),
+            prepared,
+            "{steps}"
+        );
+    }
+}
