@@ -39,6 +39,8 @@ pub enum StoreError {
     NoRow,
     #[error("the run's recorder has stopped")]
     RecorderGone,
+    #[error("cannot record the run's events: {0}")]
+    Recording(String),
     #[error("cannot encode a queued job: {0}")]
     Encode(String),
     #[error("run {0} does not exist")]

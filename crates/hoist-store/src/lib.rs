@@ -87,6 +87,9 @@ pub struct Store {
     location: Location,
     /// Set by [`Store::defer_checkpoints`]; the recorders it starts defer theirs too.
     checkpoints_deferred: bool,
+    /// The writer thread of this store's recorders, started with the first (see
+    /// [`recorder`]).
+    journal: std::sync::OnceLock<recorder::Journal>,
 }
 
 /// What is known about a run before it starts.
@@ -260,6 +263,7 @@ impl Store {
             db,
             location: location.clone(),
             checkpoints_deferred: false,
+            journal: std::sync::OnceLock::new(),
         })
     }
 
@@ -414,14 +418,21 @@ impl Store {
         Ok(())
     }
 
-    /// Starts recording events of run `run_id` on a background thread, on a connection of
-    /// its own.
+    /// Starts recording events of run `run_id` on this store's writer thread (one connection
+    /// of its own, shared by every run this store records).
     pub fn recorder(&self, run_id: i64) -> Result<Recorder, StoreError> {
+        if let Some(journal) = self.journal.get() {
+            return Ok(Recorder::start(journal, run_id));
+        }
         let db = connect(&self.location)?;
         if self.checkpoints_deferred {
             db.defer_checkpoints()?;
         }
-        Ok(Recorder::start(db, run_id))
+        let journal = recorder::start_journal(db)?;
+        Ok(Recorder::start(
+            self.journal.get_or_init(|| journal),
+            run_id,
+        ))
     }
 
     pub(crate) fn db(&self) -> &Db {

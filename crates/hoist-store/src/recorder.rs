@@ -1,10 +1,17 @@
-//! Writing a run's events to the database from a background thread.
+//! Writing runs' events to the database from a background thread: one thread and one
+//! connection per [`Store`](crate::Store) that starts recorders, shared by all their runs.
+//!
+//! Guarantees: each run's events are written in the order they were sent; a committed
+//! numbered report is acknowledged only after its commit; a run whose events cannot be
+//! written (a constraint, say) stops being recorded and [`Recorder::finish`] says why, while
+//! the other runs of the same batch are written (each run's part of a transaction is a
+//! savepoint of its own). A server planning a thousand runs thus holds one connection for
+//! them, not a thousand, and commits once per batch window, not once per run.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::thread::JoinHandle;
 
 use hoist_events::{Conclusion, JobKey, Observer, RunEvent};
 use hoist_metrics::TestCounts;
@@ -17,43 +24,72 @@ use crate::now_ms;
 /// to wait until every event is written.
 #[derive(Debug)]
 pub struct Recorder {
-    tx: Mutex<Option<Sender<Message>>>,
-    thread: Mutex<Option<JoinHandle<Result<(), StoreError>>>>,
+    run_id: i64,
+    /// `None` once finished.
+    tx: Mutex<Option<Sender<Envelope>>>,
+}
+
+/// The sending side of a store's writer thread, which it starts with its first recorder.
+pub(crate) type Journal = Sender<Envelope>;
+
+/// Starts the writer thread on `db`.
+pub(crate) fn start_journal(db: Db) -> Result<Journal, StoreError> {
+    let (tx, rx) = channel();
+    std::thread::Builder::new()
+        .name("hoist-store".into())
+        .spawn(move || {
+            Writer {
+                db,
+                runs: HashMap::new(),
+                failed: HashMap::new(),
+            }
+            .run(rx)
+        })
+        .map_err(|e| StoreError::Recording(format!("cannot start the writer thread: {e}")))?;
+    Ok(tx)
 }
 
 impl Recorder {
-    pub(crate) fn start(db: Db, run_id: i64) -> Self {
-        let (tx, rx) = channel();
-        let thread = std::thread::Builder::new()
-            .name("hoist-store".into())
-            .spawn(move || {
-                Writer {
-                    db,
-                    run_id,
-                    jobs: HashMap::new(),
-                    logs: HashMap::new(),
-                    tests: HashMap::new(),
-                }
-                .run(rx)
-            })
-            .ok();
+    pub(crate) fn start(journal: &Journal, run_id: i64) -> Self {
         Self {
-            tx: Mutex::new(Some(tx)),
-            thread: Mutex::new(thread),
+            run_id,
+            tx: Mutex::new(Some(journal.clone())),
         }
     }
 
-    /// Waits until every event sent so far is in the database.
+    /// Waits until every event sent so far is in the database. Later calls return at once.
     pub fn finish(&self) -> Result<(), crate::StoreError> {
-        if let Ok(mut tx) = self.tx.lock() {
-            tx.take();
+        let Some(tx) = self.tx.lock().ok().and_then(|mut tx| tx.take()) else {
+            return Ok(());
+        };
+        let (done, written) = channel();
+        let finish = Envelope {
+            run_id: self.run_id,
+            message: Message::Finish(Some(done)),
+        };
+        if tx.send(finish).is_err() {
+            return Err(StoreError::RecorderGone);
         }
-        let handle = self.thread.lock().ok().and_then(|mut t| t.take());
-        match handle.map(JoinHandle::join) {
-            Some(Ok(r)) => r,
-            _ => Ok(()),
+        written.recv().unwrap_or(Err(StoreError::RecorderGone))
+    }
+}
+
+impl Drop for Recorder {
+    /// A recorder dropped unfinished: its events are still written, then its run forgotten.
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.get_mut().ok().and_then(Option::take) {
+            let _ = tx.send(Envelope {
+                run_id: self.run_id,
+                message: Message::Finish(None),
+            });
         }
     }
+}
+
+/// A message for the writer thread, about run `run_id`.
+pub(crate) struct Envelope {
+    run_id: i64,
+    message: Message,
 }
 
 /// What the writer thread is sent.
@@ -71,7 +107,13 @@ enum Message {
         events: Vec<(u64, RunEvent)>,
         done: Sender<()>,
     },
+    /// The run's last message: its state is dropped once what came before is committed,
+    /// and the sender (if any) hears how recording it went.
+    Finish(Option<Finished>),
 }
+
+/// Hears how recording a run went, once it is all written.
+type Finished = Sender<Result<(), StoreError>>;
 
 impl Observer for Recorder {
     fn on_event(&self, event: &RunEvent) {
@@ -82,7 +124,13 @@ impl Observer for Recorder {
 impl Recorder {
     fn send(&self, message: Message) -> bool {
         match self.tx.lock() {
-            Ok(tx) => tx.as_ref().is_some_and(|tx| tx.send(message).is_ok()),
+            Ok(tx) => tx.as_ref().is_some_and(|tx| {
+                tx.send(Envelope {
+                    run_id: self.run_id,
+                    message,
+                })
+                .is_ok()
+            }),
             Err(_) => false,
         }
     }
@@ -111,9 +159,17 @@ impl Recorder {
     }
 }
 
+/// The writer thread's state: every run being recorded, and those that failed.
 struct Writer {
     db: Db,
-    run_id: i64,
+    runs: HashMap<i64, RunState>,
+    /// Runs whose events could not be written, with why, until they finish.
+    failed: HashMap<i64, StoreError>,
+}
+
+/// What the writer remembers of one run between batches.
+#[derive(Default)]
+struct RunState {
     /// Job key → row id.
     jobs: HashMap<String, i64>,
     /// (job key, step index or none) → log text so far.
@@ -197,9 +253,9 @@ fn ms(at: std::time::SystemTime) -> i64 {
 }
 
 impl Writer {
-    fn run(mut self, rx: Receiver<Message>) -> Result<(), StoreError> {
+    fn run(mut self, rx: Receiver<Envelope>) {
         // Events are written in batches: whatever arrives within a short window goes into one
-        // transaction, so a burst of steps costs one commit instead of hundreds.
+        // transaction, so a burst of steps (of any number of runs) costs one commit.
         const WINDOW: std::time::Duration = std::time::Duration::from_millis(25);
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
@@ -211,7 +267,8 @@ impl Writer {
                 }
                 match rx.recv_timeout(deadline - now) {
                     Ok(m) => {
-                        let last = matches!(m, Message::Event(RunEvent::RunFinished { .. }));
+                        // Someone waits for a finish: write what there is now.
+                        let last = matches!(m.message, Message::Finish(Some(_)));
                         batch.push(m);
                         if last {
                             break;
@@ -220,59 +277,124 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            // The write lock is taken only once the batch is complete (immediately, so that
-            // a read never has to be upgraded, which SQLite refuses under contention).
-            let Writer {
-                db,
-                run_id,
-                jobs,
-                logs,
-                tests,
-            } = &mut self;
-            let committed = db.write(|tx| {
-                let mut committed = Vec::new();
-                for message in batch {
-                    match message {
-                        Message::Event(event) => {
-                            Self::apply(tx, *run_id, jobs, logs, tests, event)?
-                        }
-                        Message::Numbered {
-                            queue_id,
-                            attempt,
-                            events,
-                            done,
-                        } => {
-                            let (seen_attempt, seen_seq): (u32, u64) = tx
-                                .query_row_opt(
-                                    "SELECT event_attempt, event_seq FROM queue WHERE id = ?1",
-                                    args![queue_id],
-                                    |r| Ok((r.get(0)?, r.get(1)?)),
-                                )?
-                                .unwrap_or((0, 0));
-                            let mut last = if seen_attempt == attempt { seen_seq } else { 0 };
-                            for (seq, event) in events {
-                                if seq <= last {
-                                    continue;
-                                }
-                                Self::apply(tx, *run_id, jobs, logs, tests, event)?;
-                                last = seq;
-                            }
-                            tx.execute(
-                                "UPDATE queue SET event_attempt = ?2, event_seq = ?3 WHERE id = ?1",
-                                args![queue_id, attempt, last as i64],
-                            )?;
-                            committed.push(done);
-                        }
+            self.write_batch(batch);
+        }
+    }
+
+    /// Writes one batch in one transaction, each run's part in a savepoint; then answers
+    /// who waits for it.
+    fn write_batch(&mut self, batch: Vec<Envelope>) {
+        // By run, in the order each was first seen; a run's own order is kept.
+        let mut order: Vec<i64> = Vec::new();
+        let mut by_run: HashMap<i64, Vec<Message>> = HashMap::new();
+        for Envelope { run_id, message } in batch {
+            by_run
+                .entry(run_id)
+                .or_insert_with(|| {
+                    order.push(run_id);
+                    Vec::new()
+                })
+                .push(message);
+        }
+        let Writer { db, runs, failed } = self;
+        let mut acknowledged: Vec<Sender<()>> = Vec::new();
+        let mut finishing: Vec<(i64, Option<Finished>)> = Vec::new();
+        let written = db.write(|tx| {
+            for run_id in &order {
+                let messages = by_run.remove(run_id).unwrap_or_default();
+                let mut numbered = Vec::new();
+                for m in &messages {
+                    if let Message::Finish(done) = m {
+                        finishing.push((*run_id, done.clone()));
                     }
                 }
-                Self::save_running_logs(tx, jobs, logs)?;
-                Ok(committed)
-            })?;
-            for done in committed {
-                let _ = done.send(());
+                if failed.contains_key(run_id) {
+                    continue;
+                }
+                let state = runs.entry(*run_id).or_default();
+                tx.batch("SAVEPOINT recording")?;
+                match Self::apply_messages(tx, *run_id, state, messages, &mut numbered) {
+                    Ok(()) => {
+                        tx.batch("RELEASE recording")?;
+                        acknowledged.extend(numbered);
+                    }
+                    Err(e) => {
+                        tx.batch("ROLLBACK TO recording; RELEASE recording")?;
+                        runs.remove(run_id);
+                        failed.insert(*run_id, e);
+                    }
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = written {
+            // Nothing of the batch is written, and what the runs' states say about it is
+            // not true: they all stop being recorded.
+            let why = e.with_root_cause();
+            acknowledged.clear();
+            for run_id in &order {
+                runs.remove(run_id);
+                failed
+                    .entry(*run_id)
+                    .or_insert_with(|| StoreError::Recording(why.clone()));
             }
         }
-        Ok(())
+        for done in acknowledged {
+            let _ = done.send(());
+        }
+        for (run_id, done) in finishing {
+            runs.remove(&run_id);
+            let outcome = failed.remove(&run_id).map_or(Ok(()), Err);
+            if let Some(done) = done {
+                let _ = done.send(outcome);
+            }
+        }
+    }
+
+    /// Applies one run's messages of a batch; the numbered reports' acknowledgements go
+    /// to `numbered`, to be sent once committed.
+    fn apply_messages(
+        tx: &Db,
+        run_id: i64,
+        state: &mut RunState,
+        messages: Vec<Message>,
+        numbered: &mut Vec<Sender<()>>,
+    ) -> Result<(), StoreError> {
+        let RunState { jobs, logs, tests } = state;
+        for message in messages {
+            match message {
+                Message::Event(event) => Self::apply(tx, run_id, jobs, logs, tests, event)?,
+                Message::Numbered {
+                    queue_id,
+                    attempt,
+                    events,
+                    done,
+                } => {
+                    let (seen_attempt, seen_seq): (u32, u64) = tx
+                        .query_row_opt(
+                            "SELECT event_attempt, event_seq FROM queue WHERE id = ?1",
+                            args![queue_id],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )?
+                        .unwrap_or((0, 0));
+                    let mut last = if seen_attempt == attempt { seen_seq } else { 0 };
+                    for (seq, event) in events {
+                        if seq <= last {
+                            continue;
+                        }
+                        Self::apply(tx, run_id, jobs, logs, tests, event)?;
+                        last = seq;
+                    }
+                    tx.execute(
+                        "UPDATE queue SET event_attempt = ?2, event_seq = ?3 WHERE id = ?1",
+                        args![queue_id, attempt, last as i64],
+                    )?;
+                    numbered.push(done);
+                }
+                Message::Finish(_) => {}
+            }
+        }
+        Self::save_running_logs(tx, jobs, logs)
     }
 
     /// Appends what running steps printed in this batch to `log_chunks`, so that a killed

@@ -250,7 +250,68 @@ fn a_newer_schema_is_refused(backend: Backend) {
     assert!(err.contains("schema version 99"), "{err}");
 }
 
+/// The recorders of one store share one writer thread (a server planning a thousand runs
+/// must not hold a thousand connections), and a run whose events cannot be written (here:
+/// a run that does not exist) fails alone, its batch's other runs written in full.
+fn recorders_share_one_writer_and_a_failing_run_fails_alone(backend: Backend) {
+    let threads = || std::fs::read_dir("/proc/self/task").unwrap().count();
+    let db = TestDb::new(backend);
+    let mut store = db.open();
+    let ids: Vec<i64> = (0..30)
+        .map(|_| store.create_run(&new_run("w.yml")).unwrap().0)
+        .collect();
+    let before = threads();
+    let mut recorders: Vec<_> = ids
+        .iter()
+        .map(|&id| (id, store.recorder(id).unwrap()))
+        .collect();
+    let missing = store.recorder(i64::from(i32::MAX)).unwrap();
+    assert!(
+        threads() <= before + 1,
+        "{} threads for 31 recorders, {before} before",
+        threads()
+    );
+    let j = key("build");
+    // Interleaved, so that every run, and the missing one, is in the same batches.
+    for line in 0..3 {
+        for (i, (_, rec)) in recorders.iter().enumerate() {
+            if line == 0 {
+                rec.on_event(&RunEvent::JobQueued { job: j.clone() });
+            }
+            rec.on_event(&RunEvent::Log {
+                job: j.clone(),
+                step: None,
+                line: format!("run {i} line {line}"),
+            });
+            if i == 10 {
+                missing.on_event(&RunEvent::JobQueued { job: j.clone() });
+            }
+        }
+    }
+    let refused = missing.finish();
+    assert!(refused.is_err(), "{refused:?}");
+    for (_, rec) in &recorders {
+        rec.on_event(&RunEvent::RunFinished {
+            conclusion: Conclusion::Success,
+            duration: Duration::ZERO,
+        });
+    }
+    let storages = hoist_storage::StorageCatalog::new(hoist_storage::StorageSettings::default());
+    for (i, (id, rec)) in recorders.drain(..).enumerate() {
+        rec.finish().unwrap();
+        assert_eq!(
+            store.run(id).unwrap().conclusion.as_deref(),
+            Some("success")
+        );
+        let jobs = store.jobs(id).unwrap();
+        let log = store.job_log(&jobs[0], &storages).unwrap();
+        let expected: String = (0..3).map(|l| format!("run {i} line {l}\n")).collect();
+        assert_eq!(log, vec![(None, expected)], "run {id}");
+    }
+}
+
 crate::backend::both!(
+    recorders_share_one_writer_and_a_failing_run_fails_alone,
     records_and_reads_back_a_run,
     runs_of_dead_processes_become_interrupted,
     an_interrupted_run_hands_back_the_process_groups_of_its_running_steps,
