@@ -291,9 +291,6 @@ fn prepare(config: &RunnerConfig, request: &JobRequest, dir: &Path) -> Result<Ru
     })
 }
 
-/// The runner's own mirror of the repository at `url`, holding commit `sha`: fetched only
-/// when it lacks the commit. One fetch at a time per runner process, so that two jobs of
-/// one repository never clone it at once.
 /// Exports `checkout`'s commit into `source_dir`, as the job's source.
 fn export_source(
     config: &RunnerConfig,
@@ -323,6 +320,9 @@ fn export_source(
     })
 }
 
+/// The runner's own mirror of the repository at `url`, holding commit `sha`: fetched only
+/// when it lacks the commit. One fetch at a time per runner process, so that two jobs of
+/// one repository never clone it at once.
 fn runner_mirror(
     config: &RunnerConfig,
     url: &str,

@@ -334,7 +334,6 @@ impl Served {
             .collect()
     }
 
-    /// Run `id`'s log of job `job`, all steps.
     /// The line of metric `name` (one without labels) in `/metrics`, or `""`.
     fn metric(&self, name: &str) -> String {
         let text = self.runtime.block_on(async {
@@ -351,6 +350,7 @@ impl Served {
             .to_owned()
     }
 
+    /// Run `id`'s log of job `job`, all steps.
     fn log(&self, id: i64, job: &str) -> String {
         self.runtime
             .block_on(self.client.logs(id, job))
