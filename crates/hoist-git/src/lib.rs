@@ -20,6 +20,12 @@ pub struct Repository {
     pub root: PathBuf,
 }
 
+/// A full SHA-1 or SHA-256 object id (40 or 64 hex digits), which always names the same
+/// commit.
+pub fn is_commit_id(rev: &str) -> bool {
+    matches!(rev.len(), 40 | 64) && rev.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 /// Whether `source` is a URL git fetches from (`https://…`, `file://…`, `ssh://…`, or
 /// scp-like `user@host:path`) rather than a path on this machine.
 pub fn is_url(source: &str) -> bool {
@@ -131,13 +137,7 @@ impl Repository {
         if !plain || short.eq_ignore_ascii_case("head") {
             return None;
         }
-        let git_dir = self.git_dir();
-        if !git_dir.is_dir()
-            || git_dir.join("commondir").exists()
-            || git_dir.join("reftable").exists()
-        {
-            return None;
-        }
+        let git_dir = self.files_git_dir()?;
         let packed = std::fs::read_to_string(git_dir.join("packed-refs")).unwrap_or_default();
         let packed_sha = |full: &str| {
             packed.lines().find_map(|line| {
@@ -168,9 +168,17 @@ impl Repository {
             Ok(text) => text.trim().to_owned(),
             Err(_) => packed_sha(branch)?,
         };
-        let hex =
-            (sha.len() == 40 || sha.len() == 64) && sha.chars().all(|c| c.is_ascii_hexdigit());
-        hex.then_some(sha)
+        is_commit_id(&sha).then_some(sha)
+    }
+
+    /// The git directory, when its files alone describe its refs the way the fast paths
+    /// read them: a directory, not a worktree's (`commondir`), not in the reftable format.
+    fn files_git_dir(&self) -> Option<PathBuf> {
+        let git_dir = self.git_dir();
+        let plain = git_dir.is_dir()
+            && !git_dir.join("commondir").exists()
+            && !git_dir.join("reftable").exists();
+        plain.then_some(git_dir)
     }
 
     /// The git directory: `.git` of a working tree, or the bare repository itself.
@@ -220,13 +228,7 @@ impl Repository {
     /// branch, or one git would shorten otherwise (a tag of the same name), an unborn
     /// branch, a worktree, the reftable format.
     fn branch_from_head_file(&self) -> Option<Option<String>> {
-        let git_dir = self.git_dir();
-        if !git_dir.is_dir()
-            || git_dir.join("commondir").exists()
-            || git_dir.join("reftable").exists()
-        {
-            return None;
-        }
+        let git_dir = self.files_git_dir()?;
         let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
         let head = head.strip_suffix('\n').unwrap_or(&head);
         if let Some(target) = head.strip_prefix("ref: ") {
@@ -235,8 +237,7 @@ impl Repository {
             self.branch_from_ref_files(name)?;
             return Some(Some(name.to_owned()));
         }
-        let detached = matches!(head.len(), 40 | 64) && head.chars().all(|c| c.is_ascii_hexdigit());
-        detached.then_some(None)
+        is_commit_id(head).then_some(None)
     }
 
     /// The commit before `rev`, if any.
@@ -559,25 +560,24 @@ pub fn slug_from_url(url: &str) -> Option<String> {
 mod tests {
     use super::{Repository, is_url, mirror, run, slug_from_url};
 
+    /// Writes `text` to `file` in the working tree `root` and commits everything.
+    fn commit_file(root: &std::path::Path, file: &str, text: &str, message: &str) {
+        std::fs::write(root.join(file), text).unwrap();
+        run(root, &["add", "-A"]).unwrap();
+        let author = ["-c", "user.name=d", "-c", "user.email=d@e"];
+        run(
+            root,
+            &[&author[..], &["commit", "-q", "-m", message]].concat(),
+        )
+        .unwrap();
+    }
+
     #[test]
     fn branches_read_from_ref_files_agree_with_git() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
         let git = |args: &[&str]| run(&root, args).unwrap().trim().to_owned();
-        let commit = |m: &str| {
-            std::fs::write(root.join("f"), m).unwrap();
-            git(&["add", "-A"]);
-            git(&[
-                "-c",
-                "user.name=d",
-                "-c",
-                "user.email=d@e",
-                "commit",
-                "-q",
-                "-m",
-                m,
-            ]);
-        };
+        let commit = |m: &str| commit_file(&root, "f", m, m);
         git(&["init", "-q", "-b", "main"]);
         commit("one");
         git(&["branch", "feature/x"]);
@@ -632,17 +632,7 @@ mod tests {
         // Unborn: the file cannot tell (git answers).
         assert_eq!(repo.branch_from_head_file(), None);
         assert_eq!(repo.current_branch(), by_git());
-        std::fs::write(root.join("f"), "1").unwrap();
-        git(&["add", "-A"]);
-        git(&[
-            "-c",
-            "user.name=d",
-            "-c",
-            "user.email=d@e",
-            "commit",
-            "-qm",
-            "one",
-        ]);
+        commit_file(&root, "f", "1", "one");
         let sha = git(&["rev-parse", "HEAD"]);
         for (setup, from_file) in [
             (vec!["checkout", "-q", "main"], true),
@@ -691,18 +681,7 @@ mod tests {
         std::fs::create_dir_all(&origin).unwrap();
         let git = |args: &[&str]| run(&origin, args).unwrap();
         git(&["init", "-q", "-b", "main"]);
-        std::fs::write(origin.join("a"), "1").unwrap();
-        git(&["add", "-A"]);
-        git(&[
-            "-c",
-            "user.name=d",
-            "-c",
-            "user.email=d@e",
-            "commit",
-            "-q",
-            "-m",
-            "one",
-        ]);
+        commit_file(&origin, "a", "1", "one");
         let first = git(&["rev-parse", "HEAD"]).trim().to_owned();
         let url = format!("file://{}", origin.display());
         let dest = dir.path().join("mirrors/origin.git");
@@ -717,17 +696,7 @@ mod tests {
         );
         assert_eq!(found.current_branch().as_deref(), Some("main"));
 
-        std::fs::write(origin.join("a"), "2").unwrap();
-        git(&[
-            "-c",
-            "user.name=d",
-            "-c",
-            "user.email=d@e",
-            "commit",
-            "-q",
-            "-am",
-            "two",
-        ]);
+        commit_file(&origin, "a", "2", "two");
         let second = git(&["rev-parse", "HEAD"]).trim().to_owned();
         assert!(!m.has_commit(&second));
         let m = mirror(&url, &dest).unwrap();

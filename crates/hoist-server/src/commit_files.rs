@@ -34,7 +34,7 @@ impl CommitFiles {
         sha: &str,
         dir: &str,
     ) -> Result<Files, hoist_git::GitError> {
-        if !is_commit_id(sha) {
+        if !hoist_git::is_commit_id(sha) {
             return Ok(git.files_at(sha, Path::new(dir))?.into());
         }
         let key = (
@@ -72,11 +72,6 @@ impl CommitFiles {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String, String), Files>> {
         self.directories.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// A full SHA-1 or SHA-256 commit id, which always names the same files.
-fn is_commit_id(rev: &str) -> bool {
-    matches!(rev.len(), 40 | 64) && rev.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
