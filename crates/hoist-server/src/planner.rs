@@ -121,16 +121,27 @@ pub(crate) fn dispatch(
         "inputs": planned.inputs,
         "notes": planned.inputs.get("notes"),
     });
-    let (run_id, run_number) = state
-        .answering()
-        .create_run_audited(&run, Some((actor, "dispatch", &detail)))?;
+    start_requested(state, &run, (actor, "dispatch", &detail), planned, &git)
+}
+
+/// Records `run` with its audit entry (actor, action, detail) in one transaction and starts
+/// planning it, on the connection of requests that wait for the answer: a dispatch or a
+/// rerun. Returns the answer they give.
+pub(crate) fn start_requested(
+    state: &SharedState,
+    run: &NewRun,
+    audit: (&str, &str, &serde_json::Value),
+    planned: Planned,
+    git: &Repository,
+) -> Result<DispatchResponse, ApiError> {
+    let (run_id, run_number) = state.answering().create_run_audited(run, Some(audit))?;
     start_planning(
         state,
         AppState::answering,
         run_id,
         run_number,
         planned,
-        &git,
+        git,
         true,
     )?;
     Ok(answer(state, run_id))

@@ -7,7 +7,7 @@ use hoist_store::RunFilter;
 use serde_json::json;
 
 use crate::api_error::ApiError;
-use crate::planner::{answer, planned_again, start_planning};
+use crate::planner::{planned_again, start_requested};
 use crate::state::SharedState;
 use crate::wire::DispatchResponse;
 
@@ -81,17 +81,5 @@ pub(crate) fn rerun(
         "attempt": planned.attempt,
         "failed_only": failed_only,
     });
-    let (run_id, run_number) = state
-        .answering()
-        .create_run_audited(&new_run, Some((actor, "rerun", &detail)))?;
-    start_planning(
-        state,
-        crate::state::AppState::answering,
-        run_id,
-        run_number,
-        planned,
-        &git,
-        true,
-    )?;
-    Ok(answer(state, run_id))
+    start_requested(state, &new_run, (actor, "rerun", &detail), planned, &git)
 }
