@@ -15,10 +15,10 @@ use indexmap::IndexMap;
 use crate::contexts::{ExprScope, RUNTIME, Status, eval_node, eval_string, json_to_text};
 use crate::events::{AnnotationLevel, Conclusion, JobKey, RunEvent};
 use crate::executor::Executor;
-use crate::job::{
-    JobCx, JobState, ProcessCommand, Report, StepResult, action_label, run_process, run_step,
-};
-use crate::run::Shared;
+use crate::job_state::{JobCx, JobState, Report, StepResult};
+use crate::shared::Shared;
+use crate::step::{action_label, run_step};
+use crate::step_process::{ProcessCommand, run_process};
 
 /// An action found on disk, with its parsed metadata.
 pub(crate) struct ResolvedAction {

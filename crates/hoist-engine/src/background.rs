@@ -32,7 +32,8 @@ use tokio::sync::{Semaphore, watch};
 use crate::contexts::eval_value;
 use crate::events::{AnnotationLevel, Conclusion};
 use crate::executor::Executor;
-use crate::job::{self, JobCx, JobState, Report, StepResult};
+use crate::job_state::{JobCx, JobState, Report, StepResult};
+use crate::step;
 
 /// GitHub runs at most ten background steps of a job at once.
 pub(crate) const MAX_RUNNING: usize = 10;
@@ -146,7 +147,7 @@ impl<'a> Background<'a> {
                     cancel: &stopped,
                     ..cx
                 };
-                job::run_step(cx, step, &mut state, Report::Top).await;
+                step::run_step(cx, step, &mut state, Report::Top).await;
             };
             tokio::select! {
                 () = run => {}
@@ -195,7 +196,7 @@ impl<'a> Background<'a> {
             (None, StepControl::Cancel(id)) => format!("Cancel `{}`", id.value),
             (None, StepControl::WaitGroup(_)) => "Wait for the parallel steps".to_owned(),
         };
-        job::step_started(cx.shared, cx.key, step, &name, Report::Top);
+        step::step_started(cx.shared, cx.key, step, &name, Report::Top);
         let result = match self.collect(cx, step, control, state).await {
             Ok(failed) if failed.is_empty() => StepResult::plain(Conclusion::Success),
             Ok(failed) => {
@@ -212,7 +213,7 @@ impl<'a> Background<'a> {
                 StepResult::plain(Conclusion::Failure)
             }
         };
-        job::finish_step(cx, step, &name, state, started, result, Report::Top);
+        step::finish_step(cx, step, &name, state, started, result, Report::Top);
     }
 
     /// Collects what `control` names into the job; returns the names of those that failed.

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::actions::{PostKind, PostScript};
 use crate::events::{AnnotationLevel, Conclusion, JobKey, RunEvent};
 use crate::executor::Executor;
-use crate::run::Shared;
+use crate::shared::Shared;
 
 mod setup;
 
@@ -89,7 +89,7 @@ pub(crate) async fn run<E: Executor>(
     let ActionRef::Repository { repo, path, .. } = action else {
         return Err(format!(
             "action `{}` is not built in",
-            crate::job::action_label(action)
+            crate::step::action_label(action)
         ));
     };
     match (repo.as_str(), path.as_deref()) {
@@ -109,7 +109,7 @@ pub(crate) async fn run<E: Executor>(
         ("setup-java", None) => setup::run(&ctx, &setup::JAVA).await,
         _ => Err(format!(
             "action `{}` is not built in",
-            crate::job::action_label(action)
+            crate::step::action_label(action)
         )),
     }
 }

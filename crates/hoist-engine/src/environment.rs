@@ -9,7 +9,7 @@ use hoist_workflow::model::Job;
 
 use crate::contexts::{ExprScope, Status, eval_string};
 use crate::executor::Executor;
-use crate::run::Shared;
+use crate::shared::Shared;
 
 /// Adds the secrets and variables of the job's environment to its contexts; returns the
 /// environment's name, evaluated (`None`: the job targets none).

@@ -19,7 +19,8 @@ use crate::errors::EngineError;
 use crate::executor::Executor;
 use crate::job::{JobBase, run_job};
 use crate::request::RunRequest;
-use crate::run::{Frame, Shared};
+use crate::run::Frame;
+use crate::shared::Shared;
 
 /// Where job instances run when not in the planning process: given a request, it runs the
 /// job (reporting its events to the run's observer, directly or through a store) and

@@ -18,11 +18,16 @@ use hoist_events as events;
 mod executor;
 mod job;
 mod job_request;
+mod job_state;
 mod mask;
 mod placement;
 mod request;
+mod reusable;
 mod run;
+mod shared;
 mod shell;
+mod step;
+mod step_process;
 mod test_reports;
 mod workflow_commands;
 
@@ -118,7 +123,7 @@ pub async fn run_with_placement<E: Executor>(
         workflow_path: request.workflow.path.clone(),
         run_id: request.run_id,
     });
-    let mut shared = run::Shared::new(request, executor, observer.clone(), event_path);
+    let mut shared = shared::Shared::new(request, executor, observer.clone(), event_path);
     shared.placement = placement;
     let shared = Arc::new(shared);
     // The workflow's concurrency group, where there is a placement to keep it (a server):

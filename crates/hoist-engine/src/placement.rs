@@ -116,6 +116,25 @@ pub(crate) fn container_need(job: &Job) -> Option<String> {
     }
 }
 
+/// `runner.os` and `RUNNER_OS` of this machine, in GitHub's spelling.
+pub(crate) fn runner_os() -> &'static str {
+    match std::env::consts::OS {
+        "macos" => "macOS",
+        "windows" => "Windows",
+        _ => "Linux",
+    }
+}
+
+/// `runner.arch` and `RUNNER_ARCH` of this machine, in GitHub's spelling.
+pub(crate) fn runner_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "aarch64" => "ARM64",
+        "arm" => "ARM",
+        "x86" => "X86",
+        _ => "X64",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_other_platform;
