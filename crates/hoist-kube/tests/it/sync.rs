@@ -354,6 +354,29 @@ async fn waves_hooks_rejections_and_ignored_differences() {
         "{}",
         table(&outcome)
     );
+    // Quota admission enforces only what the quota controller has copied into `status.hard`;
+    // until then it admits every Pod, so the Job comes after the controller has caught up.
+    let quota_key = hoist_deploy::manifest::ResourceKey {
+        group: String::new(),
+        kind: "ResourceQuota".into(),
+        namespace: "quota".into(),
+        name: "q".into(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let live = cluster.get("v1", &quota_key).await.expect("get quota");
+        let hard = live
+            .as_ref()
+            .and_then(|q| q.pointer("/status/hard/requests.cpu"));
+        if hard.is_some() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the quota controller never filled `status.hard`: {live:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let job = format!(
         "{quota}---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: work}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: w, image: work:1}}]\n"
     );
