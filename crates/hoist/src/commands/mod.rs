@@ -18,6 +18,7 @@ mod migrations;
 mod pr;
 mod repo;
 pub(crate) mod run;
+mod run_event;
 mod runs;
 mod scan;
 mod secret;
