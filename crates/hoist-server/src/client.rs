@@ -211,9 +211,17 @@ impl Client {
         self.json(response).await.map(Some)
     }
 
-    pub(crate) async fn renew(&self, id: i64, runner: &str) -> Result<JobCall, ServerError> {
+    /// Renews the lease on job `id`; the server may hold the answer up to `wait` and answers
+    /// at once when the job's run is cancelled.
+    pub(crate) async fn renew(
+        &self,
+        id: i64,
+        runner: &str,
+        wait: Duration,
+    ) -> Result<JobCall, ServerError> {
         let body = RenewRequest {
             runner: runner.to_owned(),
+            wait_ms: wait.as_millis() as u64,
         };
         self.job_call(&format!("/api/v1/jobs/{id}/renew"), &body)
             .await

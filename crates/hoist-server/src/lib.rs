@@ -126,8 +126,9 @@ pub async fn serve(
         draining
             .draining
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        // Claims waiting in a long poll answer now.
+        // Claims and renewals waiting in a long poll answer now.
         draining.queue_changed.notify_waiters();
+        draining.jobs_asked_to_stop();
         let _ = stop_runners.send(true);
         for runner in embedded {
             let _ = runner.await;

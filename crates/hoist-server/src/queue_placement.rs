@@ -111,6 +111,7 @@ impl JobPlacement for QueuePlacement {
             };
             if let Some(reason) = asked {
                 let _ = state.store().cancel_job(id, &reason);
+                state.jobs_asked_to_stop();
             }
             state.queue_changed.notify_waiters();
             let mut cancel_sent = false;
@@ -118,8 +119,9 @@ impl JobPlacement for QueuePlacement {
             let outcome = loop {
                 if *cancel.borrow() && !cancel_sent {
                     cancel_sent = true;
-                    // Queued: ends at once; held by a runner: it hears at its next renewal.
+                    // Queued: ends at once; held by a runner: its waiting renewal hears it now.
                     let _ = state.store().cancel_job(id, "the run was cancelled");
+                    state.jobs_asked_to_stop();
                 }
                 // A finish between the look and the wait leaves its permit: no wake-up is lost.
                 let looked = state.store().queued_job(id);
@@ -211,6 +213,7 @@ async fn wait_turn(
             }
             if !joined.cancelling.is_empty() {
                 state.wake_all_jobs();
+                state.jobs_asked_to_stop();
             }
             joined.state
         }

@@ -2,8 +2,8 @@
 //!
 //! Expected flow, per slot of its capacity: claim (a long poll) → check out the job's commit
 //! → run it with the engine (`run_job_request`, the same code `hoist run` uses), renewing the
-//! lease every third of its length and sending the job's events in numbered batches → report the
-//! outcome → claim again.
+//! lease every third of its length (each renewal a long poll that hears a cancel at once)
+//! and sending the job's events in numbered batches → report the outcome → claim again.
 //!
 //! Guarantees: events reach the server in order, each batch sent until the server took it
 //! (numbered, so a batch sent twice is recorded once); a job the server takes back (409 on
@@ -162,20 +162,33 @@ async fn run_one(client: &Client, config: &RunnerConfig, job: Assignment) {
     let renewing = {
         let (client, runner, cancel_tx) = (client.clone(), config.name.clone(), cancel_tx.clone());
         tokio::spawn(async move {
+            let mut cancelled = false;
             loop {
-                tokio::time::sleep(renew_every).await;
-                match client.renew(id, &runner).await {
+                // A long poll: the server answers when the run is cancelled, or after
+                // `renew_every`; the lease is renewed as each call arrives.
+                let asked = tokio::time::Instant::now();
+                let wait = if cancelled {
+                    Duration::ZERO
+                } else {
+                    renew_every
+                };
+                match client.renew(id, &runner, wait).await {
                     Ok(JobCall::Lost) => {
                         let _ = cancel_tx.send(true);
                         return;
                     }
                     // The run was cancelled: the job stops as a cancelled run's jobs do, and
-                    // its end is still reported.
+                    // its end is still reported. Renewals go on (the cleanup steps run), at
+                    // their pace.
                     Ok(JobCall::Cancel) => {
+                        cancelled = true;
                         let _ = cancel_tx.send(true);
                     }
-                    _ => {}
+                    Ok(JobCall::Done) | Err(_) => {}
                 }
+                // An answer sooner than asked (an error, a server draining, or one that does
+                // not wait) must not make the renewals a busy loop.
+                tokio::time::sleep_until(asked + renew_every).await;
             }
         })
     };

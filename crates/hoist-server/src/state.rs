@@ -29,6 +29,9 @@ pub(crate) struct AppState {
     pub(crate) admin_digest: [u8; 32],
     /// Wakes runners waiting in a claim: a job was queued or came back to the queue.
     pub(crate) queue_changed: Notify,
+    /// Wakes renewals waiting in a long poll: a job a runner holds was asked to stop (its
+    /// run was cancelled), or the server drains.
+    pub(crate) stop_asked: Notify,
     /// Events being turned into runs at once (git reads, workflow parsing): one per core
     /// but one, so that a burst of webhooks queues its work instead of starving the answers.
     pub(crate) event_work: Arc<tokio::sync::Semaphore>,
@@ -136,6 +139,7 @@ impl AppState {
             answering: Mutex::new(answering),
             config,
             queue_changed: Notify::new(),
+            stop_asked: Notify::new(),
             event_work: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism()
                     .map_or(1, |n| n.get().saturating_sub(1).max(1)),
@@ -174,8 +178,13 @@ impl AppState {
     }
 
     /// Refuses (503) what starts new work while the server drains.
+    /// Whether the server is shutting down.
+    pub(crate) fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub(crate) fn refuse_if_draining(&self) -> Result<(), crate::api_error::ApiError> {
-        if self.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.is_draining() {
             return Err(crate::api_error::ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
                 "the server is shutting down; try again when it is back",
@@ -273,6 +282,12 @@ impl AppState {
         {
             signal.notify_one();
         }
+    }
+
+    /// Tells the runners' waiting renewals here that a held job was marked to stop; each
+    /// looks whether it is its own.
+    pub(crate) fn jobs_asked_to_stop(&self) {
+        self.stop_asked.notify_waiters();
     }
 
     pub(crate) fn forget_job(&self, id: i64) {

@@ -112,6 +112,11 @@ pub(crate) struct Assignment {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct RenewRequest {
     pub(crate) runner: String,
+    /// How long the answer may wait for a cancellation of the job (a long poll, so that a
+    /// runner hears a cancel at once rather than at its next renewal); 0 answers at once.
+    /// The server waits at most half a lease.
+    #[serde(default)]
+    pub(crate) wait_ms: u64,
 }
 
 /// The answer to a renewal when the job is to stop: its run was cancelled.

@@ -230,8 +230,21 @@ impl Store {
         Ok(Some(cancel != 0))
     }
 
+    /// Whether a cancellation of job `id` was asked for, read without renewing anything (a
+    /// renewal waiting for one looks here); `None` when `runner` does not hold the job.
+    pub fn cancel_asked(&self, id: i64, runner: &str) -> Result<Option<bool>, StoreError> {
+        Ok(self
+            .db()
+            .query_row_opt(
+                "SELECT cancel_requested FROM queue WHERE id = ?1 AND runner = ?2 AND state = 'claimed'",
+                args![id, runner],
+                |r| r.get::<i64>(0),
+            )?
+            .map(|asked| asked != 0))
+    }
+
     /// Cancels job `id`: one still queued ends `cancelled` at once (`true`); one a runner
-    /// holds is marked, and its runner hears it at its next renewal (`false`).
+    /// holds is marked, and its runner hears it at its renewal (`false`).
     pub fn cancel_job(&mut self, id: i64, reason: &str) -> Result<bool, StoreError> {
         let outcome = serde_json::to_string(&JobOutcome {
             result: Conclusion::Cancelled,

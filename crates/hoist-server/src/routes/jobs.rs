@@ -1,5 +1,5 @@
-//! The runners' side of the API: claiming a job (a long poll), renewing its lease, reporting
-//! its events and its end. A runner whose lease was taken back gets 409 on every call about
+//! The runners' side of the API: claiming a job (a long poll), renewing its lease (a long poll
+//! too, answered as soon as the job's run is cancelled), reporting its events and its end. A runner whose lease was taken back gets 409 on every call about
 //! that job and stops it.
 
 use std::time::Duration;
@@ -85,12 +85,41 @@ pub(crate) async fn renew(
     let Json(body) = body.map_err(bad_json)?;
     caller.require_runner(&body.runner)?;
     state.metrics.runner_seen(&body.runner);
-    let renewed = state.store().renew(id, &body.runner, state.config.lease)?;
-    match renewed {
-        Some(false) => Ok(StatusCode::NO_CONTENT.into_response()),
-        // Renewed, and the run was cancelled: the runner cancels the job.
-        Some(true) => Ok(Json(crate::wire::RenewAnswer { cancel: true }).into_response()),
-        None => Err(lost(id, &body.runner)),
+    if state
+        .store()
+        .renew(id, &body.runner, state.config.lease)?
+        .is_none()
+    {
+        return Err(lost(id, &body.runner));
+    }
+    // The long poll: renewed now, the answer waits for a cancellation, at most half a lease
+    // so that the runner's next renewal comes well before this one runs out.
+    let wait = Duration::from_millis(body.wait_ms).min(state.config.lease / 2);
+    let deadline = tokio::time::Instant::now() + wait;
+    let cancel = loop {
+        // Registered before looking: a cancel between the look and the wait wakes us.
+        let asked = state.stop_asked.notified();
+        let cancel = state.store().cancel_asked(id, &body.runner)?;
+        match cancel {
+            None => return Err(lost(id, &body.runner)),
+            Some(true) => break true,
+            Some(false) if tokio::time::Instant::now() >= deadline || state.is_draining() => {
+                break false;
+            }
+            Some(false) => {}
+        }
+        // Cancels of runs planned by another server sharing the database wake nothing here:
+        // look again, though not as often as claims do (a second is soon enough for a
+        // cancel, and every running job waits here).
+        let every = state.poll_every().max(Duration::from_secs(1));
+        let look_again = (tokio::time::Instant::now() + every).min(deadline);
+        let _ = tokio::time::timeout_at(look_again, asked).await;
+    };
+    if cancel {
+        // The run was cancelled: the runner cancels the job.
+        Ok(Json(crate::wire::RenewAnswer { cancel: true }).into_response())
+    } else {
+        Ok(StatusCode::NO_CONTENT.into_response())
     }
 }
 

@@ -180,8 +180,32 @@ fn many_claimers_on_one_database_take_every_job_exactly_once(backend: Backend) {
     assert_eq!(store.queue_depth().unwrap(), 0);
 }
 
+fn a_cancel_is_read_by_the_holder_without_renewing(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut store = db.open();
+    let (run, _) = store
+        .create_run(&new_run(".github/workflows/ci.yml"))
+        .unwrap();
+    let id = store.enqueue_job(run, &job("test", &[])).unwrap();
+    // Queued: nobody holds it.
+    assert_eq!(store.cancel_asked(id, "r1").unwrap(), None);
+    store
+        .claim_job("r1", &labels(&["self-hosted"]), LEASE)
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.cancel_asked(id, "r1").unwrap(), Some(false));
+    assert_eq!(store.cancel_asked(id, "r2").unwrap(), None);
+    // Held: the cancel marks it, and the holder reads the mark.
+    assert!(!store.cancel_job(id, "the run was cancelled").unwrap());
+    assert_eq!(store.cancel_asked(id, "r1").unwrap(), Some(true));
+    assert_eq!(store.renew(id, "r1", LEASE).unwrap(), Some(true));
+    assert!(store.finish_job(id, "r1", &success()).unwrap());
+    assert_eq!(store.cancel_asked(id, "r1").unwrap(), None);
+}
+
 crate::backend::both!(
     a_job_goes_to_one_runner_whose_labels_cover_it,
     a_lost_runner_s_job_is_retried_once_then_failed_as_runner_lost,
     many_claimers_on_one_database_take_every_job_exactly_once,
+    a_cancel_is_read_by_the_holder_without_renewing,
 );
