@@ -13,7 +13,7 @@ use hoist_workflow::trigger::{Decision, Event, decide};
 use serde_json::json;
 
 use crate::config::RepoConfig;
-use crate::planner::{Planned, failed_run, in_repo, start_planning, subdir};
+use crate::planner::{Planned, failed_run, in_repo, record_and_start, subdir};
 use crate::state::SharedState;
 
 /// The id git gives the empty tree, in every repository.
@@ -161,20 +161,16 @@ pub(crate) fn start_runs(
             "action": event.action,
             "changed": changed.as_ref().map(Vec::len),
         });
-        let (run_id, number) = state
-            .store()
-            .create_run_audited(&run, Some((&event.actor, &event.name, &detail)))
-            .map_err(|e| format!("cannot record a run of `{path}`: {e}"))?;
-        start_planning(
+        let audit = (event.actor.as_str(), event.name.as_str(), &detail);
+        let run_id = record_and_start(
             state,
             crate::state::AppState::store,
-            run_id,
-            number,
+            &run,
+            audit,
             planned,
             git,
-            true,
         )
-        .map_err(|e| format!("cannot plan run {run_id}: {}", e.message))?;
+        .map_err(|e| format!("cannot start a run of `{path}`: {}", e.message))?;
         runs.push(run_id);
     }
     Ok(runs)

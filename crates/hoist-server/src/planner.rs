@@ -134,17 +134,24 @@ pub(crate) fn start_requested(
     planned: Planned,
     git: &Repository,
 ) -> Result<DispatchResponse, ApiError> {
-    let (run_id, run_number) = state.answering().create_run_audited(run, Some(audit))?;
-    start_planning(
-        state,
-        AppState::answering,
-        run_id,
-        run_number,
-        planned,
-        git,
-        true,
-    )?;
+    let run_id = record_and_start(state, AppState::answering, run, audit, planned, git)?;
     Ok(answer(state, run_id))
+}
+
+/// Records `run` with its audit entry in one transaction on connection `store`, then starts
+/// planning it: the one way every trigger (a dispatch, a rerun, an event) starts a run.
+/// Returns the run's id.
+pub(crate) fn record_and_start(
+    state: &SharedState,
+    store: fn(&AppState) -> MutexGuard<'_, Store>,
+    run: &NewRun,
+    audit: (&str, &str, &serde_json::Value),
+    planned: Planned,
+    git: &Repository,
+) -> Result<i64, ApiError> {
+    let (run_id, run_number) = store(state).create_run_audited(run, Some(audit))?;
+    start_planning(state, store, run_id, run_number, planned, git, true)?;
+    Ok(run_id)
 }
 
 /// GitHub's answer to a dispatch with `return_run_details`.
@@ -440,7 +447,7 @@ pub(crate) fn planned_again(
 /// runs start too; its `completed` ones start when it ends.
 /// `store`: the connection to start it on, [`AppState::answering`] when a request waits for
 /// the answer, else the planners' [`AppState::store`].
-pub(crate) fn start_planning(
+fn start_planning(
     state: &SharedState,
     store: fn(&AppState) -> MutexGuard<'_, Store>,
     run_id: i64,
