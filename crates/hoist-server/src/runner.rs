@@ -145,7 +145,7 @@ async fn slot(client: Client, config: Arc<RunnerConfig>, mut stop: watch::Receiv
     }
 }
 
-async fn run_one(client: &Client, config: &RunnerConfig, job: Assignment) {
+async fn run_one(client: &Client, config: &Arc<RunnerConfig>, job: Assignment) {
     let Assignment {
         id,
         attempt,
@@ -256,13 +256,18 @@ async fn run_one(client: &Client, config: &RunnerConfig, job: Assignment) {
 /// This machine's side of the run request: where the job's files go, and the commit checked
 /// out for `actions/checkout`, exported only once a step reads it (a job that checks nothing
 /// out starts no git at all).
-fn prepare(config: &RunnerConfig, request: &JobRequest, dir: &Path) -> Result<RunRequest, String> {
+fn prepare(
+    config: &Arc<RunnerConfig>,
+    request: &JobRequest,
+    dir: &Path,
+) -> Result<RunRequest, String> {
     let source_dir = dir.join("source");
     std::fs::create_dir_all(&source_dir)
         .map_err(|e| format!("cannot create `{}`: {e}", source_dir.display()))?;
     let source = match request.checkout.clone() {
         Some(checkout) => {
-            let (config, source_dir) = (config.clone(), source_dir.clone());
+            // The configuration is shared, not copied, into the deferred export.
+            let (config, source_dir) = (Arc::clone(config), source_dir.clone());
             Source::deferred(move || export_source(&config, &checkout, &source_dir))
         }
         None => Source::default(),
