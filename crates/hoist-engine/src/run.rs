@@ -281,11 +281,12 @@ async fn run_job_group<E: Executor>(
         failure: needs.iter().any(|(_, s)| s.result == Conclusion::Failure),
         cancelled,
     };
-    let plain_key = |name: String| JobKey {
+    // The key of the job as a whole, before (or without) its matrix.
+    let group_key = || JobKey {
         id: format!("{}{}", frame.prefix, id),
         job_id: id.to_owned(),
         path: format!("{}{}", frame.id_prefix, id),
-        name: format!("{}{}", frame.prefix, name),
+        name: format!("{}{}", frame.prefix, display_base(job, id)),
         matrix: frame.matrix.clone(),
     };
 
@@ -293,65 +294,12 @@ async fn run_job_group<E: Executor>(
     if frame.top
         && let Some((result, outputs)) = shared.req_reuse(id)
     {
-        let key = plain_key(display_base(job, id));
-        shared.emit(RunEvent::JobQueued { job: key.clone() });
-        shared.log(
-            &key,
-            None,
-            &format!(
-                "Reused the `{}` result of the previous attempt.",
-                result.as_str()
-            ),
-        );
-        shared.emit(RunEvent::JobFinished {
-            job: key,
-            result,
-            duration: Duration::ZERO,
-            outputs: outputs
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        });
-        return JobSummary { result, outputs };
+        return reused(&shared, group_key(), result, outputs);
     }
-
-    let run_it = {
-        let scope = ExprScope {
-            contexts: &contexts,
-            status,
-            workspace: None,
-        };
-        // After a cancellation only jobs whose `if:` still holds start (`always()`,
-        // `cancelled()`), as on GitHub.
-        match &job.condition {
-            None => Ok(status.success && !cancelled),
-            Some(c) => parse_condition(&c.value, &RUNTIME)
-                .and_then(|cond| cond.evaluate(&scope))
-                .map_err(|e| format!("error in `if: {}`: {}", c.value, e.message)),
-        }
-    };
-    let run_it = match run_it {
-        Ok(b) => b,
-        Err(message) => return fail_job(&shared, plain_key(display_base(job, id)), &message),
-    };
-    if !run_it {
-        let key = plain_key(display_base(job, id));
-        let result = if cancelled {
-            Conclusion::Cancelled
-        } else {
-            Conclusion::Skipped
-        };
-        shared.emit(RunEvent::JobQueued { job: key.clone() });
-        shared.emit(RunEvent::JobFinished {
-            job: key,
-            result,
-            duration: Duration::ZERO,
-            outputs: Vec::new(),
-        });
-        return JobSummary {
-            result,
-            outputs: IndexMap::new(),
-        };
+    match should_run(job, &contexts, status) {
+        Ok(true) => {}
+        Ok(false) => return not_run(&shared, group_key(), cancelled),
+        Err(message) => return fail_job(&shared, group_key(), &message),
     }
 
     // A job started by the cancellation itself runs to its end; the same cancellation must
@@ -362,10 +310,9 @@ async fn run_job_group<E: Executor>(
         cancel
     };
 
-    // Strategy: matrix, fail-fast, max-parallel.
     let combos = match expand_matrix(job, &contexts, status) {
         Ok(c) => c,
-        Err(message) => return fail_job(&shared, plain_key(display_base(job, id)), &message),
+        Err(message) => return fail_job(&shared, group_key(), &message),
     };
     let combos: Vec<Option<serde_json::Map<String, serde_json::Value>>> = combos
         .into_iter()
@@ -378,96 +325,34 @@ async fn run_job_group<E: Executor>(
             _ => true,
         })
         .collect();
-    let scope = ExprScope {
-        contexts: &contexts,
-        status,
-        workspace: None,
-    };
-    let fail_fast = match job.strategy.as_ref().and_then(|s| s.fail_fast.as_ref()) {
-        Some(n) => n.as_bool().unwrap_or_else(|| {
-            eval_value(n.as_str().unwrap_or_default(), &scope).is_ok_and(|v| v.is_truthy())
-        }),
-        None => true,
-    };
-    let max_parallel = match job.strategy.as_ref().and_then(|s| s.max_parallel.as_ref()) {
-        Some(n) => n
-            .as_number()
-            .or_else(|| {
-                eval_value(n.as_str().unwrap_or_default(), &scope)
-                    .ok()
-                    .map(|v| v.to_number())
-            })
-            .filter(|v| *v >= 1.0)
-            .map_or(usize::MAX, |v| v as usize),
-        None => usize::MAX,
-    };
+    let strategy = Strategy::of(job, &contexts, status);
     let total = combos.len();
-    let local = Arc::new(Semaphore::new(max_parallel.min(Semaphore::MAX_PERMITS)));
+    let local = Arc::new(Semaphore::new(
+        strategy.max_parallel.min(Semaphore::MAX_PERMITS),
+    ));
     let (group_tx, group_rx) = watch::channel(false);
     let group_tx = Arc::new(group_tx);
-    {
-        // The run's cancellation reaches every instance through the group's channel.
-        let mut run_cancel = cancel.clone();
-        let tx = group_tx.clone();
-        tokio::spawn(async move {
-            loop {
-                if *run_cancel.borrow() {
-                    let _ = tx.send(true);
-                    return;
-                }
-                if run_cancel.changed().await.is_err() || tx.is_closed() {
-                    return;
-                }
-            }
-        });
-    }
+    forward_cancel(cancel, group_tx.clone());
 
     let mut instances = JoinSet::new();
     for (index, combo) in combos.into_iter().enumerate() {
         let mut ctx = contexts.clone();
-        let matrix_value = combo
-            .clone()
-            .map_or(serde_json::Value::Null, serde_json::Value::Object);
-        ctx.set(
-            "matrix",
-            match &combo {
-                Some(c) => Value::from_json(&serde_json::Value::Object(c.clone())),
-                None => Value::object(Object::new()),
-            },
-        );
-        ctx.set(
-            "strategy",
-            Value::object(object([
-                ("fail-fast", Value::Bool(fail_fast)),
-                ("job-index", Value::Number(index as f64)),
-                ("job-total", Value::Number(total as f64)),
-                (
-                    "max-parallel",
-                    Value::Number(max_parallel.min(total) as f64),
-                ),
-            ])),
-        );
+        strategy.set_contexts(&mut ctx, combo.as_ref(), index, total);
         let environment = match crate::environment::apply(&shared, job, &mut ctx, status) {
             Ok(name) => name,
-            Err(message) => {
-                let key = JobKey {
-                    id: format!("{}{}", frame.prefix, id),
-                    job_id: id.to_owned(),
-                    path: format!("{}{}", frame.id_prefix, id),
-                    name: format!("{}{}", frame.prefix, display_base(job, id)),
-                    matrix: frame.matrix.clone(),
-                };
-                return fail_job(&shared, key, &message);
-            }
+            Err(message) => return fail_job(&shared, group_key(), &message),
         };
         let name = instance_name(job, id, combo.as_ref(), &ctx, status);
+        let matrix_value = combo.map_or(serde_json::Value::Null, serde_json::Value::Object);
         let key = JobKey {
             id: format!(
                 "{}{}",
                 frame.prefix,
-                match &combo {
-                    Some(c) => hoist_workflow::matrix::job_display_name(id, c),
-                    None => id.to_owned(),
+                match &matrix_value {
+                    serde_json::Value::Object(c) => {
+                        hoist_workflow::matrix::job_display_name(id, c)
+                    }
+                    _ => id.to_owned(),
                 }
             ),
             job_id: id.to_owned(),
@@ -476,91 +361,22 @@ async fn run_job_group<E: Executor>(
             matrix: inherit_matrix(&frame.matrix, matrix_value),
         };
         shared.emit(RunEvent::JobQueued { job: key.clone() });
-        let (shared, frame, local, group_tx, mut group_rx) = (
-            shared.clone(),
-            frame.clone(),
+        let instance = Instance {
+            shared: shared.clone(),
+            frame: frame.clone(),
+            id: id.to_owned(),
+            key,
+            contexts: ctx,
+            workflow_env: base.1.clone(),
+            environment,
+            fail_fast: strategy.fail_fast,
+        };
+        instances.spawn(run_instance(
+            instance,
             local.clone(),
             group_tx.clone(),
             group_rx.clone(),
-        );
-        let workflow_env = base.1.clone();
-        let id = id.to_owned();
-        instances.spawn(async move {
-            let _local = local.acquire_owned().await;
-            // Cancelled while waiting for the parallelism limit: the job never starts.
-            let never_started = || {
-                shared.emit(RunEvent::JobFinished {
-                    job: key.clone(),
-                    result: Conclusion::Cancelled,
-                    duration: Duration::ZERO,
-                    outputs: Vec::new(),
-                });
-                (Conclusion::Cancelled, IndexMap::new(), false)
-            };
-            if *group_rx.borrow_and_update() {
-                return never_started();
-            }
-            let job = &frame.workflow.jobs[&id];
-            let outcome = if job.uses.is_some() {
-                call_reusable(&shared, &frame, job, &key, &ctx, group_rx).await
-            } else {
-                let _slot = shared.slots.clone().acquire_owned().await;
-                if *group_rx.borrow() {
-                    return never_started();
-                }
-                match &shared.placement {
-                    // Placed elsewhere (a runner): the request carries what the job needs.
-                    Some(placement) => {
-                        let mut request = crate::job_request::request(
-                            &shared,
-                            &frame,
-                            &id,
-                            &key,
-                            &ctx,
-                            &workflow_env,
-                        );
-                        request.environment = environment;
-                        if let Some(concurrency) = &job.concurrency {
-                            match crate::concurrency::claim(
-                                concurrency,
-                                &ctx,
-                                crate::concurrency::JOB_CONTEXTS,
-                            ) {
-                                Ok(claim) => request.concurrency = claim,
-                                Err(message) => {
-                                    let failed = end_failed(&shared, key.clone(), &message);
-                                    return (failed.result, failed.outputs, false);
-                                }
-                            }
-                        }
-                        let o = placement.run(request, group_rx).await;
-                        (o.result, o.outputs.into_iter().collect())
-                    }
-                    None => {
-                        let base = JobBase {
-                            contexts: ctx.clone(),
-                            workflow_env,
-                        };
-                        let o = run_job(&shared, &frame.workflow, job, &key, base, group_rx).await;
-                        (o.result, o.outputs)
-                    }
-                }
-            };
-            let continue_on_error = job.continue_on_error.as_ref().is_some_and(|n| {
-                let scope = ExprScope {
-                    contexts: &ctx,
-                    status: Status::default(),
-                    workspace: None,
-                };
-                n.as_bool().unwrap_or_else(|| {
-                    eval_value(n.as_str().unwrap_or_default(), &scope).is_ok_and(|v| v.is_truthy())
-                })
-            });
-            if outcome.0 == Conclusion::Failure && fail_fast && !continue_on_error {
-                let _ = group_tx.send(true);
-            }
-            (outcome.0, outcome.1, continue_on_error)
-        });
+        ));
     }
     let mut results = Vec::new();
     let mut outputs = IndexMap::new();
@@ -576,7 +392,265 @@ async fn run_job_group<E: Executor>(
         }
     }
     drop(group_tx);
-    let result = if results.contains(&Conclusion::Failure) {
+    JobSummary {
+        result: group_result(&results),
+        outputs,
+    }
+}
+
+/// A job's result and outputs taken over from an earlier attempt, reported as its run.
+fn reused<E: Executor>(
+    shared: &Arc<Shared<E>>,
+    key: JobKey,
+    result: Conclusion,
+    outputs: IndexMap<String, String>,
+) -> JobSummary {
+    shared.emit(RunEvent::JobQueued { job: key.clone() });
+    shared.log(
+        &key,
+        None,
+        &format!(
+            "Reused the `{}` result of the previous attempt.",
+            result.as_str()
+        ),
+    );
+    shared.emit(RunEvent::JobFinished {
+        job: key,
+        result,
+        duration: Duration::ZERO,
+        outputs: outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    });
+    JobSummary { result, outputs }
+}
+
+/// Whether the job's `if:` lets it start. After a cancellation only jobs whose `if:` still
+/// holds start (`always()`, `cancelled()`), as on GitHub.
+fn should_run(job: &Job, contexts: &Object, status: Status) -> Result<bool, String> {
+    let scope = ExprScope {
+        contexts,
+        status,
+        workspace: None,
+    };
+    match &job.condition {
+        None => Ok(status.success && !status.cancelled),
+        Some(c) => parse_condition(&c.value, &RUNTIME)
+            .and_then(|cond| cond.evaluate(&scope))
+            .map_err(|e| format!("error in `if: {}`: {}", c.value, e.message)),
+    }
+}
+
+/// A job whose `if:` kept it from starting: skipped, or cancelled when the run was.
+fn not_run<E: Executor>(shared: &Arc<Shared<E>>, key: JobKey, cancelled: bool) -> JobSummary {
+    let result = if cancelled {
+        Conclusion::Cancelled
+    } else {
+        Conclusion::Skipped
+    };
+    shared.emit(RunEvent::JobQueued { job: key.clone() });
+    shared.emit(RunEvent::JobFinished {
+        job: key,
+        result,
+        duration: Duration::ZERO,
+        outputs: Vec::new(),
+    });
+    JobSummary {
+        result,
+        outputs: IndexMap::new(),
+    }
+}
+
+/// A job's `strategy` besides its matrix: `fail-fast` and `max-parallel`.
+#[derive(Clone, Copy)]
+struct Strategy {
+    fail_fast: bool,
+    max_parallel: usize,
+}
+
+impl Strategy {
+    fn of(job: &Job, contexts: &Object, status: Status) -> Strategy {
+        let scope = ExprScope {
+            contexts,
+            status,
+            workspace: None,
+        };
+        let strategy = job.strategy.as_ref();
+        let fail_fast = match strategy.and_then(|s| s.fail_fast.as_ref()) {
+            Some(n) => n.as_bool().unwrap_or_else(|| {
+                eval_value(n.as_str().unwrap_or_default(), &scope).is_ok_and(|v| v.is_truthy())
+            }),
+            None => true,
+        };
+        let max_parallel = match strategy.and_then(|s| s.max_parallel.as_ref()) {
+            Some(n) => n
+                .as_number()
+                .or_else(|| {
+                    eval_value(n.as_str().unwrap_or_default(), &scope)
+                        .ok()
+                        .map(|v| v.to_number())
+                })
+                .filter(|v| *v >= 1.0)
+                .map_or(usize::MAX, |v| v as usize),
+            None => usize::MAX,
+        };
+        Strategy {
+            fail_fast,
+            max_parallel,
+        }
+    }
+
+    /// Sets the `matrix` and `strategy` contexts of instance `index` of `total`.
+    fn set_contexts(
+        self,
+        ctx: &mut Object,
+        combo: Option<&serde_json::Map<String, serde_json::Value>>,
+        index: usize,
+        total: usize,
+    ) {
+        ctx.set(
+            "matrix",
+            match combo {
+                Some(c) => Value::from_json(&serde_json::Value::Object(c.clone())),
+                None => Value::object(Object::new()),
+            },
+        );
+        ctx.set(
+            "strategy",
+            Value::object(object([
+                ("fail-fast", Value::Bool(self.fail_fast)),
+                ("job-index", Value::Number(index as f64)),
+                ("job-total", Value::Number(total as f64)),
+                (
+                    "max-parallel",
+                    Value::Number(self.max_parallel.min(total) as f64),
+                ),
+            ])),
+        );
+    }
+}
+
+/// Passes the run's cancellation on to every instance of a job, through the group's channel
+/// (which fail-fast also sends on).
+fn forward_cancel(mut run_cancel: watch::Receiver<bool>, group: Arc<watch::Sender<bool>>) {
+    tokio::spawn(async move {
+        loop {
+            if *run_cancel.borrow() {
+                let _ = group.send(true);
+                return;
+            }
+            if run_cancel.changed().await.is_err() || group.is_closed() {
+                return;
+            }
+        }
+    });
+}
+
+/// One instance of a job (one matrix combination), ready to run.
+struct Instance<E: Executor> {
+    shared: Arc<Shared<E>>,
+    frame: Arc<Frame>,
+    id: String,
+    key: JobKey,
+    contexts: Object,
+    workflow_env: IndexMap<String, String>,
+    environment: Option<String>,
+    fail_fast: bool,
+}
+
+/// Runs one instance once the job's parallelism limit and a slot let it: its steps here, on
+/// a runner through the placement, or a reusable-workflow call. Returns its result, outputs
+/// and whether `continue-on-error` holds.
+async fn run_instance<E: Executor>(
+    instance: Instance<E>,
+    local: Arc<Semaphore>,
+    group_tx: Arc<watch::Sender<bool>>,
+    mut group_rx: watch::Receiver<bool>,
+) -> (Conclusion, IndexMap<String, String>, bool) {
+    let Instance {
+        shared,
+        frame,
+        id,
+        key,
+        contexts: ctx,
+        workflow_env,
+        environment,
+        fail_fast,
+    } = instance;
+    let _local = local.acquire_owned().await;
+    // Cancelled while waiting for the parallelism limit: the job never starts.
+    let never_started = || {
+        shared.emit(RunEvent::JobFinished {
+            job: key.clone(),
+            result: Conclusion::Cancelled,
+            duration: Duration::ZERO,
+            outputs: Vec::new(),
+        });
+        (Conclusion::Cancelled, IndexMap::new(), false)
+    };
+    if *group_rx.borrow_and_update() {
+        return never_started();
+    }
+    let job = &frame.workflow.jobs[&id];
+    let outcome = if job.uses.is_some() {
+        call_reusable(&shared, &frame, job, &key, &ctx, group_rx).await
+    } else {
+        let _slot = shared.slots.clone().acquire_owned().await;
+        if *group_rx.borrow() {
+            return never_started();
+        }
+        match &shared.placement {
+            // Placed elsewhere (a runner): the request carries what the job needs.
+            Some(placement) => {
+                let mut request =
+                    crate::job_request::request(&shared, &frame, &id, &key, &ctx, &workflow_env);
+                request.environment = environment;
+                if let Some(concurrency) = &job.concurrency {
+                    match crate::concurrency::claim(
+                        concurrency,
+                        &ctx,
+                        crate::concurrency::JOB_CONTEXTS,
+                    ) {
+                        Ok(claim) => request.concurrency = claim,
+                        Err(message) => {
+                            let failed = end_failed(&shared, key.clone(), &message);
+                            return (failed.result, failed.outputs, false);
+                        }
+                    }
+                }
+                let o = placement.run(request, group_rx).await;
+                (o.result, o.outputs.into_iter().collect())
+            }
+            None => {
+                let base = JobBase {
+                    contexts: ctx.clone(),
+                    workflow_env,
+                };
+                let o = run_job(&shared, &frame.workflow, job, &key, base, group_rx).await;
+                (o.result, o.outputs)
+            }
+        }
+    };
+    let continue_on_error = job.continue_on_error.as_ref().is_some_and(|n| {
+        let scope = ExprScope {
+            contexts: &ctx,
+            status: Status::default(),
+            workspace: None,
+        };
+        n.as_bool().unwrap_or_else(|| {
+            eval_value(n.as_str().unwrap_or_default(), &scope).is_ok_and(|v| v.is_truthy())
+        })
+    });
+    if outcome.0 == Conclusion::Failure && fail_fast && !continue_on_error {
+        let _ = group_tx.send(true);
+    }
+    (outcome.0, outcome.1, continue_on_error)
+}
+
+/// A job's result from its instances' (`continue-on-error` already applied).
+fn group_result(results: &[Conclusion]) -> Conclusion {
+    if results.contains(&Conclusion::Failure) {
         Conclusion::Failure
     } else if results.contains(&Conclusion::Cancelled) {
         Conclusion::Cancelled
@@ -585,8 +659,7 @@ async fn run_job_group<E: Executor>(
         Conclusion::Skipped
     } else {
         Conclusion::Success
-    };
-    JobSummary { result, outputs }
+    }
 }
 
 /// The key of a job that is not in the workflow but says why the run ended (`concurrency`).
