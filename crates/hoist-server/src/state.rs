@@ -368,7 +368,6 @@ impl AppState {
         let _ = self.registry.reload(&self.store());
     }
 
-    /// How long a wait for the queue may last before looking at the store again.
     /// Milliseconds since the epoch by the server's clock (a test's, or the system's).
     pub(crate) fn now_ms(&self) -> i64 {
         match &self.config.clock {
@@ -377,6 +376,7 @@ impl AppState {
         }
     }
 
+    /// How long a wait for the queue may last before looking at the store again.
     pub(crate) fn poll_every(&self) -> Duration {
         // Alone on its database every change that matters wakes its waiter here: the look
         // is only a safety net.
